@@ -1,0 +1,128 @@
+"""Plain data the generated packages hand to the runtime.
+
+This module is the contract between specagent (the generator) and the runtime: generated
+`_operations.py` builds `OperationSpec`s, generated `auth.py` builds the scheme descriptors, and
+`tools.json` is read into `ToolSpec`s. Keep it backwards compatible: committed packages in
+users' repositories construct these exact classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ArgLocation = Literal["path", "query", "header", "cookie", "body"]
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One flat argument of an operation.
+
+    `key` is the argument's unique name (what callers and the model pass); `name` is the wire
+    name. With location "body", `name` is a property of an object body, or "" for the whole body.
+    """
+
+    key: str
+    name: str
+    location: ArgLocation
+    style: str = "simple"
+    explode: bool = False
+    allow_reserved: bool = False
+    content_type: str | None = None  # parameter serialised as this media type (usually JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    id: str
+    method: str  # upper case
+    path: str  # template, e.g. "/store/order/{orderId}"
+    args: tuple[Arg, ...] = ()
+    body_media_type: str | None = None
+    body_flattened: bool = False
+    body_required: bool = False
+    # Alternatives (OR) of scheme-name groups (AND). () means the operation needs no auth;
+    # a group () among others means auth is optional.
+    security: tuple[tuple[str, ...], ...] = ()
+    # The API declares an Idempotency-Key header for this operation.
+    idempotency_key: bool = False
+    # Response descriptions from the spec by status ("404": "Order not found"), used to turn
+    # API errors into text the model can relay.
+    responses: tuple[tuple[str, str], ...] = ()
+    success_media_type: str | None = None
+
+
+# --- security scheme descriptors (from the spec) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyScheme:
+    name: str
+    param_name: str
+    location: Literal["header", "query", "cookie"]
+    env: str  # environment variable holding the key
+
+
+@dataclass(frozen=True, slots=True)
+class HttpBearerScheme:
+    name: str
+    env: str  # environment variable holding the token
+
+
+@dataclass(frozen=True, slots=True)
+class HttpBasicScheme:
+    name: str
+    env_username: str
+    env_password: str
+
+
+@dataclass(frozen=True, slots=True)
+class OAuth2Scheme:
+    """OAuth2. With a token URL the runtime runs the client-credentials flow itself; otherwise
+    (authorization code, implicit, OpenID Connect) the host supplies an access token."""
+
+    name: str
+    token_url: str
+    scopes: tuple[str, ...]
+    env_client_id: str
+    env_client_secret: str
+    env_token: str  # a ready access token, used when set (or when there is no token URL)
+
+
+SecurityScheme = ApiKeyScheme | HttpBearerScheme | HttpBasicScheme | OAuth2Scheme
+
+
+# --- tools (from tools.json) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    name: str
+    description: str
+    operation: str  # operation id
+    method: str  # client method name
+    args_model: str  # class name in the package's models module
+    input_schema: Mapping[str, Any]  # full JSON schema, bound arguments included
+    bindings: Mapping[str, str] = field(default_factory=dict)  # argument key -> identity field
+    confirm: bool = False
+    read_only: bool = False
+    idempotent: bool = False
+    expose: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ToolSpec:
+        return cls(
+            name=data["name"],
+            description=data["description"],
+            operation=data["operation"],
+            method=data["method"],
+            args_model=data["args_model"],
+            input_schema=data["input_schema"],
+            bindings=dict(data.get("bindings", {})),
+            confirm=bool(data.get("confirm", False)),
+            read_only=bool(data.get("read_only", False)),
+            idempotent=bool(data.get("idempotent", False)),
+            expose=tuple(data.get("expose", ())),
+            redact=tuple(data.get("redact", ())),
+        )
