@@ -200,6 +200,11 @@ class AgentConfig:
     exclude: Selection = field(default_factory=Selection)
     overrides: tuple[ToolOverride, ...] = ()
     source: str = ""  # the agent file's name as given, for diagnostics and the manifest
+    # Key path ("tools.include.operations[1]") -> "file:line", so checks against the spec can
+    # point at the exact entry in the agent file.
+    locations: Mapping[str, str] = field(default_factory=dict)
+    # The raw `tasks:` mapping, kept as written until the tasks compiler exists.
+    tasks: Mapping[str, Any] = field(default_factory=dict)
 
 
 # --- what the renderers consume -------------------------------------------------------------
