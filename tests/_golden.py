@@ -1,0 +1,78 @@
+"""Where the golden cases live and how to regenerate one in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folder: Path  # holds the inputs and the expected package folder
+    spec: Path
+    agent: Path | None
+    package: str
+
+    @property
+    def package_dir(self) -> Path:
+        return self.folder / self.package
+
+
+def _spec_in(folder: Path) -> Path:
+    for name in ("openapi.yaml", "openapi.json", "openapi.yml"):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"no openapi.yaml/json in {folder}")
+
+
+def cases() -> list[Case]:
+    found = [
+        Case(
+            name="petstore",
+            folder=ROOT / "examples" / "petstore",
+            spec=ROOT / "examples" / "petstore" / "openapi.yaml",
+            agent=ROOT / "examples" / "petstore" / "agent.yaml",
+            package="petstore_agent",
+        )
+    ]
+    for folder in sorted(p for p in GOLDEN.iterdir() if p.is_dir()):
+        agent = folder / "agent.yaml"
+        found.append(
+            Case(
+                name=folder.name,
+                folder=folder,
+                spec=_spec_in(folder),
+                agent=agent if agent.is_file() else None,
+                package=folder.name,
+            )
+        )
+    return found
+
+
+def regenerate(case: Case) -> dict[PurePosixPath, str]:
+    """Files of the case's package, relative to the package folder."""
+    from specagent.generate import GenerateOptions, generate
+
+    result = generate(case.spec, case.agent, case.package, GenerateOptions())
+    errors = [d.render() for d in result.diagnostics if d.severity == "error"]
+    assert not errors, "\n".join(errors)
+    files: dict[PurePosixPath, str] = {}
+    for path, text in result.files.items():
+        parts = PurePosixPath(path).parts
+        rel = PurePosixPath(*parts[1:]) if parts and parts[0] == case.package else PurePosixPath(path)
+        files[rel] = text
+    return files
+
+
+def on_disk(package_dir: Path) -> dict[PurePosixPath, str]:
+    if not package_dir.is_dir():
+        return {}
+    return {
+        PurePosixPath(p.relative_to(package_dir).as_posix()): p.read_text(encoding="utf-8")
+        for p in sorted(package_dir.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+    }

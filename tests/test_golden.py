@@ -1,0 +1,104 @@
+"""Golden tests: every case regenerates byte for byte, and every expected package is a good
+package (ruff check, mypy --strict, imports).
+
+UPDATE_GOLDEN=1 rewrites the expected packages from the current generator.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests._golden import ROOT, Case, cases, on_disk, regenerate
+
+CASES = cases()
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def _write(case: Case, files: dict[object, str]) -> None:
+    if case.package_dir.exists():
+        shutil.rmtree(case.package_dir)
+    for rel, text in files.items():
+        target = case.package_dir / str(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_regenerates_identically(case: Case) -> None:
+    files = regenerate(case)
+    if UPDATE:
+        _write(case, dict(files))
+    expected = on_disk(case.package_dir)
+    assert sorted(map(str, files)) == sorted(map(str, expected)), "file lists differ"
+    for rel, text in sorted(files.items(), key=lambda item: str(item[0])):
+        if text != expected[rel]:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected[rel].splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    f"expected/{rel}",
+                    f"generated/{rel}",
+                )
+            )
+            pytest.fail(f"{case.name}: {rel} differs (UPDATE_GOLDEN=1 to accept):\n{diff[:6000]}")
+
+
+def test_regeneration_is_deterministic() -> None:
+    case = CASES[0]
+    assert regenerate(case) == regenerate(case)
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_golden_packages_pass_ruff() -> None:
+    dirs = [str(c.package_dir) for c in CASES]
+    result = _run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", *dirs], ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    fmt = _run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--isolated", *dirs],
+        ROOT,
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_package_passes_mypy_strict(case: Case) -> None:
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            "--config-file",
+            os.devnull,
+            "-p",
+            case.package,
+        ],
+        case.folder,
+    )
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_package_imports(case: Case) -> None:
+    code = (
+        f"import {case.package} as p, {case.package}.client, {case.package}.models, "
+        f"{case.package}.agent\n"
+        "print(len(p.__all__))"
+    )
+    result = _run([sys.executable, "-c", code], case.folder)
+    assert result.returncode == 0, result.stderr[-4000:]
