@@ -1,0 +1,156 @@
+"""Checking the names an agent file uses against the loaded spec.
+
+A typo in an operation id would otherwise silently drop a tool (or keep one the user meant to
+exclude), and a binding to a parameter the operation lacks would leave the customer's identity
+unenforced. Both are errors pointing at the agent file line, with the spec's closest name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from specagent import ir
+from specagent._diagnostics import did_you_mean, error
+
+# Up to this many tags are listed in full when none is close to the typo.
+_LIST_LIMIT = 15
+
+
+def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagnostic]:
+    """Every operation id, tag and bound parameter the agent file names must exist."""
+    by_id: dict[str, ir.Operation] = {}
+    for operation in api.operations:
+        by_id.setdefault(operation.id, operation)
+        if operation.original_id:
+            by_id.setdefault(operation.original_id, operation)
+    ids = [operation.id for operation in api.operations]
+    tags = sorted({tag for operation in api.operations for tag in operation.tags})
+
+    problems: list[ir.Diagnostic] = []
+    for section, selection in (("tools.include", agent.include), ("tools.exclude", agent.exclude)):
+        for index, name in enumerate(selection.operations):
+            if name not in by_id:
+                path = f"{section}.operations[{index}]"
+                problems.append(_unknown_operation(agent, path, name, ids))
+        for index, tag in enumerate(selection.tags):
+            if tag not in tags:
+                path = f"{section}.tags[{index}]"
+                hint = did_you_mean(tag, tags, listing=len(tags) <= _LIST_LIMIT)
+                if not tags:
+                    hint = "the spec's operations have no tags; select by `operations` instead"
+                message = f"`{path}`: the spec has no tag `{tag}`"
+                problems.append(error("unknown-tag", _where(agent, path), message, hint))
+    for override in agent.overrides:
+        path = f"tools.overrides.{override.operation_id}"
+        found = by_id.get(override.operation_id)
+        if found is None:
+            problems.append(_unknown_operation(agent, path, override.operation_id, ids, override))
+            continue
+        problems.extend(_check_bindings(agent, override, found, api.schemas, path))
+    return problems
+
+
+def _where(agent: ir.AgentConfig, path: str, fallback: str = "") -> str:
+    return agent.locations.get(path) or fallback or agent.source
+
+
+def _unknown_operation(
+    agent: ir.AgentConfig,
+    path: str,
+    name: str,
+    ids: Iterable[str],
+    override: ir.ToolOverride | None = None,
+) -> ir.Diagnostic:
+    hint = did_you_mean(name, ids, listing=False)
+    if not hint:
+        hint = (
+            "operation ids are the spec's `operationId` values; `specagent tools SPEC` lists them"
+        )
+    fallback = override.where if override is not None else ""
+    message = f"`{path}`: the spec has no operation `{name}`"
+    return error("unknown-operation", _where(agent, path, fallback), message, hint)
+
+
+def _check_bindings(
+    agent: ir.AgentConfig,
+    override: ir.ToolOverride,
+    operation: ir.Operation,
+    schemas: Mapping[str, ir.JsonSchema],
+    path: str,
+) -> list[ir.Diagnostic]:
+    if not override.bind:
+        return []
+    names, complete = _argument_names(operation, schemas)
+    problems = []
+    for parameter, _field in override.bind:
+        if parameter in names or not complete:
+            continue
+        bind_path = f"{path}.bind.{parameter}"
+        hint = did_you_mean(parameter, names, listing=len(names) <= _LIST_LIMIT)
+        if not names:
+            hint = "this operation takes no parameters"
+        message = f"`{bind_path}`: operation `{operation.id}` has no parameter `{parameter}`"
+        where = _where(agent, bind_path, override.where)
+        problems.append(error("unknown-parameter", where, message, hint))
+    return problems
+
+
+def _argument_names(
+    operation: ir.Operation, schemas: Mapping[str, ir.JsonSchema]
+) -> tuple[set[str], bool]:
+    """Names a binding may use: parameter wire names, `name__location` (the planner's form
+    on collisions) and the top-level properties of a JSON object body.
+
+    The second value is False when the body's properties cannot be listed (no schema,
+    `oneOf`, free-form), in which case an unknown name is not reported: it may be valid.
+    """
+    names: set[str] = set()
+    for parameter in operation.parameters:
+        names.add(parameter.name)
+        names.add(f"{parameter.name}__{parameter.location.value}")
+    body = operation.request_body
+    if body is None or not body.content:
+        return names, True
+    properties = _body_properties(body, schemas)
+    if properties is None:
+        return names, False
+    names.update(properties)
+    names.update(f"{name}__body" for name in properties)
+    return names, True
+
+
+def _body_properties(body: ir.RequestBody, schemas: Mapping[str, ir.JsonSchema]) -> set[str] | None:
+    json_types = [media for media in body.content if "json" in media.name]
+    media = json_types[0] if json_types else body.content[0]
+    if media.schema is None:
+        return None
+    return _properties(media.schema, schemas, depth=0)
+
+
+def _properties(
+    schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema], depth: int
+) -> set[str] | None:
+    if depth > 20:  # a reference cycle through allOf: give up rather than loop
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        prefix = "#/components/schemas/"
+        target = schemas.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
+        return None if target is None else _properties(target, schemas, depth + 1)
+    if any(key in schema for key in ("oneOf", "anyOf")):
+        return None
+    names: set[str] = set()
+    for part in schema.get("allOf", ()):
+        if not isinstance(part, Mapping):
+            return None
+        found = _properties(part, schemas, depth + 1)
+        if found is None:
+            return None
+        names.update(found)
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        names.update(str(name) for name in properties)
+    elif not names:
+        return None
+    return names

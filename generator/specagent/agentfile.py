@@ -1,0 +1,285 @@
+"""The agent file (`agent.yaml`): which operations become tools and how they behave.
+
+Two passes, because the file is read before the spec is known and checked after: the first
+(`load_agent_file`) validates the file's own structure, the second
+(`check_agent_against_api`) checks every name it uses against the loaded spec. Both return
+diagnostics pointing at `agent.yaml:LINE` and the key path, with a "did you mean" hint, so a
+user can fix every problem in one round.
+
+```yaml
+agent: {name: Petstore support, instructions: You help customers ...}
+tools:
+  include: {operations: [getOrderById], tags: [pet], methods: [GET]}
+  exclude: {operations: [deleteUser]}
+  overrides:
+    getUserByName:
+      name: get_my_account
+      bind: {username: identity.username}
+      expose: [id, username]
+      redact: [password]
+      confirm: false
+tasks: {}
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from specagent import ir
+from specagent._agentfile_check import check_agent_against_api
+from specagent._agentfile_yaml import NodeReader, child_path, compose
+from specagent._diagnostics import closest, error
+
+__all__ = ["HTTP_METHODS", "check_agent_against_api", "load_agent_file", "parse_agent_text"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+_TOP_KEYS = ("agent", "tools", "tasks")
+_AGENT_KEYS = ("name", "instructions")
+_TOOLS_KEYS = ("include", "exclude", "overrides")
+_SELECTION_KEYS = ("operations", "tags", "methods")
+_OVERRIDE_KEYS = ("name", "description", "bind", "expose", "redact", "confirm")
+
+# The names models accept for functions (OpenAI and Anthropic agree on this one).
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_BIND = re.compile(r"^identity\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FIELD_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+
+
+def load_agent_file(path: Path) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
+    """Read and validate `path`; on errors the returned config holds what was valid."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ir.AgentConfig(source=source), [
+            error("agent-file", source, "the agent file does not exist")
+        ]
+    except OSError as exc:
+        return ir.AgentConfig(source=source), [
+            error("agent-file", source, f"cannot read the agent file: {exc.strerror}")
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return ir.AgentConfig(source=source), [
+            error("agent-file", f"{source}:{line}", "the agent file is not UTF-8 text")
+        ]
+    return parse_agent_text(text, source)
+
+
+def parse_agent_text(text: str, source: str) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
+    """Validate agent file text; `source` is the name diagnostics use (`agent.yaml`)."""
+    node, problems = compose(text, source)
+    if node is None:
+        return ir.AgentConfig(source=source), problems
+    reader = NodeReader(source)
+    config = _read_config(reader, node, source)
+    return config, reader.diagnostics
+
+
+def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentConfig:
+    top = reader.mapping(node, "", _TOP_KEYS)
+    name = instructions = ""
+    if "agent" in top:
+        agent = reader.mapping(top["agent"], "agent", _AGENT_KEYS)
+        name = _text(reader, agent, "agent", "name")
+        instructions = _text(reader, agent, "agent", "instructions")
+    include = exclude = ir.Selection()
+    overrides: tuple[ir.ToolOverride, ...] = ()
+    if "tools" in top and not _empty(top["tools"]):
+        tools = reader.mapping(top["tools"], "tools", _TOOLS_KEYS)
+        if "include" in tools:
+            include = _read_selection(reader, tools["include"], "tools.include")
+        if "exclude" in tools:
+            exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
+        if "overrides" in tools:
+            overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
+    tasks: dict[str, object] = {}
+    if "tasks" in top and not _empty(top["tasks"]):
+        reader.mapping(top["tasks"], "tasks")  # shape and duplicate keys only, for now
+        raw = reader.plain(top["tasks"], "tasks")
+        if isinstance(raw, dict):
+            tasks = {str(key): value for key, value in raw.items()}
+    return ir.AgentConfig(
+        name=name,
+        instructions=instructions,
+        include=include,
+        exclude=exclude,
+        overrides=overrides,
+        source=source,
+        locations=dict(sorted(reader.locations.items())),
+        tasks=tasks,
+    )
+
+
+def _empty(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _text(reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str) -> str:
+    if key not in entries:
+        return ""
+    return reader.text(entries[key], child_path(parent, key)) or ""
+
+
+def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Selection:
+    if _empty(node):
+        return ir.Selection()
+    entries = reader.mapping(node, path, _SELECTION_KEYS)
+    lists = {
+        key: reader.text_list(entries[key], child_path(path, key)) if key in entries else []
+        for key in _SELECTION_KEYS
+    }
+    methods: list[str] = []
+    for index, (method, item) in enumerate(lists["methods"]):
+        if method.lower() in HTTP_METHODS:
+            methods.append(method.lower())
+            continue
+        reader.fail(
+            "bad-method",
+            item,
+            f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
+            _method_hint(method),
+        )
+    return ir.Selection(
+        operations=_kept(reader, child_path(path, "operations"), lists["operations"]),
+        tags=_kept(reader, child_path(path, "tags"), lists["tags"]),
+        methods=tuple(_unique(methods)),
+    )
+
+
+def _kept(reader: NodeReader, path: str, items: list[tuple[str, yaml.Node]]) -> tuple[str, ...]:
+    """The values without repeats, each located at its first occurrence as `path[i]`."""
+    first: dict[str, yaml.Node] = {}
+    for value, node in items:
+        first.setdefault(value, node)
+    for index, node in enumerate(first.values()):
+        reader.remember(child_path(path, index), node)
+    return tuple(first)
+
+
+def _method_hint(method: str) -> str:
+    best = closest(method, HTTP_METHODS)
+    if best is not None:
+        return f"did you mean `{best.upper()}`?"
+    return "expected one of: " + ", ".join(m.upper() for m in HTTP_METHODS)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Without repeats, in first-seen order (repeats are harmless, so not an error)."""
+    return list(dict.fromkeys(values))
+
+
+def _read_overrides(reader: NodeReader, node: yaml.Node, path: str) -> tuple[ir.ToolOverride, ...]:
+    if _empty(node):
+        return ()
+    overrides = []
+    for operation_id, value in reader.mapping(node, path).items():
+        op_path = child_path(path, operation_id)
+        overrides.append(_read_override(reader, operation_id, value, op_path))
+    return tuple(overrides)
+
+
+def _read_override(
+    reader: NodeReader, operation_id: str, node: yaml.Node, path: str
+) -> ir.ToolOverride:
+    where = reader.locations.get(path, reader.where(node))
+    if _empty(node):
+        return ir.ToolOverride(operation_id=operation_id, where=where)
+    entries = reader.mapping(node, path, _OVERRIDE_KEYS)
+    name = _text(reader, entries, path, "name") or None
+    if name is not None and not _TOOL_NAME.match(name):
+        reader.fail(
+            "bad-tool-name",
+            entries["name"],
+            f"`{child_path(path, 'name')}`: `{name}` is not a usable tool name "
+            "(models accept 1 to 64 letters, digits, `_` or `-`)",
+            f"did you mean `{_tool_name_like(name)}`?",
+        )
+        name = None
+    description = _text(reader, entries, path, "description") or None
+    confirm = None
+    if "confirm" in entries:
+        confirm = reader.boolean(entries["confirm"], child_path(path, "confirm"))
+    bind = (
+        _read_bind(reader, entries["bind"], child_path(path, "bind")) if "bind" in entries else ()
+    )
+    return ir.ToolOverride(
+        operation_id=operation_id,
+        name=name,
+        description=description,
+        confirm=confirm,
+        bind=bind,
+        expose=_read_fields(reader, entries, path, "expose"),
+        redact=_read_fields(reader, entries, path, "redact"),
+        where=where,
+    )
+
+
+def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...]:
+    if _empty(node):
+        return ()
+    pairs = []
+    for parameter, value in reader.mapping(node, path).items():
+        key_path = child_path(path, parameter)
+        text = reader.text(value, key_path)
+        if text is None:
+            if _empty(value):
+                reader.wrong_type(value, key_path, "`identity.<field>`")
+            continue
+        match = _BIND.match(text.strip())
+        if match is None:
+            reader.fail(
+                "bad-bind",
+                value,
+                f"`{key_path}`: `{text}` is not an identity field; write `identity.<field>`",
+                _bind_hint(text.strip()),
+            )
+            continue
+        reader.remember(key_path, value)
+        pairs.append((parameter, match["field"]))
+    return tuple(pairs)
+
+
+def _bind_hint(text: str) -> str:
+    """Guess the intended `identity.<field>` from a near miss."""
+    head, dot, tail = text.partition(".")
+    if not dot and _IDENTIFIER.match(text):
+        return f"did you mean `identity.{text}`?"
+    if dot and _IDENTIFIER.match(tail) and closest(head, ["identity"]) == "identity":
+        return f"did you mean `identity.{tail}`?"
+    return "for example `identity.email` or `identity.user_id` (any field of the identity)"
+
+
+def _read_fields(
+    reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str
+) -> tuple[str, ...]:
+    if key not in entries:
+        return ()
+    path = child_path(parent, key)
+    fields = []
+    for index, (value, item) in enumerate(reader.text_list(entries[key], path)):
+        if not _FIELD_PATH.match(value):
+            reader.fail(
+                "bad-field-path",
+                item,
+                f"`{path}[{index}]`: `{value}` is not a field path",
+                "write response field names joined by dots, e.g. `customer.email`",
+            )
+            continue
+        fields.append((value, item))
+    return _kept(reader, path, fields)
+
+
+def _tool_name_like(name: str) -> str:
+    """A valid tool name close to `name`, for the hint."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_")
+    return (cleaned or "tool")[:64]
