@@ -88,7 +88,7 @@ def parse_agent_text(text: str, source: str) -> tuple[ir.AgentConfig, list[ir.Di
 def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentConfig:
     top = reader.mapping(node, "", _TOP_KEYS)
     name = instructions = ""
-    if "agent" in top:
+    if "agent" in top and not _empty(top["agent"]):
         agent = reader.mapping(top["agent"], "agent", _AGENT_KEYS)
         name = _text(reader, agent, "agent", "name")
         instructions = _text(reader, agent, "agent", "instructions")
