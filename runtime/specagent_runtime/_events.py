@@ -1,0 +1,83 @@
+"""What happened during a turn, reported to the host next to the reply text.
+
+Events are plain frozen records with a `kind` string and a JSON form, so a host can log them,
+show buttons for them (a pending confirmation) or route the conversation (a hand-off). New
+kinds (the task engine's runs and steps) subclass `Event`; hosts should ignore kinds they do not
+know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: ClassVar[str] = "event"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            data[item.name] = dict(value) if isinstance(value, Mapping) else value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalled(Event):
+    """A tool call the model made. `arguments` are the model's own: bound values (the verified
+    customer's) are not repeated here. `error` is what the model was told when it failed."""
+
+    kind: ClassVar[str] = "tool_called"
+    tool: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    ok: bool = True
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationRequested(Event):
+    """A consequential action waits for the customer's yes (or the host's `Agent.confirm`)."""
+
+    kind: ClassVar[str] = "confirmation_requested"
+    action_id: str
+    tool: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationExecuted(Event):
+    """A confirmed action ran; `by` says whether the customer's message or the host confirmed."""
+
+    kind: ClassVar[str] = "confirmation_executed"
+    action_id: str
+    tool: str
+    ok: bool
+    by: Literal["customer", "host"] = "customer"
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequested(Event):
+    """The conversation should go to a human: the model asked, or the agent ran out of rounds."""
+
+    kind: ClassVar[str] = "handoff_requested"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The agent's answer to one customer message: the text to send and what happened."""
+
+    text: str
+    events: list[Event] = field(default_factory=list)
+    conversation_id: str = ""
+
+    @property
+    def handed_off(self) -> bool:
+        return any(isinstance(event, HandoffRequested) for event in self.events)
+
+    @property
+    def pending_confirmations(self) -> list[ConfirmationRequested]:
+        return [event for event in self.events if isinstance(event, ConfirmationRequested)]

@@ -1,0 +1,47 @@
+"""The verified customer on whose behalf the agent acts.
+
+The host (helpdesk, web chat) verifies who the customer is; the runtime only copies these values
+into bound tool arguments. They never reach the model directly, so the repr hides them: an
+identity printed into a log or a traceback must not become a list of customers' emails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+_NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A customer identity verified by the host. Bindings name a field (``email``) or an
+    ``extra`` key (``account_number``); a field that is unset or empty cannot fill a binding."""
+
+    email: str | None = None
+    user_id: str | None = None
+    username: str | None = None
+    customer_id: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Frozen in spirit too: the host's dict must not change the identity after the fact.
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def get(self, name: str) -> str | None:
+        """The value bound to `name`; ``identity.email`` (the agent file's spelling) also works."""
+        name = name.removeprefix("identity.")
+        if name in _NAMED_FIELDS:
+            value: str | None = getattr(self, name)
+        else:
+            value = self.extra.get(name)
+        return value or None
+
+    def fields(self) -> frozenset[str]:
+        """The names that have a value, for deciding which tools can be offered."""
+        named = {name for name in _NAMED_FIELDS if getattr(self, name)}
+        return frozenset(named | {key for key, value in self.extra.items() if value})
+
+    def __repr__(self) -> str:
+        return f"Identity(fields={sorted(self.fields())!r})"

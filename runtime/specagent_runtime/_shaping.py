@@ -1,0 +1,152 @@
+"""Turning an API response into what the model may see, within a size budget.
+
+The agent file decides which response fields the model sees (`expose`, an allow-list) and which
+it must never see (`redact`); both are dotted paths of JSON keys (the API's names) that apply to
+every element of a list on the way. Large results are cut to a character budget so one list of
+10,000 orders cannot fill the context window: lists are shortened first (keeping valid JSON with
+a note of how much was left out), and only if that is not enough is the text cut.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+# Strings longer than this are the second thing shortened when lists alone do not fit.
+_LONG_STRING = 200
+
+_PathTree = dict[str, "_PathTree"]  # an empty tree means "this whole field"
+
+
+def to_json_data(value: object) -> Any:
+    """The response as JSON data, keyed by the API's names (aliases); fields the API did not
+    send stay absent instead of becoming nulls the model has to read."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list | tuple):
+        return [to_json_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): to_json_data(item) for key, item in value.items()}
+    return to_jsonable_python(value, by_alias=True)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _tree(paths: Iterable[str]) -> _PathTree:
+    root: _PathTree = {}
+    for path in paths:
+        node = root
+        parts = [part for part in path.split(".") if part]
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if part in node and not node[part]:
+                break  # an ancestor is already kept or removed whole
+            node = node.setdefault(part, {})
+            if last:
+                node.clear()
+    return root
+
+
+_DROP = object()
+
+
+def _keep(data: Any, tree: _PathTree) -> Any:
+    if isinstance(data, list):
+        kept = (_keep(item, tree) for item in data)
+        return [item for item in kept if item is not _DROP]
+    if isinstance(data, dict):
+        result = {}
+        for key, value in data.items():
+            if key not in tree:
+                continue
+            child = value if not tree[key] else _keep(value, tree[key])
+            if child is not _DROP:
+                result[key] = child
+        return result
+    # A scalar where the allow-list expected an object: it was not allowed itself.
+    return None if data is None else _DROP
+
+
+def expose(data: Any, paths: Iterable[str]) -> Any:
+    """Keep only the listed paths (and everything under them); no paths keeps everything."""
+    tree = _tree(paths)
+    if not tree:
+        return data
+    kept = _keep(data, tree)
+    return None if kept is _DROP else kept
+
+
+def _remove(data: Any, tree: _PathTree) -> Any:
+    if isinstance(data, list):
+        return [_remove(item, tree) for item in data]
+    if isinstance(data, dict):
+        return {
+            key: _remove(value, tree[key]) if key in tree else value
+            for key, value in data.items()
+            if key not in tree or tree[key]
+        }
+    return data
+
+
+def redact(data: Any, paths: Iterable[str]) -> Any:
+    """Remove the listed paths wherever they occur along lists."""
+    tree = _tree(paths)
+    return _remove(data, tree) if tree else data
+
+
+def _longest_list(data: Any) -> int:
+    if isinstance(data, list):
+        return max([len(data), *(_longest_list(item) for item in data)])
+    if isinstance(data, dict):
+        return max([0, *(_longest_list(item) for item in data.values())])
+    return 0
+
+
+def _cap(data: Any, items: int, chars: int | None) -> Any:
+    if isinstance(data, list):
+        head = [_cap(item, items, chars) for item in data[:items]]
+        if len(data) > items:
+            head.append(f"... {len(data) - items} more items not shown")
+        return head
+    if isinstance(data, dict):
+        return {key: _cap(value, items, chars) for key, value in data.items()}
+    if chars is not None and isinstance(data, str) and len(data) > chars:
+        return data[:chars] + f"... ({len(data) - chars} more characters)"
+    return data
+
+
+def fit(data: Any, budget: int) -> tuple[Any, bool]:
+    """`data` shortened so its JSON text has at most about `budget` characters; the flag says
+    whether anything was left out. The result is still JSON data, marked where it was cut."""
+    text = dumps(data)
+    if len(text) <= budget:
+        return data, False
+    longest = _longest_list(data)
+    for chars in (None, _LONG_STRING):
+        # The largest per-list item count that fits, by bisection (the size grows with it).
+        low, high = 0, longest
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(dumps(_cap(data, middle, chars))) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        capped = _cap(data, low, chars)
+        # Emptying every list is a last resort: shortening long strings may keep some items.
+        useful = low > 0 or longest == 0 or chars is not None
+        if useful and len(dumps(capped)) <= budget:
+            return capped, True
+    marker = f"... [cut: {budget} of {len(text)} characters shown]"
+    return text[:budget] + marker, True
+
+
+def shape(data: Any, *, expose_paths: Iterable[str], redact_paths: Iterable[str]) -> Any:
+    """Apply the agent file's allow-list, then its deny-list (a redacted field stays hidden even
+    when an exposed parent would include it)."""
+    return redact(expose(data, expose_paths), redact_paths)

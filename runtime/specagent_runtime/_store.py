@@ -1,0 +1,194 @@
+"""Where conversations (and later task runs) live between messages.
+
+A webhook handler is stateless: every message may land on a different worker process, so all
+state is loaded from the store at the start of a turn and saved at the end. Records are JSON
+values with a version number; a save names the version it started from and fails with
+`StoreConflict` when another worker saved in between (optimistic concurrency: no lock is held
+while the model thinks). Saving with ``version=0`` means "create", which also makes a cheap
+exactly-once claim: only one worker can create a given record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+CONVERSATION = "conversation"
+
+
+class StoreConflict(Exception):
+    """Another worker changed (or created) the record since it was loaded."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} was changed by someone else; load it again and retry")
+        self.kind = kind
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    value: Any  # JSON data
+    version: int
+
+
+class Store(Protocol):
+    """JSON records by (kind, key) with optimistic concurrency.
+
+    `put` with a `version` succeeds only if the stored version still equals it (0: the record
+    must not exist yet) and returns the new version; `version=None` overwrites unconditionally.
+    """
+
+    async def get(self, kind: str, key: str) -> Versioned | None: ...
+
+    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int: ...
+
+    async def delete(self, kind: str, key: str) -> None: ...
+
+    async def load(self, conversation_id: str) -> Versioned | None: ...
+
+    async def save(self, conversation_id: str, value: Any, *, version: int) -> int: ...
+
+
+class _ConversationMixin:
+    """Conversations are records of kind "conversation"; the named methods keep call sites clear."""
+
+    async def get(self, kind: str, key: str) -> Versioned | None:
+        raise NotImplementedError
+
+    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int:
+        raise NotImplementedError
+
+    async def load(self, conversation_id: str) -> Versioned | None:
+        return await self.get(CONVERSATION, conversation_id)
+
+    async def save(self, conversation_id: str, value: Any, *, version: int) -> int:
+        return await self.put(CONVERSATION, conversation_id, value, version=version)
+
+
+class MemoryStore(_ConversationMixin):
+    """A store in this process's memory, for tests and single-process demos."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], tuple[str, int]] = {}
+
+    async def get(self, kind: str, key: str) -> Versioned | None:
+        found = self._records.get((kind, key))
+        if found is None:
+            return None
+        # Stored as text so callers can never mutate what is stored through a shared object.
+        return Versioned(json.loads(found[0]), found[1])
+
+    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int:
+        current = self._records.get((kind, key))
+        current_version = current[1] if current else 0
+        if version is not None and version != current_version:
+            raise StoreConflict(kind, key)
+        self._records[(kind, key)] = (json.dumps(value), current_version + 1)
+        return current_version + 1
+
+    async def delete(self, kind: str, key: str) -> None:
+        self._records.pop((kind, key), None)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS specagent_records (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (kind, key)
+)
+"""
+
+
+class SQLiteStore(_ConversationMixin):
+    """Records in one SQLite file, shared safely by several worker processes.
+
+    WAL mode lets readers proceed while one process writes; writes take the lock up front
+    (``BEGIN IMMEDIATE``) so a version check and its update cannot interleave with another
+    process's; `busy_timeout` makes a blocked writer wait instead of failing at once. Each call
+    opens its own short-lived connection in a worker thread, so the event loop never blocks on
+    disk and no connection is shared between threads.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self._busy_ms = int(busy_timeout * 1000)
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    def _connect(self) -> _Connection:
+        return _Connection(self.path, self._busy_ms)
+
+    def _get(self, kind: str, key: str) -> Versioned | None:
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT value, version FROM specagent_records WHERE kind = ? AND key = ?",
+                (kind, key),
+            ).fetchone()
+        return None if row is None else Versioned(json.loads(row[0]), int(row[1]))
+
+    def _put(self, kind: str, key: str, text: str, version: int | None) -> int:
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = connection.execute(
+                    "SELECT version FROM specagent_records WHERE kind = ? AND key = ?",
+                    (kind, key),
+                ).fetchone()
+                current = 0 if row is None else int(row[0])
+                if version is not None and version != current:
+                    raise StoreConflict(kind, key)
+                connection.execute(
+                    "INSERT INTO specagent_records (kind, key, version, value, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET"
+                    " version = excluded.version, value = excluded.value,"
+                    " updated_at = excluded.updated_at",
+                    (kind, key, current + 1, text, time.time()),
+                )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        return current + 1
+
+    def _delete(self, kind: str, key: str) -> None:
+        with self._connect() as connection:
+            connection.execute(
+                "DELETE FROM specagent_records WHERE kind = ? AND key = ?", (kind, key)
+            )
+
+    async def get(self, kind: str, key: str) -> Versioned | None:
+        return await asyncio.to_thread(self._get, kind, key)
+
+    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int:
+        text = json.dumps(value)  # serialise here: a bad value fails in the caller's frame
+        return await asyncio.to_thread(self._put, kind, key, text, version)
+
+    async def delete(self, kind: str, key: str) -> None:
+        await asyncio.to_thread(self._delete, kind, key)
+
+
+class _Connection:
+    """A connection in autocommit mode (transactions are explicit) that is closed on exit;
+    sqlite3's own context manager only commits, it never closes."""
+
+    def __init__(self, path: Path, busy_ms: int) -> None:
+        self._connection = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
+        self._connection.execute(f"PRAGMA busy_timeout = {busy_ms:d}")
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
