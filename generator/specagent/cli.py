@@ -1,0 +1,200 @@
+"""The `specagent` command line.
+
+Exit codes: 0 success (warnings may be printed); 2 bad input or usage — a problem in the spec,
+the agent file, the options or the output folder, all reported together, nothing written;
+3 an internal error (a bug in specagent: a one-line message, no traceback unless
+SPECAGENT_DEBUG=1); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+import click
+
+from specagent import __version__, ir
+from specagent._cli_progress import Progress
+from specagent._cli_write import check_owner, check_target, write_package
+from specagent._diagnostics import (
+    count_errors,
+    error,
+    format_report,
+    sort_diagnostics,
+    summary_line,
+)
+from specagent.generate import GenerateOptions, GenerateResult, generate
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", prog_name="specagent", message="%(prog)s %(version)s"
+)
+def main() -> None:
+    """Generate typed AI support-agent packages from OpenAPI specs.
+
+    Run `specagent COMMAND --help` for a command's options and an example.
+    """
+
+
+_GENERATE_EPILOG = """\b
+Examples:
+  specagent generate openapi.yaml --tasks agent.yaml --out acme_agent/
+  specagent generate https://api.example.com/openapi.json --out src/acme_agent --strict
+
+\b
+Exit codes: 0 done (warnings may be shown), 2 bad input (all problems are
+listed, nothing is written), 3 internal error (please report it).
+"""
+
+
+@main.command("generate", epilog=_GENERATE_EPILOG)
+@click.argument("spec", metavar="SPEC")
+@click.option(
+    "--tasks",
+    "agent_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The agent file (agent.yaml): which operations become tools, overrides, bindings "
+    "to the verified identity, instructions and tasks. Without it every operation is a tool.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The package's own folder, e.g. acme_agent/. It is replaced atomically; a folder "
+    "that specagent did not generate is never overwritten.",
+)
+@click.option(
+    "--package",
+    metavar="NAME",
+    help="The import name of the package. Default: the name of the --out folder.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings (repaired spec faults) as errors.")
+@click.option(
+    "--allow-remote-refs",
+    is_flag=True,
+    help="Follow $refs to http(s) URLs (off by default: generation stays reproducible).",
+)
+@click.option(
+    "--allow-outside-refs",
+    is_flag=True,
+    help="Follow $refs to files outside the spec's folder (off by default).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no file list.")
+def generate_command(
+    *,
+    spec: str,
+    agent_file: Path | None,
+    out_dir: Path,
+    package: str | None,
+    strict: bool,
+    allow_remote_refs: bool,
+    allow_outside_refs: bool,
+    quiet: bool,
+) -> None:
+    """Generate the agent package for SPEC (a file path or an http(s) URL) into DIR.
+
+    Writes typed models, an API client, the tools, auth wiring, build_agent() and a
+    manifest. Problems are reported together on stderr, each with its place (file:line
+    or JSON pointer) and a hint; the list of written files goes to stdout.
+    """
+    options = GenerateOptions(
+        package=package,
+        strict=strict,
+        allow_remote_refs=allow_remote_refs,
+        allow_outside_refs=allow_outside_refs,
+    )
+    code = _guarded(lambda: _generate(spec, agent_file, out_dir, options, quiet=quiet))
+    raise SystemExit(code)
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    """Run the command; turn an unexpected exception into a short message and exit 3."""
+    try:
+        result = run()
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted; nothing was written", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("SPECAGENT_DEBUG") == "1":
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+        click.echo(f"internal error: {type(exc).__name__}: {first_line}", err=True)
+        click.echo(
+            "  hint: this is a bug in specagent, not in your input; please report it with the "
+            "command you ran (SPECAGENT_DEBUG=1 shows the traceback). Nothing was written.",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result
+
+
+def _generate(
+    spec: str, agent_file: Path | None, out_dir: Path, options: GenerateOptions, *, quiet: bool
+) -> int:
+    stderr = sys.stderr
+    progress = Progress(stderr, interactive=stderr.isatty(), enabled=not quiet)
+    source: str | Path = spec if spec.startswith(("http://", "https://")) else Path(spec)
+    out_name = Path(os.path.abspath(out_dir)).name
+    owner_problems = check_owner(out_dir)
+    result = generate(source, agent_file, out_name, options, progress)
+    progress.done()
+    problems = [*result.diagnostics, *owner_problems]
+    if result.ok and not owner_problems:
+        problems.extend(check_target(out_dir, result.files))
+    if count_errors(problems, strict=options.strict):
+        _report(problems, strict=options.strict, failed=True)
+        return EXIT_BAD_INPUT
+    if problems:
+        _report(problems, strict=options.strict, failed=False)
+    progress("writing")
+    try:
+        write_package(out_dir, result.files)
+    except OSError as exc:
+        progress.done()
+        reason = exc.strerror or type(exc).__name__
+        failure = error("write", str(out_dir), f"cannot write the package: {reason}")
+        _report([failure], strict=False, failed=True, changed=False)
+        return EXIT_BAD_INPUT
+    progress.done()
+    if not quiet:
+        _print_written(out_dir, result)
+    return 0
+
+
+def _report(
+    problems: list[ir.Diagnostic], *, strict: bool, failed: bool, changed: bool = True
+) -> None:
+    problems = sort_diagnostics(problems)
+    click.echo(format_report(problems), err=True)
+    if not failed:
+        click.echo(f"{summary_line(problems)}", err=True)
+        return
+    closing = f"{summary_line(problems)}; nothing was written"
+    if not changed:
+        closing = f"{summary_line(problems)}; the existing package, if any, is unchanged"
+    if strict and not count_errors(problems):
+        closing += " (--strict treats warnings as errors)"
+    click.echo(closing, err=True)
+
+
+def _print_written(out_dir: Path, result: GenerateResult) -> None:
+    base = PurePosixPath(out_dir.as_posix())
+    for relative in sorted(result.files):
+        click.echo(str(base / relative))
+    files = len(result.files)
+    click.echo(
+        f"generated package `{result.package}` in {base}: {result.operations} operations, "
+        f"{result.tools} tools, {files} file{'s' if files != 1 else ''}"
+    )

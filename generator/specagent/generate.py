@@ -1,0 +1,174 @@
+"""The pure entry point: inputs in, a map of files and all diagnostics out.
+
+Nothing here touches the output folder; the CLI alone writes, which is what lets `generate`,
+`check` and the tests share one code path and lets the CLI swap a package in atomically.
+Every stage's problems are collected before stopping, so one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import keyword
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from specagent import _names, ir
+from specagent._diagnostics import error, sort_diagnostics
+from specagent.agentfile import check_agent_against_api, load_agent_file
+
+__all__ = ["GenerateOptions", "GenerateResult", "check_package_name", "generate"]
+
+# Importing a generated package with one of these names would shadow a module it needs.
+_TAKEN_NAMES = frozenset({"specagent", "specagent_runtime", "pydantic", "httpx", "openai"})
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    package: str | None = None  # import name; default: the output folder's name
+    strict: bool = False  # warnings stop generation like errors
+    allow_remote_refs: bool = False  # follow `$ref`s to http(s) URLs
+    allow_outside_refs: bool = False  # follow `$ref`s to files outside the spec's folder
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    files: dict[PurePosixPath, str]  # relative to the package folder; empty when not ok
+    diagnostics: tuple[ir.Diagnostic, ...]  # sorted by place
+    package: str
+    strict: bool = False
+    operations: int = 0  # operations in the spec
+    tools: int = 0  # tools the agent offers
+
+    @property
+    def ok(self) -> bool:
+        """No errors (with `strict`, no warnings either)."""
+        return not _blocking(self.diagnostics, strict=self.strict)
+
+
+def _blocking(diagnostics: Sequence[ir.Diagnostic], *, strict: bool) -> bool:
+    return any(d.severity is ir.Severity.ERROR or strict for d in diagnostics)
+
+
+def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
+    """The package's import name must be a plain ASCII identifier that shadows nothing.
+
+    `where` names the origin (`--package` or `--out`) so the user knows which flag to change.
+    """
+    suggestion = _names.python_name(name, fallback="agent")
+    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
+        if name in sys.stdlib_module_names or name in _TAKEN_NAMES:
+            return [
+                error(
+                    "package-name",
+                    where,
+                    f"package name `{name}` would shadow the module `{name}` it must import",
+                    f"choose another name, e.g. `--package {name}_agent`",
+                )
+            ]
+        return []
+    if keyword.iskeyword(name):
+        reason = "is a Python keyword"
+        suggestion = f"{name}_agent"
+    elif not name:
+        reason = "is empty"
+        suggestion = "my_agent"
+    elif not name.isascii():
+        reason = "is not ASCII"
+    else:
+        reason = "is not a valid Python identifier"
+    if not suggestion.isidentifier() or keyword.iskeyword(suggestion):
+        suggestion = "my_agent"
+    hint = f"pass `--package {suggestion}`, or name the output folder `{suggestion}`"
+    message = f"package name `{name}` {reason}; it must be importable"
+    return [error("package-name", where, message, hint)]
+
+
+def generate(
+    spec: str | Path,
+    agent_file: Path | None,
+    out_name: str,
+    options: GenerateOptions,
+    progress: Callable[[str], None] | None = None,
+) -> GenerateResult:
+    """Load, check, plan and render; `progress` is told the name of each stage as it starts.
+
+    `out_name` is the output folder's name, the package name unless `options.package` is set.
+    """
+    # Imported here: they pull in datamodel-code-generator and friends, which `--help` and
+    # agent file checks do not need.
+    from specagent.loader import build_api, load_spec  # noqa: PLC0415
+    from specagent.plan import make_plan  # noqa: PLC0415
+    from specagent.render import RenderOptions, render  # noqa: PLC0415
+
+    report = progress or _silent
+    package = options.package if options.package is not None else out_name
+    where = "--package" if options.package is not None else "--out"
+    found: list[ir.Diagnostic] = check_package_name(package, where)
+
+    def stop() -> GenerateResult:
+        return GenerateResult({}, tuple(sort_diagnostics(found)), package, options.strict)
+
+    report("loading")
+    loaded = load_spec(
+        spec,
+        strict=options.strict,
+        allow_remote_refs=options.allow_remote_refs,
+        allow_outside_refs=options.allow_outside_refs,
+    )
+    found.extend(loaded.diagnostics)
+    agent, agent_problems = (
+        load_agent_file(agent_file) if agent_file is not None else (ir.AgentConfig(), [])
+    )
+    found.extend(agent_problems)
+    if _blocking(loaded.diagnostics, strict=False) or not loaded.document:
+        return stop()
+
+    report("building")
+    api = build_api(loaded)
+    found.extend(api.diagnostics)
+    if not _blocking(agent_problems, strict=False):
+        found.extend(check_agent_against_api(agent, api))
+    if _blocking(found, strict=options.strict):
+        return stop()
+
+    report("planning")
+    plan = make_plan(api, agent, package)
+    found.extend(plan.diagnostics)
+    if _blocking(found, strict=options.strict):
+        return stop()
+
+    report("rendering")
+    render_options = RenderOptions(
+        sources=dict(loaded.sources),
+        agent_source=_read_bytes(agent_file),
+        options=_recorded_options(package, options),
+    )
+    files = render(plan, render_options)
+    return GenerateResult(
+        files=dict(sorted(files.items())),
+        diagnostics=tuple(sort_diagnostics(found)),
+        package=package,
+        strict=options.strict,
+        operations=len(api.operations),
+        tools=len(plan.tools),
+    )
+
+
+def _silent(_stage: str) -> None:
+    return None
+
+
+def _read_bytes(path: Path | None) -> bytes | None:
+    # Already read successfully by load_agent_file; read again for the manifest's hash.
+    return path.read_bytes() if path is not None else None
+
+
+def _recorded_options(package: str, options: GenerateOptions) -> dict[str, object]:
+    """The options `specagent check` needs to regenerate identically (no paths, no times)."""
+    return {
+        "package": package,
+        "strict": options.strict,
+        "allow_remote_refs": options.allow_remote_refs,
+        "allow_outside_refs": options.allow_outside_refs,
+    }
