@@ -118,11 +118,11 @@ def _model_message(exc: Exception) -> str | None:
 def _summarise(error: ValidationError, bound: Mapping[str, str]) -> str:
     problems = []
     for item in error.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "arguments"
-        if where.split(".")[0] in bound:
+        where = f"`{'.'.join(str(part) for part in item['loc']) or 'arguments'}`"
+        if item["loc"] and str(item["loc"][0]) in bound:
             # Not the model's fault, and the customer's value is not its to see.
-            where = f"{where} (the verified customer's)"
-        problems.append(f"`{where}`: {item['msg']}")
+            where += " (the verified customer's)"
+        problems.append(f"{where}: {item['msg']}")
     return "invalid arguments: " + "; ".join(problems)
 
 
