@@ -1,0 +1,170 @@
+"""The one place where names from a spec become Python names or tool names.
+
+Spec names are data written by someone else: they may be keywords, start with a digit, contain
+non-ASCII letters or nothing usable at all, and two different names may map to the same Python
+name. Every generated identifier goes through here so that those cases are handled once and the
+result is stable across regenerations (fallbacks hash the original text, collisions get
+suffixes in a deterministic order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import keyword
+import re
+import unicodedata
+from collections.abc import Iterable
+
+TOOL_NAME_MAX = 64
+TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+# Split "HTTPServerError2" into HTTP / Server / Error / 2, "petId" into pet / Id.
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+# Names a generated models.py imports or defines besides the spec's schemas; a schema class with
+# one of these names would shadow the import and break the module.
+RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "AnyUrl",
+        "AsyncClient",
+        "AwareDatetime",
+        "Base64Bytes",
+        "Base64Str",
+        "BaseModel",
+        "Client",
+        "ConfigDict",
+        "Decimal",
+        "Dict",
+        "EmailStr",
+        "Enum",
+        "Field",
+        "IPv4Address",
+        "IPv4Network",
+        "IPv6Address",
+        "IPv6Network",
+        "IntEnum",
+        "Json",
+        "List",
+        "Literal",
+        "NaiveDatetime",
+        "Optional",
+        "Path",
+        "RootModel",
+        "SecretStr",
+        "StrEnum",
+        "UUID",
+        "Union",
+        "annotations",
+    }
+)
+
+# Attributes of the runtime's client base classes and of Python objects: an operation method
+# with one of these names would override behaviour the client relies on.
+RESERVED_METHOD_NAMES = frozenset(
+    {
+        "aclose",
+        "auth",
+        "base_url",
+        "call",
+        "client",
+        "close",
+        "credentials",
+        "default_base_url",
+        "headers",
+        "http",
+        "mro",
+        "security_schemes",
+        "timeout",
+    }
+)
+
+
+def short_hash(text: str, length: int = 6) -> str:
+    """A stable digest used where a name cannot be derived from the text itself."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def _ascii(text: str) -> str:
+    # NFKD splits "é" into "e" + combining accent; dropping the non-ASCII rest keeps "e".
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def split_words(text: str) -> list[str]:
+    """The ASCII words of a name, with camelCase and punctuation treated as boundaries."""
+    return _WORD_RE.findall(_ascii(text))
+
+
+def snake_case(text: str) -> str:
+    """`petId` -> `pet_id`; may be empty or start with a digit (see `python_name`)."""
+    return "_".join(word.lower() for word in split_words(text))
+
+
+def pascal_case(text: str) -> str:
+    """`pet-status` -> `PetStatus`; words already all upper case (`HTTP`) are kept."""
+    return "".join(
+        word if word.isupper() and len(word) > 1 else word[:1].upper() + word[1:]
+        for word in split_words(text)
+    )
+
+
+def _fix_identifier(name: str, original: str, prefix: str) -> str:
+    if not name:
+        return f"{prefix}_{short_hash(original)}"
+    if name[0].isdigit():
+        # `2fa` -> `n2fa`: a leading underscore would make pydantic fields private.
+        name = ("N" if prefix[:1].isupper() else "n") + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "_"
+    return name
+
+
+def python_name(text: str, *, fallback: str = "name") -> str:
+    """A snake_case identifier for `text`; `fallback_<hash>` when nothing usable is left."""
+    return _fix_identifier(snake_case(text), text, fallback)
+
+
+def class_name(text: str, *, fallback: str = "Model") -> str:
+    """A PascalCase identifier for `text`; `Model_<hash>` when nothing usable is left."""
+    return _fix_identifier(pascal_case(text), text, fallback)
+
+
+def tool_name(text: str) -> str:
+    """A snake_case name matching ``^[a-zA-Z0-9_-]{1,64}$``; long ones end in a stable hash."""
+    name = snake_case(text) or f"tool_{short_hash(text)}"
+    if len(name) > TOOL_NAME_MAX:
+        name = f"{name[: TOOL_NAME_MAX - 7].rstrip('_')}_{short_hash(text)}"
+    return name
+
+
+class NameTable:
+    """Hands out unique names: the first taker keeps a name, later ones get `_2`, `_3`, ...
+
+    Callers allocate in a stable order (spec order or sorted), so the same inputs always give
+    the same names. `reserved` names are never handed out; a wanted reserved name gets a
+    trailing underscore first, the Python convention for avoiding a clash.
+    """
+
+    def __init__(self, reserved: Iterable[str] = (), *, max_length: int | None = None) -> None:
+        self._taken: set[str] = set(reserved)
+        self._reserved = frozenset(self._taken)
+        self._max_length = max_length
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._taken
+
+    def take(self, wanted: str) -> str:
+        if wanted in self._reserved:
+            wanted += "_"
+        name = wanted
+        counter = 1
+        while name in self._taken:
+            counter += 1
+            suffix = f"_{counter}"
+            if self._max_length is not None:
+                name = wanted[: self._max_length - len(suffix)] + suffix
+            else:
+                name = wanted + suffix
+        self._taken.add(name)
+        return name

@@ -1,0 +1,138 @@
+"""From a plan to the generated package, as a map of file paths to file contents.
+
+`render` is pure: it reads templates and writes only to a private temporary directory (ruff
+works on files), so the CLI, `specagent check` and the tests can all compare its result with
+what is on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath, PurePosixPath
+from typing import Any
+
+from specagent import ir
+from specagent.render import _context
+from specagent.render._format import FormatError, format_python
+from specagent.render._models import ModelsError, build_models
+from specagent.render._templates import LiteralError, render_template
+from specagent.render._tool_schema import agent_json, manifest_json
+
+__all__ = ["RenderError", "RenderOptions", "render"]
+
+
+class RenderError(RuntimeError):
+    """The package could not be produced; the message says which step and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Inputs of the manifest and switches of the renderer.
+
+    `sources` maps each spec input file's relative name to its bytes and `agent_source` holds
+    the agent file's bytes (only digests are written); `options` are the generation options
+    worth recording, such as `{"strict": False}`. `format` may be turned off to look at the
+    raw template output.
+    """
+
+    sources: Mapping[str, bytes] = field(default_factory=dict)
+    agent_source: bytes | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    format: bool = True
+
+
+def _check_package(package: str) -> None:
+    if not package.isidentifier() or not package.isascii() or package != package.lower():
+        raise RenderError(f"package name {package!r} must be a lower-case ASCII Python identifier")
+
+
+def _python_files(plan: ir.Plan) -> dict[str, str]:
+    models = build_models(plan)
+    schemes = _context.schemes(plan)
+    methods = _context.methods(plan, models)
+    common: dict[str, Any] = {"title": plan.api.title or plan.package, "package": plan.package}
+    api_doc = "\n\n".join(part for part in (plan.api.title, plan.api.description) if part.strip())
+    scheme_classes = sorted({_context.SCHEME_CLASSES[view.kind] for view in schemes})
+    return {
+        "__init__.py": render_template("__init__.py.jinja", **common),
+        "__main__.py": render_template("__main__.py.jinja", **common),
+        "_operations.py": render_template(
+            "_operations.py.jinja",
+            operations=_context.operations(plan, _context.scheme_names(schemes)),
+            **common,
+        ),
+        "models.py": models.source,
+        "client.py": render_template(
+            "client.py.jinja",
+            methods=methods,
+            imports=sorted(models.imports),
+            models_alias=any(view.models_alias != "models" for view in methods),
+            class_doc=api_doc or f"Client of the {plan.package} API.",
+            base_url=_context.default_base_url(plan),
+            **common,
+        ),
+        "auth.py": render_template(
+            "auth.py.jinja",
+            schemes=schemes,
+            scheme_classes=_context.SCHEME_CLASSES,
+            scheme_imports=[*scheme_classes, "SecurityScheme"],
+            **common,
+        ),
+        "agent.py": render_template("agent.py.jinja", **common),
+    }
+
+
+def _readme(plan: ir.Plan) -> str:
+    tools = [
+        {
+            "name": tool.name,
+            "method": tool.endpoint.operation.method.upper(),
+            "path": tool.endpoint.operation.path,
+            "confirm": tool.confirm,
+            "summary": _context.first_sentence(tool.description),
+        }
+        for tool in plan.tools
+    ]
+    env = [(name, view.name, what) for view in _context.schemes(plan) for name, what in view.env]
+    return render_template(
+        "README.md.jinja",
+        title=plan.api.title or plan.package,
+        version=plan.api.version,
+        package=plan.package,
+        base_url=_context.default_base_url(plan),
+        tools=tools,
+        env=env,
+    )
+
+
+def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
+    """Every file of the package, keyed `<package>/<file>`, sorted by path.
+
+    Raises `RenderError` when a step fails; such a failure is a specagent bug or a spec
+    construct the model generator cannot handle, and the message names the step.
+    """
+    _check_package(plan.package)
+    try:
+        python = _python_files(plan)
+        agent = agent_json(plan)
+    except (ModelsError, LiteralError) as error:
+        raise RenderError(f"{plan.package}: {error}") from error
+    files = {PurePosixPath(plan.package, name): text for name, text in python.items()}
+    if options.format:
+        try:
+            files = format_python(files)
+        except FormatError as error:
+            raise RenderError(f"{plan.package}: {error}") from error
+    package = PurePosixPath(plan.package)
+    files[package / "agent.json"] = agent
+    agent_sources = {}
+    if options.agent_source is not None:
+        # Only the file name: the path as given may be absolute and differ between machines.
+        agent_sources[PurePath(plan.agent.source or "agent.yaml").name] = options.agent_source
+    files[package / "manifest.json"] = manifest_json(
+        plan, options.sources, agent_sources, options.options, agent
+    )
+    files[package / "README.md"] = _readme(plan)
+    files[package / "py.typed"] = ""
+    return dict(sorted(files.items()))

@@ -1,0 +1,292 @@
+"""models.py through one datamodel-code-generator call, and what the client needs from it.
+
+datamodel-code-generator decides the Python field names and annotations, so the client method
+signatures are read back from its output with `ast` rather than guessed: keyword names and
+types then always agree with the argument models the tools validate against.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from specagent import ir
+from specagent._plan_args import unescape_pointer
+
+_REF_PREFIX = "#/components/schemas/"
+_UNWRAPPABLE = frozenset({"list", "dict"})
+_SIMPLE_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes"})
+
+
+class ModelsError(RuntimeError):
+    """datamodel-code-generator failed or did not produce a class the package needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArgField:
+    """One argument-model field as the client method signature uses it."""
+
+    key: str  # the argument key (the field's alias)
+    python_name: str
+    annotation: str  # source text, model classes written as `models.X`
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    source: str
+    classes: frozenset[str]
+    args: Mapping[str, tuple[ArgField, ...]]  # args model class name -> its fields
+    # Names the annotations use that models.py imports, e.g. ("pydantic", "AwareDatetime").
+    imports: frozenset[tuple[str, str]]
+    root_types: Mapping[str, str]  # RootModel class -> `list[models.X]` when unwrappable
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    if isinstance(node, Mapping):
+        result = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX):
+                name = unescape_pointer(value.removeprefix(_REF_PREFIX))
+                result[key] = _REF_PREFIX + renames.get(name, name)
+            else:
+                result[key] = _rewrite_refs(value, renames)
+        return result
+    if isinstance(node, list | tuple):
+        return [_rewrite_refs(item, renames) for item in node]
+    return node
+
+
+def _args_schema(endpoint: ir.Endpoint, renames: Mapping[str, str]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required = []
+    for arg in endpoint.arguments:
+        schema = dict(_rewrite_refs(arg.schema, renames))
+        if arg.description and "description" not in schema:
+            schema["description"] = arg.description
+        properties[arg.key] = schema
+        if arg.required:
+            required.append(arg.key)
+    result: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    return result
+
+
+def synthetic_document(plan: ir.Plan) -> dict[str, Any]:
+    """An OpenAPI document whose schemas are exactly the classes models.py must contain."""
+    renames = plan.model_names
+    schemas: dict[str, Any] = {
+        renames[name]: _rewrite_refs(schema, renames) for name, schema in plan.api.schemas.items()
+    }
+    for endpoint in plan.endpoints:
+        schemas[endpoint.args_model] = _args_schema(endpoint, renames)
+        if endpoint.response_model is not None and endpoint.response_model not in schemas:
+            schemas[endpoint.response_model] = _rewrite_refs(endpoint.success_schema or {}, renames)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def _run_codegen(document: dict[str, Any]) -> str:
+    # Imported here: slow to import, and only models.py needs it.
+    from datamodel_code_generator import generate  # noqa: PLC0415
+    from datamodel_code_generator.enums import DataModelType, InputFileType  # noqa: PLC0415
+    from datamodel_code_generator.format import Formatter, PythonVersion  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        # Its warnings describe choices we made on purpose (and would be errors under pytest).
+        warnings.simplefilter("ignore")
+        try:
+            output = generate(
+                document,
+                input_file_type=InputFileType.OpenAPI,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_311,
+                snake_case_field=True,
+                disable_timestamp=True,
+                use_double_quotes=True,
+                field_constraints=True,
+                use_field_description=True,
+                use_schema_description=True,
+                capitalise_enum_members=True,
+                use_standard_collections=True,
+                use_union_operator=True,
+                formatters=[Formatter.BUILTIN],
+            )
+        except Exception as error:  # its exception types are not a stable public API
+            raise ModelsError(f"datamodel-code-generator failed: {error}") from error
+    if not isinstance(output, str):
+        raise ModelsError("datamodel-code-generator returned several modules, expected one")
+    return _strip_header(output)
+
+
+def _strip_header(source: str) -> str:
+    """Drop the leading comment block: it names the input (`<dict>`), not our business."""
+    lines = source.splitlines()
+    index = 0
+    while index < len(lines) and lines[index].startswith("#"):
+        index += 1
+    return "\n".join(lines[index:]).lstrip("\n") + "\n"
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__":
+            for alias in node.names:
+                names[alias.asname or alias.name] = node.module
+    return names
+
+
+class _Qualify(ast.NodeTransformer):
+    """Writes model classes as `models.X` and records the imports other names need."""
+
+    def __init__(self, classes: frozenset[str], imported: Mapping[str, str]) -> None:
+        self.classes = classes
+        self.imported = imported
+        self.needed: set[tuple[str, str]] = set()
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.classes:
+            return ast.Attribute(value=ast.Name(id="models", ctx=ast.Load()), attr=node.id)
+        if node.id in self.imported:
+            self.needed.add((self.imported[node.id], node.id))
+        elif not hasattr(builtins, node.id):
+            raise ModelsError(f"annotation uses {node.id!r}, which models.py does not define")
+        return node
+
+
+def _is_optional(annotation: ast.expr) -> bool:
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return True
+    if isinstance(annotation, ast.Name) and annotation.id == "Any":
+        return True
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _is_optional(annotation.left) or _is_optional(annotation.right)
+    return False
+
+
+def _field_required(value: ast.expr | None) -> bool:
+    if value is None:
+        return True
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "Field"
+    ):
+        default: ast.expr | None = value.args[0] if value.args else None
+        for keyword in value.keywords:
+            if keyword.arg == "default":
+                default = keyword.value
+            if keyword.arg == "default_factory":
+                return False
+        return default is None or (isinstance(default, ast.Constant) and default.value is Ellipsis)
+    return False
+
+
+def _alias(value: ast.expr | None, python_name: str) -> str:
+    if isinstance(value, ast.Call):
+        for keyword in value.keywords:
+            if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+    return python_name
+
+
+def _fields(cls: ast.ClassDef, qualify: _Qualify) -> tuple[ArgField, ...]:
+    fields = []
+    for node in cls.body:
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+            continue
+        name = node.target.id
+        if name == "model_config":
+            continue
+        required = _field_required(node.value)
+        annotation: ast.expr = qualify.visit(node.annotation)
+        if not required and not _is_optional(annotation):
+            annotation = ast.BinOp(left=annotation, op=ast.BitOr(), right=ast.Constant(None))
+        fields.append(
+            ArgField(
+                key=_alias(node.value, name),
+                python_name=name,
+                annotation=ast.unparse(annotation),
+                required=required,
+            )
+        )
+    return tuple(fields)
+
+
+def _root_type(cls: ast.ClassDef, classes: frozenset[str]) -> str | None:
+    """`list[models.X]` / `dict[str, models.X]` for a RootModel over such a container."""
+    for base in cls.bases:
+        if not (
+            isinstance(base, ast.Subscript)
+            and isinstance(base.value, ast.Name)
+            and base.value.id == "RootModel"
+        ):
+            continue
+        inner = base.slice
+        if not (
+            isinstance(inner, ast.Subscript)
+            and isinstance(inner.value, ast.Name)
+            and inner.value.id in _UNWRAPPABLE
+        ):
+            return None
+        parts = inner.slice.elts if isinstance(inner.slice, ast.Tuple) else [inner.slice]
+        if inner.value.id == "dict" and not (
+            len(parts) == 2 and isinstance(parts[0], ast.Name) and parts[0].id == "str"
+        ):
+            return None
+        item = parts[-1]
+        if not isinstance(item, ast.Name):
+            return None
+        if item.id in classes:
+            item_text = f"models.{item.id}"
+        elif item.id in _SIMPLE_BUILTINS:
+            item_text = item.id
+        else:
+            return None
+        return f"list[{item_text}]" if inner.value.id == "list" else f"dict[str, {item_text}]"
+    return None
+
+
+def build_models(plan: ir.Plan) -> Models:
+    source = _run_codegen(synthetic_document(plan))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise ModelsError(f"datamodel-code-generator produced invalid Python: {error}") from error
+    class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    classes = frozenset(class_defs)
+    expected = set(plan.model_names.values())
+    for endpoint in plan.endpoints:
+        expected.add(endpoint.args_model)
+        if endpoint.response_model is not None:
+            expected.add(endpoint.response_model)
+    missing = sorted(expected - classes)
+    if missing:
+        raise ModelsError("models.py lacks the classes " + ", ".join(missing[:10]))
+    qualify = _Qualify(classes, _imports(tree))
+    args = {
+        endpoint.args_model: _fields(class_defs[endpoint.args_model], qualify)
+        for endpoint in plan.endpoints
+    }
+    root_types = {}
+    for endpoint in plan.endpoints:
+        name = endpoint.response_model
+        if name is not None and (unwrapped := _root_type(class_defs[name], classes)):
+            root_types[name] = unwrapped
+    return Models(
+        source=source,
+        classes=classes,
+        args=args,
+        imports=frozenset(qualify.needed),
+        root_types=root_types,
+    )

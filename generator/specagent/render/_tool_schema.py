@@ -1,0 +1,166 @@
+"""The JSON documents of the package: agent.json (tools and their input schemas), manifest.json.
+
+A tool's input schema must stand alone (function-calling APIs do not resolve references to other
+documents), so component schemas it references are copied into its `$defs`, rewritten once per
+component and shared between tools. OpenAPI-only keywords the model has no use for are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import specagent
+from specagent import ir
+from specagent._plan_args import unescape_pointer
+from specagent._plan_tools import IDEMPOTENT_METHODS, SAFE_METHODS, trim
+
+_REF_PREFIX = "#/components/schemas/"
+_DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
+_LITERAL_KEYS = frozenset({"enum", "const", "default"})  # values, not schemas
+_PROPERTY_DESCRIPTION_MAX = 300
+
+
+def dump_json(data: Any) -> str:
+    """The one JSON style of generated files: sorted keys, UTF-8 text, trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+class _Converter:
+    """Rewrites schemas for the model and remembers what each component references."""
+
+    def __init__(self, schemas: Mapping[str, ir.JsonSchema], names: Mapping[str, str]) -> None:
+        self._schemas = schemas
+        self._names = names
+        self._components: dict[str, tuple[Any, frozenset[str]]] = {}
+
+    def convert(self, node: Any, refs: set[str]) -> Any:
+        if isinstance(node, Mapping):
+            result: dict[str, Any] = {}
+            for key, value in node.items():
+                if not isinstance(key, str) or key in _DROPPED_KEYS or key.startswith("x-"):
+                    continue
+                if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX):
+                    name = unescape_pointer(value.removeprefix(_REF_PREFIX))
+                    if name in self._names:
+                        refs.add(name)
+                        result[key] = "#/$defs/" + self._names[name]
+                        continue
+                if key in _LITERAL_KEYS:
+                    result[key] = value
+                elif key == "description" and isinstance(value, str):
+                    result[key] = trim(value, _PROPERTY_DESCRIPTION_MAX)
+                elif key in {"properties", "patternProperties", "$defs", "definitions"}:
+                    result[key] = {
+                        str(name): self.convert(sub, refs)
+                        for name, sub in (value.items() if isinstance(value, Mapping) else ())
+                    }
+                else:
+                    result[key] = self.convert(value, refs)
+            return result
+        if isinstance(node, list | tuple):
+            return [self.convert(item, refs) for item in node]
+        return node
+
+    def component(self, name: str) -> tuple[Any, frozenset[str]]:
+        cached = self._components.get(name)
+        if cached is None:
+            refs: set[str] = set()
+            cached = (self.convert(self._schemas[name], refs), frozenset(refs))
+            self._components[name] = cached
+        return cached
+
+    def closure(self, roots: set[str]) -> dict[str, Any]:
+        """`$defs` for every component reachable from `roots`, keyed by class name."""
+        defs: dict[str, Any] = {}
+        pending = sorted(roots)
+        seen = set(pending)
+        while pending:
+            name = pending.pop()
+            schema, refs = self.component(name)
+            defs[self._names[name]] = schema
+            for ref in refs - seen:
+                seen.add(ref)
+                pending.append(ref)
+        return dict(sorted(defs.items()))
+
+
+def _input_schema(endpoint: ir.Endpoint, converter: _Converter) -> dict[str, Any]:
+    refs: set[str] = set()
+    properties: dict[str, Any] = {}
+    required = []
+    for arg in endpoint.arguments:
+        schema = converter.convert(arg.schema, refs)
+        if arg.description:
+            schema["description"] = trim(arg.description, _PROPERTY_DESCRIPTION_MAX)
+        properties[arg.key] = schema
+        if arg.required:
+            required.append(arg.key)
+    result: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    if refs:
+        result["$defs"] = converter.closure(refs)
+    return result
+
+
+def agent_json(plan: ir.Plan) -> str:
+    converter = _Converter(plan.api.schemas, plan.model_names)
+    tools = []
+    for tool in plan.tools:
+        endpoint = tool.endpoint
+        method = endpoint.operation.method.lower()
+        tools.append(
+            {
+                "name": tool.name,
+                "description": tool.description,
+                "operation": endpoint.operation.id,
+                "method": endpoint.method_name,
+                "args_model": endpoint.args_model,
+                "input_schema": _input_schema(endpoint, converter),
+                "bindings": dict(tool.bindings),
+                "confirm": tool.confirm,
+                "read_only": method in SAFE_METHODS,
+                "idempotent": method in IDEMPOTENT_METHODS,
+                "expose": list(tool.expose),
+                "redact": list(tool.redact),
+            }
+        )
+    agent = {
+        "name": plan.agent.name or plan.api.title or plan.package,
+        "instructions": plan.agent.instructions,
+    }
+    return dump_json({"agent": agent, "tools": tools})
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def manifest_json(
+    plan: ir.Plan,
+    spec_sources: Mapping[str, bytes],
+    agent_sources: Mapping[str, bytes],
+    settings: Mapping[str, Any],
+    agent_file: str,
+) -> str:
+    """What the package was made from; `specagent check` compares it to tell it is stale."""
+    return dump_json(
+        {
+            "generator": {"name": "specagent", "version": specagent.__version__},
+            "package": plan.package,
+            "api": {
+                "title": plan.api.title,
+                "version": plan.api.version,
+                "openapi": plan.api.source_version,
+            },
+            "options": dict(settings),
+            "inputs": {
+                "spec": {name: _digest(data) for name, data in sorted(spec_sources.items())},
+                "agent": {name: _digest(data) for name, data in sorted(agent_sources.items())},
+            },
+            "files": {"agent.json": _digest(agent_file.encode("utf-8"))},
+        }
+    )
