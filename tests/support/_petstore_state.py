@@ -133,7 +133,10 @@ class Database:
         self._lock = threading.Lock()
         with self._lock:
             if path is not None:
+                # WAL lets the test read while the server writes; NORMAL skips the fsync per
+                # statement, which survives a killed process (only an OS crash loses writes).
                 self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
             self._seed()
 

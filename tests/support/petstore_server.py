@@ -248,7 +248,15 @@ def run_in_subprocess(
         "--token-ttl",
         str(token_ttl),
     ]
-    process = subprocess.Popen(command, env=env, cwd=_REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    # The child stops when its stdin closes, so it never outlives a test run that died.
+    process = subprocess.Popen(
+        [*command, "--exit-with-stdin"],
+        env=env,
+        cwd=_REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = _read_ready_line(process)
     except BaseException:
@@ -282,8 +290,9 @@ def _end_process(process: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,9 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None, help="SQLite file (default: in memory)")
     parser.add_argument("--client-id", default="test-client")
     parser.add_argument("--token-ttl", type=float, default=3600.0)
+    parser.add_argument("--exit-with-stdin", action="store_true", help="stop when stdin closes")
     args = parser.parse_args(argv)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    if args.exit_with_stdin:
+        threading.Thread(target=_set_at_eof, args=(stopped,), daemon=True).start()
     server = PetstoreServer(
         args.db,
         api_key=os.environ.get("PETSTORE_API_KEY", "test-key"),
@@ -311,6 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         while not stopped.wait(0.5):
             pass
     return 0
+
+
+def _set_at_eof(event: threading.Event) -> None:
+    while sys.stdin.read(4096):
+        pass
+    event.set()
 
 
 if __name__ == "__main__":

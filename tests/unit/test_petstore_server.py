@@ -91,6 +91,17 @@ def test_subprocess_server_shares_log_and_faults_through_the_file(tmp_path: Path
         os.kill(pid, 0)
 
 
+def test_subprocess_server_exits_cleanly_when_its_parent_goes_away(tmp_path: Path) -> None:
+    process = run_in_subprocess(tmp_path / "db.sqlite")
+    try:
+        child = process._process
+        assert child.stdin is not None
+        child.stdin.close()  # what the OS does when the test run dies
+        assert child.wait(timeout=5) == 0
+    finally:
+        process.stop()
+
+
 # --- pets -------------------------------------------------------------------------------------
 
 
