@@ -33,7 +33,7 @@ class GenerateOptions:
 
 @dataclass(frozen=True)
 class GenerateResult:
-    files: dict[PurePosixPath, str]  # relative to the package folder; empty when not ok
+    files: dict[PurePosixPath, str]  # relative to the package's folder; empty when not ok
     diagnostics: tuple[ir.Diagnostic, ...]  # sorted by place
     package: str
     strict: bool = False
@@ -57,6 +57,15 @@ def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
     """
     suggestion = _names.python_name(name, fallback="agent")
     if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
+        if name != name.lower():
+            return [
+                error(
+                    "package-name",
+                    where,
+                    f"package name `{name}` must be lower case (Python packages are)",
+                    f"pass `--package {_names.python_name(name, fallback='agent')}`",
+                )
+            ]
         if name in sys.stdlib_module_names or name in _TAKEN_NAMES:
             return [
                 error(
@@ -99,7 +108,7 @@ def generate(
     # agent file checks do not need.
     from specagent.loader import build_api, load_spec  # noqa: PLC0415
     from specagent.plan import make_plan  # noqa: PLC0415
-    from specagent.render import RenderOptions, render  # noqa: PLC0415
+    from specagent.render import RenderError, RenderOptions, render  # noqa: PLC0415
 
     report = progress or _silent
     package = options.package if options.package is not None else out_name
@@ -142,11 +151,22 @@ def generate(
     render_options = RenderOptions(
         sources=dict(loaded.sources),
         agent_source=_read_bytes(agent_file),
-        options=_recorded_options(package, options),
+        options=_recorded_options(options),
     )
-    files = render(plan, render_options)
+    try:
+        rendered = render(plan, render_options)
+    except RenderError as exc:
+        found.append(
+            error(
+                "render",
+                loaded.source_name,
+                f"the package could not be rendered: {exc}",
+                "if the spec looks valid, this is a specagent bug: please report it",
+            )
+        )
+        return stop()
     return GenerateResult(
-        files=dict(sorted(files.items())),
+        files=_relative_to_package(rendered, package),
         diagnostics=tuple(sort_diagnostics(found)),
         package=package,
         strict=options.strict,
@@ -164,10 +184,18 @@ def _read_bytes(path: Path | None) -> bytes | None:
     return path.read_bytes() if path is not None else None
 
 
-def _recorded_options(package: str, options: GenerateOptions) -> dict[str, object]:
+def _relative_to_package(files: dict[PurePosixPath, str], package: str) -> dict[PurePosixPath, str]:
+    """The renderer keys files `<package>/<file>`; the output folder is the package itself."""
+    relative = {}
+    for path, text in files.items():
+        parts = path.parts
+        relative[PurePosixPath(*parts[1:]) if parts[:1] == (package,) else path] = text
+    return dict(sorted(relative.items()))
+
+
+def _recorded_options(options: GenerateOptions) -> dict[str, object]:
     """The options `specagent check` needs to regenerate identically (no paths, no times)."""
     return {
-        "package": package,
         "strict": options.strict,
         "allow_remote_refs": options.allow_remote_refs,
         "allow_outside_refs": options.allow_outside_refs,

@@ -1,0 +1,343 @@
+"""The `specagent` CLI: options, exit codes, atomic writes, refusal to clobber, progress.
+
+The CLI is driven in-process with click's CliRunner. Tests of the write path replace
+`specagent.cli.generate` with a function returning a fixed result, so that they exercise the
+CLI's own behaviour (what is written, when it refuses, what it prints) independently of the
+spec loader; end-to-end runs on the real petstore spec are at the bottom.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+
+import pytest
+from click.testing import CliRunner, Result
+from specagent import __version__, cli, ir
+from specagent._cli_progress import Progress
+from specagent._cli_write import check_owner, check_target, write_package
+from specagent.generate import GenerateOptions, GenerateResult, check_package_name
+
+ROOT = Path(__file__).resolve().parents[2]
+PETSTORE = ROOT / "examples" / "petstore"
+
+MANIFEST = json.dumps({"generator": {"name": "specagent", "version": "0"}, "files": {}})
+FILES = {
+    PurePosixPath("__init__.py"): "",
+    PurePosixPath("models.py"): "X = 1\n",
+    PurePosixPath("manifest.json"): MANIFEST,
+    PurePosixPath("sub/data.json"): "{}\n",
+}
+
+
+def run(args: list[str]) -> Result:
+    return CliRunner().invoke(cli.main, args, catch_exceptions=False)
+
+
+@pytest.fixture
+def fake_generate(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GenerateResult]]:
+    """`specagent.cli.generate` returning the results queued in the yielded list."""
+    queue: list[GenerateResult] = []
+
+    def fake(
+        spec: str | Path,
+        agent_file: Path | None,
+        out_name: str,
+        options: GenerateOptions,
+        progress: Callable[[str], None] | None = None,
+    ) -> GenerateResult:
+        assert progress is not None
+        progress("loading")
+        return queue.pop(0)
+
+    monkeypatch.setattr(cli, "generate", fake)
+    yield queue
+
+
+def ok_result(diagnostics: tuple[ir.Diagnostic, ...] = ()) -> GenerateResult:
+    return GenerateResult(FILES, diagnostics, "pkg", operations=3, tools=2)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+def test_version() -> None:
+    result = run(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"specagent {__version__}\n"
+
+
+def test_generate_help_explains_every_option_with_an_example() -> None:
+    result = run(["generate", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--tasks",
+        "--out",
+        "--package",
+        "--strict",
+        "--allow-remote-refs",
+        "--allow-outside-refs",
+        "--quiet",
+    ):
+        assert option in result.stdout
+    assert "specagent generate openapi.yaml --tasks agent.yaml --out acme_agent/" in result.stdout
+    assert "Exit codes" in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run(["generate", "spec.yaml"]).exit_code == 2  # --out missing
+    assert run(["generate", "spec.yaml", "--out", "x", "--bogus"]).exit_code == 2
+
+
+# --- the write path -----------------------------------------------------------------------
+
+
+def test_writes_the_package_and_lists_files(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    fake_generate.append(ok_result())
+    out = tmp_path / "pkg"
+    result = run(["generate", "spec.yaml", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert tree(out) == {str(k): v for k, v in FILES.items()}
+    base = out.as_posix()
+    assert result.stdout.splitlines() == [
+        f"{base}/__init__.py",
+        f"{base}/manifest.json",
+        f"{base}/models.py",
+        f"{base}/sub/data.json",
+        f"generated package `pkg` in {base}: 3 operations, 2 tools, 4 files",
+    ]
+    assert result.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
+
+
+def test_quiet_prints_nothing_on_success(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    fake_generate.append(ok_result())
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg"), "--quiet"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_regeneration_replaces_a_generated_package(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    out = tmp_path / "pkg"
+    write_package(out, {**FILES, PurePosixPath("old.py"): "gone\n"})
+    (out / "__pycache__").mkdir()
+    (out / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"")
+    manifest = {"generator": {"name": "specagent"}, "files": {"old.py": "x"}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    fake_generate.append(ok_result())
+    result = run(["generate", "spec.yaml", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert tree(out) == {str(k): v for k, v in FILES.items()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def test_refuses_a_foreign_non_empty_folder(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    out = tmp_path / "pkg"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    fake_generate.append(ok_result())
+    result = run(["generate", "spec.yaml", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "not generated by specagent" in result.stderr
+    assert result.stderr.endswith("1 error; nothing was written\n")
+    assert tree(out) == {"notes.txt": "mine"}
+    assert result.stdout == ""
+
+
+def test_refuses_to_delete_user_files_inside_a_generated_package(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    write_package(out, FILES)
+    (out / "my_test.py").write_text("mine")
+    (problem,) = check_target(out, FILES)
+    assert problem.code == "out-dir"
+    assert "my_test.py" in problem.message
+    assert check_owner(out) == []
+
+
+def test_foreign_manifest_is_not_ours(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"name": "web app"}')
+    assert [d.code for d in check_owner(tmp_path)] == ["out-dir"]
+    file = tmp_path / "file"
+    file.write_text("")
+    assert "not a folder" in check_owner(file)[0].message
+    assert check_owner(tmp_path / "missing") == []
+
+
+def test_failed_swap_leaves_the_old_package_and_no_temp_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "pkg"
+    write_package(out, FILES)
+    before = tree(out)
+    real_rename = Path.rename
+    calls: list[str] = []
+
+    def flaky_rename(self: Path, target: Path) -> Path:
+        calls.append(self.name)
+        if self.name.startswith(".pkg.new-"):
+            raise OSError(28, "No space left on device")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", flaky_rename)
+    with pytest.raises(OSError, match="No space"):
+        write_package(out, {PurePosixPath("other.py"): "new\n"})
+    assert len(calls) == 3  # old aside, new in (fails), old back
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def test_failed_write_reports_exit_2_and_keeps_the_old_package(
+    tmp_path: Path, fake_generate: list[GenerateResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "pkg"
+    write_package(out, FILES)
+    before = tree(out)
+    real_write = Path.write_text
+
+    def failing_write(self: Path, *args: object, **kwargs: object) -> int:
+        if self.name == "models.py":
+            raise PermissionError(13, "Permission denied")
+        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", failing_write)
+    fake_generate.append(ok_result())
+    result = run(["generate", "spec.yaml", "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"error[write] {out}: cannot write the package: Permission denied" in result.stderr
+    assert "the existing package, if any, is unchanged" in result.stderr
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def test_unsafe_file_paths_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="escapes"):
+        write_package(tmp_path / "pkg", {PurePosixPath("../evil.py"): ""})
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def test_errors_are_reported_together_sorted_exit_2(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    diagnostics = (
+        ir.Diagnostic("b", ir.Severity.ERROR, "second", "agent.yaml:12", "fix it"),
+        ir.Diagnostic("a", ir.Severity.WARNING, "first", "agent.yaml:3"),
+    )
+    fake_generate.append(GenerateResult({}, diagnostics, "pkg"))
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "warning[a] agent.yaml:3: first\n"
+        "error[b] agent.yaml:12: second\n"
+        "  hint: fix it\n"
+        "1 error, 1 warning; nothing was written\n"
+    )
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_warnings_alone_pass_but_fail_under_strict(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "repaired", "openapi.yaml#/paths")
+    fake_generate.append(ok_result(diagnostics=(warning,)))
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "a"), "-q"])
+    assert result.exit_code == 0
+    assert result.stderr == "warning[w] openapi.yaml#/paths: repaired\n1 warning\n"
+    fake_generate.append(GenerateResult({}, (warning,), "b", strict=True))
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "b"), "--strict"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "1 warning; nothing was written (--strict treats warnings as errors)\n"
+    )
+    assert not (tmp_path / "b").exists()
+
+
+def test_internal_error_is_one_line_exit_3_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> GenerateResult:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "generate", broken)
+    monkeypatch.delenv("SPECAGENT_DEBUG", raising=False)
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("internal error: RuntimeError: boom\n  hint: ")
+    assert "Traceback" not in result.stderr
+    assert "please report it" in result.stderr
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_package_names() -> None:
+    assert check_package_name("acme_agent", "--out") == []
+    cases = {
+        "class": "`--package class_agent`",
+        "acme-agent": "`--package acme_agent`",
+        "café": "`--package cafe`",
+        "Acme": "`--package acme`",
+        "json": "`--package json_agent`",
+    }
+    for name, hint in cases.items():
+        (problem,) = check_package_name(name, "--package")
+        assert problem.where == "--package"
+        assert hint in problem.hint, (name, problem.hint)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, *times: float) -> None:
+        self.times = list(times)
+
+    def __call__(self) -> float:
+        return self.times.pop(0)
+
+
+def test_progress_in_logs_shows_only_slow_stages() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, interactive=False, clock=Clock(0.0, 0.1, 0.1, 2.6))
+    progress("loading")
+    progress("rendering")
+    progress.done()
+    assert stream.getvalue() == "rendering: 2.5s\n"
+
+
+def test_progress_on_a_terminal_shows_every_stage() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, interactive=True, clock=Clock(0.0, 0.25))
+    progress("loading")
+    progress.done()
+    progress.done()  # closing twice prints once
+    assert stream.getvalue() == "loading the spec ...\rloading the spec             0.25s\n"
+
+
+def test_progress_disabled_prints_nothing() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, interactive=True, enabled=False, clock=Clock(0.0, 5.0))
+    progress("loading")
+    progress.done()
+    assert stream.getvalue() == ""
