@@ -18,7 +18,15 @@ from specagent_runtime._secrets import Secret, redact
 MODEL_TEXT_LIMIT = 300
 BODY_EXCERPT_LIMIT = 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
-_API_MESSAGE_KEYS = ("message", "detail", "error_description", "error", "title", "description")
+_API_MESSAGE_KEYS = (
+    "message",
+    "detail",
+    "msg",
+    "error_description",
+    "error",
+    "title",
+    "description",
+)
 
 
 class ApiError(Exception):

@@ -216,17 +216,17 @@ def _query_pairs(arg: Arg, value: object) -> list[tuple[str, str]]:
         return quote(text, safe=_RESERVED if arg.allow_reserved else "")
 
     name = quote(arg.name, safe="[]")
+    # Items are encoded, so a literal comma is unambiguous (and what OpenAPI's examples show).
+    delimiter = quote(_DELIMITERS.get(arg.style, ","), safe=",")
     if arg.style == "deepObject" and isinstance(data, dict):
         return [(k, enc(v)) for k, v in _deep_pairs(name, data)]
     if isinstance(data, list):
         if arg.explode:
             return [(name, enc(_scalar(v))) for v in data]
-        delimiter = _DELIMITERS.get(arg.style, ",")
-        return [(name, enc(delimiter).join(enc(_scalar(v)) for v in data))]
+        return [(name, delimiter.join(enc(_scalar(v)) for v in data))]
     if isinstance(data, dict):
         if arg.explode:
             return [(quote(k, safe="[]"), enc(_scalar(v))) for k, v in data.items()]
-        delimiter = enc(_DELIMITERS.get(arg.style, ","))
         flat = [enc(part) for k, v in data.items() for part in (k, _scalar(v))]
         return [(name, delimiter.join(flat))]
     return [(name, enc(_scalar(data)))]
