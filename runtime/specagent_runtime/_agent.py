@@ -112,6 +112,7 @@ class Agent:
         self.name = name if name is not None else toolset.agent.name
         self.instructions = instructions if instructions is not None else toolset.agent.instructions
         self._openai_client = openai_client
+        self._owns_openai = False
         self._runner: asyncio.Runner | None = None
 
     @classmethod
@@ -198,11 +199,21 @@ class Agent:
         """Actions waiting for confirmation, e.g. to show confirm buttons."""
         return (await self._load(conversation_id)).pending
 
+    async def aclose(self) -> None:
+        """Close the model client if the agent created it (one passed in stays the caller's)."""
+        client, self._openai_client = self._openai_client, None
+        if self._owns_openai and client is not None:
+            await client.close()
+        self._owns_openai = False
+
     def close(self) -> None:
-        """Close the private event loop of `respond_sync`, if it was used."""
+        """`aclose` for synchronous hosts, then close the private event loop of `respond_sync`."""
         if self._runner is not None:
+            self._runner.run(self.aclose())
             self._runner.close()
             self._runner = None
+        elif self._owns_openai:
+            asyncio.run(self.aclose())
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -336,6 +347,7 @@ class Agent:
                 ) from exc
             try:
                 self._openai_client = openai.AsyncOpenAI()
+                self._owns_openai = True
             except openai.OpenAIError as exc:
                 raise AgentError(
                     "no model client: pass openai_client= or set OPENAI_API_KEY "

@@ -21,10 +21,10 @@ def _orders() -> dict[int, Order]:
             id=7,
             status="placed",
             zip="12345",
-            internal_note="fraud check pending",
-            items=[OrderItem(sku="MUG-1", price_cents=1200)],
+            internalNote="fraud check pending",
+            items=[OrderItem(sku="MUG-1", priceCents=1200)],
         ),
-        8: Order(id=8, status="shipped", zip="12345", internal_note="vip"),
+        8: Order(id=8, status="shipped", zip="12345", internalNote="vip"),
     }
 
 
