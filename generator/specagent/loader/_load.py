@@ -1,0 +1,172 @@
+"""The loading pipeline: read, detect the version, bundle `$ref`s, convert, repair."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specagent import ir
+from specagent.ir import Diagnostic, Severity
+from specagent.loader import _read
+from specagent.loader._build import Builder
+from specagent.loader._refs import OPENAPI3_CONTAINERS, SWAGGER2_CONTAINERS, Bundler
+from specagent.loader._repair import repair
+from specagent.loader._swagger2 import convert
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSpec:
+    """A spec as one document: every `$ref` local, Swagger 2.0 converted, repairs applied.
+
+    Schemas in `document` are OpenAPI 3.1 flavour JSON Schema: 3.0 `nullable: true` has become
+    a `"null"` type (or an `anyOf` with `{"type": "null"}`), boolean `exclusiveMinimum` and
+    `exclusiveMaximum` have become numbers. `document["openapi"]` stays as declared.
+    """
+
+    document: dict[str, Any]
+    source_name: str
+    sources: dict[str, bytes]
+    diagnostics: tuple[Diagnostic, ...]
+    source_version: str = ""  # "2.0", "3.0.3", "3.1.0" as the document declared it
+
+
+def load_spec(
+    source: str | Path,
+    *,
+    strict: bool = False,
+    allow_remote_refs: bool = False,
+    allow_outside_refs: bool = False,
+) -> LoadedSpec:
+    """Read, bundle, convert and repair a spec; problems come back as diagnostics.
+
+    `strict` does not change what is reported (repairs are warnings either way); it is accepted
+    so callers can pass their options through, and the caller decides how to count warnings.
+    """
+    del strict
+    name = str(source)
+    if isinstance(source, str) and _read.is_url(source):
+        location = source
+        root_name = source.rstrip("/").rsplit("/", 1)[-1] or source
+    else:
+        location = str(Path(source).resolve())
+        root_name = Path(source).name
+    raw, problem = _read.fetch(location, name)
+    if raw is None:
+        return LoadedSpec({}, name, {}, (problem,) if problem else ())
+    parsed = _read.parse(raw, name)
+    diagnostics = list(parsed.diagnostics)
+    sources = {root_name: raw}
+    if parsed.data is None:
+        return LoadedSpec({}, name, sources, tuple(diagnostics))
+    family, declared, version_problem = _detect_version(parsed.data, name)
+    if version_problem is not None:
+        diagnostics.append(version_problem)
+    if family is None:
+        return LoadedSpec({}, name, sources, tuple(diagnostics), declared)
+    document: dict[str, Any] = parsed.data
+    bundler = Bundler(
+        document,
+        root_loc=location,
+        root_name=root_name,
+        display_name=name,
+        containers=SWAGGER2_CONTAINERS if family == "2" else OPENAPI3_CONTAINERS,
+        read=_read_referenced,
+        allow_remote=allow_remote_refs,
+        allow_outside=allow_outside_refs,
+    )
+    bundled = bundler.run()
+    sources.update(bundled.sources)
+    diagnostics.extend(bundled.diagnostics)
+    if family == "2":
+        document = convert(document, name, location, diagnostics)
+    repair(document, "3.0" if family == "2" else family, name, diagnostics)
+    return LoadedSpec(document, name, sources, tuple(diagnostics), declared)
+
+
+def build_api(spec: LoadedSpec) -> ir.Api:
+    """The IR of a loaded spec; the loader's diagnostics come first in `Api.diagnostics`."""
+    builder = Builder(spec.document, spec.source_name, spec.source_version)
+    api = builder.build()
+    return ir.Api(
+        title=api.title,
+        version=api.version,
+        description=api.description,
+        source_version=api.source_version,
+        servers=api.servers,
+        operations=api.operations,
+        schemas=api.schemas,
+        security_schemes=api.security_schemes,
+        diagnostics=(*spec.diagnostics, *api.diagnostics),
+    )
+
+
+def _read_referenced(location: str, name: str) -> _read.ReadResult:
+    raw, problem = _read.fetch(location, name)
+    if raw is None:
+        result = _read.ReadResult(data=None, raw=b"")
+        if problem is not None:
+            result.diagnostics.append(problem)
+        return result
+    return _read.parse(raw, name)
+
+
+def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic | None]:
+    """("2" | "3.0" | "3.1" | None, version as declared, problem)."""
+    where = f"{name}#"
+    if not isinstance(data, dict):
+        return None, "", _error("spec.not_openapi", "the document is not a mapping", where)
+    if "openapi" in data:
+        declared = str(data["openapi"])
+        where = f"{name}#/openapi"
+        if re.fullmatch(r"3\.0(\.\d+)?(-[\w.]+)?", declared):
+            return "3.0", declared, None
+        if re.fullmatch(r"3\.1(\.\d+)?(-[\w.]+)?", declared):
+            return "3.1", declared, None
+        if re.fullmatch(r"3\.[2-9](\.\d+)?(-[\w.]+)?", declared):
+            warning = Diagnostic(
+                "spec.version",
+                Severity.WARNING,
+                f"OpenAPI {declared} is newer than 3.1; read as 3.1",
+                where,
+            )
+            return "3.1", declared, warning
+        return (
+            None,
+            declared,
+            _error(
+                "spec.version",
+                f"unsupported OpenAPI version {declared!r}",
+                where,
+                "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
+            ),
+        )
+    if "swagger" in data:
+        declared = str(data["swagger"])
+        if declared == "2.0":
+            return "2", declared, None
+        return (
+            None,
+            declared,
+            _error(
+                "spec.version",
+                f"unsupported Swagger version {declared!r}",
+                f"{name}#/swagger",
+                "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
+            ),
+        )
+    return (
+        None,
+        "",
+        _error(
+            "spec.not_openapi",
+            "not an OpenAPI document: no `openapi` (or `swagger`) version field",
+            where,
+            "add `openapi: 3.1.0` (or the version the document follows) at the top",
+        ),
+    )
+
+
+def _error(code: str, message: str, where: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, where, hint)

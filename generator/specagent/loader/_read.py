@@ -1,0 +1,314 @@
+"""Reading one spec file (or URL) into plain Python data.
+
+Real specs are YAML 1.1 written by hand or exported by tools, so the YAML loader is lenient
+where PyYAML's safe loader is surprising (dates, `on:` keys, `=` values, sexagesimal ints) and
+strict where a hostile file could hurt us (alias bombs, absurd nesting). Problems come back as
+diagnostics, never as exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from specagent.ir import Diagnostic, Severity
+
+# Limits for hostile input. Real specs stay far below: the largest corpus spec (Stripe) has
+# about 1.2M nodes and nests about 30 levels deep.
+MAX_NODES = 8_000_000
+MAX_DEPTH = 200
+MAX_BYTES = 64 * 1024 * 1024
+FETCH_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_HEX_INT = re.compile(r"[-+]?0x[0-9a-fA-F]+")
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """SafeLoader (libyaml when available) with YAML 1.2-like scalars and duplicate tracking."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        before = len(node.value)
+        self.flatten_mapping(node)
+        merged = len(node.value) - before
+        mapping: dict[str, Any] = {}
+        own: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
+            key = _key_text(self.construct_object(key_node, deep=True))
+            if index >= merged:
+                if key in own:
+                    mark = key_node.start_mark
+                    self.duplicates.append((key, mark.line + 1, mark.column + 1))
+                own.add(key)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _key_text(key: Any) -> str:
+    # JSON (and OpenAPI) keys are strings: `200:` and `true:` must not become int/bool keys.
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def _construct_string(loader: _Loader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))
+
+
+def _construct_bool(loader: _Loader, node: yaml.Node) -> bool | str:
+    # YAML 1.1 reads yes/no/on/off as booleans; specs mean the words.
+    text = str(loader.construct_scalar(node))
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return text
+
+
+def _construct_int(loader: _Loader, node: yaml.Node) -> int | str:
+    # YAML 1.1 octal (0755) and sexagesimal (1:30) ints are strings to a JSON reader.
+    text = str(loader.construct_scalar(node))
+    plain = text.replace("_", "") if "_" in text else text
+    if _PLAIN_INT.fullmatch(plain):
+        return int(plain)
+    if _HEX_INT.fullmatch(plain):
+        return int(plain, 16)
+    return text
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_string)
+_Loader.add_constructor("tag:yaml.org,2002:value", _construct_string)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """Parsed data of one file (None when unreadable) plus what went wrong on the way."""
+
+    data: Any
+    raw: bytes
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def fetch(source: str | Path, name: str) -> tuple[bytes | None, Diagnostic | None]:
+    """Read the bytes of a file or an http(s) URL."""
+    if isinstance(source, str) and is_url(source):
+        return _fetch_url(source, name)
+    path = Path(source)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, _error("spec.too_large", f"file is larger than {MAX_BYTES} bytes", name)
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return None, _error("spec.not_found", "file not found", name)
+    except IsADirectoryError:
+        return None, _error("spec.not_a_file", "is a directory, not a spec file", name)
+    except OSError as exc:
+        return None, _error("spec.unreadable", f"cannot read file: {exc.strerror}", name)
+
+
+def _fetch_url(url: str, name: str) -> tuple[bytes | None, Diagnostic | None]:
+    try:
+        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
+            response = client.get(url)
+    except httpx.TimeoutException:
+        return None, _error("spec.fetch", "timed out fetching the spec", name)
+    except httpx.HTTPError as exc:
+        return None, _error("spec.fetch", f"cannot fetch the spec: {type(exc).__name__}", name)
+    if response.status_code >= 400:
+        return None, _error("spec.fetch", f"server answered HTTP {response.status_code}", name)
+    if len(response.content) > MAX_BYTES:
+        return None, _error("spec.too_large", f"response is larger than {MAX_BYTES} bytes", name)
+    return response.content, None
+
+
+def parse(raw: bytes, name: str) -> ReadResult:
+    """Parse YAML or JSON (decided by content) and check the result's size and depth."""
+    result = ReadResult(data=None, raw=raw)
+    text = _decode(raw, name, result.diagnostics)
+    if text is None:
+        return result
+    stripped = text.lstrip()
+    data: Any = None
+    if stripped.startswith(("{", "[")):
+        data, json_error = _parse_json(text, name, result.diagnostics)
+        if json_error is not None:
+            # Flow-style YAML also starts with "{"; a file named .json gets the JSON error.
+            yaml_data, yaml_ok = (None, False)
+            if not name.lower().endswith(".json"):
+                yaml_data, yaml_ok = _parse_yaml(text, name, [])
+            if not yaml_ok:
+                result.diagnostics.append(json_error)
+                return result
+            data = yaml_data
+    else:
+        data, ok = _parse_yaml(text, name, result.diagnostics)
+        if not ok:
+            return result
+    problem, shared = _check_shape(data)
+    if problem is not None:
+        result.diagnostics.append(_error("spec.hostile", problem, name))
+        return result
+    # Later steps edit the tree in place; YAML aliases must not make one edit land twice.
+    result.data = _unshare(data) if shared else data
+    return result
+
+
+def _decode(raw: bytes, name: str, out: list[Diagnostic]) -> str | None:
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        out.append(_error("spec.encoding", "file is not valid UTF-8", f"{name}:{line}"))
+        return None
+
+
+def _parse_json(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, Diagnostic | None]:
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    duplicates.append(key)
+                seen.add(key)
+        return result
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        where = f"{name}:{exc.lineno}:{exc.colno}"
+        return None, _error("spec.syntax", f"invalid JSON: {exc.msg}", where)
+    except RecursionError:
+        return None, _error("spec.hostile", "nesting is too deep", name)
+    for key in duplicates:
+        out.append(
+            Diagnostic(
+                "spec.duplicate_key",
+                Severity.WARNING,
+                f"duplicate key {key!r}; the last value wins",
+                name,
+            )
+        )
+    return data, None
+
+
+def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]:
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = exc.problem or exc.context or "malformed YAML"
+        out.append(_error("spec.syntax", f"invalid YAML: {problem}", where))
+        return None, False
+    except yaml.YAMLError as exc:
+        out.append(_error("spec.syntax", f"invalid YAML: {type(exc).__name__}", name))
+        return None, False
+    except RecursionError:
+        out.append(_error("spec.hostile", "nesting is too deep", name))
+        return None, False
+    finally:
+        loader.dispose()
+    for key, line, column in loader.duplicates:
+        out.append(
+            Diagnostic(
+                "spec.duplicate_key",
+                Severity.WARNING,
+                f"duplicate key {key!r}; the last value wins",
+                f"{name}:{line}:{column}",
+            )
+        )
+    return data, True
+
+
+def _check_shape(data: Any) -> tuple[str | None, bool]:
+    """Refuse alias bombs, cycles and absurd nesting before anything walks the data.
+
+    YAML aliases make shared (or even circular) containers; the expanded size is computed
+    with memoisation so a billion-laughs document is measured without being expanded.
+    """
+    if not isinstance(data, dict | list):
+        return None, False
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    shared = False
+    stack: list[tuple[Any, Any, int]] = [(data, _children(data), 0)]
+    on_path.add(id(data))
+    totals: list[int] = [1]
+    while stack:
+        node, children, total_index = stack[-1]
+        for child in children:
+            if not isinstance(child, dict | list):
+                totals[total_index] += 1
+                continue
+            key = id(child)
+            if key in on_path:
+                return "a YAML alias refers to its own ancestor (circular document)", shared
+            known = sizes.get(key)
+            if known is not None:
+                shared = True
+                totals[total_index] += known
+                if totals[total_index] > MAX_NODES:
+                    return _TOO_BIG, shared
+                continue
+            if len(stack) >= MAX_DEPTH:
+                return f"nesting deeper than {MAX_DEPTH} levels", shared
+            on_path.add(key)
+            totals.append(1)
+            stack.append((child, _children(child), len(totals) - 1))
+            break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            size = totals.pop()
+            sizes[id(node)] = size
+            if stack:
+                parent_index = stack[-1][2]
+                totals[parent_index] += size
+                if totals[parent_index] > MAX_NODES:
+                    return _TOO_BIG, shared
+    return None, shared
+
+
+_TOO_BIG = f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)"
+
+
+def _unshare(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _unshare(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_unshare(value) for value in data]
+    return data
+
+
+def _children(node: Any) -> Any:
+    return iter(node.values()) if isinstance(node, dict) else iter(node)
+
+
+def _error(code: str, message: str, where: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, where, hint)

@@ -1,0 +1,404 @@
+"""Bundling: a spec split over several files becomes one document whose `$ref`s are all local.
+
+A referenced schema (or parameter, response, ...) from another file gets a component of its
+own, under a unique name, so recursive and shared definitions keep working; objects that have
+no component kind (path items) are inlined. Every file is read once; cycles end at the first
+placement. Local references of the main file are checked at the end (dangling refs).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urljoin, urlparse
+
+from specagent.ir import Diagnostic, Severity
+from specagent.loader import _pointer
+from specagent.loader._read import ReadResult, is_url
+
+Containers = Mapping[str, tuple[str, ...]]
+
+# Where each kind of referenced object goes in the bundled document.
+OPENAPI3_CONTAINERS: Containers = {
+    "schema": ("components", "schemas"),
+    "parameter": ("components", "parameters"),
+    "response": ("components", "responses"),
+    "requestBody": ("components", "requestBodies"),
+    "header": ("components", "headers"),
+    "example": ("components", "examples"),
+    "link": ("components", "links"),
+    "callback": ("components", "callbacks"),
+    "securityScheme": ("components", "securitySchemes"),
+}
+SWAGGER2_CONTAINERS: Containers = {
+    "schema": ("definitions",),
+    "parameter": ("parameters",),
+    "response": ("responses",),
+}
+
+_SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_SLOTS = frozenset(
+    {
+        "schema",
+        "items",
+        "additionalProperties",
+        "not",
+        "additionalItems",
+        "contains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contentSchema",
+    }
+)
+_COMPONENT_KINDS = {
+    "schemas": "schema",
+    "parameters": "parameter",
+    "responses": "response",
+    "requestBodies": "requestBody",
+    "headers": "header",
+    "examples": "example",
+    "links": "link",
+    "callbacks": "callback",
+    "securitySchemes": "securityScheme",
+    "pathItems": "pathItem",
+}
+_MAP_KINDS = {
+    "parameters": "parameter",
+    "responses": "response",
+    "headers": "header",
+    "examples": "example",
+    "links": "link",
+    "callbacks": "callback",
+    "paths": "pathItem",
+    "webhooks": "pathItem",
+}
+
+
+def context_kind(path: tuple[str, ...]) -> str:
+    """What kind of object sits at `path` in an OpenAPI (or Swagger) document."""
+    if len(path) == 3 and path[0] == "components":
+        return _COMPONENT_KINDS.get(path[1], "other")
+    if len(path) == 2 and path[0] in ("definitions", "parameters", "responses"):
+        return {"definitions": "schema", "parameters": "parameter"}.get(path[0], "response")
+    if len(path) >= 2 and (path[-2] in _SCHEMA_MAPS or path[-2] in _SCHEMA_LISTS):
+        return "schema"
+    if path and path[-1] in _SCHEMA_SLOTS:
+        return "schema"
+    if len(path) >= 2 and path[-2] == "items" and path[-1].isdigit():
+        return "schema"
+    if path and path[-1] == "requestBody":
+        return "requestBody"
+    if len(path) >= 2:
+        return _MAP_KINDS.get(path[-2], "other")
+    return "other"
+
+
+@dataclass(slots=True)
+class _File:
+    loc: str  # absolute path or URL
+    name: str  # relative name, for `sources` and messages
+    data: Any
+
+
+@dataclass(slots=True)
+class BundleResult:
+    sources: dict[str, bytes] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+Reader = Callable[[str, str], ReadResult]  # (location, name) -> parsed file
+
+
+class Bundler:
+    """Rewrites `root` in place so that every `$ref` is local."""
+
+    def __init__(
+        self,
+        root: Any,
+        *,
+        root_loc: str,
+        root_name: str,
+        display_name: str,
+        containers: Containers,
+        read: Reader,
+        allow_remote: bool,
+        allow_outside: bool,
+    ) -> None:
+        self._root = _File(root_loc, root_name, root)
+        self._display = display_name
+        self._containers = containers
+        self._read = read
+        self._allow_remote = allow_remote
+        self._allow_outside = allow_outside
+        self._files: dict[str, _File | None] = {root_loc: self._root}
+        self._placed: dict[tuple[str, str], str] = {}
+        self._taken: dict[str, set[str]] = {}
+        self._pending: list[tuple[tuple[str, ...], str, Any]] = []
+        self._local_refs: list[tuple[str, tuple[str, ...]]] = []
+        self._queue: list[tuple[Any, tuple[str, ...], _File, frozenset[tuple[str, str]]]] = []
+        self.result = BundleResult()
+
+    def run(self) -> BundleResult:
+        self._queue.append((self._root.data, (), self._root, frozenset()))
+        while self._queue:
+            node, path, base, inlining = self._queue.pop(0)
+            self._walk(node, path, base, inlining)
+        self._insert_pending()
+        self._check_local_refs()
+        return self.result
+
+    # --- walking ------------------------------------------------------------------------
+
+    def _walk(
+        self,
+        node: Any,
+        path: tuple[str, ...],
+        base: _File,
+        inlining: frozenset[tuple[str, str]],
+    ) -> None:
+        stack: list[tuple[Any, tuple[str, ...]]] = [(node, path)]
+        while stack:
+            obj, where = stack.pop()
+            if isinstance(obj, dict):
+                ref = obj.get("$ref")
+                if isinstance(ref, str) and not self._follow(obj, ref, where, base, inlining):
+                    continue
+                items = [(k, v) for k, v in obj.items() if k != "example"]
+                for key, value in reversed(items):
+                    if isinstance(value, dict | list):
+                        stack.append((value, (*where, key)))
+            elif isinstance(obj, list):
+                for index in range(len(obj) - 1, -1, -1):
+                    value = obj[index]
+                    if isinstance(value, dict | list):
+                        stack.append((value, (*where, str(index))))
+
+    def _follow(
+        self,
+        obj: dict[str, Any],
+        ref: str,
+        path: tuple[str, ...],
+        base: _File,
+        inlining: frozenset[tuple[str, str]],
+    ) -> bool:
+        """Handle one `$ref`; True when the walk should go on into `obj`."""
+        uri, _, fragment = ref.partition("#")
+        if not uri:
+            if base is self._root:
+                self._local_refs.append((fragment, path))
+                return True
+            target_loc = base.loc
+        else:
+            resolved = self._locate(uri, base, path)
+            if resolved is None:
+                return True
+            target_loc = resolved
+            if target_loc == self._root.loc:
+                obj["$ref"] = "#" + fragment
+                self._local_refs.append((fragment, path))
+                return True
+        return self._bundle(obj, path, (target_loc, fragment), inlining)
+
+    def _locate(self, uri: str, base: _File, path: tuple[str, ...]) -> str | None:
+        """The absolute location of a referenced file, or None (with an error) if refused."""
+        if is_url(uri) or is_url(base.loc):
+            target = urljoin(base.loc, uri) if is_url(base.loc) else uri
+            if not self._allow_remote and not self._under_root_url(target):
+                self._error(
+                    "ref.remote",
+                    f"$ref to a remote document {uri!r} is not allowed",
+                    path,
+                    "pass allow_remote_refs (--allow-remote-refs) to fetch it",
+                )
+                return None
+            return target.split("#", 1)[0]
+        if urlparse(uri).scheme not in ("", "file") and not re.match(r"^[A-Za-z]:[\\/]", uri):
+            self._error("ref.scheme", f"unsupported $ref location {uri!r}", path)
+            return None
+        relative = unquote(uri[7:] if uri.startswith("file://") else uri)
+        target_path = (Path(base.loc).parent / relative).resolve()
+        root_dir = Path(self._root.loc).parent
+        if not self._allow_outside and not target_path.is_relative_to(root_dir):
+            self._error(
+                "ref.outside",
+                f"$ref {uri!r} points outside the spec's folder",
+                path,
+                "move the file next to the spec, or pass allow_outside_refs",
+            )
+            return None
+        return str(target_path)
+
+    def _under_root_url(self, url: str) -> bool:
+        if not is_url(self._root.loc):
+            return False
+        folder = self._root.loc.rsplit("/", 1)[0] + "/"
+        return url.startswith(folder)
+
+    def _bundle(
+        self,
+        obj: dict[str, Any],
+        path: tuple[str, ...],
+        key: tuple[str, str],
+        inlining: frozenset[tuple[str, str]],
+    ) -> bool:
+        placed = self._placed.get(key)
+        if placed is not None:
+            obj["$ref"] = placed
+            return True
+        source = self._file(key[0], path)
+        if source is None:
+            return True
+        tokens = _pointer.split_fragment(key[1])
+        value = _pointer.resolve(source.data, tokens)
+        if value is _pointer.MISSING:
+            self.result.diagnostics.append(
+                Diagnostic(
+                    "ref.dangling",
+                    Severity.ERROR,
+                    f"$ref {obj['$ref']!r} points at nothing in {source.name}",
+                    self._where(path),
+                    _pointer.suggest(source.data, tokens),
+                )
+            )
+            return True
+        kind = context_kind(path)
+        container = self._containers.get(kind)
+        if container is not None:
+            if path == (*container, path[-1]) and len(obj) == 1:
+                # The component slot itself holds the ref: the content takes its place.
+                self._placed[key] = "#" + _pointer.to_pointer(path)
+                obj.clear()
+                obj.update(copy.deepcopy(value))
+                self._queue.append((obj, path, source, frozenset()))
+                return False
+            name = self._unique_name(kind, container, tokens, key[0])
+            local = "#" + _pointer.to_pointer((*container, name))
+            self._placed[key] = local
+            placed_value = copy.deepcopy(value)
+            self._pending.append((container, name, placed_value))
+            self._queue.append((placed_value, (*container, name), source, frozenset()))
+            obj["$ref"] = local
+            return True
+        if key in inlining:
+            self._error("ref.cycle", f"$ref {obj['$ref']!r} refers to itself", path)
+            return False
+        if not isinstance(value, dict):
+            self._error("ref.target", f"$ref {obj['$ref']!r} is not an object", path)
+            return False
+        siblings = {k: v for k, v in obj.items() if k != "$ref"}
+        obj.clear()
+        obj.update(copy.deepcopy(value))
+        obj.update(siblings)
+        self._queue.append((obj, path, source, inlining | {key}))
+        return False
+
+    def _file(self, loc: str, path: tuple[str, ...]) -> _File | None:
+        if loc in self._files:
+            return self._files[loc]
+        name = self._relative_name(loc)
+        read = self._read(loc, name)
+        self.result.sources[name] = read.raw
+        if read.data is None:
+            first = read.diagnostics[0] if read.diagnostics else None
+            reason = f": {first.message} ({first.where})" if first else ""
+            self._error("ref.unreadable", f"cannot load referenced file {name}{reason}", path)
+            self.result.diagnostics.extend(read.diagnostics[1:])
+            self._files[loc] = None
+            return None
+        self.result.diagnostics.extend(read.diagnostics)
+        source = _File(loc, name, read.data)
+        self._files[loc] = source
+        return source
+
+    def _relative_name(self, loc: str) -> str:
+        if is_url(loc):
+            folder = self._root.loc.rsplit("/", 1)[0] + "/"
+            return loc[len(folder) :] if loc.startswith(folder) else loc
+        root_dir = Path(self._root.loc).parent
+        target = Path(loc)
+        if target.is_relative_to(root_dir):
+            return target.relative_to(root_dir).as_posix()
+        return Path(os.path.relpath(target, root_dir)).as_posix()
+
+    def _unique_name(
+        self, kind: str, container: tuple[str, ...], tokens: list[str], loc: str
+    ) -> str:
+        taken = self._taken.get(kind)
+        if taken is None:
+            existing = _pointer.resolve(self._root.data, container)
+            taken = set(existing) if isinstance(existing, dict) else set()
+            self._taken[kind] = taken
+        if tokens and tokens[-1]:
+            base = tokens[-1]
+        else:
+            base = PurePosixPath(urlparse(loc).path if is_url(loc) else loc).stem
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", base) or kind
+        name = base
+        counter = 2
+        while name in taken:
+            name = f"{base}_{counter}"
+            counter += 1
+        taken.add(name)
+        return name
+
+    # --- finishing ----------------------------------------------------------------------
+
+    def _insert_pending(self) -> None:
+        root = self._root.data
+        for container, name, value in self._pending:
+            node = root
+            for token in container:
+                child = node.get(token) if isinstance(node, dict) else None
+                if child is None and isinstance(node, dict):
+                    child = node[token] = {}
+                node = child
+            if not isinstance(node, dict):
+                self._error(
+                    "ref.bundle",
+                    f"cannot add bundled {name!r}: {'/'.join(container)} is not a mapping",
+                    container,
+                )
+                continue
+            node[name] = value
+
+    def _check_local_refs(self) -> None:
+        root = self._root.data
+        for fragment, path in self._local_refs:
+            tokens = _pointer.split_fragment(fragment)
+            if _pointer.resolve(root, tokens) is _pointer.MISSING:
+                self.result.diagnostics.append(
+                    Diagnostic(
+                        "ref.dangling",
+                        Severity.ERROR,
+                        f"$ref '#{fragment}' points at nothing",
+                        self._where(path),
+                        _pointer.suggest(root, tokens),
+                    )
+                )
+
+    def _where(self, path: tuple[str, ...]) -> str:
+        return f"{self._display}#{_pointer.to_pointer(path)}"
+
+    def _error(
+        self,
+        code: str,
+        message: str,
+        path: tuple[str, ...],
+        hint: str = "",
+    ) -> None:
+        # Positions are reported in the bundled (main) document, where the user sees them.
+        self.result.diagnostics.append(
+            Diagnostic(code, Severity.ERROR, message, self._where(path), hint)
+        )
