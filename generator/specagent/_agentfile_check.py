@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from specagent import ir
-from specagent._diagnostics import did_you_mean, error
+from specagent._diagnostics import did_you_mean, error, warning
+from specagent._plan_tools import select
 
 # Up to this many tags are listed in full when none is close to the typo.
 _LIST_LIMIT = 15
@@ -41,6 +42,7 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
                     hint = "the spec's operations have no tags; select by `operations` instead"
                 message = f"`{path}`: the spec has no tag `{tag}`"
                 problems.append(error("unknown-tag", _where(agent, path), message, hint))
+    selected = {operation.id for operation in select(agent, api.operations)}
     for override in agent.overrides:
         path = f"tools.overrides.{override.operation_id}"
         found = by_id.get(override.operation_id)
@@ -48,7 +50,27 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
             problems.append(_unknown_operation(agent, path, override.operation_id, ids, override))
             continue
         problems.extend(_check_bindings(agent, override, found, api.schemas, path))
+        if found.id not in selected:
+            problems.append(_unused_override(agent, override, path))
     return problems
+
+
+def _unused_override(agent: ir.AgentConfig, override: ir.ToolOverride, path: str) -> ir.Diagnostic:
+    """An override of an operation that is not a tool is most likely a selection mistake."""
+    name = override.operation_id
+    excluded = bool(agent.exclude.operations) and name in agent.exclude.operations
+    reason = "is excluded by `tools.exclude`" if excluded else "is not selected by `tools.include`"
+    hint = (
+        f"remove the override, or `{name}` from `tools.exclude`"
+        if excluded
+        else f"add `{name}` to `tools.include.operations`, or remove the override"
+    )
+    return warning(
+        "unused-override",
+        _where(agent, path, override.where),
+        f"`{path}`: operation `{name}` {reason}, so this override has no effect",
+        hint,
+    )
 
 
 def _where(agent: ir.AgentConfig, path: str, fallback: str = "") -> str:

@@ -8,6 +8,7 @@ SPECAGENT_DEBUG=1); 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -56,7 +57,11 @@ listed, nothing is written), 3 internal error (please report it).
 """
 
 
-@main.command("generate", epilog=_GENERATE_EPILOG)
+@main.command(
+    "generate",
+    epilog=_GENERATE_EPILOG,
+    short_help="Generate an agent package from an OpenAPI spec.",
+)
 @click.argument("spec", metavar="SPEC")
 @click.option(
     "--tasks",
@@ -148,6 +153,8 @@ def _generate(
     source: str | Path = spec if spec.startswith(("http://", "https://")) else Path(spec)
     out_name = Path(os.path.abspath(out_dir)).name
     owner_problems = check_owner(out_dir)
+    if owner_problems:  # still check the inputs, to report every problem in one run
+        options = dataclasses.replace(options, check_only=True)
     result = generate(source, agent_file, out_name, options, progress)
     progress.done()
     problems = [*result.diagnostics, *owner_problems]

@@ -29,6 +29,9 @@ class GenerateOptions:
     strict: bool = False  # warnings stop generation like errors
     allow_remote_refs: bool = False  # follow `$ref`s to http(s) URLs
     allow_outside_refs: bool = False  # follow `$ref`s to files outside the spec's folder
+    # Check the inputs and plan, but render nothing: for callers that already know they will
+    # not write (the CLI when the output folder is refused) yet want every problem reported.
+    check_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def generate(
     report("planning")
     plan = make_plan(api, agent, package)
     found.extend(plan.diagnostics)
-    if _blocking(found, strict=options.strict):
+    if _blocking(found, strict=options.strict) or options.check_only:
         return stop()
 
     report("rendering")

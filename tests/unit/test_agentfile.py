@@ -324,7 +324,7 @@ def test_names_known_to_the_spec_pass() -> None:
     config, problems = parse(
         """\
         tools:
-          include: {operations: [getOrderById, create-user], tags: [store]}
+          include: {operations: [getOrderById, create-user], tags: [store, user]}
           overrides:
             getUserByName: {bind: {username: identity.username}}
             createUser: {bind: {email: identity.email, id__body: identity.user_id}}
@@ -332,6 +332,28 @@ def test_names_known_to_the_spec_pass() -> None:
     )
     assert problems == []
     assert check_agent_against_api(config, _api()) == []
+
+
+def test_override_of_an_operation_that_is_not_a_tool_is_a_warning() -> None:
+    config, _ = parse(
+        """\
+        tools:
+          include: {tags: [store]}
+          exclude: {operations: [getOrderById]}
+          overrides:
+            getOrderById: {confirm: true}
+            getUserByName: {confirm: true}
+        """
+    )
+    excluded, not_included = sort_diagnostics(check_agent_against_api(config, _api()))
+    assert (excluded.code, excluded.severity, excluded.where) == (
+        "unused-override",
+        ir.Severity.WARNING,
+        "agent.yaml:5",
+    )
+    assert "is excluded by `tools.exclude`" in excluded.message
+    assert "is not selected by `tools.include`" in not_included.message
+    assert not_included.hint.startswith("add `getUserByName` to `tools.include.operations`")
 
 
 def test_unknown_operation_suggests_the_closest_id() -> None:
