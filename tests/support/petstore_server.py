@@ -79,6 +79,11 @@ class PetstoreServer(PetstoreState):
         return f"PetstoreServer(port={self.port}, db_path={self.db_path!r})"
 
     @property
+    def client_secret(self) -> str:
+        """The secret the token endpoint accepts, for tests that configure a client."""
+        return self._client_secret
+
+    @property
     def root_url(self) -> str:
         return f"http://{self._host}:{self.port}"
 

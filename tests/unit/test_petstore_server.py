@@ -259,6 +259,7 @@ def test_token_endpoint_checks_the_client_and_counts_requests(server: PetstoreSe
     assert httpx.post(url, json={"grant_type": "client_credentials", **CLIENT}).status_code == 400
 
     assert server.token_requests == 6
+    assert (server.client_id, server.client_secret) == ("test-client", "test-secret")
 
 
 # --- store and users --------------------------------------------------------------------------
