@@ -18,8 +18,9 @@ from collections.abc import Iterable
 TOOL_NAME_MAX = 64
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
-# Split "HTTPServerError2" into HTTP / Server / Error / 2, "petId" into pet / Id.
-_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Split "HTTPServerError" into HTTP / Server / Error and "petId" into pet / Id; digits stay with
+# the letters before them ("v2Api" -> v2 / Api) or after them ("2fa").
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 
 # Names a generated models.py imports or defines besides the spec's schemas; a schema class with
 # one of these names would shadow the import and break the module.

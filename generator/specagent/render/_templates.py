@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_QUOTE_RUN_RE = re.compile(r'"{2,}')
+_QUOTE_RUN_RE = re.compile(r'"+')
 _DOCSTRING_WIDTH = 88
 
 
@@ -54,16 +54,21 @@ def py_docstring(text: str, width: int = _DOCSTRING_WIDTH) -> str:
     """
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     text = text.replace("\\", "\\\\")
-    text = _QUOTE_RUN_RE.sub(lambda match: '\\"' * len(match.group()), text)
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
     paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", text.strip())]
-    wrapped = [
+    text = "\n\n".join(
         textwrap.fill(paragraph, width=width, break_long_words=False, break_on_hyphens=False)
         for paragraph in paragraphs
         if paragraph
-    ]
-    return "\n\n".join(wrapped)
+    )
+    # Escaped last, on the final text, so that the quote before the closing `"""` is known.
+    return _QUOTE_RUN_RE.sub(
+        lambda match: (
+            '\\"' * len(match.group())
+            if len(match.group()) > 1 or match.end() == len(text)
+            else match.group()
+        ),
+        text,
+    )
 
 
 def md_cell(text: str) -> str:
