@@ -41,7 +41,7 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
                 if not tags:
                     hint = "the spec's operations have no tags; select by `operations` instead"
                 message = f"`{path}`: the spec has no tag `{tag}`"
-                problems.append(error("unknown-tag", _where(agent, path), message, hint))
+                problems.append(error("agent.unknown_tag", _where(agent, path), message, hint))
     selected = {operation.id for operation in select(agent, api.operations)}
     for override in agent.overrides:
         path = f"tools.overrides.{override.operation_id}"
@@ -66,7 +66,7 @@ def _unused_override(agent: ir.AgentConfig, override: ir.ToolOverride, path: str
         else f"add `{name}` to `tools.include.operations`, or remove the override"
     )
     return warning(
-        "unused-override",
+        "agent.unused_override",
         _where(agent, path, override.where),
         f"`{path}`: operation `{name}` {reason}, so this override has no effect",
         hint,
@@ -91,7 +91,7 @@ def _unknown_operation(
         )
     fallback = override.where if override is not None else ""
     message = f"`{path}`: the spec has no operation `{name}`"
-    return error("unknown-operation", _where(agent, path, fallback), message, hint)
+    return error("agent.unknown_operation", _where(agent, path, fallback), message, hint)
 
 
 def _check_bindings(
@@ -114,7 +114,7 @@ def _check_bindings(
             hint = "this operation takes no parameters"
         message = f"`{bind_path}`: operation `{operation.id}` has no parameter `{parameter}`"
         where = _where(agent, bind_path, override.where)
-        problems.append(error("unknown-parameter", where, message, hint))
+        problems.append(error("agent.unknown_parameter", where, message, hint))
     return problems
 
 

@@ -74,7 +74,7 @@ class NodeReader:
         self.diagnostics.append(error(code, self.where(node), message, hint))
 
     def wrong_type(self, node: yaml.Node, path: str, expected: str) -> None:
-        self.fail("wrong-type", node, f"`{path}` must be {expected}, found {describe(node)}")
+        self.fail("agent.type", node, f"`{path}` must be {expected}, found {describe(node)}")
 
     def mapping(
         self, node: yaml.Node, path: str, allowed: Sequence[str] | None = None
@@ -89,23 +89,23 @@ class NodeReader:
                 message = (
                     f"the agent file must be a mapping with keys {keys}, found {describe(node)}"
                 )
-                self.fail("wrong-type", node, message)
+                self.fail("agent.type", node, message)
             return {}
         try:
             self._constructor.flatten_mapping(node)  # resolves `<<: *defaults` merge keys
         except yaml.MarkedYAMLError as exc:
-            self.fail("yaml-syntax", node, f"`{path}`: {exc.problem}")
+            self.fail("agent.syntax", node, f"`{path}`: {exc.problem}")
             return {}
         entries: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or is_null(key_node):
-                self.fail("wrong-type", key_node, f"a key in `{path}` must be text")
+                self.fail("agent.type", key_node, f"a key in `{path}` must be text")
                 continue
             key = str(key_node.value)
             key_path = child_path(path, key)
             if allowed is not None and key not in allowed:
                 self.fail(
-                    "unknown-key",
+                    "agent.unknown_key",
                     key_node,
                     f"`{key_path}` is not a known key",
                     did_you_mean(key, allowed),
@@ -114,7 +114,7 @@ class NodeReader:
             if key in entries:
                 first = self.locations.get(key_path, "")
                 self.fail(
-                    "duplicate-key",
+                    "agent.duplicate_key",
                     key_node,
                     f"`{key_path}` is given twice",
                     f"the first one is at {first}; keep one" if first else "keep one",
@@ -169,7 +169,7 @@ class NodeReader:
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as exc:
-            self.fail("yaml-syntax", node, f"`{path}`: {exc.problem}")
+            self.fail("agent.syntax", node, f"`{path}`: {exc.problem}")
             return None
 
 
@@ -183,9 +183,9 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[ir.Diagnosti
         problem = exc.problem or exc.context or "unreadable YAML"
         column = f" (column {mark.column + 1})" if mark is not None else ""
         message = f"the agent file is not valid YAML: {problem}{column}"
-        return None, [error("yaml-syntax", f"{source}:{line}", message)]
+        return None, [error("agent.syntax", f"{source}:{line}", message)]
     except yaml.YAMLError as exc:
         return None, [
-            error("yaml-syntax", f"{source}:1", f"the agent file is not valid YAML: {exc}")
+            error("agent.syntax", f"{source}:1", f"the agent file is not valid YAML: {exc}")
         ]
     return node, []

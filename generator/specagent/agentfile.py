@@ -59,18 +59,18 @@ def load_agent_file(path: Path) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
         data = path.read_bytes()
     except FileNotFoundError:
         return ir.AgentConfig(source=source), [
-            error("agent-file", source, "the agent file does not exist")
+            error("agent.file", source, "the agent file does not exist", _nearby_file_hint(path))
         ]
     except OSError as exc:
         return ir.AgentConfig(source=source), [
-            error("agent-file", source, f"cannot read the agent file: {exc.strerror}")
+            error("agent.file", source, f"cannot read the agent file: {exc.strerror}")
         ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return ir.AgentConfig(source=source), [
-            error("agent-file", f"{source}:{line}", "the agent file is not UTF-8 text")
+            error("agent.file", f"{source}:{line}", "the agent file is not UTF-8 text")
         ]
     return parse_agent_text(text, source)
 
@@ -144,7 +144,7 @@ def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Select
             methods.append(method.lower())
             continue
         reader.fail(
-            "bad-method",
+            "agent.method",
             item,
             f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
             _method_hint(method),
@@ -198,7 +198,7 @@ def _read_override(
     name = _text(reader, entries, path, "name") or None
     if name is not None and not _TOOL_NAME.match(name):
         reader.fail(
-            "bad-tool-name",
+            "agent.tool_name",
             entries["name"],
             f"`{child_path(path, 'name')}`: `{name}` is not a usable tool name "
             "(models accept 1 to 64 letters, digits, `_` or `-`)",
@@ -238,7 +238,7 @@ def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[st
         match = _BIND.match(text.strip())
         if match is None:
             reader.fail(
-                "bad-bind",
+                "agent.bind",
                 value,
                 f"`{key_path}`: `{text}` is not an identity field; write `identity.<field>`",
                 _bind_hint(text.strip()),
@@ -269,7 +269,7 @@ def _read_fields(
     for index, (value, item) in enumerate(reader.text_list(entries[key], path)):
         if not _FIELD_PATH.match(value):
             reader.fail(
-                "bad-field-path",
+                "agent.field_path",
                 item,
                 f"`{path}[{index}]`: `{value}` is not a field path",
                 "write response field names joined by dots, e.g. `customer.email`",
@@ -283,3 +283,13 @@ def _tool_name_like(name: str) -> str:
     """A valid tool name close to `name`, for the hint."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_")
     return (cleaned or "tool")[:64]
+
+
+def _nearby_file_hint(path: Path) -> str:
+    """A YAML file next to the missing one with a similar name (`agnet.yaml` -> `agent.yaml`)."""
+    try:
+        nearby = [p.name for p in path.parent.iterdir() if p.suffix in (".yaml", ".yml")]
+    except OSError:
+        return ""
+    best = closest(path.name, nearby)
+    return f"did you mean `{path.with_name(best)}`?" if best else ""

@@ -171,7 +171,7 @@ def _generate(
     except OSError as exc:
         progress.done()
         reason = exc.strerror or type(exc).__name__
-        failure = error("write", str(out_dir), f"cannot write the package: {reason}")
+        failure = error("out.write", str(out_dir), f"cannot write the package: {reason}")
         _report([failure], strict=False, failed=True, changed=False)
         return EXIT_BAD_INPUT
     progress.done()

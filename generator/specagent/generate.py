@@ -58,21 +58,21 @@ def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
 
     `where` names the origin (`--package` or `--out`) so the user knows which flag to change.
     """
-    suggestion = _names.python_name(name, fallback="agent")
+    suggestion = _package_like(name)
     if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
         if name != name.lower():
             return [
                 error(
-                    "package-name",
+                    "package.name",
                     where,
                     f"package name `{name}` must be lower case (Python packages are)",
-                    f"pass `--package {_names.python_name(name, fallback='agent')}`",
+                    f"pass `--package {_package_like(name)}`",
                 )
             ]
         if name in sys.stdlib_module_names or name in _TAKEN_NAMES:
             return [
                 error(
-                    "package-name",
+                    "package.name",
                     where,
                     f"package name `{name}` would shadow the module `{name}` it must import",
                     f"choose another name, e.g. `--package {name}_agent`",
@@ -93,7 +93,15 @@ def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
         suggestion = "my_agent"
     hint = f"pass `--package {suggestion}`, or name the output folder `{suggestion}`"
     message = f"package name `{name}` {reason}; it must be importable"
-    return [error("package-name", where, message, hint)]
+    return [error("package.name", where, message, hint)]
+
+
+def _package_like(name: str) -> str:
+    """A valid package name close to `name`, for hints (`2nd-agent` -> `agent_2nd_agent`)."""
+    snake = _names.snake_case(name)
+    if snake[:1].isdigit():
+        return f"agent_{snake}"
+    return _names.python_name(name, fallback="agent")
 
 
 def generate(
@@ -139,8 +147,9 @@ def generate(
     report("building")
     api = build_api(loaded)
     found.extend(api.diagnostics)
-    if not _blocking(agent_problems, strict=False):
-        found.extend(check_agent_against_api(agent, api))
+    # The config holds only the valid parts of a faulty agent file, so checking it against the
+    # spec adds real problems, not echoes: the user sees everything in one run.
+    found.extend(check_agent_against_api(agent, api))
     if _blocking(found, strict=options.strict):
         return stop()
 
@@ -161,7 +170,7 @@ def generate(
     except RenderError as exc:
         found.append(
             error(
-                "render",
+                "render.failed",
                 loaded.source_name,
                 f"the package could not be rendered: {exc}",
                 "if the spec looks valid, this is a specagent bug: please report it",

@@ -86,7 +86,7 @@ def test_misspelled_key_names_line_path_and_closest_key() -> None:
         """
     )
     problem = only(problems)
-    assert problem.code == "unknown-key"
+    assert problem.code == "agent.unknown_key"
     assert problem.where == "agent.yaml:4"
     assert "`tools.overrides.getUserByName.bnd`" in problem.message
     assert problem.hint == "did you mean `bind`?"
@@ -112,10 +112,10 @@ def test_wrong_types_are_reported_each_with_its_line() -> None:
     )
     found = {(d.where, d.code) for d in problems}
     assert found == {
-        ("agent.yaml:2", "wrong-type"),
-        ("agent.yaml:3", "wrong-type"),
-        ("agent.yaml:5", "wrong-type"),
-        ("agent.yaml:8", "wrong-type"),
+        ("agent.yaml:2", "agent.type"),
+        ("agent.yaml:3", "agent.type"),
+        ("agent.yaml:5", "agent.type"),
+        ("agent.yaml:8", "agent.type"),
     }
     messages = "\n".join(d.message for d in problems)
     assert "`agent.name` must be text, found a list" in messages
@@ -139,7 +139,7 @@ def test_bind_must_be_identity_field_with_a_guess() -> None:
     )
     by_line = {d.where: d for d in problems}
     assert set(by_line) == {"agent.yaml:5", "agent.yaml:6", "agent.yaml:7"}
-    assert all(d.code == "bad-bind" for d in problems)
+    assert all(d.code == "agent.bind" for d in problems)
     assert by_line["agent.yaml:5"].hint == "did you mean `identity.email`?"
     assert by_line["agent.yaml:6"].hint == "did you mean `identity.user_id`?"
     assert "`tools.overrides.op.bind.other`" in by_line["agent.yaml:7"].message
@@ -155,7 +155,7 @@ def test_valid_bind_is_kept_without_the_identity_prefix() -> None:
 def test_methods_must_be_http_methods_and_are_lower_cased() -> None:
     config, problems = parse("tools:\n  include: {methods: [GET, Post, FETCH]}\n")
     problem = only(problems)
-    assert problem.code == "bad-method"
+    assert problem.code == "agent.method"
     assert "`tools.include.methods[2]`: `FETCH` is not an HTTP method" in problem.message
     assert problem.hint == "did you mean `PATCH`?"
     assert config.include.methods == ("get", "post")
@@ -182,20 +182,20 @@ def test_single_string_counts_as_list_and_repeats_collapse_with_located_items() 
 
 def test_duplicate_key_points_at_both_places() -> None:
     problem = only(parse("agent:\n  name: a\n  name: b\n")[1])
-    assert problem.code == "duplicate-key"
+    assert problem.code == "agent.duplicate_key"
     assert problem.where == "agent.yaml:3"
     assert "agent.yaml:2" in problem.hint
 
 
 def test_bad_tool_name_suggests_a_valid_one() -> None:
     problem = only(parse("tools: {overrides: {op: {name: 'look up order!'}}}\n")[1])
-    assert problem.code == "bad-tool-name"
+    assert problem.code == "agent.tool_name"
     assert problem.hint == "did you mean `look_up_order`?"
 
 
 def test_bad_field_paths() -> None:
     config, problems = parse("tools: {overrides: {op: {redact: [a..b, 'x y', a.b]}}}\n")
-    assert [d.code for d in problems] == ["bad-field-path", "bad-field-path"]
+    assert [d.code for d in problems] == ["agent.field_path", "agent.field_path"]
     assert "`tools.overrides.op.redact[0]`: `a..b`" in problems[0].message
     assert "`tools.overrides.op.redact[1]`: `x y`" in problems[1].message
     assert config.overrides[0].redact == ("a.b",)
@@ -204,7 +204,7 @@ def test_bad_field_paths() -> None:
 def test_yaml_syntax_error_has_line_and_stops() -> None:
     config, problems = parse("agent:\n  name: x\n  instructions: [unclosed\n")
     problem = only(problems)
-    assert problem.code == "yaml-syntax"
+    assert problem.code == "agent.syntax"
     assert problem.where.startswith("agent.yaml:")
     assert "not valid YAML" in problem.message
     assert config == ir.AgentConfig(source="agent.yaml")
@@ -347,7 +347,7 @@ def test_override_of_an_operation_that_is_not_a_tool_is_a_warning() -> None:
     )
     excluded, not_included = sort_diagnostics(check_agent_against_api(config, _api()))
     assert (excluded.code, excluded.severity, excluded.where) == (
-        "unused-override",
+        "agent.unused_override",
         ir.Severity.WARNING,
         "agent.yaml:5",
     )
@@ -368,8 +368,8 @@ def test_unknown_operation_suggests_the_closest_id() -> None:
     )
     problems = sort_diagnostics(check_agent_against_api(config, _api()))
     assert [(d.code, d.where, d.hint) for d in problems] == [
-        ("unknown-operation", "agent.yaml:3", "did you mean `getOrderById`?"),
-        ("unknown-operation", "agent.yaml:5", "did you mean `getUserByName`?"),
+        ("agent.unknown_operation", "agent.yaml:3", "did you mean `getOrderById`?"),
+        ("agent.unknown_operation", "agent.yaml:5", "did you mean `getUserByName`?"),
     ]
     assert problems[0].message == (
         "`tools.include.operations[1]`: the spec has no operation `getOrderByID`"
@@ -379,7 +379,7 @@ def test_unknown_operation_suggests_the_closest_id() -> None:
 def test_unknown_tag_suggests_or_lists_the_spec_tags() -> None:
     config, _ = parse("tools:\n  exclude: {tags: [stor, zzzzzz]}\n")
     first, second = check_agent_against_api(config, _api())
-    assert first.code == "unknown-tag" and first.hint == "did you mean `store`?"
+    assert first.code == "agent.unknown_tag" and first.hint == "did you mean `store`?"
     assert second.hint == "expected one of: `store`, `user`"
     assert second.where == "agent.yaml:2"
 
@@ -395,7 +395,7 @@ def test_binding_to_a_missing_parameter_suggests_one() -> None:
         """
     )
     problem = only(check_agent_against_api(config, _api()))
-    assert problem.code == "unknown-parameter"
+    assert problem.code == "agent.unknown_parameter"
     assert problem.where == "agent.yaml:5"
     assert problem.hint == "did you mean `username`?"
     assert "operation `getUserByName` has no parameter `usrname`" in problem.message

@@ -170,14 +170,14 @@ def test_refuses_to_delete_user_files_inside_a_generated_package(tmp_path: Path)
     write_package(out, FILES)
     (out / "my_test.py").write_text("mine")
     (problem,) = check_target(out, FILES)
-    assert problem.code == "out-dir"
+    assert problem.code == "out.folder"
     assert "my_test.py" in problem.message
     assert check_owner(out) == []
 
 
 def test_foreign_manifest_is_not_ours(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"name": "web app"}')
-    assert [d.code for d in check_owner(tmp_path)] == ["out-dir"]
+    assert [d.code for d in check_owner(tmp_path)] == ["out.folder"]
     file = tmp_path / "file"
     file.write_text("")
     assert "not a folder" in check_owner(file)[0].message
@@ -224,7 +224,7 @@ def test_failed_write_reports_exit_2_and_keeps_the_old_package(
     fake_generate.append(ok_result())
     result = run(["generate", "spec.yaml", "--out", str(out)])
     assert result.exit_code == 2
-    assert f"error[write] {out}: cannot write the package: Permission denied" in result.stderr
+    assert f"error[out.write] {out}: cannot write the package: Permission denied" in result.stderr
     assert "the existing package, if any, is unchanged" in result.stderr
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
