@@ -20,6 +20,7 @@ from specagent import __version__, cli, ir
 from specagent._cli_progress import Progress
 from specagent._cli_write import check_owner, check_target, write_package
 from specagent.generate import GenerateOptions, GenerateResult, check_package_name
+from specagent.generate import generate as generate_fn
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore"
@@ -341,3 +342,55 @@ def test_progress_disabled_prints_nothing() -> None:
     progress("loading")
     progress.done()
     assert stream.getvalue() == ""
+
+
+# --- end to end on the real petstore spec -------------------------------------------------
+
+
+def test_petstore_end_to_end_regenerates_identically(tmp_path: Path) -> None:
+    out = tmp_path / "petstore_agent"
+    args = [
+        "generate",
+        str(PETSTORE / "openapi.yaml"),
+        "--tasks",
+        str(PETSTORE / "agent.yaml"),
+        "--out",
+        str(out),
+    ]
+    first = run(args)
+    assert first.exit_code == 0, first.stderr
+    written = tree(out)
+    assert {"__init__.py", "models.py", "client.py", "manifest.json", "py.typed"} <= set(written)
+    assert first.stdout.splitlines()[-1].startswith(
+        f"generated package `petstore_agent` in {out.as_posix()}: 19 operations, "
+    )
+    assert str(tmp_path) not in written["manifest.json"]  # no absolute paths
+
+    (out / "mine.py").write_text("keep me")
+    refused = run([*args, "--quiet"])
+    assert refused.exit_code == 2
+    assert "mine.py" in refused.stderr
+    (out / "mine.py").unlink()
+
+    second = run([*args, "--quiet"])
+    assert (second.exit_code, second.stdout) == (0, "")
+    assert tree(out) == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["petstore_agent"]
+
+
+def test_generate_collects_spec_and_agent_problems_and_renders_nothing(tmp_path: Path) -> None:
+    agent = tmp_path / "agent.yaml"
+    agent.write_text("tools:\n  include: {operations: [getOrderByID], tags: [pets]}\n")
+    result = generate_fn(PETSTORE / "openapi.yaml", agent, "petstore_agent", GenerateOptions())
+    assert not result.ok
+    assert result.files == {}
+    assert [(d.code, d.where) for d in result.diagnostics] == [
+        ("agent.unknown_operation", f"{agent}:2"),
+        ("agent.unknown_tag", f"{agent}:2"),
+    ]
+
+
+def test_result_ok_counts_warnings_only_when_strict() -> None:
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", "x")
+    assert GenerateResult({}, (warning,), "p").ok
+    assert not GenerateResult({}, (warning,), "p", strict=True).ok
