@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._confirm import (
     PendingAction,
     expire,
@@ -119,7 +120,7 @@ class Agent:
     def from_package(
         cls,
         package: str,
-        client: object,
+        client: AsyncApiClient,
         *,
         model: str,
         openai_client: Any | None = None,

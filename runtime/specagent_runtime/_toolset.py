@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from specagent_runtime._client import AsyncApiClient
+from specagent_runtime._errors import ApiError
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps, fit, shape, to_json_data
 from specagent_runtime._spec import ToolSpec
@@ -106,15 +108,6 @@ class AgentInfo:
     instructions: str
 
 
-def _model_message(exc: Exception) -> str | None:
-    """The runtime's API errors carry a message written for the model (`ApiError`)."""
-    method = getattr(exc, "model_message", None)
-    if not callable(method):
-        return None
-    message = method()
-    return message if isinstance(message, str) else None
-
-
 def _summarise(error: ValidationError, bound: Mapping[str, str]) -> str:
     problems = []
     for item in error.errors(include_input=False, include_url=False):
@@ -136,7 +129,7 @@ class Toolset:
     def __init__(
         self,
         specs: list[ToolSpec],
-        client: object,
+        client: AsyncApiClient,
         *,
         package: str,
         agent: AgentInfo | None = None,
@@ -156,7 +149,9 @@ class Toolset:
         self._models: Any = None
 
     @classmethod
-    def from_package(cls, package: str, client: object, *, result_budget: int = 4000) -> Toolset:
+    def from_package(
+        cls, package: str, client: AsyncApiClient, *, result_budget: int = 4000
+    ) -> Toolset:
         """Read ``<package>/agent.json``; the models module is imported on the first call."""
         where = f"{package}/agent.json"
         try:
@@ -279,11 +274,11 @@ class Toolset:
         kwargs = {name: getattr(call.values, name) for name in type(call.values).model_fields}
         try:
             response = await getattr(self.client, spec.method)(**kwargs)
-        except Exception as exc:
-            message = _model_message(exc)
-            if message is not None:
-                logger.info("tool %s: API error: %s", spec.name, message)
-                return ToolResult.error(spec.name, message)
+        except ApiError as exc:
+            # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
+            logger.info("tool %s: %s", spec.name, exc)
+            return ToolResult.error(spec.name, exc.model_message())
+        except Exception:
             logger.exception("tool %s failed unexpectedly", spec.name)
             return ToolResult.error(
                 spec.name,

@@ -169,7 +169,9 @@ async def test_confirm_tools_need_an_explicit_confirmed_flag(
 async def test_api_errors_become_the_model_message(toolset: Toolset) -> None:
     result = await toolset.execute("get_order", {"orderId": 7, "zip": "99999"}, None)
     assert result.is_error
-    assert result.message == "The service answered 404 (not found): Order not found."
+    assert result.message == (
+        'The service answered 404 (Not Found): Order not found. Its message: "no such order".'
+    )
 
 
 async def test_unexpected_errors_are_generic_for_the_model_and_logged(

@@ -1,18 +1,24 @@
-"""A client with the generated client's shape; it records calls instead of sending requests."""
+"""A client with the generated client's shape: a runtime `AsyncApiClient` subclass with one
+async method per operation, taking the argument model's Python field names."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import httpx
+from specagent_runtime import Arg, AsyncApiClient, OperationSpec
+
 from tests.unit.runtime.fakepkg.models import Account, Order, OrderItem, Product
 
-
-class NotFoundError(Exception):
-    """Stands in for the runtime's `ApiError`: the agent layer relies on `model_message()`."""
-
-    def model_message(self) -> str:
-        return "The service answered 404 (not found): Order not found."
+GET_ORDER = OperationSpec(
+    id="getOrder",
+    method="GET",
+    path="/orders/{orderId}",
+    args=(Arg("orderId", "orderId", "path"), Arg("zip", "zip", "query")),
+    responses=(("200", "The order"), ("404", "Order not found")),
+    success_media_type="application/json",
+)
 
 
 def _orders() -> dict[int, Order]:
@@ -28,8 +34,14 @@ def _orders() -> dict[int, Order]:
     }
 
 
-class FakeClient:
+class FakeClient(AsyncApiClient):
+    """`get_order` goes through the real runtime client (to an in-process HTTP handler), so
+    the API error path is the real one; the other methods record their calls directly."""
+
+    default_base_url = "http://shop.test/api"
+
     def __init__(self, *, products: int = 3) -> None:
+        super().__init__(http_client=httpx.AsyncClient(transport=httpx.MockTransport(self._serve)))
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.orders = _orders()
         self.products = products
@@ -47,12 +59,16 @@ class FakeClient:
             email=email, name="Ada", password="hunter2", orders=list(self.orders.values())
         )
 
+    def _serve(self, request: httpx.Request) -> httpx.Response:
+        order_id = int(request.url.path.rsplit("/", 1)[1])
+        order = self.orders.get(order_id)
+        if order is None or order.zip != request.url.params.get("zip"):
+            return httpx.Response(404, json={"message": "no such order"})
+        return httpx.Response(200, json=order.model_dump(mode="json", by_alias=True))
+
     async def get_order(self, order_id: int, zip: str) -> Order:
         await self._enter("get_order", order_id=order_id, zip=zip)
-        order = self.orders.get(order_id)
-        if order is None or order.zip != zip:
-            raise NotFoundError(f"GET /orders/{order_id}: 404")
-        return order
+        return await self._call(GET_ORDER, {"orderId": order_id, "zip": zip}, Order)
 
     async def cancel_order(self, order_id: int, email: str) -> None:
         await self._enter("cancel_order", order_id=order_id, email=email)
