@@ -1,0 +1,568 @@
+"""Checking task declarations against the plan and compiling each step to Python source.
+
+One walk does both: a step is checked with the variables known at that point (inputs, identity,
+results of the calls and `set`s before it, only those set on every path) and, when it is sound,
+its function body is written. Problems are collected as diagnostics, never raised, so a user
+sees every mistake of the file at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from specagent import ir
+from specagent._diagnostics import did_you_mean, error
+from specagent.tasks import _model as m
+from specagent.tasks import _types as t
+from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
+from specagent.tasks._types import Ty
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStep:
+    id: str  # "2.then.1": the step's place in the task, shown when a run is inspected
+    function: str  # the generated function's name
+    where: str  # agent.yaml:LINE
+    kind: str
+    body: tuple[str, ...]  # Python source lines of the function body, unindented
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledInput:
+    name: str
+    type: str
+    description: str
+    required: bool
+    enum: tuple[str, ...]
+    pattern: str | None
+    format: str | None
+    minimum: float | None
+    maximum: float | None
+    min_length: int | None
+    max_length: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTask:
+    name: str
+    constant: str  # the module-level name of its TaskDefinition
+    where: str
+    description: str
+    requires: str
+    inputs: tuple[CompiledInput, ...]
+    first: str | None
+    steps: tuple[CompiledStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgram:
+    """All tasks of an agent file, checked; what `render_tasks` lays out as `tasks.py`."""
+
+    tasks: tuple[CompiledTask, ...]
+    diagnostics: tuple[ir.Diagnostic, ...] = ()
+
+
+def compile_tasks(
+    declarations: Iterable[m.TaskDecl], plan: ir.Plan
+) -> tuple[TaskProgram, list[ir.Diagnostic]]:
+    diagnostics: list[ir.Diagnostic] = []
+    tasks = []
+    for declaration in declarations:
+        compiler = _TaskCompiler(declaration, plan, diagnostics)
+        tasks.append(compiler.compile())
+    return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
+
+
+def operation_constant(endpoint: ir.Endpoint) -> str:
+    """The name of the operation's `OperationSpec` in the package's `_operations.py`."""
+    return endpoint.method_name.upper()
+
+
+class _TaskCompiler:
+    def __init__(
+        self, declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+    ) -> None:
+        self.task = declaration
+        self.plan = plan
+        self.diagnostics = diagnostics
+        self.steps: list[CompiledStep] = []
+        self.endpoints: dict[str, ir.Endpoint] = {}
+        for endpoint in plan.endpoints:
+            self.endpoints[endpoint.operation.id] = endpoint
+            if endpoint.operation.original_id:
+                self.endpoints.setdefault(endpoint.operation.original_id, endpoint)
+        self.inputs = {decl.name: decl for decl in declaration.inputs}
+        self.asked: set[str] = set()
+        self.later = _names_set(declaration.steps)
+
+    def compile(self) -> CompiledTask:
+        input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
+        variables: dict[str, Ty] = {
+            "inputs": Ty(t.OBJECT, fields=input_fields),
+            "identity": Ty(t.OBJECT, open=True, open_kind=t.STRING),
+        }
+        self._block(self.task.steps, "", None, variables)
+        inputs = tuple(
+            CompiledInput(
+                name=decl.name,
+                type=decl.type,
+                description=decl.description,
+                required=decl.name not in self.asked,
+                enum=decl.enum,
+                pattern=decl.pattern,
+                format=decl.format,
+                minimum=decl.minimum,
+                maximum=decl.maximum,
+                min_length=decl.min_length,
+                max_length=decl.max_length,
+            )
+            for decl in self.task.inputs
+        )
+        return CompiledTask(
+            name=self.task.name,
+            constant=f"{self.task.name.upper()}_TASK",
+            where=self.task.where,
+            description=self.task.description,
+            requires=self.task.requires,
+            inputs=inputs,
+            first="1" if self.task.steps else None,
+            steps=tuple(self.steps),
+        )
+
+    # --- blocks and scopes -----------------------------------------------------------------------
+
+    def _block(
+        self,
+        steps: tuple[m.Step, ...],
+        prefix: str,
+        after: str | None,
+        variables: dict[str, Ty],
+        partial: dict[str, str] | None = None,
+    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+        """Compile `steps`; returns the variables after them, those set on some paths only, and
+        whether the block always ends the run."""
+        partial = dict(partial or {})
+        ids = [f"{prefix}{index + 1}" for index in range(len(steps))]
+        for index, step in enumerate(steps):
+            step_id = ids[index]
+            following = ids[index + 1] if index + 1 < len(ids) else after
+            scope = Scope(variables, self._later_than(variables), partial)
+            terminates = self._step(
+                step, step_id, following, scope, variables=variables, partial=partial
+            )
+            if terminates:
+                return variables, partial, True
+        return variables, partial, False
+
+    def _later_than(self, variables: Mapping[str, Ty]) -> dict[str, str]:
+        return {name: where for name, where in self.later.items() if name not in variables}
+
+    def _branch(
+        self, steps: tuple[m.Step, ...], prefix: str, after: str | None, scope: Scope
+    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+        return self._block(steps, prefix, after, dict(scope.variables), dict(scope.partial))
+
+    def _step(
+        self,
+        step: m.Step,
+        step_id: str,
+        following: str | None,
+        scope: Scope,
+        *,
+        variables: dict[str, Ty],
+        partial: dict[str, str],
+    ) -> bool:
+        """Compile one step (and its branches); updates `variables` in place."""
+        slot = len(self.steps)  # the step comes before its branches in the output
+        body: list[str] = []
+        terminates = False
+        if isinstance(step, m.AskStep):
+            body = self._ask(step, following, scope)
+        elif isinstance(step, m.CallStep):
+            body = self._call(step, step_id, following, scope, variables)
+        elif isinstance(step, m.IfStep):
+            body, terminates = self._if(
+                step, step_id, following, scope, variables=variables, partial=partial
+            )
+        elif isinstance(step, m.ConfirmStep):
+            body = self._confirm(step, step_id, following, scope)
+        elif isinstance(step, m.RespondStep):
+            message = self._template(step.message, step.where, scope)
+            body = [f"return Respond(message={message}, next={following!r})"]
+        elif isinstance(step, m.SetStep):
+            body = self._set(step, following, scope, variables, partial)
+        elif isinstance(step, m.HandoffStep):
+            reason = self._template(step.reason, step.where, scope)
+            body = [f"return Handoff(reason={reason})"]
+            terminates = True
+        else:
+            body = [f"return End(status={step.status!r})"]
+            terminates = True
+        self._emit(step_id, step.where, _kind(step), body, slot=slot)
+        return terminates
+
+    def _emit(
+        self, step_id: str, where: str, kind: str, body: list[str], *, slot: int | None = None
+    ) -> None:
+        function = f"_{self.task.name}_{step_id.replace('.', '_')}"
+        step = CompiledStep(step_id, function, where, kind, tuple(body))
+        self.steps.insert(len(self.steps) if slot is None else slot, step)
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def _ask(self, step: m.AskStep, following: str | None, scope: Scope) -> list[str]:
+        decl = self.inputs.get(step.input)
+        if decl is None:
+            self._fail(
+                "unknown-input",
+                step.where,
+                f"`ask: {step.input}`: the task has no input `{step.input}`",
+                did_you_mean(step.input, self.inputs)
+                if self.inputs
+                else "declare it under the task's `inputs:` with its type",
+            )
+        self.asked.add(step.input)
+        if step.prompt is not None:
+            prompt = self._template(step.prompt, step.prompt_where or step.where, scope)
+        else:
+            prompt = repr(_default_prompt(step.input, decl.description if decl else ""))
+        return [f"return Ask(input={step.input!r}, prompt={prompt}, next={following!r})"]
+
+    def _call(
+        self,
+        step: m.CallStep,
+        step_id: str,
+        following: str | None,
+        scope: Scope,
+        variables: dict[str, Ty],
+    ) -> list[str]:
+        endpoint = self.endpoints.get(step.operation)
+        if endpoint is None:
+            self._fail(
+                "unknown-operation",
+                step.where,
+                f"`call: {step.operation}`: the spec has no operation `{step.operation}`",
+                did_you_mean(step.operation, self.endpoints, listing=False),
+            )
+            for _, source in step.args:
+                self._expression(source, scope)  # still report problems in the arguments
+            if step.save_as is not None:
+                variables[step.save_as] = Ty(t.ANY)
+            return ["return End(status='failed')"]
+        args = self._arguments(step, endpoint, scope)
+        on_error = None
+        if step.on_error is not None:
+            on_error = f"{step_id}.error.1"
+            error_scope = dict(scope.variables)
+            error_scope["error"] = Ty(
+                t.OBJECT, fields={"status": Ty(t.INTEGER), "message": Ty(t.STRING)}
+            )
+            self._terminal_branch(step.on_error, f"{step_id}.error.", error_scope, scope, "failed")
+        response = "None"
+        if step.save_as is not None:
+            if endpoint.success_schema is None:
+                self._fail(
+                    "no-result",
+                    step.save_where or step.where,
+                    f"`call: {step.operation}` returns no JSON data to keep `as: {step.save_as}`",
+                    "remove `as:`",
+                )
+                variables[step.save_as] = Ty(t.ANY)
+            else:
+                variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
+        if endpoint.success_schema is not None and endpoint.response_model is not None:
+            response = f"models.{endpoint.response_model}"
+        lines = [
+            "return Call(",
+            f"    operation=_operations.{operation_constant(endpoint)},",
+            "    args={",
+            *(f"        {key!r}: {code}," for key, code in args),
+            "    },",
+            f"    response={response},",
+            f"    save_as={step.save_as!r},",
+            f"    next={following!r},",
+        ]
+        if on_error is not None:
+            lines.append(f"    on_error={on_error!r},")
+        lines.append(")")
+        return lines
+
+    @property
+    def _schemas(self) -> Mapping[str, ir.JsonSchema]:
+        return self.plan.api.schemas
+
+    def _arguments(
+        self, step: m.CallStep, endpoint: ir.Endpoint, scope: Scope
+    ) -> list[tuple[str, str]]:
+        by_key = {argument.key: argument for argument in endpoint.arguments}
+        given = dict(step.args)
+        codes: list[tuple[str, str]] = []
+        for key, source in step.args:
+            argument = by_key.get(key)
+            if argument is None:
+                self._fail(
+                    "unknown-argument",
+                    source.where,
+                    f"`call: {step.operation}` has no parameter `{key}`",
+                    did_you_mean(key, by_key),
+                )
+                self._expression(source, scope)
+                continue
+            typed = self._expression(source, scope)
+            if typed is None:
+                continue
+            self._check_argument(step.operation, argument, typed, source.where)
+            codes.append((key, render(typed, need=argument.required)))
+        bound = self._bindings(endpoint.operation)
+        for argument in endpoint.arguments:
+            if argument.key in given:
+                continue
+            if argument.key in bound:
+                field = bound[argument.key]
+                codes.append((argument.key, f"ctx.need_text('identity', {field!r})"))
+                continue
+            if argument.required:
+                self._fail(
+                    "missing-argument",
+                    step.where,
+                    f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
+                    f"add it: `with: {{{argument.key}: ...}}`",
+                )
+        return codes
+
+    def _bindings(self, operation: ir.Operation) -> dict[str, str]:
+        """Parameters the agent file binds to the identity for this operation's tool."""
+        names = {operation.id, operation.original_id}
+        for override in self.plan.agent.overrides:
+            if override.operation_id in names:
+                return dict(override.bind)
+        return {}
+
+    def _check_argument(
+        self, operation: str, argument: ir.Argument, typed: Typed, where: str
+    ) -> None:
+        expected = t.from_schema(argument.schema, self._schemas)
+        mismatch = not t.comparable(typed.ty, expected) or (
+            expected.kind == t.INTEGER and typed.ty.kind == t.NUMBER
+        )
+        if mismatch:
+            self._fail(
+                "type-mismatch",
+                where,
+                f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
+                f" `{typed.label}` is {typed.ty.describe()}",
+            )
+        elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
+            choices = [str(value) for value in expected.enum]
+            self._fail(
+                "type-mismatch",
+                where,
+                f"`{argument.key}` of `{operation}` is one of"
+                f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
+                did_you_mean(str(typed.literal), choices),
+            )
+
+    def _if(
+        self,
+        step: m.IfStep,
+        step_id: str,
+        following: str | None,
+        scope: Scope,
+        *,
+        variables: dict[str, Ty],
+        partial: dict[str, str],
+    ) -> tuple[list[str], bool]:
+        condition = self._expression(step.condition, scope)
+        then_first = f"{step_id}.then.1" if step.then else following
+        else_first = f"{step_id}.else.1" if step.otherwise else following
+        then_vars, then_partial, then_ends = self._branch(
+            step.then, f"{step_id}.then.", following, scope
+        )
+        else_vars, else_partial, else_ends = self._branch(
+            step.otherwise, f"{step_id}.else.", following, scope
+        )
+        _merge(
+            variables,
+            partial,
+            (then_vars, then_partial, then_ends),
+            (else_vars, else_partial, else_ends),
+            step.where,
+        )
+        code = render(condition) if condition is not None else "False"
+        lines = [
+            f"if {code}:",
+            f"    return Goto({then_first!r})",
+            f"return Goto({else_first!r})",
+        ]
+        return lines, then_ends and else_ends
+
+    def _confirm(
+        self, step: m.ConfirmStep, step_id: str, following: str | None, scope: Scope
+    ) -> list[str]:
+        message = self._template(step.message, step.where, scope)
+        declined = None
+        if step.declined is not None:
+            declined = f"{step_id}.no.1"
+            self._terminal_branch(
+                step.declined, f"{step_id}.no.", dict(scope.variables), scope, "cancelled"
+            )
+        return [f"return Confirm(message={message}, next={following!r}, declined={declined!r})"]
+
+    def _terminal_branch(
+        self,
+        steps: tuple[m.Step, ...],
+        prefix: str,
+        variables: dict[str, Ty],
+        scope: Scope,
+        status: str,
+    ) -> None:
+        """A branch that ends the run: after its steps, an implicit `end: <status>`."""
+        end_id = f"{prefix}{len(steps) + 1}"
+        _, _, ends = self._block(steps, prefix, end_id, variables, dict(scope.partial))
+        if not ends:
+            where = steps[-1].where if steps else ""
+            self._emit(end_id, where, "end", [f"return End(status={status!r})"])
+
+    def _set(
+        self,
+        step: m.SetStep,
+        following: str | None,
+        scope: Scope,
+        variables: dict[str, Ty],
+        partial: dict[str, str],
+    ) -> list[str]:
+        entries = []
+        for name, source in step.values:
+            typed = self._expression(source, scope)
+            variables[name] = typed.ty if typed is not None else Ty(t.ANY)
+            partial.pop(name, None)
+            if typed is not None:
+                entries.append(f"    {name!r}: {render(typed)},")
+        return [
+            "return SetValues(",
+            "    values={",
+            *entries,
+            "    },",
+            f"    next={following!r},",
+            ")",
+        ]
+
+    # --- expressions -----------------------------------------------------------------------------
+
+    def _expression(self, source: m.Source, scope: Scope) -> Typed | None:
+        if source.text is None:
+            return literal_value(source.value)
+        try:
+            return check(source.text, scope)
+        except ExpressionError as problem:
+            self._fail(problem.code, source.where, problem.message, problem.hint)
+            return None
+
+    def _template(self, text: str, where: str, scope: Scope) -> str:
+        """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""
+        parts: list[str] = []
+        literal = ""
+        index = 0
+        while index < len(text):
+            char = text[index]
+            if char in "{}" and text.startswith(char * 2, index):
+                literal += char
+                index += 2
+                continue
+            if char == "}":
+                self._fail(
+                    "bad-message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
+                )
+                return repr(text)
+            if char != "{":
+                literal += char
+                index += 1
+                continue
+            end = text.find("}", index)
+            if end < 0:
+                self._fail(
+                    "bad-message", where, f"`{{` without `}}` in {text!r}", "write `{{` for a brace"
+                )
+                return repr(text)
+            typed = self._expression(m.Source(text[index + 1 : end], None, where), scope)
+            if literal:
+                parts.append(repr(literal))
+                literal = ""
+            parts.append(render(typed) if typed is not None else "None")
+            index = end + 1
+        if not parts:
+            return repr(literal)
+        if literal:
+            parts.append(repr(literal))
+        return "ctx.format(" + ", ".join(parts) + ")"
+
+    def _fail(self, code: str, where: str, message: str, hint: str = "") -> None:
+        self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))
+
+
+def _merge(
+    variables: dict[str, Ty],
+    partial: dict[str, str],
+    then: tuple[dict[str, Ty], dict[str, str], bool],
+    otherwise: tuple[dict[str, Ty], dict[str, str], bool],
+    where: str,
+) -> None:
+    """The scope after an `if`: names set on every path that continues past it."""
+    live = [branch for branch in (then, otherwise) if not branch[2]]
+    if not live:
+        return
+    names = set.intersection(*(set(branch[0]) for branch in live))
+    every = set.union(*(set(branch[0]) for branch in live))
+    for name in sorted(every):
+        if name in names:
+            variables[name] = next(branch[0][name] for branch in live)
+            partial.pop(name, None)
+        else:
+            partial[name] = where
+    for branch in live:
+        for name, place in branch[1].items():
+            if name not in variables:
+                partial.setdefault(name, place)
+
+
+def _names_set(steps: Iterable[m.Step]) -> dict[str, str]:
+    """Every name a step of the task sets, with where it is first set."""
+    found: dict[str, str] = {}
+    for step in steps:
+        if isinstance(step, m.CallStep):
+            if step.save_as is not None:
+                found.setdefault(step.save_as, step.save_where or step.where)
+            found.update(
+                {k: v for k, v in _names_set(step.on_error or ()).items() if k not in found}
+            )
+        elif isinstance(step, m.SetStep):
+            for name, source in step.values:
+                found.setdefault(name, source.where)
+        elif isinstance(step, m.IfStep):
+            for name, place in (_names_set(step.then) | _names_set(step.otherwise)).items():
+                found.setdefault(name, place)
+        elif isinstance(step, m.ConfirmStep) and step.declined:
+            for name, place in _names_set(step.declined).items():
+                found.setdefault(name, place)
+    return found
+
+
+def _kind(step: m.Step) -> str:
+    return {
+        m.AskStep: "ask",
+        m.CallStep: "call",
+        m.IfStep: "if",
+        m.ConfirmStep: "confirm",
+        m.RespondStep: "respond",
+        m.SetStep: "set",
+        m.HandoffStep: "handoff",
+        m.EndStep: "end",
+    }[type(step)]
+
+
+def _default_prompt(name: str, description: str) -> str:
+    if description:
+        text = description.strip().rstrip(".?")
+        return f"Please tell me {text[:1].lower()}{text[1:]}."
+    return f"Please tell me the {name.replace('_', ' ')}."

@@ -1,0 +1,375 @@
+"""Task expressions: a small subset of Python, parsed with `ast`, type-checked, compiled.
+
+Expressions come from the agent file, so they are data written by someone else. They are never
+evaluated: each is parsed at generation time, every node is checked against an allow-list,
+every name and field path against the task's variables and the typed response schemas, and the
+Python source is then written by this module from the checked tree: names become string
+literals passed to `TaskContext` accessors, literals go through `repr`. No text from the agent
+file or the spec reaches the generated code except as a `repr`'d literal.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from specagent._diagnostics import did_you_mean
+from specagent.tasks import _types as t
+from specagent.tasks._types import Ty
+
+PathPart = str | int
+
+_ACCESSOR = {
+    t.STRING: "text",
+    t.INTEGER: "integer",
+    t.NUMBER: "number",
+    t.BOOLEAN: "boolean",
+    t.ARRAY: "items",
+}
+_COMPARE = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+_ORDERING = frozenset({"<", "<=", ">", ">="})
+
+
+class ExpressionError(Exception):
+    """One problem in an expression; `code` is the diagnostic code it is reported with."""
+
+    def __init__(self, message: str, hint: str = "", *, code: str = "bad-expression") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A checked expression: a variable path (read through an accessor) or computed code."""
+
+    ty: Ty
+    label: str  # as the user wrote it, for messages
+    path: tuple[PathPart, ...] | None = None
+    code: str = ""
+    literal: object = None
+    is_literal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What an expression may name at one point of a task.
+
+    `later` maps names set by steps further down to where, for "used before it is set";
+    `partial` maps names set only on some paths so far (one branch of an `if`).
+    """
+
+    variables: Mapping[str, Ty]
+    later: Mapping[str, str] = field(default_factory=dict)
+    partial: Mapping[str, str] = field(default_factory=dict)
+
+
+def render(typed: Typed, *, need: bool = False) -> str:
+    """Python source for the value; `need` reads a path that must be present (else the engine
+    hands the run off), for places where None cannot go."""
+    if typed.path is None:
+        return typed.code
+    accessor = _ACCESSOR.get(typed.ty.kind, "value")
+    if need:
+        accessor = f"need_{accessor}"
+    args = ", ".join(repr(part) for part in typed.path)
+    return f"ctx.{accessor}({args})"
+
+
+def check(text: str, scope: Scope) -> Typed:
+    """Parse, check and type `text`; raises `ExpressionError` naming the first problem."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(
+            f"`{text}` is not a valid expression ({exc.msg})",
+            'write Python-like expressions: `order.status == "delivered"`, `inputs.quantity > 0`',
+        ) from None
+    return _Checker(scope).expr(tree.body)
+
+
+def literal_value(value: object) -> Typed:
+    return Typed(t.literal(value), repr(value), code=repr(value), literal=value, is_literal=True)
+
+
+class _Checker:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def expr(self, node: ast.expr) -> Typed:
+        handler = getattr(self, f"_{type(node).__name__}", None)
+        if handler is None:
+            raise ExpressionError(
+                f"`{_source(node)}`: {_what(node)} is not allowed in task expressions",
+                "use names, field paths, literals, comparisons, `and`/`or`/`not`, `in`,"
+                " `+ - *` and `len()`",
+            )
+        result: Typed = handler(node)
+        return result
+
+    # --- leaves ----------------------------------------------------------------------------------
+
+    def _Constant(self, node: ast.Constant) -> Typed:
+        value = node.value
+        if value is None or isinstance(value, bool | int | float | str):
+            return literal_value(value)
+        raise ExpressionError(f"`{_source(node)}`: this kind of literal is not allowed")
+
+    def _Name(self, node: ast.Name) -> Typed:
+        name = node.id
+        if name in self.scope.variables:
+            return Typed(self.scope.variables[name], name, path=(name,))
+        if name in self.scope.partial:
+            raise ExpressionError(
+                f"`{name}` is set only on some paths before this step"
+                f" (at {self.scope.partial[name]})",
+                "set it on every branch of the `if`, or use it inside the branch that sets it",
+                code="used-before-set",
+            )
+        if name in self.scope.later:
+            raise ExpressionError(
+                f"`{name}` is used before the step that sets it ({self.scope.later[name]})",
+                "move this step after that one",
+                code="used-before-set",
+            )
+        raise ExpressionError(
+            f"unknown name `{name}`", did_you_mean(name, self.scope.variables), code="unknown-name"
+        )
+
+    def _Attribute(self, node: ast.Attribute) -> Typed:
+        base = self.expr(node.value)
+        if base.path is None:
+            raise ExpressionError(f"`{_source(node)}`: fields can only be read from variables")
+        label = f"{base.label}.{node.attr}"
+        fields = base.ty.field_types()
+        if base.ty.kind not in (t.OBJECT, t.ANY):
+            raise ExpressionError(
+                f"`{label}`: `{base.label}` is {base.ty.describe()}, which has no fields"
+            )
+        if fields is None:
+            return Typed(Ty(base.ty.open_kind), label, path=(*base.path, node.attr))
+        if node.attr not in fields:
+            hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
+            raise ExpressionError(
+                f"`{base.label}` has no field `{node.attr}`", hint, code="unknown-field"
+            )
+        return Typed(fields[node.attr], label, path=(*base.path, node.attr))
+
+    def _Subscript(self, node: ast.Subscript) -> Typed:
+        base = self.expr(node.value)
+        index = node.slice
+        negative = isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)
+        if negative and isinstance(index, ast.UnaryOp):
+            index = index.operand
+        if not (isinstance(index, ast.Constant) and type(index.value) is int):
+            raise ExpressionError(f"`{_source(node)}`: only `list[0]`-style indexes are allowed")
+        if base.path is None or base.ty.kind not in (t.ARRAY, t.ANY):
+            raise ExpressionError(f"`{_source(node)}`: `{base.label}` is not a list")
+        position = -index.value if negative else index.value
+        return Typed(base.ty.element(), f"{base.label}[{position}]", path=(*base.path, position))
+
+    def _List(self, node: ast.List) -> Typed:
+        return self._sequence(node.elts, node)
+
+    def _Tuple(self, node: ast.Tuple) -> Typed:
+        return self._sequence(node.elts, node)
+
+    def _sequence(self, elements: list[ast.expr], node: ast.expr) -> Typed:
+        items = [self.expr(element) for element in elements]
+        if not all(item.is_literal for item in items):
+            raise ExpressionError(f"`{_source(node)}`: a list may hold literals only")
+        kinds = {item.ty.kind for item in items}
+        item_type = Ty(kinds.pop()) if len(kinds) == 1 else Ty(t.ANY)
+        code = "(" + "".join(f"{item.code}, " for item in items).rstrip(" ") + ")"
+        return Typed(Ty(t.ARRAY, item=item_type), _source(node), code=code)
+
+    # --- operators -------------------------------------------------------------------------------
+
+    def _BoolOp(self, node: ast.BoolOp) -> Typed:
+        word = " and " if isinstance(node.op, ast.And) else " or "
+        parts = [render(self.expr(value)) for value in node.values]
+        return Typed(Ty(t.BOOLEAN), _source(node), code=f"bool({word.join(parts)})")
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
+        operand = self.expr(node.operand)
+        if isinstance(node.op, ast.Not):
+            return Typed(Ty(t.BOOLEAN), _source(node), code=f"(not {render(operand)})")
+        if isinstance(node.op, ast.USub) and operand.ty.numeric:
+            if operand.is_literal and isinstance(operand.literal, int | float):
+                return literal_value(-operand.literal)
+            return Typed(operand.ty, _source(node), code=f"(-{render(operand, need=True)})")
+        raise ExpressionError(f"`{_source(node)}`: this operator is not allowed here")
+
+    def _BinOp(self, node: ast.BinOp) -> Typed:
+        symbol = _ARITHMETIC.get(type(node.op))
+        if symbol is None:
+            raise ExpressionError(
+                f"`{_source(node)}`: only `+`, `-` and `*` are allowed", "compute it in the API"
+            )
+        left, right = self.expr(node.left), self.expr(node.right)
+        label = _source(node)
+        if left.ty.kind == t.STRING and right.ty.kind == t.STRING and symbol == "+":
+            kind = t.STRING
+        elif left.ty.numeric and right.ty.numeric:
+            both_int = left.ty.kind == right.ty.kind == t.INTEGER
+            kind = t.INTEGER if both_int else t.NUMBER
+        else:
+            raise ExpressionError(
+                f"`{label}`: cannot apply `{symbol}` to {left.ty.describe()} and"
+                f" {right.ty.describe()}",
+                code="type-mismatch",
+            )
+        code = f"({render(left, need=True)} {symbol} {render(right, need=True)})"
+        return Typed(Ty(kind), label, code=code)
+
+    def _Call(self, node: ast.Call) -> Typed:
+        if not (isinstance(node.func, ast.Name) and node.func.id == "len"):
+            raise ExpressionError(
+                f"`{_source(node)}`: calls are not allowed in task expressions",
+                "only `len(x)` is available",
+            )
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError(f"`{_source(node)}`: `len` takes one value")
+        value = self.expr(node.args[0])
+        if value.ty.kind not in (t.STRING, t.ARRAY, t.ANY) or value.path is None:
+            raise ExpressionError(
+                f"`{_source(node)}`: `len` needs a text or list field,"
+                f" `{value.label}` is {value.ty.describe()}"
+            )
+        accessor = "need_text" if value.ty.kind == t.STRING else "need_items"
+        args = ", ".join(repr(part) for part in value.path)
+        return Typed(Ty(t.INTEGER), _source(node), code=f"len(ctx.{accessor}({args}))")
+
+    def _Compare(self, node: ast.Compare) -> Typed:
+        operands = [self.expr(node.left)] + [self.expr(value) for value in node.comparators]
+        pieces: list[str] = []
+        for index, op in enumerate(node.ops):
+            symbol = _COMPARE.get(type(op))
+            if symbol is None:
+                raise ExpressionError(f"`{_source(node)}`: `is` is not allowed; use `==` or `!=`")
+            left, right = operands[index], operands[index + 1]
+            _check_pair(symbol, left, right)
+            need = symbol in _ORDERING
+            if index == 0:
+                pieces.append(render(left, need=need))
+            right_code = render(right, need=need or symbol in ("in", "not in"))
+            pieces.append(f"{symbol} {right_code}")
+        return Typed(Ty(t.BOOLEAN), _source(node), code="(" + " ".join(pieces) + ")")
+
+
+def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
+    if symbol in ("in", "not in"):
+        _check_membership(left, right)
+        return
+    if symbol in _ORDERING:
+        ok = (left.ty.numeric and right.ty.numeric) or (left.ty.kind == right.ty.kind == t.STRING)
+        if not ok and t.ANY not in (left.ty.kind, right.ty.kind):
+            raise ExpressionError(
+                f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
+                f" {right.ty.describe()}",
+                "compare numbers with numbers, or text with text",
+                code="type-mismatch",
+            )
+        return
+    if not t.comparable(left.ty, right.ty):
+        raise ExpressionError(
+            f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
+            f" {right.ty.describe()}, which are never equal",
+            _quote_hint(left, right),
+            code="type-mismatch",
+        )
+    _check_enum(left, right)
+    _check_enum(right, left)
+
+
+def _check_membership(left: Typed, right: Typed) -> None:
+    if right.ty.kind == t.STRING:
+        if left.ty.kind not in (t.STRING, t.ANY):
+            raise ExpressionError(
+                f"`{left.label} in {right.label}`: only text can be found in text,"
+                f" `{left.label}` is {left.ty.describe()}"
+            )
+        return
+    if right.ty.kind not in (t.ARRAY, t.ANY):
+        raise ExpressionError(
+            f"`{left.label} in {right.label}`: `{right.label}` is {right.ty.describe()},"
+            " not a list or text"
+        )
+    if right.ty.kind == t.ARRAY:
+        element = right.ty.element()
+        if not t.comparable(left.ty, element):
+            raise ExpressionError(
+                f"`{left.label} in {right.label}` looks for {left.ty.describe()} among"
+                f" {element.describe()} values",
+                code="type-mismatch",
+            )
+        if right.code and left.ty.enum:
+            for value in _literal_items(right):
+                _check_enum(left, Typed(element, right.label, literal=value, is_literal=True))
+
+
+def _literal_items(typed: Typed) -> list[object]:
+    try:
+        value = ast.literal_eval(typed.code)
+    except (ValueError, SyntaxError):
+        return []
+    return list(value) if isinstance(value, tuple) else []
+
+
+def _check_enum(field_side: Typed, other: Typed) -> None:
+    """`order.status == "shipped"` can never be true when `status` has no such value."""
+    enum = field_side.ty.enum
+    if not enum or not other.is_literal or other.literal is None:
+        return
+    if other.literal not in enum:
+        choices = [str(value) for value in enum]
+        hint = did_you_mean(str(other.literal), choices)
+        raise ExpressionError(
+            f"`{field_side.label}` is one of {', '.join(repr(v) for v in enum)};"
+            f" {other.literal!r} is never equal to it",
+            hint,
+            code="type-mismatch",
+        )
+
+
+def _quote_hint(left: Typed, right: Typed) -> str:
+    for field_side, other in ((left, right), (right, left)):
+        if field_side.ty.kind == t.STRING and other.is_literal:
+            return f'compare with text: `{field_side.label} == "{other.literal}"`'
+    return ""
+
+
+def _source(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+def _what(node: ast.AST) -> str:
+    names = {
+        "Lambda": "a lambda",
+        "IfExp": "`x if c else y`",
+        "Dict": "a dict",
+        "Set": "a set",
+        "ListComp": "a comprehension",
+        "SetComp": "a comprehension",
+        "DictComp": "a comprehension",
+        "GeneratorExp": "a generator",
+        "Await": "`await`",
+        "Yield": "`yield`",
+        "JoinedStr": "an f-string",
+        "NamedExpr": "`:=`",
+        "Starred": "`*`",
+        "Slice": "a slice",
+    }
+    return names.get(type(node).__name__, f"`{type(node).__name__}`")
