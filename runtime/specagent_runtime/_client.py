@@ -67,13 +67,11 @@ class _ClientCore:
         self._auth = AuthResolver(
             self.security_schemes, credentials or {}, env, lambda: self._base_url_text
         )
-        self._timeout: httpx.Timeout | None = (
-            None
-            if timeout is None
-            else timeout
-            if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(timeout, connect=min(timeout, DEFAULT_TIMEOUT.connect or timeout))
-        )
+        self._timeout: httpx.Timeout | None
+        if timeout is None or isinstance(timeout, httpx.Timeout):
+            self._timeout = timeout
+        else:
+            self._timeout = httpx.Timeout(timeout)
         self._retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self._headers = {"User-Agent": USER_AGENT}
         for name, value in (headers or {}).items():

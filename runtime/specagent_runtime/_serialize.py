@@ -69,20 +69,25 @@ def prepare_request(op: OperationSpec, args: Mapping[str, object]) -> PreparedRe
                     f"missing required path argument {arg.key!r} for {op.id}", operation_id=op.id
                 )
             continue
-        if arg.location == "body":
-            if arg.name:
-                body[arg.name] = value
-            else:
-                whole_body = value
-        elif arg.location == "path":
-            path_values[arg.name] = _path_value(op, arg, value)
-        elif arg.location == "query":
-            query.extend(_query_pairs(arg, value))
-        elif arg.location == "header":
-            if arg.name.lower() not in _IGNORED_HEADERS:
-                headers[arg.name] = _header_value(op, arg.name, arg, value)
-        elif arg.location == "cookie":
-            cookies.extend(_cookie_pairs(arg, value))
+        try:
+            if arg.location == "body":
+                if arg.name:
+                    body[arg.name] = value
+                else:
+                    whole_body = value
+            elif arg.location == "path":
+                path_values[arg.name] = _path_value(op, arg, value)
+            elif arg.location == "query":
+                query.extend(_query_pairs(arg, value))
+            elif arg.location == "header":
+                if arg.name.lower() not in _IGNORED_HEADERS:
+                    headers[arg.name] = _header_value(op, arg.name, arg, value)
+            elif arg.location == "cookie":
+                cookies.extend(_cookie_pairs(arg, value))
+        except ValueError as exc:  # NaN/infinity in a JSON-encoded parameter
+            raise RequestError(
+                f"argument {arg.key!r} of {op.id}: {exc}", operation_id=op.id
+            ) from None
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
     path = _fill_path(op, path_values)
@@ -147,7 +152,8 @@ def _param_json(arg: Arg, value: object) -> Any:
     if arg.content_type is None:
         return data
     if "json" in arg.content_type.lower():
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        # ASCII-only JSON is still valid JSON, and fits in a header.
+        return json.dumps(data, separators=(",", ":"), allow_nan=False)
     return _scalar(data)
 
 

@@ -366,3 +366,19 @@ def test_to_jsonable_handles_nested_python_values() -> None:
 def test_prepared_request_method_is_upper_case() -> None:
     prepared = prepare_request(_op(method="get"), {})
     assert prepared == PreparedRequest(method="GET", path="/items")
+
+
+def test_nan_in_a_parameter_is_a_request_error_naming_it() -> None:
+    op = _op(Arg("ratio", "ratio", "query", content_type="application/json"))
+    with pytest.raises(RequestError, match="argument 'ratio' of op"):
+        prepare_request(op, {"ratio": {"x": float("inf")}})
+
+
+def test_non_ascii_header_values_are_refused_but_json_content_headers_escape() -> None:
+    op = _op(
+        Arg("name", "X-Name", "header"),
+        Arg("meta", "X-Meta", "header", content_type="application/json"),
+    )
+    with pytest.raises(RequestError, match="must be ASCII"):
+        prepare_request(op, {"name": "Zoë"})
+    assert prepare_request(op, {"meta": {"n": "Zoë"}}).headers == {"X-Meta": '{"n":"Zo\\u00eb"}'}
