@@ -154,8 +154,7 @@ class Agent:
         self._next_turn(conversation)
         conversation.messages.append({"role": "user", "content": message})
         events: list[Event] = []
-        text = await self._rounds(conversation, identity, events)
-        await self._save(conversation)
+        text = await self._finish_turn(conversation, identity, events)
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     def respond_sync(
@@ -192,8 +191,7 @@ class Agent:
             result = prepared
         events.append(_tool_event(model_arguments, result))
         conversation.messages.append(_tool_message(call.id, result))
-        text = await self._rounds(conversation, identity, events)
-        await self._save(conversation)
+        text = await self._finish_turn(conversation, identity, events)
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     async def pending(self, conversation_id: str) -> list[PendingAction]:
@@ -217,6 +215,20 @@ class Agent:
             asyncio.run(self.aclose())
 
     # --- the loop -------------------------------------------------------------------------
+
+    async def _finish_turn(
+        self, conversation: _Conversation, identity: Identity | None, events: list[Event]
+    ) -> str:
+        try:
+            text = await self._rounds(conversation, identity, events)
+        except ModelError:
+            # Normally nothing is saved so the host can retry the message; but once a confirmed
+            # action ran, the history must say so, or the next turn would propose it again.
+            if any(isinstance(event, ConfirmationExecuted) for event in events):
+                await self._save(conversation)
+            raise
+        await self._save(conversation)
+        return text
 
     async def _rounds(
         self, conversation: _Conversation, identity: Identity | None, events: list[Event]
@@ -398,7 +410,8 @@ def _parse_arguments(text: str) -> dict[str, Any] | None:
 
 
 def _assistant_message(content: str | None, calls: list[_Call]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
+    # An assistant message needs content or tool calls; an empty answer is stored as "".
+    message: dict[str, Any] = {"role": "assistant", "content": content if calls else content or ""}
     if calls:
         message["tool_calls"] = [
             {

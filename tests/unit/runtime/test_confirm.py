@@ -10,6 +10,7 @@ from specagent_runtime import (
     ConfirmationRequested,
     Identity,
     MemoryStore,
+    ModelError,
     PendingAction,
     PreparedCall,
     Toolset,
@@ -207,3 +208,18 @@ async def test_a_claimed_action_is_not_run_twice(
     await agent.respond("c1", "yes", identity=ADA)
     assert cancels(api) == []
     assert "already carried out" in model.tool_results(3)[-1]["message"]
+
+
+async def test_an_executed_action_is_saved_even_if_the_model_then_fails(
+    agent: Agent, model: FakeOpenAI, api: FakeClient, store: MemoryStore
+) -> None:
+    model.add(call("cancel_order", orderId=7), say("Cancel order 7?"))
+    await agent.respond("c1", "cancel order 7", identity=ADA)
+    model.add(call("cancel_order", orderId=7))  # then the script runs out: HTTP 500
+    with pytest.raises(ModelError):
+        await agent.respond("c1", "yes", identity=ADA)
+    assert cancels(api) == [7]
+    assert await agent.pending("c1") == []
+    saved = await store.load("c1")
+    assert saved is not None
+    assert '"status":"ok"' in saved.value["messages"][-1]["content"]
