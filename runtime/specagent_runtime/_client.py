@@ -23,6 +23,7 @@ from specagent_runtime._errors import (
     ApiConnectionError,
     ApiError,
     ApiTimeoutError,
+    CredentialsError,
     RequestError,
     ResponseDecodeError,
     status_error,
@@ -77,6 +78,7 @@ class _ClientCore:
         for name, value in (headers or {}).items():
             self._headers[name] = header_safe(name, value)
         self._idempotency_keys = idempotency_keys
+        self._caller_auth = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._base_url_text!r}>"
@@ -138,11 +140,20 @@ class _ClientCore:
             prepared = prepare_request(op, args)
             url = self._url(prepared)
             headers = self._request_headers(op, prepared, idempotency_key)
-            auth = self._auth.for_operation(op)
+            auth = self._operation_auth(op)
         except ApiError as exc:
             exc.operation_id = exc.operation_id or op.id
             raise
         return prepared, url, headers, auth
+
+    def _operation_auth(self, op: OperationSpec) -> httpx.Auth | None:
+        try:
+            return self._auth.for_operation(op)
+        except CredentialsError:
+            # The caller's own http_client carries auth: trust it to authenticate.
+            if self._caller_auth:
+                return None
+            raise
 
     def _build_kwargs(
         self, prepared: PreparedRequest, url: httpx.URL, headers: Mapping[str, str]
@@ -249,6 +260,7 @@ class AsyncApiClient(_ClientCore):
             retry_policy=retry_policy,
         )
         self._owns_http = http_client is None
+        self._caller_auth = http_client is not None and http_client.auth is not None
         self._http = http_client or httpx.AsyncClient(
             timeout=self._timeout or DEFAULT_TIMEOUT,
             http2=http2_available(),
@@ -359,6 +371,7 @@ class ApiClient(_ClientCore):
             retry_policy=retry_policy,
         )
         self._owns_http = http_client is None
+        self._caller_auth = http_client is not None and http_client.auth is not None
         self._http = http_client or httpx.Client(
             timeout=self._timeout or DEFAULT_TIMEOUT,
             http2=http2_available(),

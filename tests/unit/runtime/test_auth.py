@@ -418,3 +418,11 @@ def test_secrets_stay_out_of_logs_errors_and_reprs(caplog: pytest.LogCaptureFixt
     assert any("httpx" == record.name for record in caplog.records)
     for text in texts:
         assert secret not in text
+
+
+def test_a_callers_http_client_auth_is_used_when_no_scheme_is_satisfied() -> None:
+    handler = Recorder()
+    http = httpx.Client(transport=httpx.MockTransport(handler), auth=("user", "pw"))
+    Client(http_client=http, env={})._call(_op(("bearer",)), {}, None)
+    expected = "Basic " + base64.b64encode(b"user:pw").decode()
+    assert handler.authorizations == [expected]
