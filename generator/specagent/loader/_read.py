@@ -18,6 +18,7 @@ import httpx
 import yaml
 
 from specagent.ir import Diagnostic, Severity
+from specagent.loader import _yaml
 
 # Limits for hostile input. Real specs stay far below: the largest corpus spec (Stripe) has
 # about 1.2M nodes and nests about 30 levels deep.
@@ -25,75 +26,6 @@ MAX_NODES = 8_000_000
 MAX_DEPTH = 200
 MAX_BYTES = 64 * 1024 * 1024
 FETCH_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_HEX_INT = re.compile(r"[-+]?0x[0-9a-fA-F]+")
-
-
-class _Loader(_Base):  # type: ignore[misc]
-    """SafeLoader (libyaml when available) with YAML 1.2-like scalars and duplicate tracking."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int, int]] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        before = len(node.value)
-        self.flatten_mapping(node)
-        merged = len(node.value) - before
-        mapping: dict[str, Any] = {}
-        own: set[str] = set()
-        for index, (key_node, value_node) in enumerate(node.value):
-            key = _key_text(self.construct_object(key_node, deep=True))
-            if index >= merged:
-                if key in own:
-                    mark = key_node.start_mark
-                    self.duplicates.append((key, mark.line + 1, mark.column + 1))
-                own.add(key)
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
-def _key_text(key: Any) -> str:
-    # JSON (and OpenAPI) keys are strings: `200:` and `true:` must not become int/bool keys.
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
-
-
-def _construct_string(loader: _Loader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))
-
-
-def _construct_bool(loader: _Loader, node: yaml.Node) -> bool | str:
-    # YAML 1.1 reads yes/no/on/off as booleans; specs mean the words.
-    text = str(loader.construct_scalar(node))
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    return text
-
-
-def _construct_int(loader: _Loader, node: yaml.Node) -> int | str:
-    # YAML 1.1 octal (0755) and sexagesimal (1:30) ints are strings to a JSON reader.
-    text = str(loader.construct_scalar(node))
-    plain = text.replace("_", "") if "_" in text else text
-    if _PLAIN_INT.fullmatch(plain):
-        return int(plain)
-    if _HEX_INT.fullmatch(plain):
-        return int(plain, 16)
-    return text
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_string)
-_Loader.add_constructor("tag:yaml.org,2002:value", _construct_string)
-_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass(slots=True)
@@ -151,6 +83,11 @@ def parse(raw: bytes, name: str) -> ReadResult:
     data: Any = None
     if stripped.startswith(("{", "[")):
         data, json_error = _parse_json(text, name, result.diagnostics)
+        if json_error is None and _json_depth(text) > MAX_DEPTH:
+            result.diagnostics.append(
+                _error("spec.hostile", f"nesting deeper than {MAX_DEPTH} levels", name)
+            )
+            return result
         if json_error is not None:
             # Flow-style YAML also starts with "{"; a file named .json gets the JSON error.
             yaml_data, yaml_ok = (None, False)
@@ -164,12 +101,7 @@ def parse(raw: bytes, name: str) -> ReadResult:
         data, ok = _parse_yaml(text, name, result.diagnostics)
         if not ok:
             return result
-    problem, shared = _check_shape(data)
-    if problem is not None:
-        result.diagnostics.append(_error("spec.hostile", problem, name))
-        return result
-    # Later steps edit the tree in place; YAML aliases must not make one edit land twice.
-    result.data = _unshare(data) if shared else data
+    result.data = data
     return result
 
 
@@ -217,9 +149,8 @@ def _parse_json(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, Diagn
 
 
 def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]:
-    loader = _Loader(text)
     try:
-        data = loader.get_single_data()
+        loaded = _yaml.load(text, MAX_DEPTH)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -229,12 +160,11 @@ def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]
     except yaml.YAMLError as exc:
         out.append(_error("spec.syntax", f"invalid YAML: {type(exc).__name__}", name))
         return None, False
-    except RecursionError:
-        out.append(_error("spec.hostile", "nesting is too deep", name))
+    except _yaml.YamlProblem as exc:
+        where = f"{name}:{exc.line}:{exc.column}" if exc.line else name
+        out.append(_error("spec.hostile", exc.message, where))
         return None, False
-    finally:
-        loader.dispose()
-    for key, line, column in loader.duplicates:
+    for key, line, column in loaded.duplicates:
         out.append(
             Diagnostic(
                 "spec.duplicate_key",
@@ -243,7 +173,31 @@ def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]
                 f"{name}:{line}:{column}",
             )
         )
-    return data, True
+    if loaded.aliased:
+        shape_problem, _ = _check_shape(loaded.data)
+        if shape_problem is not None:
+            out.append(_error("spec.hostile", shape_problem, name))
+            return None, False
+        # Later steps edit the tree in place; aliases must not make one edit land twice.
+        return _unshare(loaded.data), True
+    return loaded.data, True
+
+
+def _json_depth(text: str) -> int:
+    """Nesting depth of a JSON text, counted on its brackets outside strings (fast)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 def _check_shape(data: Any) -> tuple[str | None, bool]:

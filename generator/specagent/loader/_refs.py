@@ -105,6 +105,19 @@ def context_kind(path: tuple[str, ...]) -> str:
     return "other"
 
 
+def _is_data(key: str, value: Any, where: tuple[str, ...]) -> bool:
+    """Values that are example data or vendor extensions: a `$ref` in them is not ours."""
+    if key.startswith("x-") or key in ("example", "enum", "const"):
+        return True
+    if key == "examples":
+        return isinstance(value, list)  # schema examples; a mapping holds Example objects
+    if key == "value":
+        return len(where) >= 2 and where[-2] == "examples"
+    if key == "default":
+        return not where or where[-1] != "responses"
+    return False
+
+
 @dataclass(slots=True)
 class _File:
     loc: str  # absolute path or URL
@@ -147,10 +160,12 @@ class Bundler:
         self._taken: dict[str, set[str]] = {}
         self._pending: list[tuple[tuple[str, ...], str, Any]] = []
         self._local_refs: list[tuple[str, tuple[str, ...]]] = []
+        self._claimed: set[int] = set()  # slots filled up front; walked from the queue
         self._queue: list[tuple[Any, tuple[str, ...], _File, frozenset[tuple[str, str]]]] = []
         self.result = BundleResult()
 
     def run(self) -> BundleResult:
+        self._claim_component_slots()
         self._queue.append((self._root.data, (), self._root, frozenset()))
         while self._queue:
             node, path, base, inlining = self._queue.pop(0)
@@ -158,6 +173,22 @@ class Bundler:
         self._insert_pending()
         self._check_local_refs()
         return self.result
+
+    def _claim_component_slots(self) -> None:
+        """`components.schemas.Pet: {$ref: pet.yaml}` puts pet.yaml's content under `Pet`.
+
+        Done before the main walk so every other ref to pet.yaml points at `Pet`, whichever
+        comes first in the document.
+        """
+        for container in dict.fromkeys(self._containers.values()):
+            slots = _pointer.resolve(self._root.data, container)
+            if not isinstance(slots, dict):
+                continue
+            for name, slot in slots.items():
+                ref = slot.get("$ref") if isinstance(slot, dict) else None
+                if isinstance(ref, str) and not ref.startswith("#") and len(slot) == 1:
+                    self._follow(slot, ref, (*container, name), self._root, frozenset())
+                    self._claimed.add(id(slot))
 
     # --- walking ------------------------------------------------------------------------
 
@@ -171,13 +202,14 @@ class Bundler:
         stack: list[tuple[Any, tuple[str, ...]]] = [(node, path)]
         while stack:
             obj, where = stack.pop()
+            if obj is not node and id(obj) in self._claimed:
+                continue
             if isinstance(obj, dict):
                 ref = obj.get("$ref")
                 if isinstance(ref, str) and not self._follow(obj, ref, where, base, inlining):
                     continue
-                items = [(k, v) for k, v in obj.items() if k != "example"]
-                for key, value in reversed(items):
-                    if isinstance(value, dict | list):
+                for key, value in reversed(obj.items()):
+                    if isinstance(value, dict | list) and not _is_data(key, value, where):
                         stack.append((value, (*where, key)))
             elif isinstance(obj, list):
                 for index in range(len(obj) - 1, -1, -1):
