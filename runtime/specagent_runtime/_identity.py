@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 _NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
 
 
-@dataclass(frozen=True, slots=True)
+def _text(name: str, value: object) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"Identity.{name} must be a str, not {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True, eq=True)
 class Identity:
     """A customer identity verified by the host. Bindings name a field (``email``) or an
     ``extra`` key (``account_number``); a field that is unset or empty cannot fill a binding."""
@@ -26,8 +35,17 @@ class Identity:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Hosts often hold numeric ids; bound values travel as text and the argument model
+        # converts them back, so accept ints rather than fail on a customer's first message.
+        for name in _NAMED_FIELDS:
+            object.__setattr__(self, name, _text(name, getattr(self, name)))
+        extra = {str(key): _text(f"extra[{key!r}]", value) for key, value in self.extra.items()}
         # Frozen in spirit too: the host's dict must not change the identity after the fact.
-        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        object.__setattr__(self, "extra", MappingProxyType(extra))
+
+    def __hash__(self) -> int:
+        named = tuple(getattr(self, name) for name in _NAMED_FIELDS)
+        return hash((named, frozenset(self.extra.items())))
 
     def get(self, name: str) -> str | None:
         """The value bound to `name`; ``identity.email`` (the agent file's spelling) also works."""

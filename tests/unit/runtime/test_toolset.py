@@ -59,6 +59,11 @@ def test_identity_fields_and_extra_and_repr_hides_values() -> None:
     assert identity.get("username") is None
     assert "ada@example.com" not in repr(identity)
     assert "A-1" not in repr(identity)
+    assert identity == Identity(email="ada@example.com", extra={"account": "A-1"})
+    assert len({identity, Identity(email="ada@example.com", extra={"account": "A-1"})}) == 1
+    assert Identity(user_id=42).get("user_id") == "42"  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Identity\.email must be a str"):
+        Identity(email=["a"])  # type: ignore[arg-type]
 
 
 def test_model_schema_hides_bound_arguments(toolset: Toolset) -> None:
