@@ -472,7 +472,7 @@ class AuthResolver:
             if names:
                 options.append(" and ".join(names))
         hint = " or ".join(f"set {option}" for option in options) or "pass credentials"
-        return f"{op.id} needs credentials: {hint} (or pass credentials=... to the client)"
+        return f"no credentials for this operation: {hint} (or pass credentials=... to the client)"
 
     def _env_names(self, name: str) -> list[str]:
         scheme = self._schemes.get(name)

@@ -137,7 +137,7 @@ class ApiStatusError(ApiError):
         if self.description:
             text += f": {self.description.rstrip('.')}"
         text += "."
-        if self.api_message:
+        if self.api_message and self.api_message.lower() != self.description.lower():
             text += f' Its message: "{self.api_message}".'
         return _cap(text)
 

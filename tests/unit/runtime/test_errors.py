@@ -172,3 +172,8 @@ def test_request_error_text_names_the_operation() -> None:
     error = RequestError("missing required path argument 'orderId'", operation_id="getOrder")
     assert str(error) == "getOrder: missing required path argument 'orderId'"
     assert error.model_message() == "missing required path argument 'orderId'"
+
+
+def test_api_message_equal_to_the_description_is_not_repeated() -> None:
+    error = _error(404, b'{"message": "order not found"}')
+    assert error.model_message() == "The service answered 404 (Not Found): Order not found."
