@@ -195,8 +195,10 @@ class Agent:
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     async def pending(self, conversation_id: str) -> list[PendingAction]:
-        """Actions waiting for confirmation, e.g. to show confirm buttons."""
-        return (await self._load(conversation_id)).pending
+        """Actions the customer's next message (or `confirm`) could still confirm, e.g. to show
+        confirm buttons."""
+        conversation = await self._load(conversation_id)
+        return expire(conversation.pending, conversation.turn + 1)
 
     async def aclose(self) -> None:
         """Close the model client if the agent created it (one passed in stays the caller's)."""

@@ -260,7 +260,15 @@ class Toolset:
     def _validate(
         self, spec: ToolSpec, data: Mapping[str, Any], model_arguments: dict[str, Any]
     ) -> PreparedCall | ToolResult:
-        model = self._args_model(spec)
+        try:
+            model = self._args_model(spec)
+        except (ImportError, LookupError):
+            # The package is inconsistent (edited by hand?): a developer's problem, not the
+            # model's, but the conversation can still go on without this tool.
+            logger.exception("tool %s: cannot load its argument model", spec.name)
+            return ToolResult.error(
+                spec.name, "this tool is not available right now; offer to hand off to a human"
+            )
         try:
             values = model.model_validate(dict(data))
         except ValidationError as exc:

@@ -246,3 +246,15 @@ def test_fit_keeps_small_values_and_cuts_long_text() -> None:
     assert cut
     assert isinstance(text, str)
     assert text.endswith("[cut: 50 of 1002 characters shown]")
+
+
+async def test_a_missing_argument_model_is_logged_not_raised(
+    client: FakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = ToolSpec("ghost", "d", "ghost", "ghost", "GhostArgs", {"type": "object"})
+    toolset = Toolset([spec], client, package=PACKAGE)
+    with caplog.at_level(logging.ERROR, logger="specagent_runtime.tools"):
+        result = await toolset.execute("ghost", {}, None)
+    assert result.is_error
+    assert "not available" in result.message
+    assert "GhostArgs" in caplog.text
