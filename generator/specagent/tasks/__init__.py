@@ -60,7 +60,7 @@ def load_tasks(path: Path, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnost
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problem = error("agent-file", str(path), f"cannot read the agent file: {exc}")
+        problem = error("agent.file", str(path), f"cannot read the agent file: {exc}")
         return TaskProgram(()), [problem]
     return build_tasks(text, str(path), plan)
 

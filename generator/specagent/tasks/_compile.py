@@ -215,7 +215,7 @@ class _TaskCompiler:
         decl = self.inputs.get(step.input)
         if decl is None:
             self._fail(
-                "unknown-input",
+                "task.unknown_input",
                 step.where,
                 f"`ask: {step.input}`: the task has no input `{step.input}`",
                 did_you_mean(step.input, self.inputs)
@@ -240,7 +240,7 @@ class _TaskCompiler:
         endpoint = self.endpoints.get(step.operation)
         if endpoint is None:
             self._fail(
-                "unknown-operation",
+                "task.unknown_operation",
                 step.where,
                 f"`call: {step.operation}`: the spec has no operation `{step.operation}`",
                 did_you_mean(step.operation, self.endpoints, listing=False),
@@ -263,7 +263,7 @@ class _TaskCompiler:
         if step.save_as is not None:
             if endpoint.success_schema is None:
                 self._fail(
-                    "no-result",
+                    "task.no_result",
                     step.save_where or step.where,
                     f"`call: {step.operation}` returns no JSON data to keep `as: {step.save_as}`",
                     "remove `as:`",
@@ -302,7 +302,7 @@ class _TaskCompiler:
             argument = by_key.get(key)
             if argument is None:
                 self._fail(
-                    "unknown-argument",
+                    "task.unknown_argument",
                     source.where,
                     f"`call: {step.operation}` has no parameter `{key}`",
                     did_you_mean(key, by_key),
@@ -324,7 +324,7 @@ class _TaskCompiler:
                 continue
             if argument.required:
                 self._fail(
-                    "missing-argument",
+                    "task.missing_argument",
                     step.where,
                     f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
                     f"add it: `with: {{{argument.key}: ...}}`",
@@ -348,7 +348,7 @@ class _TaskCompiler:
         )
         if mismatch:
             self._fail(
-                "type-mismatch",
+                "task.type_mismatch",
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
                 f" `{typed.label}` is {typed.ty.describe()}",
@@ -356,7 +356,7 @@ class _TaskCompiler:
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
             self._fail(
-                "type-mismatch",
+                "task.type_mismatch",
                 where,
                 f"`{argument.key}` of `{operation}` is one of"
                 f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
@@ -472,7 +472,7 @@ class _TaskCompiler:
                 continue
             if char == "}":
                 self._fail(
-                    "bad-message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
+                    "task.bad_message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
                 )
                 return repr(text)
             if char != "{":
@@ -482,7 +482,7 @@ class _TaskCompiler:
             end = text.find("}", index)
             if end < 0:
                 self._fail(
-                    "bad-message", where, f"`{{` without `}}` in {text!r}", "write `{{` for a brace"
+                    "task.bad_message", where, f"`{{` without `}}` in {text!r}", "write `{{` for a brace"
                 )
                 return repr(text)
             typed = self._expression(m.Source(text[index + 1 : end], None, where), scope)
@@ -532,7 +532,7 @@ def _names_set(steps: Iterable[m.Step]) -> dict[str, str]:
     for step in steps:
         if isinstance(step, m.CallStep):
             if step.save_as is not None:
-                found.setdefault(step.save_as, step.save_where or step.where)
+                found.setdefault(step.save_as, step.where)
             found.update(
                 {k: v for k, v in _names_set(step.on_error or ()).items() if k not in found}
             )

@@ -44,7 +44,7 @@ _ORDERING = frozenset({"<", "<=", ">", ">="})
 class ExpressionError(Exception):
     """One problem in an expression; `code` is the diagnostic code it is reported with."""
 
-    def __init__(self, message: str, hint: str = "", *, code: str = "bad-expression") -> None:
+    def __init__(self, message: str, hint: str = "", *, code: str = "task.bad_expression") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -136,16 +136,16 @@ class _Checker:
                 f"`{name}` is set only on some paths before this step"
                 f" (at {self.scope.partial[name]})",
                 "set it on every branch of the `if`, or use it inside the branch that sets it",
-                code="used-before-set",
+                code="task.used_before_set",
             )
         if name in self.scope.later:
             raise ExpressionError(
                 f"`{name}` is used before the step that sets it ({self.scope.later[name]})",
                 "move this step after that one",
-                code="used-before-set",
+                code="task.used_before_set",
             )
         raise ExpressionError(
-            f"unknown name `{name}`", did_you_mean(name, self.scope.variables), code="unknown-name"
+            f"unknown name `{name}`", did_you_mean(name, self.scope.variables), code="task.unknown_name"
         )
 
     def _Attribute(self, node: ast.Attribute) -> Typed:
@@ -163,7 +163,7 @@ class _Checker:
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
             raise ExpressionError(
-                f"`{base.label}` has no field `{node.attr}`", hint, code="unknown-field"
+                f"`{base.label}` has no field `{node.attr}`", hint, code="task.unknown_field"
             )
         return Typed(fields[node.attr], label, path=(*base.path, node.attr))
 
@@ -229,7 +229,7 @@ class _Checker:
             raise ExpressionError(
                 f"`{label}`: cannot apply `{symbol}` to {left.ty.describe()} and"
                 f" {right.ty.describe()}",
-                code="type-mismatch",
+                code="task.type_mismatch",
             )
         code = f"({render(left, need=True)} {symbol} {render(right, need=True)})"
         return Typed(Ty(kind), label, code=code)
@@ -280,7 +280,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
                 f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
                 f" {right.ty.describe()}",
                 "compare numbers with numbers, or text with text",
-                code="type-mismatch",
+                code="task.type_mismatch",
             )
         return
     if not t.comparable(left.ty, right.ty):
@@ -288,7 +288,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
             f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
             f" {right.ty.describe()}, which are never equal",
             _quote_hint(left, right),
-            code="type-mismatch",
+            code="task.type_mismatch",
         )
     _check_enum(left, right)
     _check_enum(right, left)
@@ -313,7 +313,7 @@ def _check_membership(left: Typed, right: Typed) -> None:
             raise ExpressionError(
                 f"`{left.label} in {right.label}` looks for {left.ty.describe()} among"
                 f" {element.describe()} values",
-                code="type-mismatch",
+                code="task.type_mismatch",
             )
         if right.code and left.ty.enum:
             for value in _literal_items(right):
@@ -340,7 +340,7 @@ def _check_enum(field_side: Typed, other: Typed) -> None:
             f"`{field_side.label}` is one of {', '.join(repr(v) for v in enum)};"
             f" {other.literal!r} is never equal to it",
             hint,
-            code="type-mismatch",
+            code="task.type_mismatch",
         )
 
 

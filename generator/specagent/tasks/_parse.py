@@ -89,7 +89,7 @@ class _Parser:
             suggestion = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:64] or "my_task"
             self.reader.diagnostics.append(
                 ir.Diagnostic(
-                    "bad-task-name",
+                    "task.bad_task_name",
                     ir.Severity.ERROR,
                     f"`{path}`: `{name}` is not a usable task name (lower case letters, digits"
                     " and `_`, starting with a letter, at most 64)",
@@ -103,14 +103,14 @@ class _Parser:
         description = self._text(entries, path, "description") or ""
         if "description" not in entries:
             self.reader.fail(
-                "missing-key",
+                "task.missing_key",
                 node,
                 f"`{path}` needs a `description`: it is what the model reads to choose the task",
             )
         requires = self._text(entries, path, "requires") or "verified"
         if requires not in ("verified", "anyone"):
             self.reader.fail(
-                "bad-value",
+                "task.bad_value",
                 entries["requires"],
                 f"`{child_path(path, 'requires')}` must be `verified` or `anyone`",
                 did_you_mean(requires, ("verified", "anyone")),
@@ -126,7 +126,7 @@ class _Parser:
                     inputs.append(decl)
         steps: tuple[m.Step, ...] = ()
         if "steps" not in entries:
-            self.reader.fail("missing-key", node, f"`{path}` needs `steps`")
+            self.reader.fail("task.missing_key", node, f"`{path}` needs `steps`")
         else:
             steps = self.steps(entries["steps"], child_path(path, "steps"))
         return m.TaskDecl(name, where, description, requires, tuple(inputs), steps)
@@ -153,7 +153,7 @@ class _Parser:
         fmt = self._text(entries, path, "format")
         if fmt is not None and fmt != "email":
             self.reader.fail(
-                "bad-value",
+                "task.bad_value",
                 entries["format"],
                 f"`{child_path(path, 'format')}`: the only input format is `email`",
                 did_you_mean(fmt, ("email",)),
@@ -165,7 +165,7 @@ class _Parser:
                 re.compile(pattern)
             except re.error as exc:
                 self.reader.fail(
-                    "bad-pattern",
+                    "task.bad_pattern",
                     entries["pattern"],
                     f"`{child_path(path, 'pattern')}` is not a regular expression: {exc.msg}",
                 )
@@ -200,7 +200,7 @@ class _Parser:
     def step(self, node: yaml.Node, path: str) -> m.Step | None:
         if not isinstance(node, yaml.MappingNode) or not node.value:
             self.reader.fail(
-                "bad-step",
+                "task.bad_step",
                 node,
                 f"`{path}` must be a step such as `call: getOrderById`, found {describe(node)}",
                 "a step is a mapping whose first key is its kind: " + ", ".join(STEP_KINDS),
@@ -211,7 +211,7 @@ class _Parser:
         if not kinds:
             first = keys[0] if keys else ""
             self.reader.fail(
-                "unknown-step",
+                "task.unknown_step",
                 node,
                 f"`{path}`: `{first}` is not a step kind",
                 did_you_mean(first, STEP_KINDS),
@@ -219,7 +219,7 @@ class _Parser:
             return None
         if len(kinds) > 1:
             self.reader.fail(
-                "bad-step",
+                "task.bad_step",
                 node,
                 f"`{path}` has more than one kind ({', '.join(f'`{k}`' for k in kinds)});"
                 " write one step per list item",
@@ -269,7 +269,7 @@ class _Parser:
     def _step_if(self, entries: dict[str, yaml.Node], path: str, where: str) -> m.Step | None:
         condition = self._source(entries["if"], child_path(path, "if"))
         if "then" not in entries:
-            self.reader.fail("missing-key", entries["if"], f"`{path}` needs `then` steps")
+            self.reader.fail("task.missing_key", entries["if"], f"`{path}` needs `then` steps")
         then = self.steps(entries["then"], child_path(path, "then")) if "then" in entries else ()
         otherwise = (
             self.steps(entries["else"], child_path(path, "else")) if "else" in entries else ()
@@ -310,7 +310,7 @@ class _Parser:
             return None
         if status not in END_STATUSES:
             self.reader.fail(
-                "bad-value",
+                "task.bad_value",
                 node,
                 f"`{child_path(path, 'end')}`: `{status}` is not an end status",
                 did_you_mean(status, END_STATUSES),
@@ -356,7 +356,7 @@ class _Parser:
     def _check_type(self, kind: str, node: yaml.Node, path: str) -> None:
         if kind not in INPUT_TYPES:
             self.reader.fail(
-                "bad-value",
+                "task.bad_value",
                 node,
                 f"`{path}`: `{kind}` is not an input type",
                 did_you_mean(kind, INPUT_TYPES),
@@ -365,14 +365,14 @@ class _Parser:
     def _check_name(self, name: str, node: yaml.Node, path: str, what: str) -> None:
         if not name.isascii() or not name.isidentifier() or keyword.iskeyword(name):
             self.reader.fail(
-                "bad-name",
+                "task.bad_name",
                 node,
                 f"`{path}`: {what} name `{name}` must be a plain identifier"
                 " (ASCII letters, digits and `_`, not a Python keyword)",
             )
         elif name in RESERVED_NAMES:
             self.reader.fail(
-                "bad-name",
+                "task.bad_name",
                 node,
                 f"`{path}`: `{name}` is reserved in task expressions; choose another {what} name",
             )
