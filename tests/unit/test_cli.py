@@ -8,9 +8,13 @@ spec loader; end-to-end runs on the real petstore spec are at the bottom.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
 import json
 import os
+import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -394,3 +398,39 @@ def test_result_ok_counts_warnings_only_when_strict() -> None:
     warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", "x")
     assert GenerateResult({}, (warning,), "p").ok
     assert not GenerateResult({}, (warning,), "p", strict=True).ok
+
+
+@pytest.fixture
+def spec_server(tmp_path: Path) -> Iterator[str]:
+    """A 127.0.0.1 HTTP server serving a small valid spec at /openapi.yaml."""
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(ROOT / "tests" / "bad_input" / "unknown_tag" / "openapi.yaml", served)
+    handler = functools.partial(QuietHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_spec_from_a_url(tmp_path: Path, spec_server: str) -> None:
+    out = tmp_path / "store_agent"
+    result = run(["generate", f"{spec_server}/openapi.yaml", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"]["spec"].keys() == {"openapi.yaml"}
+
+    missing = run(["generate", f"{spec_server}/nope.yaml", "--out", str(tmp_path / "x")])
+    assert missing.exit_code == 2
+    assert missing.stderr.endswith("nothing was written\n")
+    assert not (tmp_path / "x").exists()
