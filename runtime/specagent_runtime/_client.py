@@ -74,9 +74,8 @@ class _ClientCore:
         else:
             self._timeout = httpx.Timeout(timeout)
         self._retry = retry_policy or RetryPolicy(max_retries=max_retries)
-        self._headers = {"User-Agent": USER_AGENT}
-        for name, value in (headers or {}).items():
-            self._headers[name] = header_safe(name, value)
+        given = {name: header_safe(name, value) for name, value in (headers or {}).items()}
+        self._headers = _merge_headers({"User-Agent": USER_AGENT}, given)
         self._idempotency_keys = idempotency_keys
         self._caller_auth = False
 
@@ -117,17 +116,16 @@ class _ClientCore:
     def _request_headers(
         self, op: OperationSpec, prepared: PreparedRequest, idempotency_key: str | None
     ) -> dict[str, str]:
-        accept = op.success_media_type or "application/json"
-        headers = {**self._headers, "Accept": accept, **prepared.headers}
-        method = prepared.method
+        accept = {"Accept": op.success_media_type or "application/json"}
+        headers = _merge_headers(self._headers, accept, prepared.headers)
         present = {name.lower() for name in headers}
         if idempotency_key is not None:
-            headers = {k: v for k, v in headers.items() if k.lower() != "idempotency-key"}
-            headers[IDEMPOTENCY_HEADER] = header_safe(IDEMPOTENCY_HEADER, idempotency_key)
+            key = {IDEMPOTENCY_HEADER: header_safe(IDEMPOTENCY_HEADER, idempotency_key)}
+            headers = _merge_headers(headers, key)
         elif (
-            method not in IDEMPOTENT_METHODS
+            prepared.method not in IDEMPOTENT_METHODS
             and (self._idempotency_keys or op.idempotency_key)
-            and "idempotency-key" not in present
+            and IDEMPOTENCY_HEADER.lower() not in present
         ):
             # One key for all the retries of this call: the server can deduplicate them.
             headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
@@ -156,7 +154,7 @@ class _ClientCore:
             raise
 
     def _build_kwargs(
-        self, prepared: PreparedRequest, url: httpx.URL, headers: Mapping[str, str]
+        self, prepared: PreparedRequest, headers: Mapping[str, str]
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"headers": headers}
         if prepared.files is not None:
@@ -297,7 +295,7 @@ class AsyncApiClient(_ClientCore):
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
-        kwargs = self._build_kwargs(prepared, url, headers)
+        kwargs = self._build_kwargs(prepared, headers)
         attempt = 0
         while True:
             request = self._http.build_request(prepared.method, url, **kwargs)
@@ -408,7 +406,7 @@ class ApiClient(_ClientCore):
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
-        kwargs = self._build_kwargs(prepared, url, headers)
+        kwargs = self._build_kwargs(prepared, headers)
         attempt = 0
         while True:
             request = self._http.build_request(prepared.method, url, **kwargs)
@@ -453,6 +451,17 @@ class ApiClient(_ClientCore):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, whatever the case of the names (HTTP header names are case-blind)."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            for existing in [k for k in merged if k.lower() == name.lower()]:
+                del merged[existing]
+            merged[name] = value
+    return merged
 
 
 class _HttpxLogFilter(logging.Filter):

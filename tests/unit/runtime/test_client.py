@@ -429,3 +429,19 @@ async def test_debug_log_has_method_path_status_but_no_values(
         for m in messages
     )
     assert not any("private-value" in m or "424242" in m for m in messages)
+
+
+async def test_header_names_merge_case_blind() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    op = OperationSpec(
+        id="ping", method="GET", path="/ping", args=(Arg("t", "x-tenant", "header"),)
+    )
+    client = _client(handler, headers={"user-agent": "acme-bot/1", "X-Tenant": "default"})
+    await client._call(op, {"t": "from-arg"}, None)
+    assert seen[0].headers.get_list("User-Agent") == ["acme-bot/1"]
+    assert seen[0].headers.get_list("X-Tenant") == ["from-arg"]
