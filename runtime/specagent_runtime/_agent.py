@@ -434,6 +434,6 @@ def _tool_event(arguments: Mapping[str, Any] | None, result: ToolResult) -> Tool
     return ToolCalled(
         tool=result.tool,
         arguments=dict(arguments or {}),
-        ok=result.status == "ok",
-        error="" if result.status == "ok" else result.message,
+        status=result.status,
+        error=result.message if result.is_error else "",
     )

@@ -105,9 +105,9 @@ def needs_confirmation(action: PendingAction) -> ToolResult:
         action.tool,
         "confirmation_required",
         message=(
-            f"Not done yet: this action needs the customer's confirmation. It will do: "
-            f"{action.summary}. Tell the customer exactly what will happen and ask them to "
-            "confirm. Only after they agree in their next message, call this tool again with "
+            "Not done yet: this action needs the customer's confirmation. It will do: "
+            f"{action.summary.rstrip('.')}. Tell the customer exactly what will happen and ask "
+            "them to confirm. Only after they agree in their next message, call this tool again with "
             "the same arguments. Do not say it is done."
         ),
     )
@@ -117,5 +117,5 @@ def refuse_same_turn(action: PendingAction) -> ToolResult:
     return ToolResult.error(
         action.tool,
         "Not done: you cannot confirm this yourself. The customer must agree in a new "
-        f"message first. Ask them to confirm: {action.summary}.",
+        f"message first. Ask them to confirm: {action.summary.rstrip('.')}.",
     )

@@ -28,13 +28,18 @@ class Event:
 @dataclass(frozen=True, slots=True)
 class ToolCalled(Event):
     """A tool call the model made. `arguments` are the model's own: bound values (the verified
-    customer's) are not repeated here. `error` is what the model was told when it failed."""
+    customer's) are not repeated here. `status` is "ok", "error" (refused or failed; `error` is
+    what the model was told) or "confirmation_required" (see `ConfirmationRequested`)."""
 
     kind: ClassVar[str] = "tool_called"
     tool: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
-    ok: bool = True
+    status: Literal["ok", "error", "confirmation_required"] = "ok"
     error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
 
 @dataclass(frozen=True, slots=True)

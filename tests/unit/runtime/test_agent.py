@@ -67,7 +67,7 @@ async def test_bound_parameter_is_filled_by_the_runtime_and_hidden_from_the_mode
     assert result["tool"] == "get_my_account"
     assert result["status"] == "ok"
     assert result["data"]["email"] == "ada@example.com"
-    assert reply.events == [ToolCalled("get_my_account", {}, ok=True)]
+    assert reply.events == [ToolCalled("get_my_account", {}, status="ok")]
 
 
 async def test_tools_bound_to_the_identity_are_not_offered_without_it(

@@ -13,6 +13,7 @@ from specagent_runtime import (
     ModelError,
     PendingAction,
     PreparedCall,
+    ToolCalled,
     Toolset,
 )
 from specagent_runtime._confirm import CONFIRM_WITHIN_TURNS, expire, gate
@@ -95,6 +96,9 @@ async def test_the_model_cannot_confirm_in_the_same_turn(
     assert "cannot confirm this yourself" in second["message"]
     [requested] = reply.pending_confirmations
     assert requested.tool == "cancel_order"
+    statuses = [e.status for e in reply.events if isinstance(e, ToolCalled)]
+    assert statuses == ["confirmation_required", "error"]
+    assert ".." not in first["message"]
     assert [a.id for a in await agent.pending("c1")] == [requested.action_id]
 
 
