@@ -14,6 +14,23 @@ from collections.abc import Iterable, Sequence
 from specagent import ir
 
 _LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))?$")
+# Credentials people put in spec URLs: `https://user:token@host/...` and `?api_key=...`.
+_URL_USERINFO = re.compile(r"(?P<scheme>https?://)[^/\s@]+@", re.IGNORECASE)
+_SECRET_QUERY = re.compile(
+    r"(?P<name>[?&][^=&\s#]*(?:token|key|secret|password|passwd|auth|sig|signature|"
+    r"credential|session)[^=&\s#]*=)[^&\s#]+",
+    re.IGNORECASE,
+)
+
+
+def redact_urls(text: str) -> str:
+    """`text` with credentials in URLs masked, for everything printed to a terminal or log.
+
+    A spec fetched from `https://user:TOKEN@host/openapi.yaml` shows up in diagnostics' places
+    and in error messages; the token must not end up in CI logs.
+    """
+    text = _URL_USERINFO.sub(r"\g<scheme>***@", text)
+    return _SECRET_QUERY.sub(r"\g<name>***", text)
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -84,7 +101,7 @@ def summary_line(diagnostics: Sequence[ir.Diagnostic]) -> str:
 
 def format_report(diagnostics: Iterable[ir.Diagnostic]) -> str:
     """All diagnostics, sorted by place, one block per problem, ready for stderr."""
-    return "\n".join(d.render() for d in sort_diagnostics(diagnostics))
+    return "\n".join(redact_urls(d.render()) for d in sort_diagnostics(diagnostics))
 
 
 def error(code: str, where: str, message: str, hint: str = "") -> ir.Diagnostic:

@@ -23,6 +23,7 @@ from specagent._diagnostics import (
     count_errors,
     error,
     format_report,
+    redact_urls,
     sort_diagnostics,
     summary_line,
 )
@@ -134,7 +135,7 @@ def _guarded(run: Callable[[], int]) -> int:
     except Exception as exc:
         if os.environ.get("SPECAGENT_DEBUG") == "1":
             raise
-        first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+        first_line = redact_urls((str(exc).strip().splitlines() or [""])[0][:300])
         click.echo(f"internal error: {type(exc).__name__}: {first_line}", err=True)
         click.echo(
             "  hint: this is a bug in specagent, not in your input; please report it with the "

@@ -434,3 +434,15 @@ def test_spec_from_a_url(tmp_path: Path, spec_server: str) -> None:
     assert missing.exit_code == 2
     assert missing.stderr.endswith("nothing was written\n")
     assert not (tmp_path / "x").exists()
+
+
+def test_credentials_in_urls_never_reach_the_report(
+    tmp_path: Path, fake_generate: list[GenerateResult]
+) -> None:
+    where = "https://bob:s3cr3t@api.example.com/openapi.yaml?api_key=K3Y&v=2#/paths"
+    problem = ir.Diagnostic("spec.x", ir.Severity.ERROR, f"cannot read {where}", where)
+    fake_generate.append(GenerateResult({}, (problem,), "pkg"))
+    result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
+    assert result.exit_code == 2
+    assert "s3cr3t" not in result.stderr and "K3Y" not in result.stderr
+    assert "https://***@api.example.com/openapi.yaml?api_key=***&v=2#/paths" in result.stderr
