@@ -116,7 +116,18 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
     """("2" | "3.0" | "3.1" | None, version as declared, problem)."""
     where = f"{name}#"
     if not isinstance(data, dict):
-        return None, "", _error("spec.not_openapi", "the document is not a mapping", where)
+        return (
+            None,
+            "",
+            _error(
+                "spec.not_openapi",
+                "the document is empty"
+                if data is None
+                else f"the document is a {type(data).__name__}, not a mapping",
+                where,
+                "an OpenAPI document is a mapping with `openapi`, `info` and `paths` keys",
+            ),
+        )
     if "openapi" in data:
         declared = str(data["openapi"])
         where = f"{name}#/openapi"

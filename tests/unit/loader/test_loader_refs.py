@@ -1,0 +1,175 @@
+"""Bundling `$ref`s to other files, and refusing the ones that must not be followed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from specagent.ir import Severity
+from specagent.loader import build_api, load_spec
+from specagent.loader._pointer import resolve, split_fragment
+
+SPECS = Path(__file__).parent / "specs"
+
+
+def _refs(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if isinstance(current.get("$ref"), str):
+                found.append(current["$ref"])
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def test_multi_file_spec_is_bundled_with_local_refs_only() -> None:
+    spec = load_spec(SPECS / "multi" / "openapi.yaml")
+    assert spec.diagnostics == ()
+    refs = _refs(spec.document)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/")
+        assert resolve(spec.document, split_fragment(ref[1:])) is not None
+
+
+def test_bundled_components_get_names_and_cycles_end() -> None:
+    doc = load_spec(SPECS / "multi" / "openapi.yaml").document
+    schemas = doc["components"]["schemas"]
+    # The component slot that referenced owner.yaml holds its content under its own name.
+    assert schemas["Owner"]["properties"]["pets"]["items"] == {"$ref": "#/components/schemas/pet"}
+    # pet.yaml refers to itself and to owner.yaml, which refers back: one component each.
+    pet = schemas["pet"]
+    assert pet["properties"]["children"]["items"] == {"$ref": "#/components/schemas/pet"}
+    assert pet["properties"]["owner"] == {"$ref": "#/components/schemas/Owner"}
+    # A local ref inside another file points into that file, and is bundled too.
+    assert pet["properties"]["tag"] == {"$ref": "#/components/schemas/Tag"}
+    assert schemas["Tag"] == {"type": "string"}
+    assert doc["components"]["parameters"]["PetId"]["name"] == "petId"
+    assert doc["components"]["responses"]["NotFound"]["content"]["application/json"] == {
+        "schema": {"$ref": "#/components/schemas/error"}
+    }
+
+
+def test_path_item_refs_are_inlined() -> None:
+    doc = load_spec(SPECS / "multi" / "openapi.yaml").document
+    pets = doc["paths"]["/pets"]
+    assert "$ref" not in pets
+    items = pets["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    assert items == {"$ref": "#/components/schemas/pet"}
+
+
+def test_sources_hold_every_file_read() -> None:
+    spec = load_spec(SPECS / "multi" / "openapi.yaml")
+    assert sorted(spec.sources) == [
+        "common.yaml",
+        "openapi.yaml",
+        "paths/pets.yaml",
+        "schemas/error.yaml",
+        "schemas/owner.yaml",
+        "schemas/pet.yaml",
+    ]
+    assert spec.sources["common.yaml"] == (SPECS / "multi" / "common.yaml").read_bytes()
+
+
+def test_build_api_over_bundled_spec() -> None:
+    api = build_api(load_spec(SPECS / "multi" / "openapi.yaml"))
+    assert [op.id for op in api.operations] == ["listPets", "getPet"]
+    get_pet = api.operations[1]
+    assert [(p.name, p.location.value, p.required) for p in get_pet.parameters] == [
+        ("petId", "path", True)
+    ]
+    assert [r.description for r in get_pet.responses] == ["ok", "not found"]
+    assert sorted(api.schemas) == ["Owner", "Tag", "error", "pet"]
+
+
+def test_outside_and_remote_refs_are_refused_with_places() -> None:
+    spec = load_spec(SPECS / "outside" / "spec" / "openapi.yaml")
+    errors = {d.code: d for d in spec.diagnostics if d.severity is Severity.ERROR}
+    assert set(errors) == {"ref.outside", "ref.remote"}
+    assert errors["ref.outside"].where.endswith(
+        "openapi.yaml#/paths/~1a/get/responses/200/content/application~1json/schema"
+    )
+    assert "allow_outside_refs" in errors["ref.outside"].hint
+    assert "allow_remote_refs" in errors["ref.remote"].hint
+
+
+def test_outside_refs_allowed_on_request() -> None:
+    spec = load_spec(SPECS / "outside" / "spec" / "openapi.yaml", allow_outside_refs=True)
+    assert [d.code for d in spec.diagnostics] == ["ref.remote"]
+    schemas = spec.document["components"]["schemas"]
+    assert schemas["shared"] == {"type": "string"}
+    assert "../shared.yaml" in spec.sources
+
+
+def _spec(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "openapi.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DANGLING = """
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /pets:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pets'}
+components:
+  schemas:
+    Pet: {type: object}
+    PetList: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+"""
+
+
+def test_dangling_local_ref_names_place_and_suggests(tmp_path: Path) -> None:
+    path = _spec(tmp_path, DANGLING)
+    [error] = load_spec(path).diagnostics
+    assert error.code == "ref.dangling"
+    assert error.severity is Severity.ERROR
+    assert error.where == (
+        f"{path}#/paths/~1pets/get/responses/200/content/application~1json/schema"
+    )
+    assert "#/components/schemas/Pets" in error.message
+    assert error.hint == "did you mean '#/components/schemas/Pet'?"
+
+
+def test_dangling_ref_into_other_file(tmp_path: Path) -> None:
+    (tmp_path / "defs.yaml").write_text("Pet: {type: object}\n", encoding="utf-8")
+    path = _spec(tmp_path, DANGLING.replace("'#/components/schemas/Pets'", "'defs.yaml#/Pett'"))
+    [error] = load_spec(path).diagnostics
+    assert error.code == "ref.dangling"
+    assert "defs.yaml" in error.message
+    assert error.hint == "did you mean '#/Pet'?"
+
+
+def test_missing_referenced_file(tmp_path: Path) -> None:
+    path = _spec(tmp_path, DANGLING.replace("'#/components/schemas/Pets'", "'nope.yaml'"))
+    [error] = load_spec(path).diagnostics
+    assert error.code == "ref.unreadable"
+    assert "nope.yaml" in error.message
+
+
+def test_all_problems_reported_in_one_pass(tmp_path: Path) -> None:
+    text = DANGLING + "    Other: {$ref: '#/components/schemas/Nope'}\n"
+    codes = [d.code for d in load_spec(_spec(tmp_path, text)).diagnostics]
+    assert codes == ["ref.dangling", "ref.dangling"]
+
+
+def test_refs_in_examples_and_extensions_are_data(tmp_path: Path) -> None:
+    text = DANGLING.replace("'#/components/schemas/Pets'", "'#/components/schemas/Pet'") + (
+        "    WithExample:\n"
+        "      type: object\n"
+        "      example: {$ref: 'https://example.com/not-a-ref'}\n"
+        "      x-vendor: {$ref: '../elsewhere.yaml'}\n"
+    )
+    spec = load_spec(_spec(tmp_path, text))
+    assert spec.diagnostics == ()
