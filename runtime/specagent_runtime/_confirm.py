@@ -107,8 +107,8 @@ def needs_confirmation(action: PendingAction) -> ToolResult:
         message=(
             "Not done yet: this action needs the customer's confirmation. It will do: "
             f"{action.summary.rstrip('.')}. Tell the customer exactly what will happen and ask "
-            "them to confirm. Only after they agree in their next message, call this tool again with "
-            "the same arguments. Do not say it is done."
+            "them to confirm. Only after they agree in their next message, call this tool "
+            "again with the same arguments. Do not say it is done."
         ),
     )
 
