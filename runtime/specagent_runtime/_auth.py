@@ -167,6 +167,9 @@ def _basic_header(username: str, password: Secret) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
+_TOKEN_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
 class OAuth2ClientCredentialsAuth(httpx.Auth):
     """OAuth2 client-credentials flow with a cached token.
 
@@ -187,6 +190,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         *,
         refresh_margin: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        timeout: httpx.Timeout = _TOKEN_TIMEOUT,
     ) -> None:
         self.token_url = token_url
         self.client_id = client_id
@@ -194,6 +198,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         self.scopes = tuple(scopes)
         self._refresh_margin = refresh_margin
         self._clock = clock
+        self._timeout = timeout
         self._token: Secret | None = None
         self._expires_at: float | None = None
         self._thread_lock = threading.Lock()
@@ -263,6 +268,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
                 "Authorization": _basic_header(self.client_id, self._client_secret),
                 "Accept": "application/json",
             },
+            # Built outside a client, so it needs its own timeout (else it could wait forever).
+            extensions={"timeout": self._timeout.as_dict()},
         )
 
     def _store(self, response: httpx.Response) -> Secret:

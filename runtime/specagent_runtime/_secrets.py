@@ -47,6 +47,12 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self  # immutable; copying must not go through pickling, refused below
+
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling would copy the value into caches and task stores; refuse instead.
         raise TypeError("secrets cannot be pickled")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import logging
 import pickle
 import threading
@@ -426,3 +427,12 @@ def test_a_callers_http_client_auth_is_used_when_no_scheme_is_satisfied() -> Non
     Client(http_client=http, env={})._call(_op(("bearer",)), {}, None)
     expected = "Basic " + base64.b64encode(b"user:pw").decode()
     assert handler.authorizations == [expected]
+
+
+def test_token_request_has_a_timeout_and_secrets_deepcopy_without_pickling() -> None:
+    handler = Recorder()
+    client = _client(handler, credentials={"oauth": ClientCredentials("cid", "cs")})
+    client._call(_op(("oauth",)), {}, None)
+    assert handler.token_requests[0].extensions["timeout"]["connect"] == 5.0
+    credentials = ClientCredentials("cid", "cs")
+    assert copy.deepcopy(credentials) == credentials
