@@ -8,6 +8,7 @@ import copy
 import logging
 import pickle
 import threading
+import time
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -373,6 +374,7 @@ def test_twenty_concurrent_threads_fetch_one_token() -> None:
         nonlocal token_requests
         if request.url.path == "/oauth/token":
             token_requests += 1
+            time.sleep(0.05)  # let the other threads reach the lock
             return httpx.Response(200, json={"access_token": "shared", "expires_in": 3600})
         return httpx.Response(200, json=[])
 
