@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from openai import AsyncOpenAI
 from specagent_runtime import (
     Agent,
+    AgentError,
     HandoffRequested,
     Identity,
     MemoryStore,
@@ -258,6 +260,13 @@ def test_respond_sync_with_a_client_from_the_environment(
 def test_missing_api_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     agent = Agent.from_package(PACKAGE, FakeClient(), model="m")
-    with pytest.raises(Exception, match="OPENAI_API_KEY"):
+    with pytest.raises(AgentError, match="OPENAI_API_KEY"):
         agent.respond_sync("c1", "hi")
     agent.close()
+
+
+async def test_missing_openai_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "openai", None)  # makes `import openai` fail
+    agent = Agent.from_package(PACKAGE, FakeClient(), model="m")
+    with pytest.raises(AgentError, match=r"pip install 'specagent-runtime\[openai\]'"):
+        await agent.respond("c1", "hi")
