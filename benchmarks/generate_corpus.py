@@ -157,12 +157,11 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     try:
         result = generate(spec, None, package_dir.name, GenerateOptions())
     except Exception as exc:  # a crash is a finding like any other: report it, keep going
-        lines = traceback.format_exception(exc)
         return {
             "ok": False,
             "seconds": time.perf_counter() - started,
             "cause": first_line(f"{type(exc).__name__}: {exc}"),
-            "where": " ".join(lines[-2].split()) if len(lines) > 1 else "",
+            "where": _innermost_frame(exc),
         }
     seconds = time.perf_counter() - started
     errors = [d for d in result.diagnostics if d.severity is ir.Severity.ERROR]
@@ -187,6 +186,16 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     report["files"] = len(result.files)
     report["bytes"] = sum(len(text.encode()) for text in result.files.values())
     return report
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    frame = frames[-1]
+    path = Path(frame.filename)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    return f"{shown}:{frame.lineno} in {frame.name}"
 
 
 def first_line(text: str) -> str:
@@ -299,7 +308,7 @@ def summarise(results: Sequence[SpecResult]) -> dict[str, Any]:
             by_version[row]["specs"] += 1
             by_version[row]["generated"] += r.generated
             by_version[row]["imported"] += r.imported
-            by_version[row]["failed"] += not r.imported if r.generated else 1
+            by_version[row]["failed"] += bool(r.stage)
     causes: dict[str, list[str]] = defaultdict(list)
     for r in results:
         if r.stage:
@@ -335,9 +344,8 @@ def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: f
         print(_table(["count", "cause", "specs"], rows))
         print("\nfailed specs")
         failed = sorted((r for r in results if r.stage), key=lambda r: (r.stage, r.name))
-        print(
-            _table(["spec", "stage", "error"], [[r.name, r.stage, r.cause[:140]] for r in failed])
-        )
+        rows = [[r.name, r.stage, r.cause[:140], r.detail] for r in failed]
+        print(_table(["spec", "stage", "error", "raised at"], rows))
     if summary["import_warnings"]:
         print("\nwarnings while importing")
         rows = [[len(n), w, _examples(n)] for w, n in summary["import_warnings"].items()]
