@@ -32,7 +32,7 @@ import yaml
 
 from specagent import ir
 from specagent._agentfile_check import check_agent_against_api
-from specagent._agentfile_yaml import NodeReader, child_path, compose
+from specagent._agentfile_yaml import NodeReader, child_path, compose, is_null
 from specagent._diagnostics import closest, error
 
 __all__ = ["HTTP_METHODS", "check_agent_against_api", "load_agent_file", "parse_agent_text"]
@@ -88,13 +88,13 @@ def parse_agent_text(text: str, source: str) -> tuple[ir.AgentConfig, list[ir.Di
 def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentConfig:
     top = reader.mapping(node, "", _TOP_KEYS)
     name = instructions = ""
-    if "agent" in top and not _empty(top["agent"]):
+    if "agent" in top and not is_null(top["agent"]):
         agent = reader.mapping(top["agent"], "agent", _AGENT_KEYS)
         name = _text(reader, agent, "agent", "name")
         instructions = _text(reader, agent, "agent", "instructions")
     include = exclude = ir.Selection()
     overrides: tuple[ir.ToolOverride, ...] = ()
-    if "tools" in top and not _empty(top["tools"]):
+    if "tools" in top and not is_null(top["tools"]):
         tools = reader.mapping(top["tools"], "tools", _TOOLS_KEYS)
         if "include" in tools:
             include = _read_selection(reader, tools["include"], "tools.include")
@@ -103,7 +103,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
         if "overrides" in tools:
             overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
     tasks: dict[str, object] = {}
-    if "tasks" in top and not _empty(top["tasks"]):
+    if "tasks" in top and not is_null(top["tasks"]):
         reader.mapping(top["tasks"], "tasks")  # shape and duplicate keys only, for now
         raw = reader.plain(top["tasks"], "tasks")
         if isinstance(raw, dict):
@@ -120,10 +120,6 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
     )
 
 
-def _empty(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
-
-
 def _text(reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str) -> str:
     if key not in entries:
         return ""
@@ -131,7 +127,7 @@ def _text(reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: s
 
 
 def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Selection:
-    if _empty(node):
+    if is_null(node):
         return ir.Selection()
     entries = reader.mapping(node, path, _SELECTION_KEYS)
     lists = {
@@ -179,7 +175,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def _read_overrides(reader: NodeReader, node: yaml.Node, path: str) -> tuple[ir.ToolOverride, ...]:
-    if _empty(node):
+    if is_null(node):
         return ()
     overrides = []
     for operation_id, value in reader.mapping(node, path).items():
@@ -192,7 +188,7 @@ def _read_override(
     reader: NodeReader, operation_id: str, node: yaml.Node, path: str
 ) -> ir.ToolOverride:
     where = reader.locations.get(path, reader.where(node))
-    if _empty(node):
+    if is_null(node):
         return ir.ToolOverride(operation_id=operation_id, where=where)
     entries = reader.mapping(node, path, _OVERRIDE_KEYS)
     name = _text(reader, entries, path, "name") or None
@@ -225,14 +221,14 @@ def _read_override(
 
 
 def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...]:
-    if _empty(node):
+    if is_null(node):
         return ()
     pairs = []
     for parameter, value in reader.mapping(node, path).items():
         key_path = child_path(path, parameter)
         text = reader.text(value, key_path)
         if text is None:
-            if _empty(value):
+            if is_null(value):
                 reader.wrong_type(value, key_path, "`identity.<field>`")
             continue
         match = _BIND.match(text.strip())
