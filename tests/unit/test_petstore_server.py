@@ -62,6 +62,13 @@ def test_starts_fast_on_a_free_port_and_frees_it_on_exit() -> None:
         pass
 
 
+def test_a_taken_port_or_a_second_start_is_an_error(server: PetstoreServer) -> None:
+    with pytest.raises(RuntimeError, match="already running"):
+        server.start()
+    with pytest.raises(OSError), PetstoreServer(port=server.port):
+        pass
+
+
 def test_state_persists_in_the_database_file_across_restarts(tmp_path: Path) -> None:
     db = tmp_path / "petstore.sqlite"
     with PetstoreServer(db) as server:
@@ -415,6 +422,11 @@ def test_delays_and_client_timeouts(server: PetstoreServer, client: httpx.Client
     server.delay_next("/user/user1", 0.2)
     started = time.perf_counter()
     assert client.get("/user/user1").status_code == 200
+    assert time.perf_counter() - started >= 0.2
+
+    server.fail_next("/user/user3", 500, delay=0.2)
+    started = time.perf_counter()
+    assert client.get("/user/user3").status_code == 500
     assert time.perf_counter() - started >= 0.2
 
     server.delay_next("/user/user2", 5.0)
