@@ -122,10 +122,11 @@ class _ClientCore:
         if idempotency_key is not None:
             key = {IDEMPOTENCY_HEADER: header_safe(IDEMPOTENCY_HEADER, idempotency_key)}
             headers = _merge_headers(headers, key)
-        elif (
-            prepared.method not in IDEMPOTENT_METHODS
-            and (self._idempotency_keys or op.idempotency_key)
-            and IDEMPOTENCY_HEADER.lower() not in present
+        elif IDEMPOTENCY_HEADER.lower() not in present and (
+            # The API declares the header (the generator drops it from the arguments), or the
+            # caller asked for keys on every unsafe request.
+            op.idempotency_key
+            or (self._idempotency_keys and prepared.method not in IDEMPOTENT_METHODS)
         ):
             # One key for all the retries of this call: the server can deduplicate them.
             headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())

@@ -445,3 +445,19 @@ async def test_header_names_merge_case_blind() -> None:
     await client._call(op, {"t": "from-arg"}, None)
     assert seen[0].headers.get_list("User-Agent") == ["acme-bot/1"]
     assert seen[0].headers.get_list("X-Tenant") == ["from-arg"]
+
+
+async def test_keys_only_on_unsafe_methods_unless_the_api_declares_the_header() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    client = _client(handler, idempotency_keys=True)
+    await client._call(GET_ORDER, {"orderId": 1}, None)
+    await client._call(
+        OperationSpec(id="d", method="DELETE", path="/x", idempotency_key=True), {}, None
+    )
+    assert "Idempotency-Key" not in seen[0].headers
+    assert "Idempotency-Key" in seen[1].headers
