@@ -103,9 +103,13 @@ class Agent:
         max_rounds: int = 8,
         name: str | None = None,
         instructions: str | None = None,
+        history_limit: int = 100,
     ) -> None:
         if max_rounds < 1:
             raise ValueError(f"max_rounds must be at least 1, not {max_rounds}")
+        if history_limit < 1:
+            raise ValueError(f"history_limit must be at least 1, not {history_limit}")
+        self.history_limit = history_limit
         self.toolset = toolset
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
@@ -275,6 +279,7 @@ class Agent:
             jobs.append(self._decide(conversation, call, parsed, identity, events))
         results = await asyncio.gather(*jobs)
         for call, parsed, result in zip(calls, arguments, results, strict=True):
+            logger.info("tool call %s: %s", call.name, result.status)
             events.append(_tool_event(parsed, result))
             conversation.messages.append(_tool_message(call.id, result))
         return False
@@ -329,11 +334,12 @@ class Agent:
         self, messages: list[dict[str, Any]], identity: Identity | None
     ) -> tuple[str | None, list[_Call]]:
         system = "\n\n".join(part for part in (self.instructions.strip(), SAFETY_PREAMBLE) if part)
+        limit = self.history_limit
         client = self._openai()
         try:
             completion = await client.chat.completions.create(
                 model=self.model,
-                messages=[{"role": "system", "content": system}, *messages],
+                messages=[{"role": "system", "content": system}, *_recent(messages, limit)],
                 tools=self.toolset.openai_tools(identity),
             )
             message = completion.choices[0].message
@@ -397,6 +403,20 @@ class Agent:
     def _next_turn(conversation: _Conversation) -> None:
         conversation.turn += 1
         conversation.pending = expire(conversation.pending, conversation.turn)
+
+
+def _recent(messages: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The last `limit` messages, starting at a customer message: a window that began inside a
+    round would send tool results without the call they answer, which the API rejects."""
+    if len(messages) <= limit:
+        return messages
+    window = messages[-limit:]
+    start = next((i for i, m in enumerate(window) if m["role"] == "user"), None)
+    if start is None:
+        # One turn longer than the window: keep the turn whole rather than break it.
+        start = max(i for i, m in enumerate(messages) if m["role"] == "user")
+        return messages[start:]
+    return window[start:]
 
 
 async def _ready(result: ToolResult) -> ToolResult:

@@ -18,6 +18,7 @@ from specagent_runtime import (
     ModelError,
     SQLiteStore,
     ToolCalled,
+    Toolset,
 )
 from specagent_runtime._agent import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
@@ -270,3 +271,25 @@ async def test_missing_openai_package_is_a_clear_error(monkeypatch: pytest.Monke
     agent = Agent.from_package(PACKAGE, FakeClient(), model="m")
     with pytest.raises(AgentError, match=r"pip install 'specagent-runtime\[openai\]'"):
         await agent.respond("c1", "hi")
+
+
+async def test_the_model_sees_a_bounded_window_starting_at_a_customer_message(
+    api: FakeClient, openai_client: AsyncOpenAI, model: FakeOpenAI, store: MemoryStore
+) -> None:
+    agent = Agent(
+        Toolset.from_package(PACKAGE, api),
+        model="m",
+        openai_client=openai_client,
+        store=store,
+        history_limit=4,
+    )
+    model.add(call("get_order", orderId=7, zip="12345"), say("Placed."))
+    await agent.respond("c1", "order 7?")  # user, assistant(call), tool, assistant
+    model.add(say("Bye."))
+    await agent.respond("c1", "thanks")
+    # Four messages back would start at the tool call; the window starts at "thanks".
+    assert [m["role"] for m in model.messages(2)] == ["system", "user"]
+    assert model.messages(2)[1]["content"] == "thanks"
+    saved = await store.load("c1")
+    assert saved is not None
+    assert len(saved.value["messages"]) == 6  # the store keeps everything
