@@ -414,7 +414,7 @@ def _recent(messages: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     start = next((i for i, m in enumerate(window) if m["role"] == "user"), None)
     if start is None:
         # One turn longer than the window: keep the turn whole rather than break it.
-        start = max(i for i, m in enumerate(messages) if m["role"] == "user")
+        start = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=0)
         return messages[start:]
     return window[start:]
 
