@@ -20,7 +20,7 @@ from specagent_runtime import (
     ToolCalled,
     Toolset,
 )
-from specagent_runtime._agent import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
+from specagent_runtime._agent import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE, _recent
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 from tests.unit.runtime._agent_fixtures import (
@@ -293,3 +293,10 @@ async def test_the_model_sees_a_bounded_window_starting_at_a_customer_message(
     saved = await store.load("c1")
     assert saved is not None
     assert len(saved.value["messages"]) == 6  # the store keeps everything
+
+
+def test_a_turn_longer_than_the_window_is_kept_whole() -> None:
+    turn = [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]
+    older = [{"role": "user"}, {"role": "assistant"}]
+    assert _recent([*older, *turn], 2) == turn
+    assert _recent(turn, 10) == turn
