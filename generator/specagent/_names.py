@@ -110,25 +110,37 @@ def pascal_case(text: str) -> str:
     )
 
 
-def _fix_identifier(name: str, original: str, prefix: str) -> str:
+def python_name(text: str, *, fallback: str = "name") -> str:
+    """A snake_case identifier for `text`; `fallback_<hash>` when nothing usable is left.
+
+    A leading digit gets an `n` (`2fa` -> `n2fa`: a leading underscore would make pydantic
+    fields private); keywords get a trailing underscore (`class` -> `class_`).
+    """
+    name = snake_case(text)
     if not name:
-        return f"{prefix}_{short_hash(original)}"
+        return f"{fallback}_{short_hash(text)}"
     if name[0].isdigit():
-        # `2fa` -> `n2fa`: a leading underscore would make pydantic fields private.
-        name = ("N" if prefix[:1].isupper() else "n") + name
+        name = "n" + name
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name += "_"
     return name
 
 
-def python_name(text: str, *, fallback: str = "name") -> str:
-    """A snake_case identifier for `text`; `fallback_<hash>` when nothing usable is left."""
-    return _fix_identifier(snake_case(text), text, fallback)
-
-
 def class_name(text: str, *, fallback: str = "Model") -> str:
-    """A PascalCase identifier for `text`; `Model_<hash>` when nothing usable is left."""
-    return _fix_identifier(pascal_case(text), text, fallback)
+    """A PascalCase identifier for `text` without underscores; `Model<HASH>` as a fallback.
+
+    datamodel-code-generator rewrites class names that are not plain PascalCase (it drops
+    underscores), so names handed to it must already be in that form to survive unchanged:
+    keywords get a `Model` suffix (`None` -> `NoneModel`), a leading digit an `N`.
+    """
+    name = pascal_case(text)
+    if not name:
+        return f"{fallback}{short_hash(text).upper()}"
+    if name[0].isdigit():
+        name = "N" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "Model"
+    return name
 
 
 def tool_name(text: str) -> str:
@@ -140,29 +152,39 @@ def tool_name(text: str) -> str:
 
 
 class NameTable:
-    """Hands out unique names: the first taker keeps a name, later ones get `_2`, `_3`, ...
+    """Hands out unique names: the first taker keeps a name, later ones get a counter.
 
     Callers allocate in a stable order (spec order or sorted), so the same inputs always give
-    the same names. `reserved` names are never handed out; a wanted reserved name gets a
-    trailing underscore first, the Python convention for avoiding a clash.
+    the same names. Counters are joined with `separator` (`pet_2` for snake_case, `Pet2` for
+    classes). A wanted name that is reserved gets `reserved_suffix` first (`close` ->
+    `close_`, `BaseModel` -> `BaseModelModel`).
     """
 
-    def __init__(self, reserved: Iterable[str] = (), *, max_length: int | None = None) -> None:
+    def __init__(
+        self,
+        reserved: Iterable[str] = (),
+        *,
+        max_length: int | None = None,
+        separator: str = "_",
+        reserved_suffix: str = "_",
+    ) -> None:
         self._taken: set[str] = set(reserved)
         self._reserved = frozenset(self._taken)
         self._max_length = max_length
+        self._separator = separator
+        self._reserved_suffix = reserved_suffix
 
     def __contains__(self, name: object) -> bool:
         return name in self._taken
 
     def take(self, wanted: str) -> str:
         if wanted in self._reserved:
-            wanted += "_"
+            wanted += self._reserved_suffix
         name = wanted
         counter = 1
         while name in self._taken:
             counter += 1
-            suffix = f"_{counter}"
+            suffix = f"{self._separator}{counter}"
             if self._max_length is not None:
                 name = wanted[: self._max_length - len(suffix)] + suffix
             else:

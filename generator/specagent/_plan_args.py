@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from specagent import ir
 
@@ -49,18 +50,30 @@ def resolve(schema: ir.JsonSchema | None, schemas: Mapping[str, ir.JsonSchema]) 
     """Follow `$ref`s to components (bounded, so a cycle of bare refs cannot hang us)."""
     current: ir.JsonSchema = schema or {}
     for _ in range(32):
-        ref = current.get("$ref")
-        if not isinstance(ref, str) or not ref.startswith("#/components/schemas/"):
+        name = schema_ref_name(current.get("$ref"), schemas)
+        if name is None:
             return current
-        target = schemas.get(unescape_pointer(ref.removeprefix("#/components/schemas/")))
-        if target is None:
-            return current
-        current = target
+        current = schemas[name]
     return current
 
 
-def unescape_pointer(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
+SCHEMA_REF_PREFIX = "#/components/schemas/"
+
+
+def schema_ref_name(ref: object, schemas: Mapping[str, object]) -> str | None:
+    """The components.schemas name a `$ref` points to, if it points to one that exists.
+
+    The pointer is a URI fragment: some specs percent-encode it (`My%20Schema`), all may use
+    the JSON pointer escapes `~1` and `~0`.
+    """
+    if not isinstance(ref, str) or not ref.startswith(SCHEMA_REF_PREFIX):
+        return None
+    token = ref.removeprefix(SCHEMA_REF_PREFIX)
+    for candidate in (token, unquote(token)):
+        name = candidate.replace("~1", "/").replace("~0", "~")
+        if name in schemas:
+            return name
+    return None
 
 
 def _flattenable(schema: ir.JsonSchema) -> bool:
@@ -241,9 +254,7 @@ def build_endpoint(
 def _response_model(
     schema: ir.JsonSchema, response_name: str, model_names: Mapping[str, str]
 ) -> str:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/components/schemas/") and len(schema) == 1:
-        name = unescape_pointer(ref.removeprefix("#/components/schemas/"))
-        if name in model_names:
-            return model_names[name]
+    name = schema_ref_name(schema.get("$ref"), model_names)
+    if name is not None and len(schema) == 1:
+        return model_names[name]
     return response_name

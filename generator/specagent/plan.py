@@ -27,7 +27,7 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
     Binding problems (an override naming a parameter the operation does not have) are
     returned as error diagnostics in the plan rather than raised, to be reported with the rest.
     """
-    classes = _names.NameTable(_names.RESERVED_CLASS_NAMES)
+    classes = _names.NameTable(_names.RESERVED_CLASS_NAMES, separator="", reserved_suffix="Model")
     model_names = _model_names(api, classes)
     methods = _names.NameTable(_names.RESERVED_METHOD_NAMES)
 

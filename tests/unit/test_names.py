@@ -33,7 +33,7 @@ def test_python_name(text: str, expected: str) -> None:
         ("pet", "Pet"),
         ("pet-status", "PetStatus"),
         ("HTTPError", "HTTPError"),
-        ("none", "None_"),
+        ("none", "NoneModel"),
         ("3DSecure", "N3DSecure"),
         ("Ünïcödé", "Unicode"),
     ],
@@ -47,7 +47,8 @@ def test_nothing_usable_falls_back_to_a_stable_hash() -> None:
     assert first.startswith("op_") and first.isidentifier()
     assert first == _names.python_name("日本語", fallback="op")
     assert first != _names.python_name("中文", fallback="op")
-    assert _names.class_name("!!!").startswith("Model_")
+    fallback = _names.class_name("!!!")
+    assert fallback.startswith("Model") and fallback.isidentifier() and "_" not in fallback
 
 
 @pytest.mark.parametrize("text", ["", "123", "def", "True", "ÀÉ", "a b c", "__", "😀x"])
@@ -68,10 +69,12 @@ def test_name_table_suffixes_collisions_in_order() -> None:
 
 
 def test_name_table_avoids_reserved_names() -> None:
-    table = _names.NameTable(_names.RESERVED_CLASS_NAMES)
-    assert table.take("BaseModel") == "BaseModel_"
-    assert table.take("BaseModel") == "BaseModel__2"
-    assert table.take("Field") == "Field_"
+    table = _names.NameTable(_names.RESERVED_CLASS_NAMES, separator="", reserved_suffix="Model")
+    assert table.take("BaseModel") == "BaseModelModel"
+    assert table.take("BaseModel") == "BaseModelModel2"
+    assert table.take("Field") == "FieldModel"
+    assert table.take("Pet") == "Pet"
+    assert table.take("Pet") == "Pet2"
     methods = _names.NameTable(_names.RESERVED_METHOD_NAMES)
     assert methods.take("close") == "close_"
 

@@ -97,9 +97,9 @@ def test_names_avoid_reserved_words_and_collisions() -> None:
         operation("class", "get", "/c"),
     )
     plan = _plan(schemas=schemas, operations=ops)
-    assert plan.model_names == {"BaseModel": "BaseModel_", "Pet": "Pet", "pet": "Pet_2"}
+    assert plan.model_names == {"BaseModel": "BaseModelModel", "Pet": "Pet", "pet": "Pet2"}
     assert [e.method_name for e in plan.endpoints] == ["close_", "get_pet", "get_pet_2", "class_"]
-    assert _endpoint(plan, "close").response_model == "BaseModel_"
+    assert _endpoint(plan, "close").response_model == "BaseModelModel"
     assert len({t.name for t in plan.tools}) == 4
 
 

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]  # ships no py.typed
 
-_SETTINGS = ("--isolated", "--line-length", "100", "--target-version", "py311")
+_SETTINGS = ("--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
 
 
 class FormatError(RuntimeError):

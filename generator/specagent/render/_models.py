@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent import ir
-from specagent._plan_args import unescape_pointer
+from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
 
-_REF_PREFIX = "#/components/schemas/"
 _UNWRAPPABLE = frozenset({"list", "dict"})
 _SIMPLE_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes"})
 
@@ -41,18 +40,41 @@ class Models:
     source: str
     classes: frozenset[str]
     args: Mapping[str, tuple[ArgField, ...]]  # args model class name -> its fields
-    # Names the annotations use that models.py imports, e.g. ("pydantic", "AwareDatetime").
-    imports: frozenset[tuple[str, str]]
+    # Imports the annotations need, as in models.py: ("datetime", "date", "date_aliased").
+    imports: frozenset[tuple[str, str, str]]
     root_types: Mapping[str, str]  # RootModel class -> `list[models.X]` when unwrappable
 
 
+# Keywords whose value maps names to schemas, and keywords whose value is data, not a schema.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+_DATA_KEYS = frozenset({"const", "default"})
+# Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
+_DROPPED = frozenset({"example", "examples"})
+# pydantic's EmailStr needs the email-validator package, which generated packages do not
+# depend on; such strings are validated by the API instead.
+_EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email"})
+
+
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    """A copy of a schema with refs to renamed classes, examples dropped, enums deduplicated."""
     if isinstance(node, Mapping):
-        result = {}
+        result: dict[str, Any] = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX):
-                name = unescape_pointer(value.removeprefix(_REF_PREFIX))
-                result[key] = _REF_PREFIX + renames.get(name, name)
+            if key in _DROPPED or (key == "format" and value in _EXTRA_DEPENDENCY_FORMATS):
+                continue
+            if key == "$ref" and (name := schema_ref_name(value, renames)) is not None:
+                result[key] = SCHEMA_REF_PREFIX + renames[name]
+            elif key == "enum" and isinstance(value, list | tuple):
+                # Repeated values would become repeated enum members.
+                unique: list[Any] = []
+                for item in value:
+                    if item not in unique:
+                        unique.append(item)
+                result[key] = unique
+            elif key in _DATA_KEYS:
+                result[key] = value
+            elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+                result[key] = {name: _rewrite_refs(sub, renames) for name, sub in value.items()}
             else:
                 result[key] = _rewrite_refs(value, renames)
         return result
@@ -117,6 +139,7 @@ def _run_codegen(document: dict[str, Any]) -> str:
                 use_field_description=True,
                 use_schema_description=True,
                 capitalise_enum_members=True,
+                set_default_enum_member=True,
                 use_standard_collections=True,
                 use_union_operator=True,
                 formatters=[Formatter.BUILTIN],
@@ -137,28 +160,32 @@ def _strip_header(source: str) -> str:
     return "\n".join(lines[index:]).lstrip("\n") + "\n"
 
 
-def _imports(tree: ast.Module) -> dict[str, str]:
-    names: dict[str, str] = {}
+def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
+    """Local name -> (module, imported name, local name) for models.py's `from` imports."""
+    names: dict[str, tuple[str, str, str]] = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__":
             for alias in node.names:
-                names[alias.asname or alias.name] = node.module
+                local = alias.asname or alias.name
+                names[local] = (node.module, alias.name, local)
     return names
 
 
 class _Qualify(ast.NodeTransformer):
     """Writes model classes as `models.X` and records the imports other names need."""
 
-    def __init__(self, classes: frozenset[str], imported: Mapping[str, str]) -> None:
+    def __init__(
+        self, classes: frozenset[str], imported: Mapping[str, tuple[str, str, str]]
+    ) -> None:
         self.classes = classes
         self.imported = imported
-        self.needed: set[tuple[str, str]] = set()
+        self.needed: set[tuple[str, str, str]] = set()
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in self.classes:
             return ast.Attribute(value=ast.Name(id="models", ctx=ast.Load()), attr=node.id)
         if node.id in self.imported:
-            self.needed.add((self.imported[node.id], node.id))
+            self.needed.add(self.imported[node.id])
         elif not hasattr(builtins, node.id):
             raise ModelsError(f"annotation uses {node.id!r}, which models.py does not define")
         return node

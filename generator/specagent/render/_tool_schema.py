@@ -14,10 +14,9 @@ from typing import Any
 
 import specagent
 from specagent import ir
-from specagent._plan_args import unescape_pointer
+from specagent._plan_args import schema_ref_name
 from specagent._plan_tools import IDEMPOTENT_METHODS, SAFE_METHODS, trim
 
-_REF_PREFIX = "#/components/schemas/"
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
 _LITERAL_KEYS = frozenset({"enum", "const", "default"})  # values, not schemas
 _PROPERTY_DESCRIPTION_MAX = 300
@@ -42,12 +41,10 @@ class _Converter:
             for key, value in node.items():
                 if not isinstance(key, str) or key in _DROPPED_KEYS or key.startswith("x-"):
                     continue
-                if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX):
-                    name = unescape_pointer(value.removeprefix(_REF_PREFIX))
-                    if name in self._names:
-                        refs.add(name)
-                        result[key] = "#/$defs/" + self._names[name]
-                        continue
+                if key == "$ref" and (name := schema_ref_name(value, self._names)) is not None:
+                    refs.add(name)
+                    result[key] = "#/$defs/" + self._names[name]
+                    continue
                 if key in _LITERAL_KEYS:
                     result[key] = value
                 elif key == "description" and isinstance(value, str):
