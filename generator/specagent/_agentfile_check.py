@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from specagent import ir
-from specagent._diagnostics import did_you_mean, error, warning
+from specagent._diagnostics import closest, did_you_mean, error, warning
 from specagent._plan_tools import select
 
 # Up to this many tags are listed in full when none is close to the typo.
@@ -50,6 +50,7 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
             problems.append(_unknown_operation(agent, path, override.operation_id, ids, override))
             continue
         problems.extend(_check_bindings(agent, override, found, api.schemas, path))
+        problems.extend(_check_fields(agent, override, found, api.schemas, path))
         if found.id not in selected:
             problems.append(_unused_override(agent, override, path))
     return problems
@@ -176,3 +177,120 @@ def _properties(
     elif not names:
         return None
     return names
+
+
+def _check_fields(
+    agent: ir.AgentConfig,
+    override: ir.ToolOverride,
+    operation: ir.Operation,
+    schemas: Mapping[str, ir.JsonSchema],
+    path: str,
+) -> list[ir.Diagnostic]:
+    """`expose` and `redact` paths must name fields of the success response.
+
+    A typo in `redact` would silently show the model a field meant to stay hidden, so it is
+    an error. Lists are transparent (as in the runtime's shaping); where the schema cannot
+    list its fields (free-form objects, no schema) nothing is reported.
+    """
+    schema = _success_schema(operation)
+    if schema is None:
+        return []
+    problems = []
+    for key, fields in (("expose", override.expose), ("redact", override.redact)):
+        for index, dotted in enumerate(fields):
+            missing = _missing_field(dotted, schema, schemas)
+            if missing is None:
+                continue
+            prefix, segment, known = missing
+            item_path = f"{path}.{key}[{index}]"
+            best = closest(segment, known)
+            if not known:
+                hint = f"`{prefix.rstrip('.')}` is a plain value; it has no fields"
+            elif best is not None:
+                hint = f"did you mean `{prefix}{best}`?"
+            else:
+                shown = ", ".join(f"`{prefix}{name}`" for name in known[:_LIST_LIMIT])
+                hint = f"fields there: {shown}" + (", ..." if len(known) > _LIST_LIMIT else "")
+            message = (
+                f"`{item_path}`: the response of `{operation.id}` has no field `{prefix}{segment}`"
+            )
+            where = _where(agent, item_path, override.where)
+            problems.append(error("agent.unknown_field", where, message, hint))
+    return problems
+
+
+def _success_schema(operation: ir.Operation) -> Mapping[str, Any] | None:
+    for response in sorted(operation.responses, key=lambda r: r.status):
+        if not response.status.startswith("2"):
+            continue
+        for media in response.content:
+            if "json" in media.name and media.schema is not None:
+                return media.schema
+    return None
+
+
+def _missing_field(
+    dotted: str, schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema]
+) -> tuple[str, str, list[str]] | None:
+    """(path so far, the unknown segment, the fields known there), or None when all is well."""
+    current: Mapping[str, Any] = schema
+    prefix = ""
+    for segment in dotted.split("."):
+        fields = _fields(current, schemas, depth=0)
+        if fields is None:
+            return (prefix, segment, []) if _is_scalar(current, schemas) else None
+        if segment not in fields:
+            return prefix, segment, sorted(fields)
+        current = fields[segment]
+        prefix += f"{segment}."
+    return None
+
+
+def _fields(
+    schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema], depth: int
+) -> dict[str, Mapping[str, Any]] | None:
+    """Property name -> schema of an object (through refs, arrays, allOf/anyOf/oneOf), or
+    None when the schema does not say which fields there are."""
+    if depth > 20:
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        prefix = "#/components/schemas/"
+        target = schemas.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
+        return None if target is None else _fields(target, schemas, depth + 1)
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        return _fields(items, schemas, depth + 1)
+    found: dict[str, Mapping[str, Any]] = {}
+    known = False
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(combinator, ()):
+            if not isinstance(part, Mapping):
+                return None
+            if part.get("type") == "null":
+                continue
+            sub = _fields(part, schemas, depth + 1)
+            if sub is None:
+                return None
+            found.update(sub)
+            known = True
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        found.update({str(k): v for k, v in properties.items() if isinstance(v, Mapping)})
+        known = True
+    return found if known else None
+
+
+def _is_scalar(schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema]) -> bool:
+    """A string, number or boolean: a path cannot go further into it."""
+    for _ in range(20):
+        ref = schema.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/components/schemas/"):
+            break
+        target = schemas.get(ref.removeprefix("#/components/schemas/"))
+        if target is None:
+            return False
+        schema = target
+    kind = schema.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    return bool(kinds) and kinds <= {"string", "integer", "number", "boolean", "null"}

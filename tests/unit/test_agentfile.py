@@ -410,6 +410,78 @@ def test_binding_to_an_unlisted_body_is_not_guessed_wrong() -> None:
     assert check_agent_against_api(config, api) == []
 
 
+def _api_with_user_response() -> ir.Api:
+    api = _api()
+    user_list = ir.MediaType(
+        "application/json",
+        {
+            "type": "array",
+            "items": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Account"},
+                    {"type": "null"},
+                ]
+            },
+        },
+    )
+    responses = (
+        ir.Response("404", "not found", ()),
+        ir.Response("200", "the users", (user_list,)),
+    )
+    operation = dataclasses.replace(api.operations[1], responses=responses)
+    schemas = {
+        **api.schemas,
+        "Account": {
+            "properties": {
+                "email": {"type": "string"},
+                "password": {"type": "string"},
+                "address": {"$ref": "#/components/schemas/Address"},
+                "extra": {"type": "object", "additionalProperties": True},
+            }
+        },
+        "Address": {"properties": {"city": {"type": "string"}, "zip": {"type": "string"}}},
+    }
+    return dataclasses.replace(
+        api, operations=(api.operations[0], operation, api.operations[2]), schemas=schemas
+    )
+
+
+def test_expose_and_redact_paths_must_be_response_fields() -> None:
+    config, problems = parse(
+        """\
+        tools:
+          overrides:
+            getUserByName:
+              expose: [email, address.city, extra.anything]
+              redact:
+                - pasword
+                - address.zpi
+                - address.city.name
+        """
+    )
+    assert problems == []
+    found = sort_diagnostics(check_agent_against_api(config, _api_with_user_response()))
+    assert [(d.code, d.where, d.hint) for d in found] == [
+        ("agent.unknown_field", "agent.yaml:6", "did you mean `password`?"),
+        ("agent.unknown_field", "agent.yaml:7", "did you mean `address.zip`?"),
+        (
+            "agent.unknown_field",
+            "agent.yaml:8",
+            "`address.city` is a plain value; it has no fields",
+        ),
+    ]
+    assert found[0].message == (
+        "`tools.overrides.getUserByName.redact[0]`: "
+        "the response of `getUserByName` has no field `pasword`"
+    )
+
+
+def test_field_without_close_match_lists_the_fields_there() -> None:
+    config, _ = parse("tools: {overrides: {getUserByName: {expose: [address.qqqqqq]}}}\n")
+    problem = only(check_agent_against_api(config, _api_with_user_response()))
+    assert problem.hint == "fields there: `address.city`, `address.zip`"
+
+
 def test_report_is_sorted_by_file_and_line_numerically() -> None:
     diagnostics = [
         ir.Diagnostic("b", ir.Severity.ERROR, "m", "agent.yaml:10"),
