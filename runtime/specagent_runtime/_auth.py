@@ -179,8 +179,6 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
     request. The token request goes through the same httpx client (transport, proxies, mocks).
     """
 
-    requires_response_body = True
-
     def __init__(
         self,
         token_url: str,
@@ -221,6 +219,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
                     token = self._valid_token()
                     if token is None:
                         token_response = yield self._token_request()
+                        token_response.read()
                         token, fresh = self._store(token_response), True
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
@@ -238,6 +237,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
                     token = self._valid_token()
                     if token is None:
                         token_response = yield self._token_request()
+                        await token_response.aread()
                         token, fresh = self._store(token_response), True
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
@@ -315,8 +315,6 @@ def _oauth_error(body: bytes) -> str:
 
 class _AllOf(httpx.Auth):
     """An AND group of schemes: static parts applied, then at most one token flow."""
-
-    requires_response_body = True
 
     def __init__(self, parts: Sequence[httpx.Auth]) -> None:
         self._static = [p for p in parts if isinstance(p, _StaticAuth)]

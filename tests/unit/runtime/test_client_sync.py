@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -19,9 +19,13 @@ from specagent_runtime import (
     ApiKeyScheme,
     ApiTimeoutError,
     Arg,
+    AsyncApiClient,
+    ClientCredentials,
     ConflictError,
+    OAuth2Scheme,
     OperationSpec,
     RetryPolicy,
+    SecurityScheme,
 )
 
 GET_FILE = OperationSpec(
@@ -46,9 +50,19 @@ class Thing(BaseModel):
     name: str
 
 
+SCHEMES: Mapping[str, SecurityScheme] = {
+    "api_key": ApiKeyScheme("api_key", "X-Key", "header", "FILES_KEY"),
+    "oauth": OAuth2Scheme("oauth", "/oauth/token", (), "FILES_ID", "FILES_SECRET", "FILES_TOKEN"),
+}
+
+
 class Files(ApiClient):
     default_base_url = "https://files.test"
-    security_schemes = {"api_key": ApiKeyScheme("api_key", "X-Key", "header", "FILES_KEY")}  # noqa: RUF012
+    security_schemes = SCHEMES
+
+
+class AsyncFiles(AsyncApiClient):
+    security_schemes = SCHEMES
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,10 +71,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.endswith("/slow"):
             time.sleep(0.5)
-        self._reply({"path": self.path, "key": self.headers.get("X-Key")})
+        auth = self.headers.get("Authorization")
+        self._reply({"path": self.path, "key": self.headers.get("X-Key"), "auth": auth})
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
+        if self.path == "/oauth/token":
+            form = self.rfile.read(length)
+            assert form == b"grant_type=client_credentials"
+            self._reply({"access_token": "real-token", "expires_in": 600})
+            return
         body = json.loads(self.rfile.read(length))
         self._reply({"name": body["name"], "ctype": self.headers.get("Content-Type")})
 
@@ -101,7 +121,34 @@ def _no_wait_policy(delays: list[float], max_retries: int = 2) -> RetryPolicy:
 def test_real_request_path_stays_one_segment(server: str) -> None:
     with Files(server, credentials={"api_key": ApiKey("k-1")}) as client:
         echoed = client._call(GET_FILE, {"name": "../etc/passwd", "tags": ["a", "b c"]}, dict)
-    assert echoed == {"path": "/files/..%2Fetc%2Fpasswd?tags=a&tags=b%20c", "key": "k-1"}
+    assert echoed == {
+        "path": "/files/..%2Fetc%2Fpasswd?tags=a&tags=b%20c",
+        "key": "k-1",
+        "auth": None,
+    }
+
+
+GET_OAUTH = OperationSpec(
+    id="getOauth",
+    method="GET",
+    path="/files/{name}",
+    args=(Arg("name", "name", "path"),),
+    security=(("oauth",),),
+)
+
+
+def test_real_client_credentials_flow_sync(server: str) -> None:
+    creds = {"oauth": ClientCredentials("cid", "cs")}
+    with Files(server, credentials=creds) as client:
+        first = client._call(GET_OAUTH, {"name": "a"}, dict)
+        second = client._call(GET_OAUTH, {"name": "b"}, dict)
+    assert first["auth"] == second["auth"] == "Bearer real-token"
+
+
+async def test_real_client_credentials_flow_async(server: str) -> None:
+    async with AsyncFiles(server, credentials={"oauth": ClientCredentials("cid", "cs")}) as client:
+        echoed = await client._call(GET_OAUTH, {"name": "a"}, dict)
+    assert echoed["auth"] == "Bearer real-token"
 
 
 def test_real_json_post(server: str) -> None:
