@@ -54,19 +54,19 @@ class Store(Protocol):
     async def save(self, conversation_id: str, value: Any, *, version: int) -> int: ...
 
 
+class _Records(Protocol):
+    async def get(self, kind: str, key: str) -> Versioned | None: ...
+
+    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int: ...
+
+
 class _ConversationMixin:
     """Conversations are records of kind "conversation"; the named methods keep call sites clear."""
 
-    async def get(self, kind: str, key: str) -> Versioned | None:
-        raise NotImplementedError
-
-    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int:
-        raise NotImplementedError
-
-    async def load(self, conversation_id: str) -> Versioned | None:
+    async def load(self: _Records, conversation_id: str) -> Versioned | None:
         return await self.get(CONVERSATION, conversation_id)
 
-    async def save(self, conversation_id: str, value: Any, *, version: int) -> int:
+    async def save(self: _Records, conversation_id: str, value: Any, *, version: int) -> int:
         return await self.put(CONVERSATION, conversation_id, value, version=version)
 
 
