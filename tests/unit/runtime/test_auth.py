@@ -25,6 +25,7 @@ from specagent_runtime import (
     BasicAuth,
     BearerToken,
     ClientCredentials,
+    Credential,
     CredentialsError,
     HttpBasicScheme,
     HttpBearerScheme,
@@ -438,3 +439,28 @@ def test_token_request_has_a_timeout_and_secrets_deepcopy_without_pickling() -> 
     assert handler.token_requests[0].extensions["timeout"]["connect"] == 5.0
     credentials = ClientCredentials("cid", "cs")
     assert copy.deepcopy(credentials) == credentials
+
+
+def test_and_group_applies_every_scheme_including_a_token_flow() -> None:
+    handler = Recorder()
+    creds = {"api_key": ApiKey("k1"), "oauth": ClientCredentials("c", "s")}
+    _client(handler, credentials=creds)._call(_op(("api_key", "oauth")), {}, None)
+    assert handler.requests[0].headers["X-API-Key"] == "k1"
+    assert handler.authorizations == ["Bearer token-1"]
+
+
+async def test_async_and_group_and_401_refetch() -> None:
+    handler = Recorder()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    creds: dict[str, Credential] = {
+        "cookie_key": ApiKey("c1"),
+        "oauth": ClientCredentials("c", "s"),
+    }
+    client = AsyncClient(http_client=http, credentials=creds, env={})
+    await client._call(_op(("cookie_key", "oauth")), {}, None)
+    handler.api_status = 401
+    with pytest.raises(AuthError):
+        await client._call(_op(("cookie_key", "oauth")), {}, None)
+    assert handler.authorizations == ["Bearer token-1", "Bearer token-1", "Bearer token-2"]
+    assert handler.requests[0].headers["Cookie"] == "sid=c1"
+    await http.aclose()
