@@ -48,7 +48,14 @@ from specagent_runtime._spec import (
     SecurityScheme,
     ToolSpec,
 )
-from specagent_runtime._store import MemoryStore, SQLiteStore, Store, StoreConflict, Versioned
+from specagent_runtime._store import (
+    MemoryStore,
+    SQLiteStore,
+    Store,
+    StoreConflict,
+    StoreError,
+    Versioned,
+)
 from specagent_runtime._task_run import (
     HistoryEntry,
     RunInfo,
@@ -134,6 +141,7 @@ __all__ = [
     "SetValues",
     "Store",
     "StoreConflict",
+    "StoreError",
     "TaskContext",
     "TaskDataError",
     "TaskDefinition",

@@ -21,7 +21,11 @@ from typing import Any, Protocol
 CONVERSATION = "conversation"
 
 
-class StoreConflict(Exception):
+class StoreError(Exception):
+    """The store cannot be used (a file that cannot be opened, a corrupt database)."""
+
+
+class StoreConflict(StoreError):
     """Another worker changed (or created) the record since it was loaded."""
 
     def __init__(self, kind: str, key: str) -> None:
@@ -120,9 +124,12 @@ class SQLiteStore(_ConversationMixin):
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self._busy_ms = int(busy_timeout * 1000)
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_SCHEMA)
+        try:
+            with self._connect() as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the SQLite store: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"

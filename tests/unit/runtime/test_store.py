@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from specagent_runtime import MemoryStore, SQLiteStore, Store, StoreConflict
+from specagent_runtime import MemoryStore, SQLiteStore, Store, StoreConflict, StoreError
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -139,3 +139,9 @@ def test_sqlite_is_safe_across_processes(tmp_path: Path) -> None:
     found = asyncio.run(SQLiteStore(path).get("counter", "c"))
     assert found is not None
     assert found.value == 40
+
+
+def test_sqlite_file_that_cannot_be_opened_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "state.db"
+    with pytest.raises(StoreError, match=r"no-such-dir/state\.db: cannot open"):
+        SQLiteStore(missing)
