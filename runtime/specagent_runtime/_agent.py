@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,10 +34,12 @@ from specagent_runtime._events import (
 )
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps
-from specagent_runtime._store import MemoryStore, Store, StoreConflict
+from specagent_runtime._store import MemoryStore, SQLiteStore, Store, StoreConflict
 from specagent_runtime._toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.agent")
+
+DEFAULT_STORE_PATH = "specagent.sqlite3"
 
 SAFETY_PREAMBLE = """\
 Rules that always apply:
@@ -133,8 +136,14 @@ class Agent:
         result_budget: int = 4000,
     ) -> Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
-        and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`)."""
+        and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
+
+        Without a `store`, conversations persist in SQLite (the file named by the environment
+        variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
+        stateless webhook handler can resume any conversation; tests pass a `MemoryStore`."""
         toolset = Toolset.from_package(package, client, result_budget=result_budget)
+        if store is None:
+            store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
         return cls(
             toolset,
             model=model,
