@@ -118,6 +118,22 @@ def _is_data(key: str, value: Any, where: tuple[str, ...]) -> bool:
     return False
 
 
+def _ref_holders(node: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+    found: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+    stack: list[tuple[Any, tuple[str, ...]]] = [(node, path)]
+    while stack:
+        obj, where = stack.pop()
+        if isinstance(obj, dict):
+            if isinstance(obj.get("$ref"), str):
+                found.append((obj, where))
+            for key, value in obj.items():
+                if isinstance(value, dict | list) and not _is_data(key, value, where):
+                    stack.append((value, (*where, key)))
+        elif isinstance(obj, list):
+            stack.extend((value, (*where, str(i))) for i, value in enumerate(obj))
+    return found
+
+
 @dataclass(slots=True)
 class _File:
     loc: str  # absolute path or URL
@@ -159,7 +175,7 @@ class Bundler:
         self._placed: dict[tuple[str, str], str] = {}
         self._taken: dict[str, set[str]] = {}
         self._pending: list[tuple[tuple[str, ...], str, Any]] = []
-        self._local_refs: list[tuple[str, tuple[str, ...]]] = []
+        self._local_refs: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
         self._claimed: set[int] = set()  # slots filled up front; walked from the queue
         self._queue: list[tuple[Any, tuple[str, ...], _File, frozenset[tuple[str, str]]]] = []
         self.result = BundleResult()
@@ -172,6 +188,7 @@ class Bundler:
             self._walk(node, path, base, inlining)
         self._insert_pending()
         self._check_local_refs()
+        self._hoist_local_refs()
         return self.result
 
     def _claim_component_slots(self) -> None:
@@ -229,7 +246,7 @@ class Bundler:
         uri, _, fragment = ref.partition("#")
         if not uri:
             if base is self._root:
-                self._local_refs.append((fragment, path))
+                self._local_refs.append((fragment, path, obj))
                 return True
             target_loc = base.loc
         else:
@@ -239,7 +256,7 @@ class Bundler:
             target_loc = resolved
             if target_loc == self._root.loc:
                 obj["$ref"] = "#" + fragment
-                self._local_refs.append((fragment, path))
+                self._local_refs.append((fragment, path, obj))
                 return True
         return self._bundle(obj, path, (target_loc, fragment), inlining)
 
@@ -376,7 +393,7 @@ class Bundler:
             base = tokens[-1]
         else:
             base = PurePosixPath(urlparse(loc).path if is_url(loc) else loc).stem
-        base = re.sub(r"[^A-Za-z0-9._-]", "_", base) or kind
+        base = re.sub(r"[^A-Za-z0-9.-]+", "_", base).strip("_") or kind
         name = base
         counter = 2
         while name in taken:
@@ -407,7 +424,7 @@ class Bundler:
 
     def _check_local_refs(self) -> None:
         root = self._root.data
-        for fragment, path in self._local_refs:
+        for fragment, path, _ in self._local_refs:
             tokens = _pointer.split_fragment(fragment)
             if _pointer.resolve(root, tokens) is _pointer.MISSING:
                 self.result.diagnostics.append(
@@ -419,6 +436,42 @@ class Bundler:
                         _pointer.suggest(root, tokens),
                     )
                 )
+
+    def _hoist_local_refs(self) -> None:
+        """Refs into `#/paths/...` (and other non-component places) get a component copy.
+
+        Later steps hand component schemas to tools that only see `components`, so a schema
+        borrowed from an operation's response must live there too.
+        """
+        prefixes = tuple("#" + _pointer.to_pointer(c) + "/" for c in self._containers.values())
+        hoisted: dict[tuple[str, ...], str] = {}
+        queue = list(self._local_refs)
+        while queue:
+            fragment, path, holder = queue.pop(0)
+            tokens = _pointer.split_fragment(fragment)
+            if not tokens or ("#" + fragment).startswith(prefixes):
+                continue
+            known = hoisted.get(tuple(tokens))
+            if known is not None:
+                holder["$ref"] = known
+                continue
+            kind = context_kind(path)
+            container = self._containers.get(kind)
+            target = _pointer.resolve(self._root.data, tokens)
+            if container is None or target is _pointer.MISSING:
+                continue  # path items are resolved where they are; dangling refs reported
+            readable = [t for t in tokens if t not in ("paths", "content", "components")]
+            name = self._unique_name(kind, container, ["_".join(readable)], self._root.loc)
+            local = "#" + _pointer.to_pointer((*container, name))
+            hoisted[tuple(tokens)] = local
+            holder["$ref"] = local
+            value = copy.deepcopy(target)
+            self._pending = [(container, name, value)]
+            self._insert_pending()
+            for inner, inner_path in _ref_holders(value, (*container, name)):
+                ref = inner["$ref"]
+                if ref.startswith("#"):
+                    queue.append((ref[1:], inner_path, inner))
 
     def _where(self, path: tuple[str, ...]) -> str:
         return f"{self._display}#{_pointer.to_pointer(path)}"

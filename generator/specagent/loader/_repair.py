@@ -246,9 +246,7 @@ class _Repairer:
                 if isinstance(children, list):
                     stack.extend((c, (*where, key, str(i))) for i, c in enumerate(children))
             items = node.get("items")
-            if isinstance(items, list):
-                stack.extend((c, (*where, "items", str(i))) for i, c in enumerate(items))
-            elif isinstance(items, dict):
+            if isinstance(items, dict):
                 stack.append((items, (*where, "items")))
             for key in _SCHEMA_SLOTS:
                 child = node.get(key)
@@ -282,6 +280,20 @@ class _Repairer:
         if enum is not None and not isinstance(enum, list):
             self._warn("schema.enum", "`enum` must be a list; ignored", path)
             del node["enum"]
+        elif enum == []:
+            self._warn("schema.enum", "empty `enum` would accept no value; ignored", path)
+            del node["enum"]
+        if "examples" in node and not isinstance(node["examples"], list):
+            del node["examples"]  # documentation only; a mapping here is a 3.0 media-type habit
+        items = node.get("items")
+        if isinstance(items, list):
+            # Draft-4 tuple syntax, used in real specs (Slack) to mean "items of these kinds".
+            node["items"] = items[0] if len(items) == 1 else {"anyOf": items}
+            self._warn(
+                "schema.items_list",
+                "`items` must be one schema, not a list; read as any of the listed schemas",
+                path,
+            )
 
     def _ref_siblings(self, node: dict[str, Any], path: Path) -> None:
         structural = sorted(

@@ -173,3 +173,65 @@ def test_refs_in_examples_and_extensions_are_data(tmp_path: Path) -> None:
     )
     spec = load_spec(_spec(tmp_path, text))
     assert spec.diagnostics == ()
+
+
+def test_refs_into_paths_get_a_component(tmp_path: Path) -> None:
+    text = """
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /orders/{id}:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  parent: {$ref: 'REF'}
+  /orders:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: 'REF'}
+""".replace("REF", "#/paths/~1orders~1%7Bid%7D/get/responses/200/content/application~1json/schema")
+    spec = load_spec(_spec(tmp_path, text))
+    assert spec.diagnostics == ()
+    name = "orders_id_get_responses_200_application_json_schema"
+    local = f"#/components/schemas/{name}"
+    schema = spec.document["components"]["schemas"][name]
+    assert schema["properties"]["parent"] == {"$ref": local}
+    listing = spec.document["paths"]["/orders"]["get"]["responses"]["200"]
+    assert listing["content"]["application/json"]["schema"]["items"] == {"$ref": local}
+    assert all(ref.startswith("#/components/") for ref in _refs(spec.document))
+
+
+def test_swagger2_refs_into_paths_survive_conversion(tmp_path: Path) -> None:
+    text = """
+swagger: '2.0'
+info: {title: T, version: '1'}
+paths:
+  /a:
+    get:
+      responses:
+        '200': {description: ok, schema: {type: object, properties: {x: {type: string}}}}
+  /b:
+    get:
+      responses:
+        '200': {description: ok, schema: {$ref: '#/paths/~1a/get/responses/200/schema'}}
+"""
+    spec = load_spec(_spec(tmp_path, text))
+    assert spec.diagnostics == ()
+    b = spec.document["paths"]["/b"]["get"]["responses"]["200"]["content"]["application/json"]
+    ref = b["schema"]["$ref"]
+    assert ref == "#/components/schemas/a_get_responses_200_schema"
+    assert resolve(spec.document, split_fragment(ref[1:]))["properties"] == {
+        "x": {"type": "string"}
+    }

@@ -153,3 +153,29 @@ def test_many_repairs_of_one_kind_are_summed_up(tmp_path: Path) -> None:
     warnings = [d for d in load_spec(path).diagnostics if d.code == "schema.type"]
     assert len(warnings) == 26
     assert "15 more places" in warnings[-1].message
+
+
+def test_schema_oddities_from_real_specs(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths: {}\n"
+        "components:\n  schemas:\n"
+        "    Empty: {type: string, enum: []}\n"  # Discord
+        "    Tuple: {type: array, items: [{type: integer}, {type: 'null'}]}\n"  # Slack
+        "    One: {type: array, items: [{type: integer}]}\n"
+        "    Ex: {type: string, examples: {one: {value: a}}}\n",  # SendGrid
+    )
+    spec = load_spec(path)
+    schemas = spec.document["components"]["schemas"]
+    assert schemas["Empty"] == {"type": "string"}
+    assert schemas["Tuple"] == {
+        "type": "array",
+        "items": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    }
+    assert schemas["One"] == {"type": "array", "items": {"type": "integer"}}
+    assert schemas["Ex"] == {"type": "string"}
+    assert sorted(d.code for d in spec.diagnostics if d.code != "spec.no_paths") == [
+        "schema.enum",
+        "schema.items_list",
+        "schema.items_list",
+    ]
