@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
+import re
+import tokenize
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +20,8 @@ from typing import Any
 from specagent import ir
 from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
 
+# Characters ruff refuses unescaped in strings (PLE2510-PLE2515), newline and tab excepted.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b]")
 _UNWRAPPABLE = frozenset({"list", "dict"})
 _SIMPLE_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes"})
 
@@ -148,7 +153,7 @@ def _run_codegen(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
     if not isinstance(output, str):
         raise ModelsError("datamodel-code-generator returned several modules, expected one")
-    return _strip_header(output)
+    return _escape_controls(_strip_header(output))
 
 
 def _strip_header(source: str) -> str:
@@ -158,6 +163,43 @@ def _strip_header(source: str) -> str:
     while index < len(lines) and lines[index].startswith("#"):
         index += 1
     return "\n".join(lines[index:]).lstrip("\n") + "\n"
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escape_controls(source: str) -> str:
+    """Control characters from the spec written as escapes inside string literals.
+
+    datamodel-code-generator leaves some raw (an ESC in an enum value), which Python accepts
+    but ruff rejects and terminals interpret. Raw strings are re-rendered with `repr` instead,
+    where an escape would change the value.
+    """
+    if not _CONTROL_RE.search(source):
+        return source
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    pieces = []
+    position = 0
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.STRING or not _CONTROL_RE.search(token.string):
+            continue
+        start = starts[token.start[0] - 1] + token.start[1]
+        end = starts[token.end[0] - 1] + token.end[1]
+        prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
+        if "r" in prefix.lower():
+            replacement = repr(ast.literal_eval(token.string))
+        else:
+            replacement = _CONTROL_RE.sub(_escape_char, token.string)
+        pieces.append(source[position:start])
+        pieces.append(replacement)
+        position = end
+    pieces.append(source[position:])
+    return "".join(pieces)
 
 
 def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
