@@ -481,9 +481,8 @@ class _TaskCompiler:
                 continue
             end = text.find("}", index)
             if end < 0:
-                self._fail(
-                    "task.bad_message", where, f"`{{` without `}}` in {text!r}", "write `{{` for a brace"
-                )
+                hint = "write `{{` for a brace"
+                self._fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
                 return repr(text)
             typed = self._expression(m.Source(text[index + 1 : end], None, where), scope)
             if literal:

@@ -144,9 +144,8 @@ class _Checker:
                 "move this step after that one",
                 code="task.used_before_set",
             )
-        raise ExpressionError(
-            f"unknown name `{name}`", did_you_mean(name, self.scope.variables), code="task.unknown_name"
-        )
+        hint = did_you_mean(name, self.scope.variables)
+        raise ExpressionError(f"unknown name `{name}`", hint, code="task.unknown_name")
 
     def _Attribute(self, node: ast.Attribute) -> Typed:
         base = self.expr(node.value)

@@ -46,6 +46,27 @@ _STEP_KEYS = {
     "handoff": ("handoff",),
     "end": ("end",),
 }
+# Words people reach for instead of a step kind, for the hint.
+_KIND_SYNONYMS = {
+    "reply": "respond",
+    "say": "respond",
+    "tell": "respond",
+    "message": "respond",
+    "question": "ask",
+    "prompt": "ask",
+    "request": "call",
+    "invoke": "call",
+    "operation": "call",
+    "escalate": "handoff",
+    "transfer": "handoff",
+    "stop": "end",
+    "finish": "end",
+    "return": "end",
+    "when": "if",
+    "let": "set",
+    "assign": "set",
+    "approve": "confirm",
+}
 _TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _LITERAL_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
@@ -210,11 +231,12 @@ class _Parser:
         kinds = [key for key in keys if key in STEP_KINDS]
         if not kinds:
             first = keys[0] if keys else ""
+            synonym = _KIND_SYNONYMS.get(first.lower())
             self.reader.fail(
                 "task.unknown_step",
                 node,
                 f"`{path}`: `{first}` is not a step kind",
-                did_you_mean(first, STEP_KINDS),
+                f"did you mean `{synonym}`?" if synonym else did_you_mean(first, STEP_KINDS),
             )
             return None
         if len(kinds) > 1:
