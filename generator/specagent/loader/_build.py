@@ -278,6 +278,8 @@ class Builder:
 
     def _iter_operations(self) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
         for path_name, raw_item in _as_dict(self._doc.get("paths")).items():
+            if path_name.startswith("x-"):
+                continue  # a vendor extension, not a path
             item = self._deref(raw_item)
             for method in METHODS:
                 op = item.get(method)

@@ -138,6 +138,14 @@ class _Repairer:
                 message = "the document has no paths; it has no operations"
             self._warn("spec.no_paths", message, ("paths",))
         for path_name, item in (paths or {}).items():
+            if path_name.startswith("x-"):
+                continue
+            if not path_name.startswith("/"):
+                self._warn(
+                    "path.slash",
+                    "path does not start with '/'; used as written",
+                    ("paths", path_name),
+                )
             self._path_item(item, ("paths", path_name), require_operations=True)
         for hook_name, item in _mapping(doc.get("webhooks")).items():
             self._path_item(item, ("webhooks", hook_name), require_operations=False)

@@ -84,7 +84,7 @@ class _Converter:
                 result[key] = doc[key]
         result.update({k: v for k, v in doc.items() if k.startswith("x-")})
         result["paths"] = {
-            path: self._path_item(item, ("paths", path))
+            path: item if path.startswith("x-") else self._path_item(item, ("paths", path))
             for path, item in _mapping(doc.get("paths")).items()
         }
         components: dict[str, Any] = {}

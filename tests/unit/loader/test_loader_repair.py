@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from openapi_pydantic.v3.v3_1 import OpenAPI
+from pydantic import ValidationError
 from specagent.ir import Diagnostic, Severity
 from specagent.loader import LoadedSpec, build_api, load_spec
 
@@ -179,3 +182,11 @@ def test_schema_oddities_from_real_specs(tmp_path: Path) -> None:
         "schema.items_list",
         "schema.items_list",
     ]
+
+
+def test_repair_fixture_becomes_valid_openapi() -> None:
+    raw = yaml.safe_load((SPECS / "repairs.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ValidationError):
+        OpenAPI.model_validate({**raw, "openapi": "3.1.0"})
+    spec = load_spec(SPECS / "repairs.yaml")
+    OpenAPI.model_validate({**spec.document, "openapi": "3.1.0"})
