@@ -68,7 +68,19 @@ def compile_tasks(
 ) -> tuple[TaskProgram, list[ir.Diagnostic]]:
     diagnostics: list[ir.Diagnostic] = []
     tasks = []
+    tool_names = {tool.name: tool.endpoint.operation.id for tool in plan.tools}
     for declaration in declarations:
+        if declaration.name in tool_names:
+            diagnostics.append(
+                error(
+                    "task.name_taken",
+                    declaration.where,
+                    f"task `{declaration.name}` has the name of the tool for"
+                    f" `{tool_names[declaration.name]}`; the model cannot tell them apart",
+                    "rename the task, rename the tool in `tools.overrides`, or leave the"
+                    " operation out of the tools (the task can still call it)",
+                )
+            )
         compiler = _TaskCompiler(declaration, plan, diagnostics)
         tasks.append(compiler.compile())
     return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics

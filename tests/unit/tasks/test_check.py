@@ -256,3 +256,14 @@ def test_len_membership_and_arithmetic_are_typed(petstore_plan: ir.Plan) -> None
         )
     )
     assert problem.hint == "did you mean `placed`?" or "shipped" in problem.message
+
+
+def test_a_task_may_not_take_a_tool_s_name(petstore_api: ir.Api) -> None:
+    agent = ir.AgentConfig(
+        include=ir.Selection(operations=("deleteOrder",)),
+        overrides=(ir.ToolOverride("deleteOrder", name="demo"),),
+    )
+    plan = make_plan(petstore_api, agent, "petstore_agent")
+    problem = _one(_check(plan, "- end: done"))
+    assert (problem.code, problem.where) == ("task.name_taken", "agent.yaml:2")
+    assert "`deleteOrder`" in problem.message
