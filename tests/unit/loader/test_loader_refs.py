@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from specagent.ir import Severity
 from specagent.loader import build_api, load_spec
 from specagent.loader._pointer import resolve, split_fragment
@@ -235,3 +240,50 @@ paths:
     assert resolve(spec.document, split_fragment(ref[1:]))["properties"] == {
         "x": {"type": "string"}
     }
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        del format, args
+
+
+@pytest.fixture
+def multi_server() -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(SPECS / "multi"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_multi_file_spec_from_url(multi_server: str) -> None:
+    spec = load_spec(f"{multi_server}/openapi.yaml")
+    assert spec.diagnostics == ()
+    assert sorted(spec.sources) == [
+        "common.yaml",
+        "openapi.yaml",
+        "paths/pets.yaml",
+        "schemas/error.yaml",
+        "schemas/owner.yaml",
+        "schemas/pet.yaml",
+    ]
+    local = load_spec(SPECS / "multi" / "openapi.yaml")
+    assert spec.document == local.document
+
+
+def test_remote_refs_fetched_only_when_allowed(multi_server: str, tmp_path: Path) -> None:
+    path = _spec(
+        tmp_path,
+        DANGLING.replace("'#/components/schemas/Pets'", f"'{multi_server}/schemas/error.yaml'"),
+    )
+    refused = load_spec(path)
+    assert [d.code for d in refused.diagnostics] == ["ref.remote"]
+    allowed = load_spec(path, allow_remote_refs=True)
+    assert allowed.diagnostics == ()
+    assert allowed.document["components"]["schemas"]["error"]["type"] == "object"
+    assert f"{multi_server}/schemas/error.yaml" in allowed.sources
