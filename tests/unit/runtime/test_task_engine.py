@@ -37,6 +37,7 @@ from specagent_runtime import (
     TaskError,
     idempotency_key,
 )
+from specagent_runtime._task_input import InvalidAnswer, parse_answer, yes_or_no
 
 GET_ORDER = OperationSpec(id="getOrderById", method="GET", path="/store/order/{orderId}")
 DELETE_ORDER = OperationSpec(id="deleteOrder", method="DELETE", path="/store/order/{orderId}")
@@ -486,3 +487,61 @@ async def test_a_stale_worker_cannot_advance_a_run(store: Store, client: FakeCli
     # A second worker that loaded the run before the first one advanced it cannot save.
     with pytest.raises(TaskError, match="another worker"):
         await engine._save(dict(stale.value), stale.version)
+
+
+# --- reading answers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "value"),
+    [
+        (InputSpec(name="n", type="integer"), "it's order 12, thanks", 12),
+        (InputSpec(name="n", type="integer"), "-3", -3),
+        (InputSpec(name="x", type="number"), "about 2.5 kg", 2.5),
+        (
+            InputSpec(name="e", format="email"),
+            "Mail me at Ann@Example.com please",
+            "Ann@Example.com",
+        ),
+        (InputSpec(name="p", enum=("basic", "pro")), "The PRO plan", "pro"),
+        (InputSpec(name="p", enum=("basic", "pro")), "basic", "basic"),
+        (InputSpec(name="c", pattern=r"[A-Z]{2}\d{3}"), "AB123", "AB123"),
+        (InputSpec(name="b", type="boolean"), "yes", True),
+    ],
+)
+def test_answers_are_read_from_sentences(spec: InputSpec, text: str, value: object) -> None:
+    assert parse_answer(spec, text) == value
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "reason"),
+    [
+        (InputSpec(name="n", type="integer"), "12 or 13", "more than one"),
+        (InputSpec(name="n", type="integer"), "1.5", "whole number"),
+        (InputSpec(name="n", type="integer", minimum=1), "0", "at least 1"),
+        (InputSpec(name="e", format="email"), "ann at example", "email address"),
+        (InputSpec(name="p", enum=("basic", "pro")), "basic or pro?", "choose one of"),
+        (InputSpec(name="c", pattern=r"[A-Z]{2}\d{3}"), "AB12", "not a valid"),
+        (InputSpec(name="s", max_length=3), "abcd", "at most 3 characters"),
+        (InputSpec(name="s"), "   ", "did not get an answer"),
+    ],
+)
+def test_bad_answers_say_why(spec: InputSpec, text: str, reason: str) -> None:
+    with pytest.raises(InvalidAnswer, match=reason):
+        parse_answer(spec, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Yes", True),
+        ("yes please, go ahead", True),
+        ("ok", True),
+        ("No.", False),
+        ("nope, keep it", False),
+        ("please don't", None),
+        ("what does that mean?", None),
+    ],
+)
+def test_yes_or_no(text: str, answer: bool | None) -> None:
+    assert yes_or_no(text) is answer
