@@ -38,6 +38,7 @@ _COMPARE = {
     ast.NotIn: "not in",
 }
 _ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+_YAML_LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 
 
@@ -129,6 +130,8 @@ class _Checker:
 
     def _Name(self, node: ast.Name) -> Typed:
         name = node.id
+        if name in _YAML_LITERALS and name not in self.scope.variables:
+            return literal_value(_YAML_LITERALS[name])  # YAML spellings, as users write them
         if name in self.scope.variables:
             return Typed(self.scope.variables[name], name, path=(name,))
         if name in self.scope.partial:

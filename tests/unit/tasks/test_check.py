@@ -129,7 +129,7 @@ def test_a_branch_that_ends_does_not_leak_into_what_follows(petstore_plan: ir.Pl
     - set: {many: true}
   else:
     - set: {many: false}
-- if: many and not order.complete
+- if: many == true and not order.complete and order.shipDate != null
   then:
     - handoff: "{order.id} needs a person"
 """
