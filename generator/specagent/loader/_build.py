@@ -342,12 +342,14 @@ class Builder:
 
     def _parameter(self, raw: Any, path: tuple[str, ...]) -> ir.Parameter | None:
         param = self._deref(raw)
+        if not param and isinstance(raw, dict) and "$ref" in raw:
+            return None  # a dangling ref: the loader has reported it already
         name = param.get("name")
         location = param.get("in")
         if not isinstance(name, str) or not name:
             self._fail("parameter.name", "parameter without a name", path)
             return None
-        if location not in _DEFAULT_STYLE:
+        if not isinstance(location, str) or location not in _DEFAULT_STYLE:
             self._fail(
                 "parameter.location",
                 f"parameter {name!r} has invalid location {location!r}",

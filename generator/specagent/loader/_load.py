@@ -102,6 +102,38 @@ def build_api(spec: LoadedSpec) -> ir.Api:
     )
 
 
+class SpecError(Exception):
+    """A spec that cannot be used, for callers that want an exception (`load_api`).
+
+    `diagnostics` holds every problem found; the message lists them, one per line.
+    """
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        super().__init__("\n".join(d.render() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def load_api(
+    source: str | Path,
+    *,
+    strict: bool = False,
+    allow_remote_refs: bool = False,
+    allow_outside_refs: bool = False,
+) -> ir.Api:
+    """`build_api(load_spec(...))`, raising SpecError on errors (on warnings too if strict)."""
+    spec = load_spec(
+        source,
+        strict=strict,
+        allow_remote_refs=allow_remote_refs,
+        allow_outside_refs=allow_outside_refs,
+    )
+    api = build_api(spec)
+    blocking = tuple(d for d in api.diagnostics if strict or d.severity is Severity.ERROR)
+    if blocking or not spec.document:
+        raise SpecError(blocking or spec.diagnostics)
+    return api
+
+
 def _read_referenced(location: str, name: str) -> _read.ReadResult:
     raw, problem = _read.fetch(location, name)
     if raw is None:

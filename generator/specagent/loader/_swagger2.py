@@ -173,14 +173,14 @@ class _Converter:
         own_keys = set()
         for index, raw in enumerate(raw_params):
             resolved = self._resolve_param(raw)
-            own_keys.add((resolved.get("name"), resolved.get("in")))
+            own_keys.add(_param_key(resolved))
             if resolved.get("in") in ("body", "formData"):
                 body.append(resolved)
             else:
                 plain.append(self._parameter(raw, (*path, "parameters", str(index))))
         for raw in body_shared:
             resolved = self._resolve_param(raw)
-            if (resolved.get("name"), resolved.get("in")) not in own_keys:
+            if _param_key(resolved) not in own_keys:
                 body.append(resolved)
         if plain:
             result["parameters"] = plain
@@ -325,6 +325,10 @@ class _Converter:
     def _warn(self, code: str, message: str, path: tuple[str, ...]) -> None:
         where = f"{self._name}#{_pointer.to_pointer(path)}"
         self._out.append(Diagnostic(code, Severity.WARNING, message, where))
+
+
+def _param_key(param: dict[str, Any]) -> tuple[str, str]:
+    return str(param.get("name")), str(param.get("in"))
 
 
 def _param_schema(param: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from specagent import ir
 from specagent.ir import Severity
-from specagent.loader import build_api, load_spec
+from specagent.loader import SpecError, build_api, load_api, load_spec
 
 SPECS = Path(__file__).parent / "specs"
 PETSTORE = Path(__file__).parents[3] / "examples" / "petstore" / "openapi.yaml"
@@ -188,3 +188,31 @@ def test_build_api_of_a_failed_load_does_not_raise(tmp_path: Path) -> None:
     api = build_api(spec)
     assert api.operations == ()
     assert [d.code for d in api.diagnostics] == ["spec.not_found"]
+
+
+def test_dangling_parameter_ref_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "openapi.yaml"
+    path.write_text(
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n"
+        "paths:\n  /a:\n    get:\n      parameters: [{$ref: '#/components/parameters/Nope'}]\n"
+        "      responses: {'200': {description: ok}}\n",
+        encoding="utf-8",
+    )
+    api = build_api(load_spec(path))
+    assert [d.code for d in api.diagnostics] == ["ref.dangling"]
+    assert api.operations[0].parameters == ()
+
+
+def test_load_api_raises_with_all_errors(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_api(SPECS / "build.yaml")
+    codes = sorted(d.code for d in caught.value.diagnostics)
+    assert codes == ["parameter.location", "security.unknown_scheme"]
+    assert "unknown scheme 'nope'" in str(caught.value)
+    assert load_api(PETSTORE).title.startswith("Swagger Petstore")
+    with pytest.raises(SpecError) as strict:
+        load_api(SPECS / "repairs.yaml", strict=True)
+    assert {d.severity for d in strict.value.diagnostics} == {Severity.WARNING}
+    with pytest.raises(SpecError) as missing:
+        load_api(tmp_path / "missing.yaml")
+    assert [d.code for d in missing.value.diagnostics] == ["spec.not_found"]
