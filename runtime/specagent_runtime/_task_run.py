@@ -8,7 +8,7 @@ record lists the runs so they can be found by conversation without a query API i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -71,7 +71,8 @@ class RunInfo:
     waiting_for: str | None  # "input:<name>" or "confirmation"
     handoff_reason: str | None
     history: tuple[HistoryEntry, ...]
-    variables: Mapping[str, Any]
+    # Customer data (identity, answers, API results): kept out of the repr, hence out of logs.
+    variables: Mapping[str, Any] = field(repr=False)
     created_at: float
     updated_at: float
 

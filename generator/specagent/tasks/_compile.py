@@ -53,6 +53,9 @@ class CompiledTask:
     inputs: tuple[CompiledInput, ...]
     first: str | None
     steps: tuple[CompiledStep, ...]
+    # (operation id, response field path) pairs the task reads, e.g. ("getOrderById", "status"):
+    # what `specagent diff` needs to tell that a new spec breaks the task.
+    fields_used: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,10 @@ class TaskProgram:
 
     tasks: tuple[CompiledTask, ...]
     diagnostics: tuple[ir.Diagnostic, ...] = ()
+
+    def fields_used(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Task name -> the response fields it relies on, by operation id."""
+        return {task.name: task.fields_used for task in self.tasks}
 
 
 def compile_tasks(
@@ -107,6 +114,8 @@ class _TaskCompiler:
         self.inputs = {decl.name: decl for decl in declaration.inputs}
         self.asked: set[str] = set()
         self.later = _names_set(declaration.steps)
+        self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
+        self.used: list[tuple[str | int, ...]] = []
 
     def compile(self) -> CompiledTask:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
@@ -140,7 +149,17 @@ class _TaskCompiler:
             inputs=inputs,
             first="1" if self.task.steps else None,
             steps=tuple(self.steps),
+            fields_used=self._fields_used(),
         )
+
+    def _fields_used(self) -> tuple[tuple[str, str], ...]:
+        found = set()
+        for path in self.used:
+            operation = self.origins.get(str(path[0]))
+            if operation is not None and len(path) > 1:
+                text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+                found.add((operation, text.removeprefix(".")))
+        return tuple(sorted(found))
 
     # --- blocks and scopes -----------------------------------------------------------------------
 
@@ -283,6 +302,7 @@ class _TaskCompiler:
                 variables[step.save_as] = Ty(t.ANY)
             else:
                 variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
+                self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
         if endpoint.success_schema is not None and endpoint.response_model is not None:
             response = f"models.{endpoint.response_model}"
         lines = [
@@ -466,7 +486,7 @@ class _TaskCompiler:
         if source.text is None:
             return literal_value(source.value)
         try:
-            return check(source.text, scope)
+            return check(source.text, scope, self.used)
         except ExpressionError as problem:
             self._fail(problem.code, source.where, problem.message, problem.hint)
             return None

@@ -89,8 +89,11 @@ def render(typed: Typed, *, need: bool = False) -> str:
     return f"ctx.{accessor}({args})"
 
 
-def check(text: str, scope: Scope) -> Typed:
-    """Parse, check and type `text`; raises `ExpressionError` naming the first problem."""
+def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = None) -> Typed:
+    """Parse, check and type `text`; raises `ExpressionError` naming the first problem.
+
+    Every field path read is appended to `used` (for `specagent diff`: fields a task relies on).
+    """
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -98,7 +101,7 @@ def check(text: str, scope: Scope) -> Typed:
             f"`{text}` is not a valid expression ({exc.msg})",
             'write Python-like expressions: `order.status == "delivered"`, `inputs.quantity > 0`',
         ) from None
-    return _Checker(scope).expr(tree.body)
+    return _Checker(scope, used if used is not None else []).expr(tree.body)
 
 
 def literal_value(value: object) -> Typed:
@@ -106,8 +109,9 @@ def literal_value(value: object) -> Typed:
 
 
 class _Checker:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, used: list[tuple[PathPart, ...]]) -> None:
         self.scope = scope
+        self.used = used
 
     def expr(self, node: ast.expr) -> Typed:
         handler = getattr(self, f"_{type(node).__name__}", None)
@@ -167,7 +171,9 @@ class _Checker:
             raise ExpressionError(
                 f"`{base.label}` has no field `{node.attr}`", hint, code="task.unknown_field"
             )
-        return Typed(fields[node.attr], label, path=(*base.path, node.attr))
+        path = (*base.path, node.attr)
+        self.used.append(path)
+        return Typed(fields[node.attr], label, path=path)
 
     def _Subscript(self, node: ast.Subscript) -> Typed:
         base = self.expr(node.value)

@@ -267,3 +267,22 @@ def test_a_task_may_not_take_a_tool_s_name(petstore_api: ir.Api) -> None:
     problem = _one(_check(plan, "- end: done"))
     assert (problem.code, problem.where) == ("task.name_taken", "agent.yaml:2")
     assert "`deleteOrder`" in problem.message
+
+
+def test_fields_a_task_relies_on_are_listed(petstore_plan: ir.Plan) -> None:
+    text = (
+        "tasks:\n  demo:\n    description: d\n    inputs: {id: integer}\n    steps:\n"
+        "      - call: getPetById\n        with: {petId: inputs.id}\n        as: pet\n"
+        "      - respond: '{pet.category.name} {pet.tags[0].name} {pet.status}'\n"
+    )
+    program, diagnostics = build_tasks(text, "agent.yaml", petstore_plan)
+    assert diagnostics == []
+    assert program.fields_used() == {
+        "demo": (
+            ("getPetById", "category"),
+            ("getPetById", "category.name"),
+            ("getPetById", "status"),
+            ("getPetById", "tags"),
+            ("getPetById", "tags[0].name"),
+        )
+    }
