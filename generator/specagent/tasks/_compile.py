@@ -16,6 +16,7 @@ from specagent._diagnostics import did_you_mean, error
 from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
+from specagent.tasks._flow import default_prompt, kind_of, merge_branches, names_set
 from specagent.tasks._types import Ty
 
 
@@ -113,7 +114,7 @@ class _TaskCompiler:
                 self.endpoints.setdefault(endpoint.operation.original_id, endpoint)
         self.inputs = {decl.name: decl for decl in declaration.inputs}
         self.asked: set[str] = set()
-        self.later = _names_set(declaration.steps)
+        self.later = names_set(declaration.steps)
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.used: list[tuple[str | int, ...]] = []
 
@@ -230,7 +231,7 @@ class _TaskCompiler:
         else:
             body = [f"return End(status={step.status!r})"]
             terminates = True
-        self._emit(step_id, step.where, _kind(step), body, slot=slot)
+        self._emit(step_id, step.where, kind_of(step), body, slot=slot)
         return terminates
 
     def _emit(
@@ -257,7 +258,7 @@ class _TaskCompiler:
         if step.prompt is not None:
             prompt = self._template(step.prompt, step.prompt_where or step.where, scope)
         else:
-            prompt = repr(_default_prompt(step.input, decl.description if decl else ""))
+            prompt = repr(default_prompt(step.input, decl.description if decl else ""))
         return [f"return Ask(input={step.input!r}, prompt={prompt}, next={following!r})"]
 
     def _call(
@@ -414,7 +415,7 @@ class _TaskCompiler:
         else_vars, else_partial, else_ends = self._branch(
             step.otherwise, f"{step_id}.else.", following, scope
         )
-        _merge(
+        merge_branches(
             variables,
             partial,
             (then_vars, then_partial, then_ends),
@@ -530,70 +531,3 @@ class _TaskCompiler:
 
     def _fail(self, code: str, where: str, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))
-
-
-def _merge(
-    variables: dict[str, Ty],
-    partial: dict[str, str],
-    then: tuple[dict[str, Ty], dict[str, str], bool],
-    otherwise: tuple[dict[str, Ty], dict[str, str], bool],
-    where: str,
-) -> None:
-    """The scope after an `if`: names set on every path that continues past it."""
-    live = [branch for branch in (then, otherwise) if not branch[2]]
-    if not live:
-        return
-    names = set.intersection(*(set(branch[0]) for branch in live))
-    every = set.union(*(set(branch[0]) for branch in live))
-    for name in sorted(every):
-        if name in names:
-            variables[name] = next(branch[0][name] for branch in live)
-            partial.pop(name, None)
-        else:
-            partial[name] = where
-    for branch in live:
-        for name, place in branch[1].items():
-            if name not in variables:
-                partial.setdefault(name, place)
-
-
-def _names_set(steps: Iterable[m.Step]) -> dict[str, str]:
-    """Every name a step of the task sets, with where it is first set."""
-    found: dict[str, str] = {}
-    for step in steps:
-        if isinstance(step, m.CallStep):
-            if step.save_as is not None:
-                found.setdefault(step.save_as, step.where)
-            found.update(
-                {k: v for k, v in _names_set(step.on_error or ()).items() if k not in found}
-            )
-        elif isinstance(step, m.SetStep):
-            for name, source in step.values:
-                found.setdefault(name, source.where)
-        elif isinstance(step, m.IfStep):
-            for name, place in (_names_set(step.then) | _names_set(step.otherwise)).items():
-                found.setdefault(name, place)
-        elif isinstance(step, m.ConfirmStep) and step.declined:
-            for name, place in _names_set(step.declined).items():
-                found.setdefault(name, place)
-    return found
-
-
-def _kind(step: m.Step) -> str:
-    return {
-        m.AskStep: "ask",
-        m.CallStep: "call",
-        m.IfStep: "if",
-        m.ConfirmStep: "confirm",
-        m.RespondStep: "respond",
-        m.SetStep: "set",
-        m.HandoffStep: "handoff",
-        m.EndStep: "end",
-    }[type(step)]
-
-
-def _default_prompt(name: str, description: str) -> str:
-    if description:
-        text = description.strip().rstrip(".?")
-        return f"Please tell me {text[:1].lower()}{text[1:]}."
-    return f"Please tell me the {name.replace('_', ' ')}."
