@@ -225,6 +225,9 @@ class Bundler:
                 ref = obj.get("$ref")
                 if isinstance(ref, str) and not self._follow(obj, ref, where, base, inlining):
                     continue
+                if ref is not None and not isinstance(ref, str | dict):
+                    # (a dict is a property that happens to be named "$ref")
+                    self._error("ref.type", f"$ref must be a string, not {ref!r}", where)
                 for key, value in reversed(obj.items()):
                     if isinstance(value, dict | list) and not _is_data(key, value, where):
                         stack.append((value, (*where, key)))

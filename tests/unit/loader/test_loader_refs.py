@@ -287,3 +287,12 @@ def test_remote_refs_fetched_only_when_allowed(multi_server: str, tmp_path: Path
     assert allowed.diagnostics == ()
     assert allowed.document["components"]["schemas"]["error"]["type"] == "object"
     assert f"{multi_server}/schemas/error.yaml" in allowed.sources
+
+
+def test_ref_that_is_not_a_string(tmp_path: Path) -> None:
+    text = DANGLING.replace("'#/components/schemas/Pets'", "5") + (
+        "    Meta: {type: object, properties: {$ref: {type: string}}}\n"
+    )
+    [error] = load_spec(_spec(tmp_path, text)).diagnostics
+    assert (error.code, error.severity) == ("ref.type", Severity.ERROR)
+    assert error.where.endswith("/content/application~1json/schema")
