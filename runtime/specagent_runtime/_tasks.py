@@ -13,6 +13,7 @@ human rather than risk doing it twice.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -58,6 +59,11 @@ MAX_INVALID_ANSWERS = 3
 _RETRY_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 HANDOFF_MESSAGE = "I'm passing this to a colleague who can help you further."
 DECLINED_MESSAGE = "All right, I have not done it."
+STOPPED_MESSAGE = "All right, I have stopped."
+# A whole message that means "stop this task" while it waits for an answer.
+_STOP_WORDS = re.compile(
+    r"(?i)(cancel|stop|quit|never ?mind|forget (it|about it)|abort)( (it|this|that))?[.!]*"
+)
 
 
 class TaskClient(Protocol):
@@ -201,6 +207,32 @@ class TaskEngine:
             if stored is not None:
                 found.append(self._info(stored.value))
         return sorted(found, key=lambda run: (run.created_at, run.id))
+
+    def offered(self, identity: Identity | Mapping[str, str] | None) -> list[dict[str, Any]]:
+        """The task tools to show the model for this customer (verified-only tasks need an
+        identity), in the same shape as agent.json's `tasks` list."""
+        verified = bool(identity_fields(identity))
+        return [
+            definition.tool_json()
+            for _, definition in sorted(self.tasks.items())
+            if verified or definition.requires == "anyone"
+        ]
+
+    async def handle(
+        self,
+        conversation_id: str,
+        message: str,
+        identity: Identity | Mapping[str, str] | None = None,
+    ) -> TaskTurn | None:
+        """Route a customer's message to the conversation's waiting run, if there is one.
+
+        The agent calls this before the model: while a task waits for an answer or a yes/no,
+        the message is the customer's reply to it, not a new request for the model.
+        """
+        waiting = await self.waiting_run(conversation_id)
+        if waiting is None:
+            return None
+        return await self.resume(waiting.id, message, identity)
 
     async def waiting_run(self, conversation_id: str) -> RunInfo | None:
         """The conversation's newest run that waits for the customer, to route a message to."""
@@ -392,6 +424,12 @@ class TaskEngine:
     ) -> TaskTurn:
         waiting = record["waiting"]
         spec = _input_spec(definition, waiting["input"])
+        if _STOP_WORDS.fullmatch(message.strip()):
+            record["outbox"].append(STOPPED_MESSAGE)
+            self._log(record, record["step"], "stopped", "by the customer")
+            self._finish(record, RunStatus.CANCELLED, None)
+            version = await self._save(record, version)
+            return await self._deliver(record, version)
         try:
             value = parse_answer(spec, message)
         except InvalidAnswer as problem:

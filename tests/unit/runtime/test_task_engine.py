@@ -545,3 +545,23 @@ def test_bad_answers_say_why(spec: InputSpec, text: str, reason: str) -> None:
 )
 def test_yes_or_no(text: str, answer: bool | None) -> None:
     assert yes_or_no(text) is answer
+
+
+async def test_the_customer_can_stop_while_asked(store: Store, client: FakeClient) -> None:
+    engine = _engine(store, client)
+    turn = await engine.start("place_order", {}, None, "conv9")
+    assert await engine.handle("conv9", "Never mind.") == turn.__class__(
+        run_id=turn.run_id,
+        task="place_order",
+        status=RunStatus.CANCELLED,
+        messages=("All right, I have stopped.",),
+    )
+    assert await engine.handle("conv9", "hello") is None  # nothing waits any more
+
+
+async def test_offered_tools_depend_on_the_identity(store: Store, client: FakeClient) -> None:
+    engine = _engine(store, client)
+    assert [tool["name"] for tool in engine.offered(None)] == ["place_order"]
+    names = [tool["name"] for tool in engine.offered(CUSTOMER)]
+    assert names == ["cancel_order", "place_order"]
+    assert engine.offered(CUSTOMER)[0]["input_schema"]["required"] == ["order_id"]
