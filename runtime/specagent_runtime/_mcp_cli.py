@@ -1,0 +1,123 @@
+"""``python -m <package> mcp``: the command line of the MCP server.
+
+Lives in the runtime so the generated ``__main__.py`` stays one line per command and every
+package gets fixes without being regenerated. Problems are printed as one line to stderr with
+exit code 2, never as a traceback: an MCP host shows the server's stderr to its user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from specagent_runtime._identity import Identity
+
+IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
+_NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse would print the usage and exit 2 itself; keep one format for every problem.
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser(package: str) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"python -m {package} mcp",
+        description=(
+            f"Serve the tools of {package} over MCP: stdio by default (the identity from "
+            f"--identity or {IDENTITY_ENV_PREFIX}* variables), or streamable HTTP at "
+            "http://HOST:PORT/mcp with --http (the identity from each request's X-Verified-* "
+            "headers, set by the host's gateway)."
+        ),
+    )
+    parser.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    parser.add_argument("--base-url", help="the API's base URL (default: the spec's server)")
+    parser.add_argument(
+        "--identity",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="the verified user over stdio, e.g. email=ada@example.com (repeatable)",
+    )
+    parser.add_argument(
+        "--identity-header-prefix",
+        default="X-Verified-",
+        help="HTTP headers carrying the identity (default X-Verified-)",
+    )
+    parser.add_argument(
+        "--handoff", action="store_true", help="also offer the handoff_to_human tool"
+    )
+    return parser
+
+
+def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | None:
+    """The stdio identity: ``SPECAGENT_IDENTITY_EMAIL=...`` variables, then ``--identity``
+    flags (which win). Fields other than email, user_id, username, customer_id go to
+    `Identity.extra`."""
+    values: dict[str, str] = {}
+    for name, value in env.items():
+        if name.startswith(IDENTITY_ENV_PREFIX) and value:
+            values[name[len(IDENTITY_ENV_PREFIX) :].lower()] = value
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        field = field.strip().lower().replace("-", "_")
+        if not sep or not field or not value:
+            raise _UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
+        values[field] = value
+    if not values:
+        return None
+    named = {key: value for key, value in values.items() if key in _NAMED_FIELDS}
+    extra = {key: value for key, value in values.items() if key not in _NAMED_FIELDS}
+    return Identity(**named, extra=extra)
+
+
+def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """Run ``mcp`` with the arguments after it; returns the exit code."""
+    environ = os.environ if env is None else env
+    try:
+        args = _parser(package).parse_args(list(argv))
+        identity = identity_from(args.identity, environ)
+        if args.http and identity is not None:
+            raise _UsageError(
+                "--identity and SPECAGENT_IDENTITY_* are for stdio; over --http the identity "
+                f"comes from each request's {args.identity_header_prefix}* headers"
+            )
+        if not 0 <= args.port <= 65535:
+            raise _UsageError(f"--port {args.port}: must be between 0 and 65535")
+    except _UsageError as exc:
+        sys.stderr.write(f"error: {exc}\nusage: python -m {package} mcp --help\n")
+        return 2
+    try:
+        from specagent_runtime._mcp import McpConfigError, serve_mcp  # noqa: PLC0415
+    except ImportError:
+        sys.stderr.write(
+            "error: the MCP server needs the mcp package: pip install 'specagent-runtime[mcp]'\n"
+        )
+        return 2
+    try:
+        serve_mcp(
+            package,
+            transport="http" if args.http else "stdio",
+            host=args.host,
+            port=args.port,
+            identity=identity,
+            identity_header_prefix=args.identity_header_prefix,
+            base_url=args.base_url,
+            handoff=args.handoff,
+        )
+    except McpConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
