@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 from specagent_runtime import Identity, MemoryStore, RunStatus, TaskEngine
 
@@ -96,9 +97,15 @@ async def test_both_tasks_against_the_reference_server(
     tasks_module: ModuleType, server: PetstoreServer
 ) -> None:
     client_module = importlib.import_module("petstore_agent.client")
-    client = client_module.AsyncClient(
-        server.base_url, env={"PETSTORE_AGENT_API_KEY": server.api_key}
-    )
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": server.client_id,
+        "client_secret": server.client_secret,
+        "scope": "read:pets write:pets",
+    }
+    token = httpx.post(server.token_url, data=form, timeout=10).json()["access_token"]
+    env = {"PETSTORE_AGENT_API_KEY": server.api_key, "PETSTORE_AGENT_PETSTORE_AUTH_TOKEN": token}
+    client = client_module.AsyncClient(server.base_url, env=env)
     engine = TaskEngine(MemoryStore(), client, tasks_module)
     customer = Identity(username="user1")
     try:
@@ -132,5 +139,8 @@ async def test_both_tasks_against_the_reference_server(
         assert len(placed) == 1 and placed[0].body["petId"] == 2
         order_id = int(turn.messages[0].removeprefix("Your order number is ").rstrip("."))
         assert server.order(order_id) is not None
+
+        turn = await engine.start("pet_count", {"status": "sold"}, None, "c3")
+        assert turn.messages == ("1 pet(s) are sold, for example Goldie.",)
     finally:
         await client.aclose()
