@@ -286,3 +286,37 @@ def test_fields_a_task_relies_on_are_listed(petstore_plan: ir.Plan) -> None:
             ("getPetById", "tags[0].name"),
         )
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tasks: [a, b]",
+        "tasks:\n  demo: 3",
+        "tasks:\n  demo:\n    description: d\n    steps: {call: x}",
+        "tasks:\n  demo:\n    description: d\n    steps: [[call, x]]",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - call: [getOrderById]",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - call: deleteOrder\n"
+        "        with: [1]",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - if: 1\n        then: 2",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - set: done",
+        "tasks:\n  demo:\n    description: d\n    inputs: [a]\n    steps: []",
+        "tasks:\n  demo:\n    description: d\n    inputs: {x: {type: [string]}}\n    steps: []",
+        "tasks:\n  Demo Task:\n    description: d\n    steps:\n      - end:",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - respond: '{'\n"
+        "      - respond: '}'",
+        "tasks:\n  demo:\n    steps:\n      - call: getOrderById\n        respond: x",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - ask: x\n        prompt: 5",
+        "tasks: {demo: {description: d, steps: [{set: {class: 1, inputs: 2}}]}}",
+        "tasks:\n  demo: &a\n    description: d\n    steps: []\n  other: *a",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - respond: '{order[\"id\"]}'",
+    ],
+)
+def test_malformed_task_sections_give_diagnostics_not_exceptions(
+    petstore_plan: ir.Plan, text: str
+) -> None:
+    _, diagnostics = build_tasks(text, "agent.yaml", petstore_plan)
+    for diagnostic in diagnostics:
+        assert diagnostic.where.startswith("agent.yaml:")
+    if "other: *a" not in text:
+        assert diagnostics, text
