@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from specagent import ir
 from specagent.ir import Diagnostic, Severity
@@ -48,7 +49,8 @@ def load_spec(
     name = str(source)
     if isinstance(source, str) and _read.is_url(source):
         location = source
-        root_name = source.rstrip("/").rsplit("/", 1)[-1] or source
+        name = _read.redact_url(source)  # a token in the URL must not reach any message
+        root_name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1] or "openapi"
     else:
         location = str(Path(source).resolve())
         root_name = Path(source).name

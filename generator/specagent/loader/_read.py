@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import yaml
@@ -39,6 +40,22 @@ class ReadResult:
 
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
+
+
+def redact_url(url: str) -> str:
+    """The URL for messages: a password or query values (tokens, keys) become `***`."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:***@{parts.hostname or ''}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    query = "&".join(
+        f"{pair.split('=', 1)[0]}=***" if "=" in pair else pair
+        for pair in parts.query.split("&")
+        if pair
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def fetch(source: str | Path, name: str) -> tuple[bytes | None, Diagnostic | None]:

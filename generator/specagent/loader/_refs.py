@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 from specagent.ir import Diagnostic, Severity
 from specagent.loader import _pointer
-from specagent.loader._read import ReadResult, is_url
+from specagent.loader._read import ReadResult, is_url, redact_url
 
 Containers = Mapping[str, tuple[str, ...]]
 
@@ -177,14 +178,14 @@ class Bundler:
         self._pending: list[tuple[tuple[str, ...], str, Any]] = []
         self._local_refs: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
         self._claimed: set[int] = set()  # slots filled up front; walked from the queue
-        self._queue: list[tuple[Any, tuple[str, ...], _File, frozenset[tuple[str, str]]]] = []
+        self._queue: deque[tuple[Any, tuple[str, ...], _File, frozenset[tuple[str, str]]]] = deque()
         self.result = BundleResult()
 
     def run(self) -> BundleResult:
         self._claim_component_slots()
         self._queue.append((self._root.data, (), self._root, frozenset()))
         while self._queue:
-            node, path, base, inlining = self._queue.pop(0)
+            node, path, base, inlining = self._queue.popleft()
             self._walk(node, path, base, inlining)
         self._insert_pending()
         self._check_local_refs()
@@ -227,7 +228,9 @@ class Bundler:
                     continue
                 if ref is not None and not isinstance(ref, str | dict):
                     # (a dict is a property that happens to be named "$ref")
-                    self._error("ref.type", f"$ref must be a string, not {ref!r}", where)
+                    self._error(
+                        "ref.type", f"$ref must be a string, not {type(ref).__name__}", where
+                    )
                 for key, value in reversed(obj.items()):
                     if isinstance(value, dict | list) and not _is_data(key, value, where):
                         stack.append((value, (*where, key)))
@@ -377,7 +380,7 @@ class Bundler:
     def _relative_name(self, loc: str) -> str:
         if is_url(loc):
             folder = self._root.loc.rsplit("/", 1)[0] + "/"
-            return loc[len(folder) :] if loc.startswith(folder) else loc
+            return loc[len(folder) :] if loc.startswith(folder) else redact_url(loc)
         root_dir = Path(self._root.loc).parent
         target = Path(loc)
         if target.is_relative_to(root_dir):

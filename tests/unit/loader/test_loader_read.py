@@ -180,7 +180,7 @@ def test_unquoted_versions_are_read(tmp_path: Path) -> None:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        if self.path == "/spec.yaml":
+        if self.path.split("?", 1)[0] == "/spec.yaml":
             body = MINIMAL.encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -227,3 +227,14 @@ def test_unreachable_url_is_a_clear_error() -> None:
     [error] = load_spec("http://127.0.0.1:9/spec.yaml").diagnostics
     assert error.code == "spec.fetch"
     assert "Traceback" not in error.message
+
+
+def test_secrets_in_the_url_never_reach_messages(server: str) -> None:
+    host = server.removeprefix("http://")
+    spec = load_spec(f"http://user:s3cret@{host}/spec.yaml?token=t0ken&plain")
+    assert spec.source_name == f"http://user:***@{host}/spec.yaml?token=***&plain"
+    assert list(spec.sources) == ["spec.yaml"]
+    missing = load_spec(f"http://user:s3cret@{host}/missing.yaml?token=t0ken")
+    for diagnostic in missing.diagnostics:
+        assert "s3cret" not in diagnostic.render()
+        assert "t0ken" not in diagnostic.render()
