@@ -11,6 +11,7 @@ file or the spec reaches the generated code except as a `repr`'d literal.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -128,6 +129,8 @@ class _Checker:
 
     def _Constant(self, node: ast.Constant) -> Typed:
         value = node.value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ExpressionError(f"`{_source(node)}` is not a finite number")
         if value is None or isinstance(value, bool | int | float | str):
             return literal_value(value)
         raise ExpressionError(f"`{_source(node)}`: this kind of literal is not allowed")

@@ -8,6 +8,7 @@ every expression the checker will look at later) can name `agent.yaml:LINE`.
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Callable
 
@@ -351,6 +352,9 @@ class _Parser:
         where = self.reader.where(node)
         if isinstance(node, yaml.ScalarNode) and node.tag in _LITERAL_TAGS:
             value = self._constructor.construct_object(node)
+            if isinstance(value, float) and not math.isfinite(value):
+                self.reader.wrong_type(node, path, "a finite number")
+                return None
             return m.Source(None, value, where)
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
             return m.Source(str(node.value), None, where)
@@ -362,7 +366,9 @@ class _Parser:
         if node is None:
             return None
         if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS:
-            return float(self._constructor.construct_object(node))
+            value = float(self._constructor.construct_object(node))
+            if math.isfinite(value):
+                return value
         self.reader.wrong_type(node, child_path(path, key), "a number")
         return None
 

@@ -205,6 +205,7 @@ def test_all_problems_are_reported_together(petstore_plan: ir.Plan) -> None:
         ("inputs.order_id ** 2", "only `+`, `-` and `*`"),
         ("order.status is None", "`is` is not allowed"),
         ("order.id +", "not a valid expression"),
+        ("order.id > 1e999", "not a finite number"),
     ],
 )
 def test_expressions_outside_the_subset_are_refused(
@@ -299,6 +300,8 @@ def test_fields_a_task_relies_on_are_listed(petstore_plan: ir.Plan) -> None:
         "tasks:\n  demo:\n    description: d\n    steps:\n      - call: deleteOrder\n"
         "        with: [1]",
         "tasks:\n  demo:\n    description: d\n    steps:\n      - if: 1\n        then: 2",
+        "tasks:\n  demo:\n    description: d\n    steps:\n      - set: {x: .inf}",
+        "tasks:\n  demo:\n    description: d\n    inputs: {n: {type: number, maximum: .nan}}",
         "tasks:\n  demo:\n    description: d\n    steps:\n      - set: done",
         "tasks:\n  demo:\n    description: d\n    inputs: [a]\n    steps: []",
         "tasks:\n  demo:\n    description: d\n    inputs: {x: {type: [string]}}\n    steps: []",
