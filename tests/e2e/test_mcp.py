@@ -1,0 +1,277 @@
+"""The generated petstore package served over MCP, driven by the `mcp` SDK's own client.
+
+Both transports run the real command line (`specagent_runtime._mcp_cli.main`, what
+``python -m petstore_agent mcp`` calls) in a subprocess, against the reference petstore server,
+whose request log shows what reached the API and how often.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult, Tool
+from specagent.generate import GenerateOptions, generate
+from specagent_runtime import Identity
+from specagent_runtime._mcp import identity_from_headers
+from specagent_runtime._mcp_cli import identity_from
+from specagent_runtime._mcp_cli import main as mcp_main
+
+from tests.support.petstore_server import PetstoreServer
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = "petstore_agent"
+_RUN = "import sys; from specagent_runtime._mcp_cli import main; sys.exit(main({!r}, sys.argv[1:]))"
+
+
+@pytest.fixture(scope="session")
+def package_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The petstore package generated from the example's spec and agent file."""
+    example = REPO / "examples" / "petstore"
+    result = generate(example / "openapi.yaml", example / "agent.yaml", PACKAGE, GenerateOptions())
+    assert result.ok, [d.render() for d in result.diagnostics]
+    root = tmp_path_factory.mktemp("mcp")
+    for path, text in result.files.items():
+        target = root / PACKAGE / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def petstore() -> Iterator[PetstoreServer]:
+    with PetstoreServer() as server:
+        yield server
+
+
+def server_env(package_root: Path, petstore: PetstoreServer) -> dict[str, str]:
+    return {
+        "PYTHONPATH": str(package_root),
+        "PETSTORE_AGENT_API_KEY": petstore.api_key,
+    }
+
+
+def command(petstore: PetstoreServer, *flags: str) -> list[str]:
+    return ["-c", _RUN.format(PACKAGE), "--base-url", petstore.base_url, *flags]
+
+
+@asynccontextmanager
+async def stdio_client(
+    package_root: Path, petstore: PetstoreServer, *flags: str
+) -> AsyncIterator[Client]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=command(petstore, *flags),
+        env=server_env(package_root, petstore),
+    )
+    async with Client(params) as client:
+        yield client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def http_server(package_root: Path, petstore: PetstoreServer, tmp_path: Path) -> Iterator[str]:
+    """``mcp --http`` in a subprocess; yields its endpoint URL once it accepts connections."""
+    port = free_port()
+    log = tmp_path / "mcp-server.log"
+    with log.open("wb") as errors:
+        process = subprocess.Popen(
+            [sys.executable, *command(petstore, "--http", "--port", str(port))],
+            env={**os.environ, **server_env(package_root, petstore)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the MCP server exited: {log.read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the MCP server did not start: {log.read_text()}")
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@asynccontextmanager
+async def http_client(url: str, headers: dict[str, str]) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
+
+
+def envelope(result: CallToolResult) -> dict[str, Any]:
+    [block] = result.content
+    assert block.type == "text"
+    parsed: dict[str, Any] = json.loads(block.text)
+    return parsed
+
+
+async def tools_of(client: Client) -> dict[str, Tool]:
+    return {tool.name: tool for tool in (await client.list_tools()).tools}
+
+
+async def check_the_three_kinds_of_access(client: Client, petstore: PetstoreServer) -> None:
+    """What both transports must do for a host whose user is the verified `user1`."""
+    tools = await tools_of(client)
+    account = tools["get_my_account"]
+    assert account.input_schema["properties"] == {}  # `username` is bound, not the model's
+    assert "username" not in json.dumps(account.input_schema)
+    assert account.annotations is not None
+    assert account.annotations.read_only_hint is True
+    cancel = tools["cancel_order"].annotations
+    assert cancel is not None
+    assert (cancel.read_only_hint, cancel.destructive_hint) == (False, True)
+    assert tools["cancel_order"].input_schema["properties"]["confirm"]["type"] == "boolean"
+    assert "handoff_to_human" not in tools
+
+    # A lookup anyone may do.
+    lookup = envelope(await client.call_tool("get_order", {"orderId": 1}))
+    assert (lookup["status"], lookup["data"]["id"]) == ("ok", 1)
+
+    # A bound tool: the runtime fills `username`; the model cannot name another user.
+    mine = envelope(await client.call_tool("get_my_account", {}))
+    assert (mine["status"], mine["data"]["username"]) == ("ok", "user1")
+    assert "password" not in mine["data"]  # redacted by the agent file
+    theirs = await client.call_tool("get_my_account", {"username": "user2"})
+    assert theirs.is_error
+    assert "you cannot choose `username`" in envelope(theirs)["message"]
+
+    # A consequential tool: proposed first, run once after the confirmation.
+    first = await client.call_tool("cancel_order", {"orderId": 2})
+    assert not first.is_error
+    proposal = envelope(first)
+    assert proposal["status"] == "confirmation_required"
+    assert "cancel_order(orderId=2)" in proposal["message"]
+    assert petstore.requests(method="DELETE") == []
+    changed = await client.call_tool("cancel_order", {"orderId": 3, "confirm": True})
+    assert changed.is_error  # not what was proposed
+    assert petstore.requests(method="DELETE") == []
+    second = envelope(await client.call_tool("cancel_order", {"orderId": 2, "confirm": True}))
+    assert second["status"] == "ok"
+    again = await client.call_tool("cancel_order", {"orderId": 2, "confirm": True})
+    assert again.is_error
+    assert "no proposal to confirm" in envelope(again)["message"]
+    deletes = petstore.requests(method="DELETE")
+    assert [(r.method, r.path) for r in deletes] == [("DELETE", "/store/order/2")]
+    assert [r.path for r in petstore.requests("/user")] == ["/user/user1"]
+
+
+async def test_stdio(package_root: Path, petstore: PetstoreServer) -> None:
+    async with stdio_client(package_root, petstore, "--identity", "username=user1") as client:
+        assert client.server_info is not None
+        assert client.server_info.name == "Petstore support"
+        await check_the_three_kinds_of_access(client, petstore)
+
+
+async def test_stdio_without_identity_offers_no_bound_tools(
+    package_root: Path, petstore: PetstoreServer
+) -> None:
+    async with stdio_client(package_root, petstore) as client:
+        tools = await tools_of(client)
+        assert "get_order" in tools
+        assert "get_my_account" not in tools
+        refused = await client.call_tool("get_my_account", {})
+        assert refused.is_error
+        assert "only for a verified customer" in envelope(refused)["message"]
+    assert petstore.requests("/user") == []
+
+
+async def test_streamable_http(
+    package_root: Path, petstore: PetstoreServer, tmp_path: Path
+) -> None:
+    with http_server(package_root, petstore, tmp_path) as url:
+        async with http_client(url, {"X-Verified-Username": "user1"}) as client:
+            await check_the_three_kinds_of_access(client, petstore)
+        # Another request without the header is anonymous, and a proposal made for user1
+        # cannot be confirmed by anyone else.
+        async with http_client(url, {"X-Verified-Username": "user1"}) as client:
+            proposed = envelope(await client.call_tool("cancel_order", {"orderId": 4}))
+            assert proposed["status"] == "confirmation_required"
+        async with http_client(url, {}) as client:
+            tools = await tools_of(client)
+            assert "get_my_account" not in tools
+            stolen = await client.call_tool("cancel_order", {"orderId": 4, "confirm": True})
+            assert stolen.is_error
+        async with http_client(url, {"X-Verified-Username": "user2"}) as client:
+            mine = envelope(await client.call_tool("get_my_account", {}))
+            assert mine["data"]["username"] == "user2"
+    assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/2"]
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_identity_headers() -> None:
+    headers = {
+        "x-verified-email": "ada@example.com",
+        "X-Verified-Account-Number": "A-1",
+        "X-Other": "x",
+        "X-Verified-User-Id": "",
+    }
+    identity = identity_from_headers(headers)
+    assert identity == Identity(email="ada@example.com", extra={"account_number": "A-1"})
+    assert identity_from_headers({"Authorization": "Bearer x"}) is None
+
+
+def test_stdio_identity_from_flags_and_environment() -> None:
+    env = {"SPECAGENT_IDENTITY_EMAIL": "env@example.com", "SPECAGENT_IDENTITY_PLAN": "gold"}
+    identity = identity_from(["email=flag@example.com", "customer-id=42"], env)
+    assert identity == Identity(email="flag@example.com", customer_id="42", extra={"plan": "gold"})
+    assert identity_from([], {"HOME": "/root"}) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--identity", "email"], "--identity 'email': expected FIELD=VALUE"),
+        (["--http", "--identity", "email=a@b.example"], "over --http the identity comes from"),
+        (["--port", "70000"], "--port 70000: must be between 0 and 65535"),
+        (["--colour"], "unrecognized arguments: --colour"),
+    ],
+)
+def test_bad_command_lines_exit_2_without_a_traceback(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mcp_main(PACKAGE, argv, env={}) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert f"usage: python -m {PACKAGE} mcp --help" in err
+
+
+def test_unknown_package_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert mcp_main("no_such_agent_package", [], env={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot import no_such_agent_package.client")
