@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from specagent import ir
-from specagent._diagnostics import did_you_mean, error
+from specagent._diagnostics import did_you_mean, error, warning
 from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
@@ -184,6 +184,16 @@ class _TaskCompiler:
                 step, step_id, following, scope, variables=variables, partial=partial
             )
             if terminates:
+                if index + 1 < len(steps):
+                    self.diagnostics.append(
+                        warning(
+                            "task.unreachable",
+                            steps[index + 1].where,
+                            f"task `{self.task.name}`: this step never runs: the one before"
+                            " always ends the run",
+                            "remove it, or move it before that step",
+                        )
+                    )
                 return variables, partial, True
         return variables, partial, False
 

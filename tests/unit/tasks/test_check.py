@@ -323,3 +323,12 @@ def test_malformed_task_sections_give_diagnostics_not_exceptions(
         assert diagnostic.where.startswith("agent.yaml:")
     if "other: *a" not in text:
         assert diagnostics, text
+
+
+def test_steps_after_the_end_are_reported(petstore_plan: ir.Plan) -> None:
+    problem = _one(_check(petstore_plan, "- end: done\n- respond: never said"))
+    assert (problem.code, problem.severity, problem.where) == (
+        "task.unreachable",
+        ir.Severity.WARNING,
+        "agent.yaml:8",
+    )
