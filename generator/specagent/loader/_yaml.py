@@ -99,11 +99,17 @@ class _Builder:
         self._max_depth = max_depth
         self._done: dict[int, Any] = {}
         self._building: set[int] = set()
+        self._long_texts: set[int] = set()
         self.aliased = False
         self.duplicates: list[tuple[str, int, int]] = []
 
     def node(self, node: Node, depth: int) -> Any:
         if isinstance(node, ScalarNode):
+            if len(node.value) > 1024:
+                # A long text used through many aliases is a bomb too: have it measured.
+                if id(node) in self._long_texts:
+                    self.aliased = True
+                self._long_texts.add(id(node))
             return _scalar(node)
         key = id(node)
         if key in self._done:

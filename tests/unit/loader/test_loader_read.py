@@ -238,3 +238,20 @@ def test_secrets_in_the_url_never_reach_messages(server: str) -> None:
     for diagnostic in missing.diagnostics:
         assert "s3cret" not in diagnostic.render()
         assert "t0ken" not in diagnostic.render()
+
+
+def test_long_text_repeated_through_aliases_is_refused() -> None:
+    text = "a: &a " + "x" * 100_000 + "\nb: &b [" + ", ".join(["*a"] * 100) + "]\n"
+    text += "c: [" + ", ".join(["*b"] * 100) + "]\n"
+    result = parse(text.encode(), "long.yaml")
+    assert result.data is None
+    assert result.diagnostics[0].code == "spec.hostile"
+    assert "alias" in result.diagnostics[0].message
+
+
+def test_small_aliases_are_fine() -> None:
+    text = b"a: &a {type: string}\nb: {x: *a, y: *a}\n"
+    result = parse(text, "ok.yaml")
+    assert result.diagnostics == []
+    assert result.data["b"] == {"x": {"type": "string"}, "y": {"type": "string"}}
+    assert result.data["b"]["x"] is not result.data["b"]["y"]
