@@ -150,6 +150,8 @@ class Builder:
                     )
                 )
             elif kind == "http":
+                if not _text(scheme.get("scheme")):
+                    self._warn("security.http_scheme", "http scheme without `scheme`; bearer", path)
                 result.append(
                     ir.SecurityScheme(
                         name=name,
@@ -230,14 +232,16 @@ class Builder:
         explicit: set[str] = set()
         for _, _, op, _ in found:
             op_id = op.get("operationId")
-            if isinstance(op_id, str) and op_id:
-                explicit.add(op_id)
+            if isinstance(op_id, str | int | float) and not isinstance(op_id, bool) and op_id != "":
+                explicit.add(str(op_id))
         used: dict[str, tuple[str, ...]] = {}
         result: list[ir.Operation] = []
         global_security = self._doc.get("security")
         for path_name, method, op, item in found:
             op_path = ("paths", path_name, method)
             original = op.get("operationId")
+            if isinstance(original, int | float) and not isinstance(original, bool):
+                original = str(original)  # `operationId: 123` in YAML
             original_id = original if isinstance(original, str) and original else None
             if original_id is None:
                 op_id = _unique(_synthesise_id(method, path_name), used, explicit)
@@ -312,8 +316,17 @@ class Builder:
             for index, raw in enumerate(raw_list):
                 param_path = (*list_path, str(index))
                 param = self._parameter(raw, param_path)
-                if param is not None:
-                    merged[(param.name, param.location.value)] = (param, param_path)
+                if param is None:
+                    continue
+                key = (param.name, param.location.value)
+                if key in merged and merged[key][1][:-1] == list_path:
+                    self._warn(
+                        "parameter.duplicate",
+                        f"{param.location.value} parameter {param.name!r} is listed twice; "
+                        "the last one is used",
+                        param_path,
+                    )
+                merged[key] = (param, param_path)
         template = _TEMPLATE.findall(path_name)
         for (name, location), (_, param_path) in list(merged.items()):
             if location == "path" and name not in template:

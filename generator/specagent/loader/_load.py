@@ -23,7 +23,8 @@ class LoadedSpec:
 
     Schemas in `document` are OpenAPI 3.1 flavour JSON Schema: 3.0 `nullable: true` has become
     a `"null"` type (or an `anyOf` with `{"type": "null"}`), boolean `exclusiveMinimum` and
-    `exclusiveMaximum` have become numbers. `document["openapi"]` stays as declared.
+    `exclusiveMaximum` have become numbers. `document["openapi"]` stays as declared ("3.0.3"
+    for a converted Swagger 2.0 document, whose declared version is in `source_version`).
     """
 
     document: dict[str, Any]

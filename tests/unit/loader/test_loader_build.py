@@ -216,3 +216,26 @@ def test_load_api_raises_with_all_errors(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as missing:
         load_api(tmp_path / "missing.yaml")
     assert [d.code for d in missing.value.diagnostics] == ["spec.not_found"]
+
+
+def test_small_oddities(tmp_path: Path) -> None:
+    path = tmp_path / "openapi.yaml"
+    path.write_text(
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n"
+        "paths:\n  /a:\n    get:\n      operationId: 123\n"
+        "      parameters:\n        - {name: q, in: query, schema: {type: string}}\n"
+        "        - {name: q, in: query, schema: {type: integer}}\n"
+        "      responses: {'200': {description: ok}}\n"
+        "components:\n  securitySchemes:\n    h: {type: http}\n",
+        encoding="utf-8",
+    )
+    api = build_api(load_spec(path))
+    [op] = api.operations
+    assert (op.id, op.original_id) == ("123", "123")
+    [q] = op.parameters
+    assert q.schema == {"type": "integer"}
+    assert api.security_schemes[0].scheme == "bearer"
+    assert sorted(d.code for d in api.diagnostics) == [
+        "parameter.duplicate",
+        "security.http_scheme",
+    ]
