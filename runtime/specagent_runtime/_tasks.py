@@ -171,6 +171,18 @@ class TaskEngine:
             return await self._confirm_answer(definition, record, version, message)
         return await self._drive(definition, record, version)
 
+    async def confirm(
+        self,
+        run_id: str,
+        approved: bool,
+        identity: Identity | Mapping[str, str] | None = None,
+    ) -> TaskTurn:
+        """The host's yes/no button for a run waiting for a confirmation (no text to read)."""
+        record, _ = await self._load(run_id)
+        if RunStatus(record["status"]) is not RunStatus.WAITING_CONFIRMATION:
+            raise TaskError(f"task run {run_id} is not waiting for a confirmation")
+        return await self.resume(run_id, "yes" if approved else "no", identity)
+
     async def recover(self, run_id: str) -> TaskTurn:
         """Continue a run a dead process left behind; a waiting run repeats its question."""
         record, version = await self._load(run_id)

@@ -565,3 +565,14 @@ async def test_offered_tools_depend_on_the_identity(store: Store, client: FakeCl
     names = [tool["name"] for tool in engine.offered(CUSTOMER)]
     assert names == ["cancel_order", "place_order"]
     assert engine.offered(CUSTOMER)[0]["input_schema"]["required"] == ["order_id"]
+
+
+async def test_host_buttons_confirm_or_decline(store: Store, client: FakeClient) -> None:
+    engine = _engine(store, client)
+    turn = await engine.start("cancel_order", {"order_id": 1}, CUSTOMER)
+    with pytest.raises(TaskError, match="belongs to another customer"):
+        await engine.confirm(turn.run_id, True, None)
+    done = await engine.confirm(turn.run_id, True, CUSTOMER)
+    assert done.status is RunStatus.DONE and len(_deletes(client)) == 1
+    with pytest.raises(TaskError, match="not waiting"):
+        await engine.confirm(turn.run_id, False, CUSTOMER)
