@@ -15,7 +15,10 @@ import tokenize
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
 from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
@@ -58,14 +61,68 @@ _DROPPED = frozenset({"example", "examples"})
 # pydantic's EmailStr needs the email-validator package, which generated packages do not
 # depend on; such strings are validated by the API instead.
 _EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email"})
+# String formats datamodel-code-generator keeps as `str`; others become date, UUID, AnyUrl...
+_STR_FORMATS = frozenset(
+    {"password", "hostname", "idn-hostname", "regex", "json-pointer", "byte", "email", "idn-email"}
+)
+_NON_FLOAT_NUMBER_FORMATS = frozenset({"decimal"})
+
+
+@cache
+def _pattern_works(pattern: str) -> bool:
+    """Whether pydantic can compile the spec's regex; one it cannot would make the generated
+    models fail at import time (too large, or syntax its regex engine lacks)."""
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError:
+        return False
+    return True
+
+
+def _default_fits(schema: Mapping[str, Any]) -> bool:
+    """Whether the schema's default has the Python type its annotation will have.
+
+    Specs often say `default: 0` for a decimal or `default: "5"` for an integer; written into
+    a model as is, that is a mypy error in the generated package. Such defaults are dropped
+    (the API applies its own default when the argument is left out).
+    """
+    default = schema["default"]
+    if default is None:
+        return True
+    enum = schema.get("enum")
+    if isinstance(enum, list | tuple) and default not in enum:
+        return False
+    declared = schema.get("type")
+    kinds = set(declared) if isinstance(declared, list) else {declared} - {None}
+    fmt = schema.get("format")
+
+    def allows(*names: str) -> bool:
+        return not kinds or bool(kinds.intersection(names))
+
+    if isinstance(default, bool):
+        return allows("boolean")
+    if isinstance(default, int | float):
+        if isinstance(fmt, str) and fmt in _NON_FLOAT_NUMBER_FORMATS:
+            return False
+        return allows("number") or (allows("integer") and isinstance(default, int))
+    if isinstance(default, str):
+        return allows("string") and (fmt is None or (isinstance(fmt, str) and fmt in _STR_FORMATS))
+    if isinstance(default, list):
+        return allows("array")
+    return isinstance(default, dict) and allows("object")
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
-    """A copy of a schema with refs to renamed classes, examples dropped, enums deduplicated."""
+    """A copy of a schema with refs to renamed classes, examples dropped, enums deduplicated,
+    and defaults that do not fit the field's type left out."""
     if isinstance(node, Mapping):
         result: dict[str, Any] = {}
         for key, value in node.items():
             if key in _DROPPED or (key == "format" and value in _EXTRA_DEPENDENCY_FORMATS):
+                continue
+            if key == "default" and not _default_fits(node):
+                continue
+            if key == "pattern" and not (isinstance(value, str) and _pattern_works(value)):
                 continue
             if key == "$ref" and (name := schema_ref_name(value, renames)) is not None:
                 result[key] = SCHEMA_REF_PREFIX + renames[name]

@@ -1,0 +1,84 @@
+"""models.py: what is fed to datamodel-code-generator and what is read back for the client."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from specagent import ir
+from specagent.plan import make_plan
+from specagent.render._models import _escape_controls, build_models, synthetic_document
+
+from tests.unit.render._api import ok, operation, param, petstore_api, ref
+
+TRICKY = {
+    "Tricky": {
+        "type": "object",
+        "properties": {
+            "price": {"type": "number", "format": "decimal", "default": 0},
+            "count": {"type": "integer", "default": "5"},
+            "when": {"type": "string", "format": "date", "default": "2020-01-01"},
+            "kind": {"type": "string", "enum": ["a", "b", "a"], "default": "c"},
+            "flag": {"type": ["boolean", "null"], "default": True},
+            "huge": {"type": "string", "pattern": "(\\w{1,100}){1,100}" * 4},
+            "fine": {"type": "string", "pattern": "^[a-z]+$"},
+            "mail": {"type": "string", "format": "email"},
+            "examples": {"type": "string", "examples": {"x": {"value": "y"}}},
+        },
+    },
+    "Odd Name": {"type": "array", "items": {"$ref": "#/components/schemas/Odd%20Name"}},
+}
+OPS = (
+    operation(
+        "getTricky",
+        "get",
+        "/t",
+        parameters=(param("date", "query", {"type": "string", "format": "date"}),),
+        responses=(ok({"type": "array", "items": ref("Tricky")}),),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def plan() -> ir.Plan:
+    return make_plan(petstore_api(schemas=TRICKY, operations=OPS), ir.AgentConfig(), "t_agent")
+
+
+def test_synthetic_document_cleans_schemas(plan: ir.Plan) -> None:
+    schemas = synthetic_document(plan)["components"]["schemas"]
+    props = schemas["Tricky"]["properties"]
+    for name in ("price", "count", "when", "kind"):
+        assert "default" not in props[name], name
+    assert props["flag"]["default"] is True
+    assert props["kind"]["enum"] == ["a", "b"]
+    assert "pattern" not in props["huge"]
+    assert props["fine"]["pattern"] == "^[a-z]+$"
+    assert "format" not in props["mail"]
+    assert "examples" not in props["examples"] and "examples" in props  # the property stays
+    assert schemas["OddName"]["items"] == {"$ref": "#/components/schemas/OddName"}
+    assert list(schemas) == sorted(schemas)
+
+
+def test_models_are_read_back_for_signatures(plan: ir.Plan) -> None:
+    models = build_models(plan)
+    assert {"Tricky", "OddName", "GetTrickyArgs", "GetTrickyResponse"} <= models.classes
+    (field,) = models.args["GetTrickyArgs"]
+    assert (field.key, field.python_name, field.required) == ("date", "date", False)
+    assert field.annotation.endswith("| None")
+    module, name, local = next(iter(models.imports))
+    assert (module, name) == ("datetime", "date")
+    assert field.annotation.startswith(local)
+    assert models.root_types["GetTrickyResponse"] == "list[models.Tricky]"
+    assert not models.source.startswith("#")
+    compile(models.source, "models.py", "exec")
+
+
+def test_control_characters_in_literals_are_escaped() -> None:
+    source = 'A = "x\x1by\u200bz"\nB = r"q\x1b"\nC = """doc\x07"""\n'
+    escaped = _escape_controls(source)
+    assert "\x1b" not in escaped and "\u200b" not in escaped and "\x07" not in escaped
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    exec(compile(ast.parse(source), "s", "exec"), before)
+    exec(compile(ast.parse(escaped), "e", "exec"), after)
+    assert [before[k] for k in "ABC"] == [after[k] for k in "ABC"]
