@@ -1,60 +1,63 @@
-"""What the runtime costs per call, next to raw httpx, against a local keep-alive server.
+"""What one tool call costs through the runtime, next to raw httpx, against a local server.
 
-    uv run python benchmarks/tool_call_overhead.py [--calls 1000]
+    uv run python benchmarks/tool_call_overhead.py [--calls 1000] [--rounds 10]
 
-Both sides send the same GET with a path and a query parameter over one pooled connection and
-parse the JSON body; the runtime also validates it into a pydantic model, picks auth, and builds
-the URL from the operation. The difference is the runtime's own overhead per tool call.
+The Petstore package is generated into a temporary folder first (as users get it), then the
+same `GET /store/order/42` is sent four ways over one pooled keep-alive connection each:
+
+* raw httpx: `client.get(...)` and `response.json()`;
+* raw httpx + model: the same, then `Order.model_validate` (what parsing alone costs);
+* generated client: `AsyncClient.get_order_by_id(42)` (URL building, auth choice, headers,
+  retry bookkeeping, typed errors, lenient decoding);
+* Toolset.execute: the tool call as the agent makes it (argument checks, binding, validation
+  into the argument model, the client call, response shaping and the size budget).
+
+The server is a minimal asyncio HTTP/1.1 responder in the same process, so its own cost stays
+out of the numbers. Variants take turns in rounds, so a busy machine slows them alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import statistics
+import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import httpx
-from pydantic import BaseModel
-from specagent_runtime import ApiKey, ApiKeyScheme, Arg, AsyncApiClient, OperationSpec
+from specagent import ir
+from specagent.generate import GenerateOptions, generate
+from specagent_runtime import Toolset
 
-BODY = b'{"id": 42, "petId": 7, "quantity": 1, "status": "placed", "complete": false}'
+REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO / "examples" / "petstore" / "openapi.yaml"
+AGENT = REPO / "examples" / "petstore" / "agent.yaml"
+PACKAGE = "bench_petstore"
+
+BODY = (
+    b'{"id": 42, "petId": 7, "quantity": 1, "shipDate": "2024-05-06T07:08:09Z",'
+    b' "status": "placed", "complete": false}'
+)
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
     + str(len(BODY)).encode()
     + b"\r\nConnection: keep-alive\r\n\r\n"
     + BODY
 )
-GET_ORDER = OperationSpec(
-    id="getOrderById",
-    method="GET",
-    path="/store/order/{orderId}",
-    args=(
-        Arg("orderId", "orderId", "path"),
-        Arg("fields", "fields", "query", style="form", explode=False),
-    ),
-    security=(("api_key",),),
-)
 
-
-class Order(BaseModel):
-    id: int
-    petId: int
-    quantity: int
-    status: str
-    complete: bool
-
-
-class Petstore(AsyncApiClient):
-    security_schemes = {"api_key": ApiKeyScheme("api_key", "X-API-Key", "header", "BENCH_KEY")}  # noqa: RUF012
-
+Call = Callable[[], Awaitable[object]]
 
 _connections: set[asyncio.StreamWriter] = set()
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A minimal HTTP/1.1 keep-alive responder: the server's cost stays out of the numbers."""
+    """Answer every request on the connection with the same small JSON order."""
     _connections.add(writer)
     try:
         while await reader.readuntil(b"\r\n\r\n"):
@@ -67,58 +70,106 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         writer.close()
 
 
-async def _time(calls: int, one: Callable[[], Awaitable[object]]) -> list[float]:
-    for _ in range(min(50, calls)):  # warm up the pool, caches and adapters
-        await one()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await one()
-        samples.append((time.perf_counter() - started) * 1e6)
+def _generate_package(root: Path) -> ModuleType:
+    started = time.perf_counter()
+    result = generate(SPEC, AGENT, PACKAGE, GenerateOptions())
+    errors = [d.render() for d in result.diagnostics if d.severity is ir.Severity.ERROR]
+    if not result.ok:
+        raise SystemExit("generation failed:\n" + "\n".join(errors))
+    for path, text in result.files.items():
+        target = root / PACKAGE / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    module = importlib.import_module(PACKAGE)
+    importlib.import_module(f"{PACKAGE}.client")
+    print(f"generated {PACKAGE} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return module
+
+
+async def _measure(variants: dict[str, Call], calls: int, rounds: int) -> dict[str, list[float]]:
+    """Microseconds per call for each variant, taking turns in `rounds` blocks."""
+    for one in variants.values():  # warm up pools, caches and adapters; check it works
+        for _ in range(min(50, calls)):
+            await one()
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    block = max(1, calls // rounds)
+    for _ in range(rounds):
+        for name, one in variants.items():
+            for _ in range(block):
+                started = time.perf_counter()
+                await one()
+                samples[name].append((time.perf_counter() - started) * 1e6)
     return samples
 
 
-async def main(calls: int) -> None:
+def _table(samples: dict[str, list[float]]) -> str:
+    base = statistics.median(samples["raw httpx"])
+    lines = [
+        f"{'':<24}{'median':>9}{'p90':>9}{'mean':>9}{'ratio':>8}{'overhead':>10}",
+    ]
+    for name, values in samples.items():
+        median = statistics.median(values)
+        p90 = statistics.quantiles(values, n=10)[-1]
+        lines.append(
+            f"{name:<24}{median:>9.0f}{p90:>9.0f}{statistics.fmean(values):>9.0f}"
+            f"{median / base:>7.2f}x{median - base:>+10.0f}"
+        )
+    return "\n".join(lines)
+
+
+async def main(calls: int, rounds: int, package: ModuleType) -> None:
     server = await asyncio.start_server(_serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     base = f"http://127.0.0.1:{port}/api/v3"
-    async with httpx.AsyncClient() as raw:
+    order_model: Any = package.models.Order
+    raw = httpx.AsyncClient()
+    client = package.AsyncClient(base)
+    tools = Toolset.from_package(PACKAGE, client)
 
-        async def raw_call() -> object:
-            response = await raw.get(
-                f"{base}/store/order/42",
-                params={"fields": "id,status"},
-                headers={"X-API-Key": "k"},
-            )
-            response.raise_for_status()
-            return response.json()
+    async def raw_call() -> object:
+        response = await raw.get(f"{base}/store/order/42", headers={"Accept": "application/json"})
+        response.raise_for_status()
+        return response.json()
 
-        raw_samples = await _time(calls, raw_call)
-    async with Petstore(base, credentials={"api_key": ApiKey("k")}) as client:
+    async def raw_model_call() -> object:
+        return order_model.model_validate(await raw_call())
 
-        async def runtime_call() -> object:
-            return await client._call(GET_ORDER, {"orderId": 42, "fields": ["id", "status"]}, Order)
+    async def client_call() -> object:
+        return await client.get_order_by_id(42)
 
-        runtime_samples = await _time(calls, runtime_call)
-    server.close()
-    for writer in list(_connections):
-        writer.close()
-    await server.wait_closed()
-    await asyncio.sleep(0)  # let the handlers see the closed connections
-    rows = [("raw httpx", raw_samples), ("specagent runtime", runtime_samples)]
-    print(f"{calls} sequential calls, µs per call")
-    print(f"{'':<20}{'median':>10}{'mean':>10}{'p95':>10}")
-    for name, samples in rows:
-        p95 = statistics.quantiles(samples, n=20)[-1]
-        print(
-            f"{name:<20}{statistics.median(samples):>10.0f}"
-            f"{statistics.fmean(samples):>10.0f}{p95:>10.0f}"
-        )
-    overhead = statistics.median(runtime_samples) - statistics.median(raw_samples)
-    print(f"{'overhead (median)':<20}{overhead:>10.0f}")
+    async def tool_call() -> object:
+        result = await tools.execute("get_order", {"orderId": 42})
+        if result.status != "ok":
+            raise SystemExit(f"the tool call failed: {result.message}")
+        return result
+
+    variants: dict[str, Call] = {
+        "raw httpx": raw_call,
+        "raw httpx + model": raw_model_call,
+        "generated client": client_call,
+        "Toolset.execute": tool_call,
+    }
+    try:
+        samples = await _measure(variants, calls, rounds)
+    finally:
+        await raw.aclose()
+        await client.aclose()
+        server.close()
+        for writer in list(_connections):
+            writer.close()
+        await server.wait_closed()
+        await asyncio.sleep(0)  # let the handlers see the closed connections
+    per_variant = len(samples["raw httpx"])
+    print(f"GET /store/order/42 to 127.0.0.1, {per_variant} sequential calls each, µs per call")
+    print(_table(samples))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1000)
-    asyncio.run(main(parser.parse_args().calls))
+    parser.add_argument("--calls", type=int, default=1000, help="calls per variant")
+    parser.add_argument("--rounds", type=int, default=10, help="turns the variants take")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="specagent-bench-") as folder:
+        petstore = _generate_package(Path(folder))
+        asyncio.run(main(arguments.calls, arguments.rounds, petstore))
