@@ -8,9 +8,11 @@ guessed. The checks are the input's declared ones (enum, pattern, email, ranges,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from specagent_runtime._task_steps import InputSpec
+from specagent_runtime._task_run import TaskError
+from specagent_runtime._task_steps import InputSpec, TaskDefinition
 
 _INTEGER = re.compile(r"(?<![\w.])[-+]?\d+(?![\w.]|\.\d)")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?![\w.]|\.\d)")
@@ -131,3 +133,34 @@ def yes_or_no(text: str) -> bool | None:
     if yes == no:
         return None
     return yes
+
+
+def input_spec(definition: TaskDefinition, name: str) -> Any:
+    for spec in definition.inputs:
+        if spec.name == name:
+            return spec
+    raise TaskError(f"task `{definition.name}` has no input `{name}`")
+
+
+def accepted_inputs(definition: TaskDefinition, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's arguments, checked; a bad value of an input an `ask` step collects is
+    dropped (the customer will be asked), a bad or missing required one is refused."""
+    known = {spec.name: spec for spec in definition.inputs}
+    unknown = sorted(set(inputs) - set(known))
+    if unknown:
+        raise TaskError(f"task `{definition.name}` has no input(s) {', '.join(unknown)}")
+    accepted: dict[str, Any] = {}
+    for name, spec in known.items():
+        value = inputs.get(name)
+        if value is None:
+            if spec.required:
+                raise TaskError(f"task `{definition.name}` needs the input `{name}`")
+            continue
+        try:
+            validate(spec, value)
+        except InvalidAnswer as problem:
+            if spec.required:
+                raise TaskError(f"input `{name}`: {problem}") from None
+            continue
+        accepted[name] = value
+    return accepted

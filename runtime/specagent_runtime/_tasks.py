@@ -26,7 +26,14 @@ from specagent_runtime._errors import ApiError, ApiStatusError, RequestError
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import OperationSpec
 from specagent_runtime._store import Store, StoreConflict
-from specagent_runtime._task_input import InvalidAnswer, parse_answer, validate, yes_or_no
+from specagent_runtime._task_input import (
+    InvalidAnswer,
+    accepted_inputs,
+    input_spec,
+    parse_answer,
+    validate,
+    yes_or_no,
+)
 from specagent_runtime._task_run import (
     RUN_KIND,
     RunInfo,
@@ -136,7 +143,7 @@ class TaskEngine:
         fields = identity_fields(identity)
         if definition.requires == "verified" and not fields:
             raise TaskError(f"task `{task}` is only for verified customers")
-        accepted = _accepted_inputs(definition, inputs)
+        accepted = accepted_inputs(definition, inputs)
         run_id = self._new_id()
         now = self._clock()
         record = new_record(
@@ -329,7 +336,7 @@ class TaskEngine:
     def _ask(
         self, definition: TaskDefinition, record: dict[str, Any], step: str, effect: Ask
     ) -> None:
-        spec = _input_spec(definition, effect.input)
+        spec = input_spec(definition, effect.input)
         current = record["variables"]["inputs"].get(effect.input)
         if current is not None:
             try:
@@ -435,7 +442,7 @@ class TaskEngine:
         self, definition: TaskDefinition, record: dict[str, Any], version: int, message: str
     ) -> TaskTurn:
         waiting = record["waiting"]
-        spec = _input_spec(definition, waiting["input"])
+        spec = input_spec(definition, waiting["input"])
         if _STOP_WORDS.fullmatch(message.strip()):
             record["outbox"].append(STOPPED_MESSAGE)
             self._log(record, record["step"], "stopped", "by the customer")
@@ -552,37 +559,6 @@ class TaskEngine:
         record["outbox"].append(HANDOFF_MESSAGE)
         self._log(record, step or record.get("step"), "handoff", reason)
         self._finish(record, RunStatus.HANDED_OFF, step)
-
-
-def _input_spec(definition: TaskDefinition, name: str) -> Any:
-    for spec in definition.inputs:
-        if spec.name == name:
-            return spec
-    raise TaskError(f"task `{definition.name}` has no input `{name}`")
-
-
-def _accepted_inputs(definition: TaskDefinition, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's arguments, checked; a bad value of an input an `ask` step collects is
-    dropped (the customer will be asked), a bad or missing required one is refused."""
-    known = {spec.name: spec for spec in definition.inputs}
-    unknown = sorted(set(inputs) - set(known))
-    if unknown:
-        raise TaskError(f"task `{definition.name}` has no input(s) {', '.join(unknown)}")
-    accepted: dict[str, Any] = {}
-    for name, spec in known.items():
-        value = inputs.get(name)
-        if value is None:
-            if spec.required:
-                raise TaskError(f"task `{definition.name}` needs the input `{name}`")
-            continue
-        try:
-            validate(spec, value)
-        except InvalidAnswer as problem:
-            if spec.required:
-                raise TaskError(f"input `{name}`: {problem}") from None
-            continue
-        accepted[name] = value
-    return accepted
 
 
 _ANY = pydantic.TypeAdapter[Any](Any)
