@@ -156,8 +156,10 @@ class TaskEngine:
             now=now,
         )
         self._log(record, None, "started", task)
-        version = await self.store.put(RUN_KIND, run_id, record, version=0)
+        # Indexed first: a crash in between leaves an index entry without a run (skipped when
+        # listing), never a run that cannot be listed.
         await add_to_index(self.store, run_id, conversation_id)
+        version = await self.store.put(RUN_KIND, run_id, record, version=0)
         return await self._drive(definition, record, version)
 
     async def resume(
