@@ -296,3 +296,28 @@ def test_ref_that_is_not_a_string(tmp_path: Path) -> None:
     [error] = load_spec(_spec(tmp_path, text)).diagnostics
     assert (error.code, error.severity) == ("ref.type", Severity.ERROR)
     assert error.where.endswith("/content/application~1json/schema")
+
+
+def test_self_referencing_path_item_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    (tmp_path / "loop.yaml").write_text("$ref: './loop.yaml'\n", encoding="utf-8")
+    path = _spec(
+        tmp_path,
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a: {$ref: loop.yaml}\n",
+    )
+    [error] = load_spec(path).diagnostics
+    assert error.code == "ref.cycle"
+    assert error.where.endswith("#/paths/~1a")
+
+
+def test_json_spec_referring_to_yaml_file(tmp_path: Path) -> None:
+    (tmp_path / "pet.yaml").write_text("type: object\n", encoding="utf-8")
+    path = tmp_path / "openapi.json"
+    path.write_text(
+        '{"openapi": "3.1.0", "info": {"title": "T", "version": "1"}, "paths": {},'
+        ' "components": {"schemas": {"Pet": {"$ref": "pet.yaml"}}}}',
+        encoding="utf-8",
+    )
+    spec = load_spec(path)
+    assert [d.code for d in spec.diagnostics] == ["spec.no_paths"]
+    assert spec.document["components"]["schemas"] == {"Pet": {"type": "object"}}
+    assert sorted(spec.sources) == ["openapi.json", "pet.yaml"]
