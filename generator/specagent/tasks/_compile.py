@@ -16,7 +16,13 @@ from specagent._diagnostics import did_you_mean, error, warning
 from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
-from specagent.tasks._flow import default_prompt, kind_of, merge_branches, names_set
+from specagent.tasks._flow import (
+    default_prompt,
+    kind_of,
+    merge_branches,
+    names_set,
+    unconfirmed_calls,
+)
 from specagent.tasks._types import Ty
 
 
@@ -89,9 +95,37 @@ def compile_tasks(
                     " operation out of the tools (the task can still call it)",
                 )
             )
+        _warn_unconfirmed(declaration, plan, diagnostics)
         compiler = _TaskCompiler(declaration, plan, diagnostics)
         tasks.append(compiler.compile())
     return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
+
+
+_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
+
+
+def _warn_unconfirmed(
+    declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+) -> None:
+    """A call that changes something should come after the customer's yes on every path."""
+    methods = {}
+    for endpoint in plan.endpoints:
+        operation = endpoint.operation
+        methods[operation.id] = operation.method
+        if operation.original_id:
+            methods.setdefault(operation.original_id, operation.method)
+    for step in unconfirmed_calls(declaration.steps):
+        method = methods.get(step.operation)
+        if method is not None and method.lower() not in _SAFE_METHODS:
+            diagnostics.append(
+                warning(
+                    "task.unconfirmed",
+                    step.where,
+                    f"task `{declaration.name}`: `call: {step.operation}` ({method.upper()})"
+                    " changes something, but some path reaches it without a `confirm` step",
+                    "add `- confirm: ...` before it, so the customer agrees first",
+                )
+            )
 
 
 def operation_constant(endpoint: ir.Endpoint) -> str:

@@ -78,3 +78,45 @@ def default_prompt(name: str, description: str) -> str:
         text = description.strip().rstrip(".?")
         return f"Please tell me {text[:1].lower()}{text[1:]}."
     return f"Please tell me the {name.replace('_', ' ')}."
+
+
+def ends_run(steps: Iterable[m.Step]) -> bool:
+    """Whether the steps always end the run (an `end`, a `handoff`, or an `if` whose two
+    branches both end it)."""
+    for step in steps:
+        if isinstance(step, m.EndStep | m.HandoffStep):
+            return True
+        if isinstance(step, m.IfStep) and ends_run(step.then) and ends_run(step.otherwise):
+            return True
+    return False
+
+
+def unconfirmed_calls(steps: Iterable[m.Step], confirmed: bool = False) -> list[m.CallStep]:
+    """Calls that some path reaches without a `confirm` step before them."""
+    found: list[m.CallStep] = []
+    for step in steps:
+        if isinstance(step, m.ConfirmStep):
+            found.extend(unconfirmed_calls(step.declined or (), confirmed))
+            confirmed = True
+        elif isinstance(step, m.CallStep):
+            if not confirmed:
+                found.append(step)
+            found.extend(unconfirmed_calls(step.on_error or (), confirmed))
+        elif isinstance(step, m.IfStep):
+            branches = (step.then, step.otherwise)
+            for branch in branches:
+                found.extend(unconfirmed_calls(branch, confirmed))
+            live = [branch for branch in branches if not ends_run(branch)]
+            confirmed = bool(live) and all(_confirms(branch, confirmed) for branch in live)
+    return found
+
+
+def _confirms(steps: Iterable[m.Step], confirmed: bool) -> bool:
+    """Whether every path through `steps` that goes on has confirmed by its end."""
+    for step in steps:
+        if isinstance(step, m.ConfirmStep):
+            confirmed = True
+        elif isinstance(step, m.IfStep):
+            live = [b for b in (step.then, step.otherwise) if not ends_run(b)]
+            confirmed = bool(live) and all(_confirms(branch, confirmed) for branch in live)
+    return confirmed

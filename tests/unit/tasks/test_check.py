@@ -144,14 +144,15 @@ def test_unknown_operation_suggests_the_closest(petstore_plan: ir.Plan) -> None:
 
 
 def test_missing_required_parameter(petstore_plan: ir.Plan) -> None:
-    problem = _one(_check(petstore_plan, "- call: deleteOrder"))
+    problem = _one(_check(petstore_plan, "- confirm: Sure?\n- call: deleteOrder"))
     assert problem.code == "task.missing_argument"
     assert "`orderId`" in problem.message
 
 
 def test_unknown_parameter_and_argument_type(petstore_plan: ir.Plan) -> None:
     diagnostics = _check(
-        petstore_plan, "- call: deleteOrder\n  with: {orderId: '\"x\"', order_id: 1}"
+        petstore_plan,
+        "- confirm: Sure?\n- call: deleteOrder\n  with: {orderId: '\"x\"', order_id: 1}",
     )
     codes = sorted(d.code for d in diagnostics)
     assert codes == ["task.type_mismatch", "task.unknown_argument"]
@@ -332,3 +333,34 @@ def test_steps_after_the_end_are_reported(petstore_plan: ir.Plan) -> None:
         ir.Severity.WARNING,
         "agent.yaml:8",
     )
+
+
+def test_changes_without_a_confirmation_are_reported(petstore_plan: ir.Plan) -> None:
+    steps = (
+        GET_ORDER
+        + """
+- if: order.status == "placed"
+  then:
+    - confirm: "Cancel it?"
+  else:
+    - end: done
+- call: deleteOrder
+  with: {orderId: order.id}
+- call: placeOrder
+  with: {petId: 1}
+"""
+    )
+    assert _check(petstore_plan, steps) == []  # the `else` branch ends: every path confirmed
+    steps = (
+        GET_ORDER
+        + """
+- if: order.status == "placed"
+  then:
+    - confirm: "Cancel it?"
+- call: deleteOrder
+  with: {orderId: order.id}
+"""
+    )
+    problem = _one(_check(petstore_plan, steps))
+    assert (problem.code, problem.severity) == ("task.unconfirmed", ir.Severity.WARNING)
+    assert problem.where == "agent.yaml:14"
