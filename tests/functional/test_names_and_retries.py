@@ -1,5 +1,6 @@
-"""Spec names that are not Python names reach the wire unchanged, and retries follow the
-operation: GETs and declared idempotency keys are retried, a plain POST never is."""
+"""Spec names that are not Python names reach the wire unchanged, operation servers are
+honoured, and retries follow the operation: GETs and declared idempotency keys are retried, a
+plain POST never is."""
 
 from __future__ import annotations
 
@@ -123,3 +124,14 @@ def test_429_gives_up_with_the_retry_after_hint(petstore: ModuleType, mode: Mode
     )
     assert len(recorder.requests) == 1  # longer than max_retry_after: not waited out
     assert sleeps.delays == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="operation-level `servers` are dropped: OperationSpec has no server and the client "
+    "sends every operation to the document's first server (render/_context.py)",
+)
+def test_operation_level_server_is_used(styles: ModuleType, mode: Mode) -> None:
+    recorder = Recorder(empty_reply(204))
+    call(styles, mode, "get_export", recorder=recorder)
+    assert str(recorder.last.url) == "https://files.example.test/v2/exports"

@@ -1,0 +1,112 @@
+"""Tool calls as the agent makes them (`Toolset.execute`) on generated packages: the model's
+JSON arguments become the same exact requests, bound arguments come from the identity, and
+refused calls send nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+from specagent_runtime import Identity, Toolset
+
+from ._harness import Recorder, Session, empty_reply, json_reply, raw_path
+
+USER = {"id": 1, "username": "a/b", "email": "ab@example.test", "password": "pw-secret-1"}
+
+
+class _Tools:
+    def __init__(self, package: ModuleType, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self._session = Session(package, "async", recorder)
+        self.toolset = Toolset.from_package(package.__name__, self._session.client)
+
+    def execute(self, name: str, arguments: dict[str, Any], **options: Any) -> Any:
+        return self._session.run(self.toolset.execute(name, arguments, **options))
+
+    def close(self) -> None:
+        self._session.close()
+
+
+@pytest.fixture
+def petstore_tools(petstore: ModuleType) -> Iterator[_Tools]:
+    tools = _Tools(petstore, Recorder(json_reply(USER)))
+    yield tools
+    tools.close()
+
+
+def test_json_arguments_with_spec_names_reach_the_wire(styles: ModuleType) -> None:
+    tools = _Tools(styles, Recorder(json_reply([{"id": "a", "name": "A"}])))
+    try:
+        result = tools.execute(
+            "search", {"from": "2024-01-31", "class__query": "gold", "page.size": 3, "2fa": True}
+        )
+        item = tools.execute(
+            "get_item",
+            {"itemId": "../x", "filter": {"color": "red"}, "since": "2024-01-02T03:04:05Z"},
+        )
+    finally:
+        tools.close()
+    assert result.status == "ok"
+    assert result.data == [{"id": "a", "name": "A"}]
+    first, second = tools.recorder.requests
+    assert first.url.query == b"from=2024-01-31&class=gold&page.size=3"
+    assert first.headers["2fa"] == "true"
+    assert raw_path(second) == b"/v1/items/..%2Fx"
+    assert second.url.query == b"filter[color]=red&since=2024-01-02T03%3A04%3A05Z"
+    assert item.tool == "get_item"
+
+
+def test_bound_argument_comes_from_the_identity(petstore_tools: _Tools) -> None:
+    result = petstore_tools.execute("get_my_account", {}, identity=Identity(username="a/b"))
+    assert result.status == "ok"
+    assert raw_path(petstore_tools.recorder.last) == b"/api/v3/user/a%2Fb"
+    assert "password" not in result.data  # redacted by agent.yaml
+    assert "pw-secret-1" not in result.for_model()
+
+
+def test_model_cannot_choose_a_bound_argument(petstore_tools: _Tools) -> None:
+    identity = Identity(username="me")
+    result = petstore_tools.execute("get_my_account", {"username": "other"}, identity=identity)
+    assert result.status == "error"
+    assert "username" in result.message
+    assert petstore_tools.recorder.requests == []
+
+
+def test_bound_tool_without_identity_sends_nothing(petstore_tools: _Tools) -> None:
+    result = petstore_tools.execute("get_my_account", {})
+    assert result.status == "error"
+    assert petstore_tools.recorder.requests == []
+
+
+def test_invalid_arguments_send_nothing(petstore_tools: _Tools) -> None:
+    result = petstore_tools.execute("get_order", {"orderId": "seven"})
+    assert result.status == "error"
+    assert "orderId" in result.message
+    assert petstore_tools.recorder.requests == []
+
+
+def test_confirmation_tool_runs_only_when_confirmed(petstore: ModuleType) -> None:
+    tools = _Tools(petstore, Recorder(empty_reply(200)))
+    try:
+        pending = tools.execute("cancel_order", {"orderId": 5})
+        assert pending.status == "error"
+        assert tools.recorder.requests == []
+        done = tools.execute("cancel_order", {"orderId": 5}, confirmed=True)
+    finally:
+        tools.close()
+    assert done.status == "ok"
+    request = tools.recorder.last
+    assert (request.method, raw_path(request)) == ("DELETE", b"/api/v3/store/order/5")
+
+
+def test_api_error_becomes_the_model_message(petstore: ModuleType) -> None:
+    tools = _Tools(petstore, Recorder(json_reply({"message": "Order not found"}, 404)))
+    try:
+        result = tools.execute("get_order", {"orderId": 12})
+    finally:
+        tools.close()
+    assert result.status == "error"
+    assert result.message == "The service answered 404 (Not Found): Order not found."
+    assert '"status":"error"' in result.for_model().replace(" ", "")
