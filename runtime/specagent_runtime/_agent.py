@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specagent_runtime._anthropic import as_chat_client
 from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._confirm import (
     PendingAction,
@@ -119,7 +120,8 @@ class Agent:
         self.max_rounds = max_rounds
         self.name = name if name is not None else toolset.agent.name
         self.instructions = instructions if instructions is not None else toolset.agent.instructions
-        self._openai_client = openai_client
+        # An anthropic.AsyncAnthropic is wrapped to answer the chat-completions calls below.
+        self._openai_client = as_chat_client(openai_client)
         self._owns_openai = False
         self._runner: asyncio.Runner | None = None
 
