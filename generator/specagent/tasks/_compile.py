@@ -17,11 +17,12 @@ from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
 from specagent.tasks._flow import (
+    asks,
     default_prompt,
     kind_of,
     merge_branches,
     names_set,
-    unconfirmed_calls,
+    warn_unconfirmed,
 )
 from specagent.tasks._types import Ty
 
@@ -95,37 +96,10 @@ def compile_tasks(
                     " operation out of the tools (the task can still call it)",
                 )
             )
-        _warn_unconfirmed(declaration, plan, diagnostics)
+        warn_unconfirmed(declaration, plan, diagnostics)
         compiler = _TaskCompiler(declaration, plan, diagnostics)
         tasks.append(compiler.compile())
     return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
-
-
-_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
-
-
-def _warn_unconfirmed(
-    declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
-) -> None:
-    """A call that changes something should come after the customer's yes on every path."""
-    methods = {}
-    for endpoint in plan.endpoints:
-        operation = endpoint.operation
-        methods[operation.id] = operation.method
-        if operation.original_id:
-            methods.setdefault(operation.original_id, operation.method)
-    for step in unconfirmed_calls(declaration.steps):
-        method = methods.get(step.operation)
-        if method is not None and method.lower() not in _SAFE_METHODS:
-            diagnostics.append(
-                warning(
-                    "task.unconfirmed",
-                    step.where,
-                    f"task `{declaration.name}`: `call: {step.operation}` ({method.upper()})"
-                    " changes something, but some path reaches it without a `confirm` step",
-                    "add `- confirm: ...` before it, so the customer agrees first",
-                )
-            )
 
 
 def operation_constant(endpoint: ir.Endpoint) -> str:
@@ -147,7 +121,8 @@ class _TaskCompiler:
             if endpoint.operation.original_id:
                 self.endpoints.setdefault(endpoint.operation.original_id, endpoint)
         self.inputs = {decl.name: decl for decl in declaration.inputs}
-        self.asked: set[str] = set()
+        self.asked: set[str] = set()  # inputs asked by the steps compiled so far
+        self.ask_later = asks(declaration.steps)
         self.later = names_set(declaration.steps)
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.used: list[tuple[str | int, ...]] = []
@@ -530,11 +505,26 @@ class _TaskCompiler:
     def _expression(self, source: m.Source, scope: Scope) -> Typed | None:
         if source.text is None:
             return literal_value(source.value)
+        first_new = len(self.used)
         try:
-            return check(source.text, scope, self.used)
+            typed = check(source.text, scope, self.used)
         except ExpressionError as problem:
             self._fail(problem.code, source.where, problem.message, problem.hint)
             return None
+        for path in self.used[first_new:]:
+            name = str(path[1]) if path[0] == "inputs" and len(path) > 1 else ""
+            if name in self.ask_later and name not in self.asked:
+                self.diagnostics.append(
+                    warning(
+                        "task.ask_later",
+                        source.where,
+                        f"task `{self.task.name}`: `inputs.{name}` is used before the step"
+                        f" that asks for it ({self.ask_later[name]}); the model may not have"
+                        " given it",
+                        "ask for it before this step",
+                    )
+                )
+        return typed
 
     def _template(self, text: str, where: str, scope: Scope) -> str:
         """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""

@@ -1,14 +1,16 @@
-"""How names flow through a task's steps: what each step sets, and what is known after an `if`.
+"""What flows along a task's paths: names set, inputs asked, confirmations given.
 
-A name is usable at a step only if every path from the start to that step sets it; these helpers
-compute that for the checker, and remember where each name is first set so that a use before it
-can point there.
+A name is usable at a step only if every path from the start to that step sets it, and a call
+that changes something should be preceded by a `confirm` on every path; these helpers compute
+that for the checker and remember where things are first set, so a diagnostic can point there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from specagent import ir
+from specagent._diagnostics import warning
 from specagent.tasks import _model as m
 from specagent.tasks._types import Ty
 
@@ -120,3 +122,52 @@ def _confirms(steps: Iterable[m.Step], confirmed: bool) -> bool:
             live = [b for b in (step.then, step.otherwise) if not ends_run(b)]
             confirmed = bool(live) and all(_confirms(branch, confirmed) for branch in live)
     return confirmed
+
+
+def asks(steps: Iterable[m.Step]) -> dict[str, str]:
+    """Every input an `ask` step collects, with where it is first asked."""
+    found: dict[str, str] = {}
+    for step in steps:
+        if isinstance(step, m.AskStep):
+            found.setdefault(step.input, step.where)
+        nested = _nested(step)
+        for name, where in asks(nested).items():
+            found.setdefault(name, where)
+    return found
+
+
+def _nested(step: m.Step) -> tuple[m.Step, ...]:
+    if isinstance(step, m.IfStep):
+        return step.then + step.otherwise
+    if isinstance(step, m.ConfirmStep):
+        return step.declined or ()
+    if isinstance(step, m.CallStep):
+        return step.on_error or ()
+    return ()
+
+
+_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
+
+
+def warn_unconfirmed(
+    declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+) -> None:
+    """A call that changes something should come after the customer's yes on every path."""
+    methods = {}
+    for endpoint in plan.endpoints:
+        operation = endpoint.operation
+        methods[operation.id] = operation.method
+        if operation.original_id:
+            methods.setdefault(operation.original_id, operation.method)
+    for step in unconfirmed_calls(declaration.steps):
+        method = methods.get(step.operation)
+        if method is not None and method.lower() not in _SAFE_METHODS:
+            diagnostics.append(
+                warning(
+                    "task.unconfirmed",
+                    step.where,
+                    f"task `{declaration.name}`: `call: {step.operation}` ({method.upper()})"
+                    " changes something, but some path reaches it without a `confirm` step",
+                    "add `- confirm: ...` before it, so the customer agrees first",
+                )
+            )

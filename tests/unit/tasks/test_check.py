@@ -364,3 +364,12 @@ def test_changes_without_a_confirmation_are_reported(petstore_plan: ir.Plan) -> 
     problem = _one(_check(petstore_plan, steps))
     assert (problem.code, problem.severity) == ("task.unconfirmed", ir.Severity.WARNING)
     assert problem.where == "agent.yaml:14"
+
+
+def test_an_input_used_before_it_is_asked_for(petstore_plan: ir.Plan) -> None:
+    steps = (
+        "- respond: 'Quantity {inputs.order_id}'\n- ask: order_id\n- respond: '{inputs.order_id}'"
+    )
+    problem = _one(_check(petstore_plan, steps))
+    assert (problem.code, problem.where) == ("task.ask_later", "agent.yaml:7")
+    assert "(agent.yaml:8)" in problem.message
