@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,18 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Tool
 from specagent.generate import GenerateOptions, generate
-from specagent_runtime import Identity
-from specagent_runtime._mcp import identity_from_headers
+from specagent_runtime import Identity, PreparedCall, Toolset
+from specagent_runtime._mcp import McpConfigError, McpTools, identity_from_headers, tool_annotations
 from specagent_runtime._mcp_cli import identity_from
 from specagent_runtime._mcp_cli import main as mcp_main
+from specagent_runtime._mcp_confirm import Confirmations, confirm_argument, scope_of
 
 from tests.support.petstore_server import PetstoreServer
+from tests.unit.runtime.fakepkg.client import FakeClient
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "petstore_agent"
+ADA_FAKE = Identity(email="ada@example.com")
 _RUN = "import sys; from specagent_runtime._mcp_cli import main; sys.exit(main({!r}, sys.argv[1:]))"
 
 
@@ -275,3 +279,75 @@ def test_unknown_package_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert mcp_main("no_such_agent_package", [], env={}) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot import no_such_agent_package.client")
+
+
+# --- the gate and the annotations, in process ------------------------------------------------
+
+
+def fake_toolset() -> Toolset:
+    return Toolset.from_package("tests.unit.runtime.fakepkg", FakeClient())
+
+
+def prepared(toolset: Toolset, order: int, identity: Identity) -> PreparedCall:
+    call = toolset.prepare("cancel_order", {"orderId": order}, identity)
+    assert isinstance(call, PreparedCall)
+    return call
+
+
+def test_proposals_are_scoped_replaced_and_expire() -> None:
+    toolset = fake_toolset()
+    ada, bob = Identity(email="ada@example.com"), Identity(email="bob@example.com")
+    now = [0.0]
+    gate = Confirmations(ttl=60, clock=lambda: now[0])
+    gate.propose(scope_of(ada), prepared(toolset, 7, ada))
+    # Bob's call binds his own email, so it is another action, and his scope is another.
+    assert gate.take(scope_of(bob), prepared(toolset, 7, bob)) is None
+    assert gate.take(scope_of(ada, "other-session"), prepared(toolset, 7, ada)) is None
+    gate.propose(scope_of(ada), prepared(toolset, 8, ada))  # replaces the proposal for 7
+    assert gate.take(scope_of(ada), prepared(toolset, 7, ada)) is None
+    now[0] = 59.0
+    taken = gate.take(scope_of(ada), prepared(toolset, 8, ada))
+    assert taken is not None
+    assert taken.summary.startswith("cancel_order(orderId=8)")
+    assert gate.take(scope_of(ada), prepared(toolset, 8, ada)) is None  # once only
+    gate.propose(scope_of(ada), prepared(toolset, 9, ada))
+    now[0] = 200.0
+    assert gate.take(scope_of(ada), prepared(toolset, 9, ada)) is None  # expired
+
+
+def test_annotations_follow_the_method_and_the_agent_file() -> None:
+    toolset = fake_toolset()
+    lookup = toolset.get("get_order")
+    cancel = toolset.get("cancel_order")
+    plain = toolset.get("broken")
+    assert lookup is not None and cancel is not None and plain is not None
+    hints = tool_annotations(lookup, "GET")
+    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (
+        True,
+        None,
+        True,
+    )
+    assert tool_annotations(cancel, "POST").destructive_hint is True  # confirm: consequential
+    assert tool_annotations(plain, "POST").destructive_hint is False  # creates, no confirm
+    assert tool_annotations(plain, "DELETE").destructive_hint is True
+    assert tool_annotations(plain, None).idempotent_hint is False
+
+
+async def test_in_process_listing_and_an_argument_named_confirm() -> None:
+    toolset = fake_toolset()
+    spec = toolset.get("cancel_order")
+    assert spec is not None
+    clash = replace(spec, input_schema={**spec.input_schema, "properties": {"confirm": {}}})
+    assert confirm_argument(spec) == "confirm"
+    assert confirm_argument(clash) == "specagent_confirm"
+    tools = McpTools(toolset, identity=ADA_FAKE, handoff=True)
+    listed = {tool.name: tool for tool in tools.tools(ADA_FAKE)}
+    assert "handoff_to_human" in listed
+    assert listed["cancel_order"].input_schema["required"] == ["orderId"]
+    scope = scope_of(ADA_FAKE)
+    bad = await tools.call("cancel_order", {"orderId": 7, "confirm": "yes"}, ADA_FAKE, scope)
+    assert bad.message == '"confirm" must be true or left out'
+    handoff = await tools.call("handoff_to_human", {"reason": "x"}, ADA_FAKE, scope)
+    assert handoff.status == "ok"
+    with pytest.raises(McpConfigError, match="not both"):
+        McpTools(toolset, identity=ADA_FAKE, trust_identity_headers=True)
