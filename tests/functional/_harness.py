@@ -59,8 +59,7 @@ class Recorder:
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
+        self.requests.append(snapshot(request))
         route = self._routes.get(str(request.url.copy_with(query=None)))
         if route is not None:
             return route.build(request)
@@ -75,6 +74,13 @@ class Recorder:
     def to(self, url: str) -> list[httpx.Request]:
         """The requests sent to `url` (query ignored)."""
         return [r for r in self.requests if str(r.url.copy_with(query=None)) == url]
+
+
+def snapshot(request: httpx.Request) -> httpx.Request:
+    """A copy of `request` as sent now: auth flows edit and resend the same request object."""
+    return httpx.Request(
+        request.method, request.url, headers=request.headers.copy(), content=request.read()
+    )
 
 
 class Session:

@@ -4,11 +4,15 @@ and secrets kept out of errors and reprs."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from specagent_runtime import (
     ApiKey,
@@ -20,7 +24,7 @@ from specagent_runtime import (
     CredentialsError,
 )
 
-from ._harness import Mode, Recorder, Session, call, empty_reply, json_reply
+from ._harness import Mode, Recorder, Session, call, empty_reply, json_reply, snapshot
 
 TOKEN_URL = "https://auth.example.test/oauth/token"
 TOKEN_REPLY = json_reply({"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600})
@@ -307,3 +311,103 @@ def test_client_repr_shows_no_secret(
         session.call("via_basic")
         shown = repr(session.client) + repr(credentials)
     assert "hidden-9" not in shown
+
+
+def test_cached_oauth2_token_refused_by_the_api_is_fetched_again_once(
+    auth_api: ModuleType, mode: Mode, clean_env: dict[str, str]
+) -> None:
+    tokens = iter(["at-old", "at-new"])
+    revoked: set[str] = set()
+
+    def token(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"access_token": next(tokens), "expires_in": 3600})
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.headers["authorization"] in revoked:
+            return httpx.Response(401, json={"message": "token revoked"})
+        return httpx.Response(200, json={"ok": True})
+
+    recorder = _Routed({TOKEN_URL: token}, api)
+    credentials = {"oauth": ClientCredentials("cid", "cs")}
+    with Session(auth_api, mode, recorder, credentials=credentials) as session:
+        first = session.call("via_oauth")
+        revoked.add("Bearer at-old")
+        second = session.call("via_oauth")
+    assert (first.ok, second.ok) == (True, True)
+    sent = [(str(r.url), r.headers.get("authorization", "")) for r in recorder.requests]
+    api_url = "https://api.example.test/v1/oauth"
+    assert sent[1:] == [
+        (api_url, "Bearer at-old"),
+        (api_url, "Bearer at-old"),
+        (TOKEN_URL, sent[0][1]),
+        (api_url, "Bearer at-new"),
+    ]
+    assert sent[0][0] == TOKEN_URL
+
+
+def test_fresh_oauth2_token_refused_is_an_auth_error(
+    auth_api: ModuleType, mode: Mode, clean_env: dict[str, str]
+) -> None:
+    refused = json_reply({"message": "insufficient scope"}, 403)
+    recorder = Recorder(refused, routes={TOKEN_URL: TOKEN_REPLY})
+    credentials = {"oauth": ClientCredentials("cid", "cs")}
+    with pytest.raises(AuthError) as caught:
+        call(auth_api, mode, "via_oauth", recorder=recorder, options={"credentials": credentials})
+    assert caught.value.status == 403
+    assert len(recorder.to(TOKEN_URL)) == 1
+    assert "at-1" not in str(caught.value)
+
+
+def test_concurrent_async_calls_fetch_one_token(
+    auth_api: ModuleType, clean_env: dict[str, str]
+) -> None:
+    recorder = Recorder(json_reply({"ok": True}), routes={TOKEN_URL: TOKEN_REPLY})
+    credentials = {"oauth": ClientCredentials("cid", "cs")}
+    with Session(auth_api, "async", recorder, credentials=credentials) as session:
+
+        async def many() -> list[Any]:
+            return list(await asyncio.gather(*(session.client.via_oauth() for _ in range(20))))
+
+        results = session.run(many())
+    assert [r.ok for r in results] == [True] * 20
+    assert len(recorder.to(TOKEN_URL)) == 1
+    assert len(recorder.to("https://api.example.test/v1/oauth")) == 20
+
+
+def test_no_secret_in_any_log_line(
+    auth_api: ModuleType,
+    mode: Mode,
+    clean_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv(clean_env["query"], "qk-logged-77")
+    refused = json_reply({"message": "bad key qk-logged-77"}, 401)
+    recorder = Recorder(empty_reply(), refused)
+    with caplog.at_level(logging.DEBUG), Session(auth_api, mode, recorder) as session:
+        session.call("via_query_key", page=1)
+        with pytest.raises(AuthError) as caught:
+            session.call("via_query_key", page=2)
+    assert recorder.requests[0].url.query == b"page=1&api_key=qk-logged-77"
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("/query" in line for line in logged)  # the calls were logged...
+    assert not any("qk-logged-77" in line for line in logged)  # ...without the key
+    assert "qk-logged-77" not in str(caught.value)
+
+
+class _Routed:
+    """A handler answering by URL with functions, for flows whose answers depend on the request."""
+
+    def __init__(
+        self,
+        routes: dict[str, Callable[[httpx.Request], httpx.Response]],
+        default: Callable[[httpx.Request], httpx.Response],
+    ) -> None:
+        self._routes = routes
+        self._default = default
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(snapshot(request))
+        handler = self._routes.get(str(request.url.copy_with(query=None)), self._default)
+        return handler(request)
