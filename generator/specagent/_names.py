@@ -62,9 +62,28 @@ RESERVED_CLASS_NAMES = frozenset(
 )
 
 # Attributes of the runtime's client base classes and of Python objects: an operation method
-# with one of these names would override behaviour the client relies on.
+# with one of these names would override behaviour the client relies on. Names the client
+# module uses in annotations are reserved too: a method `list` or `models` would shadow them
+# in the signatures of the methods after it.
 RESERVED_METHOD_NAMES = frozenset(
     {
+        "bool",
+        "bytes",
+        "date",
+        "datetime",
+        "dict",
+        "float",
+        "frozenset",
+        "int",
+        "list",
+        "models",
+        "object",
+        "set",
+        "str",
+        "time",
+        "timedelta",
+        "tuple",
+        "type",
         "aclose",
         "auth",
         "base_url",

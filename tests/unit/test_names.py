@@ -77,6 +77,8 @@ def test_name_table_avoids_reserved_names() -> None:
     assert table.take("Pet") == "Pet2"
     methods = _names.NameTable(_names.RESERVED_METHOD_NAMES)
     assert methods.take("close") == "close_"
+    assert methods.take("list") == "list_"
+    assert methods.take("models") == "models_"
 
 
 def test_tool_names_are_short_snake_case_and_stable() -> None:

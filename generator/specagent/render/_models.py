@@ -89,6 +89,8 @@ def _default_fits(schema: Mapping[str, Any]) -> bool:
     default = schema["default"]
     if default is None:
         return True
+    if "oneOf" in schema or "anyOf" in schema:
+        return False  # datamodel-code-generator copies it into members of other types
     enum = schema.get("enum")
     if isinstance(enum, list | tuple) and default not in enum:
         return False

@@ -23,9 +23,9 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def ruff_problems(root: Path, package: str) -> str:
-    check = run([str(BIN / "ruff"), "check", "--isolated", package], root)
+    check = run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", package], root)
     fmt = run(
-        [str(BIN / "ruff"), "format", "--isolated", "--check", "--line-length", "100", package],
+        [str(BIN / "ruff"), "format", "--isolated", "--no-cache", "--check", package],
         root,
     )
     if check.returncode or fmt.returncode:
