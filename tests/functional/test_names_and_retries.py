@@ -8,10 +8,17 @@ import uuid
 from datetime import date
 from types import ModuleType
 
+import httpx
 import pytest
-from specagent_runtime import RateLimitError, RetryPolicy, ServerError
+from specagent_runtime import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
 
-from ._harness import Mode, Recorder, call, empty_reply, json_body, json_reply
+from ._harness import Mode, Recorder, Session, call, empty_reply, json_body, json_reply
 
 ORDER = {"id": 1, "petId": 1, "quantity": 1, "status": "placed", "complete": False}
 
@@ -135,3 +142,56 @@ def test_operation_level_server_is_used(styles: ModuleType, mode: Mode) -> None:
     recorder = Recorder(empty_reply(204))
     call(styles, mode, "get_export", recorder=recorder)
     assert str(recorder.last.url) == "https://files.example.test/v2/exports"
+
+
+class _Failing:
+    """Raises `error` for the first `times` requests, then answers with `reply`."""
+
+    def __init__(self, error: httpx.TransportError, times: int, reply: httpx.Response) -> None:
+        self._error = error
+        self._left = times
+        self._reply = reply
+        self.attempts = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self._left:
+            self._left -= 1
+            raise self._error
+        return httpx.Response(self._reply.status_code, json=self._reply.json())
+
+
+def test_get_is_retried_after_a_connection_error(petstore: ModuleType, mode: Mode) -> None:
+    sleeps = _Sleeps()
+    handler = _Failing(httpx.ConnectError("refused"), 1, httpx.Response(200, json=ORDER))
+    with Session(petstore, mode, handler, retry_policy=sleeps.policy()) as session:
+        order = session.call("get_order_by_id", 1)
+    assert order.id == 1
+    assert handler.attempts == 2
+    assert len(sleeps.delays) == 1
+
+
+def test_post_timeout_is_not_retried(petstore: ModuleType, mode: Mode) -> None:
+    sleeps = _Sleeps()
+    handler = _Failing(httpx.ReadTimeout("slow"), 1, httpx.Response(200, json=ORDER))
+    with (
+        Session(petstore, mode, handler, retry_policy=sleeps.policy()) as session,
+        pytest.raises(ApiTimeoutError) as caught,
+    ):
+        session.call("place_order", pet_id=1)
+    assert handler.attempts == 1  # it may have reached the server: never sent twice
+    assert caught.value.operation_id == "placeOrder"
+    assert caught.value.model_message() == "The service did not respond in time. Try again later."
+
+
+def test_connection_errors_exhaust_the_retries(petstore: ModuleType, mode: Mode) -> None:
+    sleeps = _Sleeps()
+    handler = _Failing(httpx.ConnectError("refused"), 99, httpx.Response(200, json=ORDER))
+    with (
+        Session(petstore, mode, handler, retry_policy=sleeps.policy()) as session,
+        pytest.raises(ApiConnectionError) as caught,
+    ):
+        session.call("get_order_by_id", 1)
+    assert handler.attempts == 3  # the first try and max_retries=2
+    assert "refused" not in caught.value.model_message()
+    assert caught.value.model_message() == "The service could not be reached. Try again later."

@@ -121,3 +121,19 @@ def test_invalid_json_success_body_is_a_decode_error(petstore: ModuleType, mode:
 
 def test_empty_success_body_for_a_typed_operation_is_none(petstore: ModuleType, mode: Mode) -> None:
     assert call(petstore, mode, "get_order_by_id", 1, recorder=Recorder(Reply(200))) is None
+
+
+def test_binary_download_returns_the_bytes(bodies: ModuleType, mode: Mode) -> None:
+    pdf = b"%PDF-1.7\n\x00\xff\xfe"
+    recorder = Recorder(Reply(200, pdf, {"Content-Type": "application/pdf"}))
+    assert call(bodies, mode, "download_document", 8, recorder=recorder) == pdf
+    assert recorder.last.headers["accept"] == "application/pdf"
+
+
+def test_text_response_returns_the_text(bodies: ModuleType, mode: Mode) -> None:
+    reply = Reply(
+        200, "Zusammenfassung: schön".encode(), {"Content-Type": "text/plain; charset=utf-8"}
+    )
+    recorder = Recorder(reply)
+    assert call(bodies, mode, "get_summary", 8, recorder=recorder) == "Zusammenfassung: schön"
+    assert recorder.last.headers["accept"] == "text/plain"
