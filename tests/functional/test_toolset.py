@@ -4,6 +4,7 @@ refused calls send nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from specagent_runtime import Identity, Toolset
+from specagent_runtime import AccessToken, Identity, Toolset
 
 from ._harness import Recorder, Reply, Session, empty_reply, json_reply, raw_path
 
@@ -21,9 +22,9 @@ USER = {"id": 1, "username": "a/b", "email": "ab@example.test", "password": "pw-
 
 
 class _Tools:
-    def __init__(self, package: ModuleType, recorder: Recorder) -> None:
+    def __init__(self, package: ModuleType, recorder: Recorder, **options: Any) -> None:
         self.recorder = recorder
-        self._session = Session(package, "async", recorder)
+        self._session = Session(package, "async", recorder, **options)
         self.toolset = Toolset.from_package(package.__name__, self._session.client)
 
     def execute(self, name: str, arguments: dict[str, Any], **options: Any) -> Any:
@@ -161,3 +162,25 @@ def test_package_lists_its_tools_from_the_command_line(petstore: ModuleType) -> 
     assert "cancel_order (asks for confirmation)" in lines
     assert "get_my_account" in lines
     assert not any(line.startswith("delete_user") for line in lines)  # excluded in agent.yaml
+
+
+def test_nested_json_arguments_become_the_json_body(petstore: ModuleType) -> None:
+    pet = {"id": 9, "name": "Rex", "photoUrls": []}
+    credentials = {"petstore_auth": AccessToken("t-1")}
+    tools = _Tools(petstore, Recorder(json_reply(pet)), credentials=credentials)
+    arguments = {"name": "Rex", "photoUrls": [], "category": {"id": 1}, "tags": [{"name": "a"}]}
+    try:
+        result = tools.execute("add_pet", arguments, confirmed=True)
+    finally:
+        tools.close()
+    assert result.status == "ok"
+    assert result.data == pet
+    request = tools.recorder.last
+    assert (request.method, raw_path(request)) == ("POST", b"/api/v3/pet")
+    assert request.headers["authorization"] == "Bearer t-1"
+    assert json.loads(request.content) == {
+        "name": "Rex",
+        "category": {"id": 1},
+        "photoUrls": [],
+        "tags": [{"name": "a"}],
+    }
