@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from specagent import ir
 from specagent._diagnostics import error
 
-__all__ = ["MANIFEST", "check_owner", "check_target", "write_package"]
+__all__ = ["MANIFEST", "check_owner", "check_target", "package_files", "write_package"]
 
 MANIFEST = "manifest.json"
 
@@ -68,7 +68,7 @@ def check_target(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[ir.D
         return problems
     manifest = _read_manifest(out_dir / MANIFEST) or {}
     known = {str(path) for path in files} | _listed(manifest)
-    stray = [path for path in sorted(_files_under(out_dir)) if path not in known]
+    stray = [path for path in sorted(package_files(out_dir)) if path not in known]
     if not stray:
         return []
     shown = ", ".join(stray[:_SHOWN])
@@ -134,7 +134,8 @@ def _set_folder_mode(fresh: Path, target: Path) -> None:
     fresh.chmod(0o777 & ~umask)
 
 
-def _files_under(folder: Path) -> Iterator[str]:
+def package_files(folder: Path) -> Iterator[str]:
+    """Posix paths of the files under `folder`, without the caches tools leave in packages."""
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in _CACHE_DIRS)
         base = Path(root).relative_to(folder)

@@ -1,7 +1,8 @@
 """The `specagent` command line.
 
-Exit codes: 0 success (warnings may be printed); 2 bad input or usage — a problem in the spec,
-the agent file, the options or the output folder, all reported together, nothing written;
+Exit codes: 0 success (warnings may be printed); 1 a finding for CI: `check` found the
+committed package stale, `diff` found breaking changes; 2 bad input or usage — a problem in the
+spec, the agent file, the options or the output folder, all reported together, nothing written;
 3 an internal error (a bug in specagent: a one-line message, no traceback unless
 SPECAGENT_DEBUG=1); 130 interrupted.
 """
@@ -9,6 +10,7 @@ SPECAGENT_DEBUG=1); 130 interrupted.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -17,8 +19,9 @@ from pathlib import Path, PurePosixPath
 import click
 
 from specagent import __version__, ir
+from specagent._cli_plan import plan_inputs
 from specagent._cli_progress import Progress
-from specagent._cli_write import check_owner, check_target, write_package
+from specagent._cli_write import check_owner, check_target, package_files, write_package
 from specagent._diagnostics import (
     count_errors,
     error,
@@ -27,7 +30,13 @@ from specagent._diagnostics import (
     sort_diagnostics,
     summary_line,
 )
+from specagent._diff_format import format_json, format_markdown, format_text
+from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check, read_manifest
+from specagent.diff import diff_plans
 from specagent.generate import GenerateOptions, GenerateResult, generate
+from specagent.tools import FORMATS as TOOL_FORMATS
+from specagent.tools import Format as ToolFormat
+from specagent.tools import ToolList, format_table, model_tools
 
 __all__ = ["main"]
 
@@ -206,3 +215,309 @@ def _print_written(out_dir: Path, result: GenerateResult) -> None:
         f"generated package `{result.package}` in {base}: {result.operations} operations, "
         f"{result.tools} tools, {files} file{'s' if files != 1 else ''}"
     )
+
+
+# --- options shared by the commands that read a spec -------------------------------------------
+
+_F = Callable[..., None]
+
+
+def _input_options(command: _F) -> _F:
+    """`--tasks`, `--strict` and the `$ref` switches, as `generate` has them."""
+    for option in reversed(
+        [
+            click.option(
+                "--tasks",
+                "agent_file",
+                metavar="FILE",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="The agent file (agent.yaml). Without it every operation is a tool.",
+            ),
+            click.option(
+                "--strict", is_flag=True, help="Treat warnings (repaired spec faults) as errors."
+            ),
+            click.option("--allow-remote-refs", is_flag=True, help="Follow $refs to http(s) URLs."),
+            click.option(
+                "--allow-outside-refs",
+                is_flag=True,
+                help="Follow $refs to files outside the spec's folder.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _source(spec: str) -> str | Path:
+    return spec if spec.startswith(("http://", "https://")) else Path(spec)
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+_TOOLS_EPILOG = """\b
+Examples:
+  specagent tools openapi.yaml --tasks agent.yaml > tools.json
+  specagent tools openapi.yaml --tasks agent.yaml --summary
+  specagent tools openapi.yaml --format anthropic --anonymous
+
+\b
+The tool list goes to stdout, the token table to stderr (with --summary,
+only the table, on stdout). Tokens: o200k_base (GPT-4o and later), counted
+offline on each definition as compact JSON.
+Exit codes: 0 done, 2 bad input, 3 internal error.
+"""
+
+
+@main.command(
+    "tools",
+    epilog=_TOOLS_EPILOG,
+    short_help="Show the tools the model sees and their size in tokens.",
+)
+@click.argument("spec", metavar="SPEC")
+@_input_options
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(TOOL_FORMATS),
+    default="openai",
+    show_default=True,
+    help="openai: Chat Completions `tools`; anthropic: Messages `tools`; json: neutral.",
+)
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="The list for a customer the host has not verified: tools bound to the identity and "
+    "verified-only tasks are left out (default: a verified customer, every tool).",
+)
+@click.option("--summary", is_flag=True, help="Print only the token table, on stdout.")
+def tools_command(
+    *,
+    spec: str,
+    agent_file: Path | None,
+    strict: bool,
+    allow_remote_refs: bool,
+    allow_outside_refs: bool,
+    format_: ToolFormat,
+    anonymous: bool,
+    summary: bool,
+) -> None:
+    """Print the tool definitions the model is sent for SPEC, exactly as the runtime sends
+    them (bound arguments removed, the hand-off tool included), and a table of each tool's
+    size in tokens with the total: what the tool list costs on every request.
+    """
+    options = GenerateOptions(
+        strict=strict, allow_remote_refs=allow_remote_refs, allow_outside_refs=allow_outside_refs
+    )
+
+    def run() -> int:
+        found = _tool_list(spec, agent_file, options, format_, verified=not anonymous)
+        if isinstance(found, int):
+            return found
+        if summary:
+            click.echo(format_table(found))
+            return 0
+        click.echo(json.dumps(found.tools, indent=2, ensure_ascii=False))
+        click.echo(format_table(found), err=True)
+        return 0
+
+    raise SystemExit(_guarded(run))
+
+
+def _tool_list(
+    spec: str,
+    agent_file: Path | None,
+    options: GenerateOptions,
+    format_: ToolFormat,
+    *,
+    verified: bool,
+) -> ToolList | int:
+    from specagent.render._tool_schema import agent_json  # noqa: PLC0415  # heavy imports
+    from specagent.tasks import build_tasks, task_tools  # noqa: PLC0415
+
+    progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
+    planned = plan_inputs(_source(spec), agent_file, "agent", options, progress)
+    problems = [*planned.problems, *planned.agent_problems]
+    tasks: list[dict[str, object]] = []
+    if planned.plan is not None and planned.agent_text is not None and agent_file is not None:
+        program, task_problems = build_tasks(planned.agent_text, str(agent_file), planned.plan)
+        problems.extend(task_problems)
+        tasks = task_tools(program)
+    progress.done()
+    if planned.plan is None or count_errors(problems, strict=options.strict):
+        _report(problems, strict=options.strict, failed=True, changed=False)
+        return EXIT_BAD_INPUT
+    if problems:
+        _report(problems, strict=options.strict, failed=False)
+    data = json.loads(agent_json(planned.plan))
+    return model_tools(data, format_, verified=verified, task_tools=tasks)
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+_CHECK_EPILOG = """\b
+Examples:
+  specagent check openapi.yaml --tasks agent.yaml --out acme_agent/
+
+\b
+Options recorded in the package's manifest (--strict, the $ref switches)
+are used again; flags given here add to them. Nothing is written.
+Exit codes: 0 up to date, 1 stale (the diff and a summary are printed),
+2 bad input, 3 internal error.
+"""
+
+
+@main.command(
+    "check",
+    epilog=_CHECK_EPILOG,
+    short_help="Fail when the committed package is not what the inputs generate.",
+)
+@click.argument("spec", metavar="SPEC")
+@_input_options
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The committed package's folder, as given to `generate`.",
+)
+@click.option(
+    "--package", metavar="NAME", help="The import name. Default: as in the package's manifest."
+)
+@click.option(
+    "--max-diff-lines",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_LINES,
+    show_default=True,
+    help="Diff lines shown in all; 0 shows the whole diff.",
+)
+def check_command(
+    *,
+    spec: str,
+    agent_file: Path | None,
+    strict: bool,
+    allow_remote_refs: bool,
+    allow_outside_refs: bool,
+    out_dir: Path,
+    package: str | None,
+    max_diff_lines: int,
+) -> None:
+    """Regenerate the package for SPEC in memory and compare it with DIR, for CI: exit 1 with
+    a readable diff when the committed package is stale.
+    """
+
+    def run() -> int:
+        manifest = read_manifest(out_dir)
+        if not out_dir.is_dir() or not any(package_files(out_dir)):
+            problem = error(
+                "out.folder",
+                str(out_dir),
+                "there is no package in this folder to check",
+                "pass `--out` the folder given to `specagent generate`, or generate it first",
+            )
+            _report([problem], strict=False, failed=True, changed=False)
+            return EXIT_BAD_INPUT
+        recorded = manifest.get("options", {}) if manifest else {}
+        recorded = recorded if isinstance(recorded, dict) else {}
+        options = GenerateOptions(
+            package=package or _recorded_package(manifest),
+            strict=strict or recorded.get("strict") is True,
+            allow_remote_refs=allow_remote_refs or recorded.get("allow_remote_refs") is True,
+            allow_outside_refs=allow_outside_refs or recorded.get("allow_outside_refs") is True,
+        )
+        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
+        out_name = Path(os.path.abspath(out_dir)).name
+        result = generate(_source(spec), agent_file, out_name, options, progress)
+        progress.done()
+        problems = list(result.diagnostics)
+        if not result.ok:
+            _report(problems, strict=options.strict, failed=True, changed=False)
+            return EXIT_BAD_INPUT
+        if problems:
+            _report(problems, strict=options.strict, failed=False)
+        report = compare_package(result.files, out_dir)
+        click.echo(format_check(report, max_lines=max_diff_lines))
+        return 1 if report.stale else 0
+
+    raise SystemExit(_guarded(run))
+
+
+def _recorded_package(manifest: dict[str, object] | None) -> str | None:
+    name = manifest.get("package") if manifest else None
+    return name if isinstance(name, str) and name else None
+
+
+# --- diff ----------------------------------------------------------------------------------------
+
+_DIFF_EPILOG = """\b
+Examples:
+  specagent diff old/openapi.yaml openapi.yaml --tasks agent.yaml
+  specagent diff base.yaml head.yaml --tasks agent.yaml --format markdown > comment.md
+
+\b
+Compares what the agent gets from each spec (tools, arguments, response
+fields, security, what the tasks call and read), not the YAML text.
+Exit codes: 0 no breaking change, 1 breaking changes, 2 bad input,
+3 internal error.
+"""
+
+
+@main.command(
+    "diff",
+    epilog=_DIFF_EPILOG,
+    short_help="Show what a new spec changes for the agent; exit 1 when it breaks it.",
+)
+@click.argument("old_spec", metavar="OLD_SPEC")
+@click.argument("new_spec", metavar="NEW_SPEC")
+@_input_options
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown is made for a pull-request comment.",
+)
+def diff_command(
+    *,
+    old_spec: str,
+    new_spec: str,
+    agent_file: Path | None,
+    strict: bool,
+    allow_remote_refs: bool,
+    allow_outside_refs: bool,
+    format_: str,
+) -> None:
+    """Compare OLD_SPEC and NEW_SPEC as the agent sees them: tools added and removed,
+    parameters removed, renamed, retyped or made required, enums narrowed, response fields
+    gone, security changes, and every task step (with its agent-file line) that relies on
+    something gone or changed.
+    """
+    options = GenerateOptions(
+        strict=strict, allow_remote_refs=allow_remote_refs, allow_outside_refs=allow_outside_refs
+    )
+
+    def run() -> int:
+        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
+        old = plan_inputs(_source(old_spec), agent_file, "agent", options, progress)
+        new = plan_inputs(_source(new_spec), agent_file, "agent", options, progress)
+        progress.done()
+        problems = list(dict.fromkeys([*old.problems, *new.problems]))
+        if old.plan is None or new.plan is None or count_errors(problems, strict=options.strict):
+            _report(problems, strict=options.strict, failed=True, changed=False)
+            return EXIT_BAD_INPUT
+        if problems:
+            _report(problems, strict=options.strict, failed=False)
+        report = diff_plans(
+            old.plan,
+            new.plan,
+            agent_text=new.agent_text,
+            agent_source=str(agent_file) if agent_file is not None else "agent.yaml",
+            old_agent_problems=old.agent_problems,
+            new_agent_problems=new.agent_problems,
+        )
+        formatter = {"json": format_json, "markdown": format_markdown}.get(format_, format_text)
+        click.echo(formatter(report))
+        return 1 if report.breaking else 0
+
+    raise SystemExit(_guarded(run))

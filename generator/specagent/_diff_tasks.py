@@ -1,0 +1,169 @@
+"""What the agent file's tasks rely on, and which of it a new spec breaks.
+
+The tasks are compiled against the old plan (the baseline: what they use, step by step) and
+against the new one; a problem only the new spec causes is a breaking change, named with the
+task, the step and the agent-file line, exactly as `generate` would report it after upgrading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from specagent import ir
+from specagent._diff_model import Change, Severity, TaskRef
+from specagent.tasks import _model as m
+from specagent.tasks import compile_tasks, parse_tasks_text
+
+__all__ = ["TaskUses", "task_changes"]
+
+_INDEX = re.compile(r"\[\d+\]")
+_LINE = re.compile(r":(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    ref: TaskRef
+    operation: str  # the operation's id in the old plan
+    args: frozenset[str]
+
+
+def _line(where: str) -> int:
+    found = _LINE.search(where)
+    return int(found.group(1)) if found else 0
+
+
+def _walk(steps: tuple[m.Step, ...]) -> Iterator[m.Step]:
+    for step in steps:
+        yield step
+        if isinstance(step, m.IfStep):
+            yield from _walk(step.then)
+            yield from _walk(step.otherwise)
+        elif isinstance(step, m.CallStep) and step.on_error:
+            yield from _walk(step.on_error)
+        elif isinstance(step, m.ConfirmStep) and step.declined:
+            yield from _walk(step.declined)
+
+
+class TaskUses:
+    """The calls, arguments and response fields of each task, against the old plan."""
+
+    def __init__(
+        self,
+        calls: list[_Call],
+        fields: dict[str, set[tuple[str, str]]],
+        places: list[tuple[int, str, list[tuple[int, str]]]],
+        baseline: set[tuple[str, str, str]],
+        declarations: list[m.TaskDecl],
+    ) -> None:
+        self.calls = calls
+        self.fields = fields  # task -> {(operation id, field path with [] for indexes)}
+        self.places = places  # (task line, task, [(step line, step id)]) sorted by line
+        self.baseline = baseline  # problems the old spec already had
+        self.declarations = declarations
+
+    @classmethod
+    def empty(cls) -> TaskUses:
+        return cls([], {}, [], set(), [])
+
+    @classmethod
+    def build(cls, text: str, source: str, plan: ir.Plan) -> TaskUses:
+        declarations, problems = parse_tasks_text(text, source)
+        program, compiled_problems = compile_tasks(declarations, plan)
+        problems.extend(compiled_problems)
+        ids = {e.operation.original_id or e.operation.id: e.operation.id for e in plan.endpoints}
+        ids.update({e.operation.id: e.operation.id for e in plan.endpoints})
+        step_ids = {step.where: step.id for task in program.tasks for step in task.steps}
+        calls = []
+        places = []
+        for declaration in declarations:
+            steps = []
+            for step in _walk(declaration.steps):
+                step_id = step_ids.get(step.where, "?")
+                steps.append((_line(step.where), step_id))
+                if isinstance(step, m.CallStep):
+                    ref = TaskRef(declaration.name, step_id, step.where)
+                    operation = ids.get(step.operation, step.operation)
+                    calls.append(_Call(ref, operation, frozenset(key for key, _ in step.args)))
+            places.append((_line(declaration.where), declaration.name, sorted(steps)))
+        fields = {
+            task.name: {(ids.get(op, op), _INDEX.sub("[]", path)) for op, path in task.fields_used}
+            for task in program.tasks
+        }
+        baseline = {(d.code, d.where, d.message) for d in problems}
+        return cls(calls, fields, sorted(places), baseline, declarations)
+
+    @property
+    def operations(self) -> list[str]:
+        return list(dict.fromkeys(call.operation for call in self.calls))
+
+    def calls_of(self, operation: str) -> tuple[TaskRef, ...]:
+        return tuple(call.ref for call in self.calls if call.operation == operation)
+
+    def affected(self, operation: str, kind: str, subject: str) -> tuple[TaskRef, ...]:
+        """The task steps a change of `operation` reaches."""
+        calls = [call for call in self.calls if call.operation == operation]
+        if kind in {"parameter.added", "parameter.required"}:
+            return tuple(call.ref for call in calls if subject not in call.args)
+        if kind.startswith("parameter."):
+            return tuple(call.ref for call in calls if subject in call.args)
+        if kind.startswith("response."):
+            readers = {
+                task
+                for task, used in self.fields.items()
+                for op, path in used
+                if op == operation and _within(path, subject)
+            }
+            return tuple(call.ref for call in calls if call.ref.task in readers)
+        if kind.startswith(("security.", "operation.", "tool.removed")):
+            return tuple(call.ref for call in calls)
+        return ()
+
+    def locate(self, where: str) -> TaskRef | None:
+        """The task and step an agent-file line belongs to."""
+        line = _line(where)
+        found = None
+        for task_line, task, steps in self.places:
+            if task_line <= line:
+                found = (task, steps)
+        if found is None:
+            return None
+        task, steps = found
+        step = next((step_id for step_line, step_id in reversed(steps) if step_line <= line), "")
+        return TaskRef(task, step, where)
+
+
+def _within(used: str, changed: str) -> bool:
+    """`used` is the changed field or lies inside it (a task reading `customer.email` is hit
+    when `customer` goes)."""
+    return not changed or used == changed or used.startswith((f"{changed}.", f"{changed}["))
+
+
+def task_changes(uses: TaskUses, new: ir.Plan) -> list[Change]:
+    """Problems compiling the tasks against `new` that the old spec did not cause."""
+    if not uses.declarations:
+        return []
+    _, problems = compile_tasks(uses.declarations, new)
+    changes = []
+    for problem in problems:
+        if (problem.code, problem.where, problem.message) in uses.baseline:
+            continue
+        ref = uses.locate(problem.where)
+        severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
+        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        if ref is not None:
+            message = message.removeprefix(f"task `{ref.task}`: ")
+        changes.append(
+            Change(
+                "task.broken",
+                severity,
+                "",
+                "",
+                ref.task if ref else "",
+                message,
+                problem.where,
+                (ref,) if ref else (),
+            )
+        )
+    return changes

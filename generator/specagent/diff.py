@@ -1,0 +1,170 @@
+"""`specagent diff`: what a new version of an API changes for the agent built on it.
+
+Two plans are compared, not two YAML files: the tools the model is offered, each tool's
+arguments (as the model and the tasks pass them), the fields of its responses, its security,
+and the operations the agent file's tasks call. Renamed components, reordered keys and
+reworded prose do not count. Anything a task relies on is named with the task, the step and the
+agent-file line, because that is where the developer has to act.
+
+A change is *breaking* when something that works today can fail after the upgrade: a tool or
+operation gone, an argument removed, renamed, retyped or newly required, an enum value a caller
+may send dropped, a response field removed or retyped, other credentials needed, a task that no
+longer compiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from specagent import ir
+from specagent._diff_model import Change, DiffReport, Severity, TaskRef
+from specagent._diff_ops import compare_endpoints, compare_security_schemes
+from specagent._diff_tasks import TaskUses, task_changes
+
+__all__ = ["Change", "DiffReport", "Severity", "TaskRef", "diff_plans"]
+
+
+def diff_plans(
+    old: ir.Plan,
+    new: ir.Plan,
+    *,
+    agent_text: str | None = None,
+    agent_source: str = "agent.yaml",
+    old_agent_problems: Iterable[ir.Diagnostic] = (),
+    new_agent_problems: Iterable[ir.Diagnostic] = (),
+) -> DiffReport:
+    """Everything that changed for the agent from `old` to `new`, breaking changes first.
+
+    `agent_text` is the agent file (both plans were made with it); its tasks are compiled
+    against both plans. `*_agent_problems` are the agent file's references each spec lacks
+    (`check_agent_against_api`): the new ones are breaking changes.
+    """
+    uses = TaskUses.build(agent_text, agent_source, old) if agent_text else TaskUses.empty()
+    changes: list[Change] = []
+    old_tools = {tool.endpoint.operation.id: tool for tool in old.tools}
+    new_tools = {tool.endpoint.operation.id: tool for tool in new.tools}
+    new_endpoints = {e.operation.id: e for e in new.endpoints}
+    new_by_route = {(e.operation.method, e.operation.path): e for e in new.endpoints}
+    old_endpoints = {e.operation.id: e for e in old.endpoints}
+    matched_new: set[str] = set()
+
+    relevant = [*old_tools, *(op for op in uses.operations if op not in old_tools)]
+    for operation_id in relevant:
+        before = old_endpoints.get(operation_id)
+        if before is None:
+            continue  # a task calling an operation the old spec lacks: the task compiler says so
+        tool = old_tools.get(operation_id)
+        after = new_endpoints.get(operation_id) or new_by_route.get(
+            (before.operation.method, before.operation.path)
+        )
+        label = tool.name if tool else ""
+        if after is None:
+            changes.append(
+                Change(
+                    "tool.removed" if tool else "operation.removed",
+                    Severity.BREAKING,
+                    operation_id,
+                    label,
+                    "",
+                    f"{_what(tool, operation_id)} is gone: the spec no longer has "
+                    f"{before.operation.method.upper()} {before.operation.path}",
+                    before.operation.pointer,
+                    uses.calls_of(operation_id),
+                )
+            )
+            continue
+        matched_new.add(after.operation.id)
+        new_tool = new_tools.get(after.operation.id)
+        if after.operation.id != operation_id:
+            changes.append(
+                Change(
+                    "operation.renamed",
+                    Severity.BREAKING if uses.calls_of(operation_id) else Severity.WARNING,
+                    after.operation.id,
+                    new_tool.name if new_tool else label,
+                    "",
+                    f"operationId `{operation_id}` is now `{after.operation.id}` "
+                    f"({after.operation.method.upper()} {after.operation.path})",
+                    after.operation.pointer,
+                    uses.calls_of(operation_id),
+                )
+            )
+        if tool is not None and new_tool is None:
+            changes.append(
+                Change(
+                    "tool.removed",
+                    Severity.BREAKING,
+                    after.operation.id,
+                    tool.name,
+                    "",
+                    f"tool `{tool.name}` is no longer offered: the agent file's selection "
+                    "(operations, tags, methods) no longer includes the operation",
+                    after.operation.pointer,
+                )
+            )
+        found = compare_endpoints(before, after, old=old, new=new, old_tool=tool, new_tool=new_tool)
+        changes.extend(_with_tasks(found, operation_id, uses))
+    for operation_id, tool in new_tools.items():
+        if operation_id in matched_new or operation_id in old_tools:
+            continue
+        operation = tool.endpoint.operation
+        changes.append(
+            Change(
+                "tool.added",
+                Severity.INFO,
+                operation_id,
+                tool.name,
+                "",
+                f"new tool `{tool.name}`: {operation.method.upper()} {operation.path}",
+                operation.pointer,
+            )
+        )
+    changes.extend(compare_security_schemes(old, new))
+    changes.extend(_agent_references(old_agent_problems, new_agent_problems))
+    changes.extend(task_changes(uses, new))
+    return DiffReport(_title(old), _title(new), tuple(_ordered(changes)))
+
+
+def _what(tool: ir.Tool | None, operation_id: str) -> str:
+    return f"tool `{tool.name}`" if tool else f"operation `{operation_id}` (called by tasks)"
+
+
+def _with_tasks(found: Iterable[Change], old_id: str, uses: TaskUses) -> list[Change]:
+    """`found` with the task steps each change reaches; what a task was written against is no
+    longer mere information when it changes."""
+    changes = []
+    for change in found:
+        refs = uses.affected(old_id, change.kind, change.subject)
+        severity = change.severity
+        if refs and severity is Severity.INFO:
+            severity = Severity.WARNING
+        changes.append(replace(change, severity=severity, tasks=refs))
+    return changes
+
+
+def _agent_references(old: Iterable[ir.Diagnostic], new: Iterable[ir.Diagnostic]) -> list[Change]:
+    before = {(d.code, d.where, d.message) for d in old}
+    changes = []
+    for problem in new:
+        if (problem.code, problem.where, problem.message) in before:
+            continue
+        severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
+        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        changes.append(Change("agent.reference", severity, "", "", "", message, problem.where))
+    return changes
+
+
+def _title(plan: ir.Plan) -> str:
+    return " ".join(part for part in (plan.api.title, plan.api.version) if part) or plan.package
+
+
+_ORDER = {Severity.BREAKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _ordered(changes: list[Change]) -> list[Change]:
+    unique = list(dict.fromkeys(changes))
+    return sorted(
+        unique,
+        key=lambda c: (_ORDER[c.severity], c.tool or c.operation, c.kind, c.subject, c.where),
+    )
