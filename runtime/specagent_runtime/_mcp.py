@@ -36,7 +36,9 @@ from specagent_runtime._mcp_confirm import (
     scope_of,
     with_confirm_argument,
 )
+from specagent_runtime._mcp_tasks import McpTasks, load_tasks
 from specagent_runtime._spec import OperationSpec, ToolSpec
+from specagent_runtime._store import MemoryStore, Store
 from specagent_runtime._toolset import HANDOFF_TOOL, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.mcp")
@@ -109,6 +111,7 @@ class McpTools:
         identity_header_prefix: str = IDENTITY_HEADER_PREFIX,
         handoff: bool = False,
         confirmations: Confirmations | None = None,
+        tasks: McpTasks | None = None,
     ) -> None:
         if identity is not None and trust_identity_headers:
             raise McpConfigError(
@@ -121,6 +124,7 @@ class McpTools:
         self.identity_header_prefix = identity_header_prefix
         self.handoff = handoff
         self.confirmations = confirmations or Confirmations()
+        self.tasks = tasks
         self._methods = _http_methods(toolset.package)
 
     def caller(self, ctx: ServerRequestContext[Any, Any]) -> tuple[Identity | None, Hashable]:
@@ -151,6 +155,8 @@ class McpTools:
                     annotations=hints,
                 )
             )
+        if self.tasks is not None:
+            listed.extend(self.tasks.tools(identity))
         return listed
 
     async def call(
@@ -158,6 +164,8 @@ class McpTools:
     ) -> ToolResult:
         if self.handoff and name == HANDOFF_TOOL:
             return ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_MESSAGE)
+        if self.tasks is not None and self.tasks.handles(name):
+            return await self.tasks.call(name, arguments, identity)
         spec = self.toolset.get(name)
         arguments = dict(arguments)
         confirmed: object = False
@@ -248,12 +256,14 @@ async def serve_mcp_async(
     credentials: Mapping[str, Credential] | None = None,
     client: AsyncApiClient | None = None,
     handoff: bool = False,
+    store: Store | None = None,
 ) -> None:
-    """Serve `package`'s tools until the host disconnects (stdio) or the process is stopped
-    (HTTP, streamable HTTP at ``http://HOST:PORT/mcp``).
+    """Serve `package`'s tools (and tasks, if it has any) until the host disconnects (stdio)
+    or the process is stopped (HTTP, streamable HTTP at ``http://HOST:PORT/mcp``).
 
     Over stdio the identity is `identity` (the server serves one user). Over HTTP it comes from
-    the ``X-Verified-*`` headers of each request, which the host's gateway must set.
+    the ``X-Verified-*`` headers of each request, which the host's gateway must set. Task runs
+    live in `store` (default: in memory, for the server's life).
     """
     if transport not in ("stdio", "http"):
         raise McpConfigError(f"unknown transport {transport!r}; use 'stdio' or 'http'")
@@ -268,12 +278,18 @@ async def serve_mcp_async(
         toolset = Toolset.from_package(package, client)
     except ValueError as exc:
         raise McpConfigError(str(exc)) from exc
+    tasks_module = load_tasks(package)
+    tasks = None
+    if tasks_module is not None:
+        taken = frozenset({spec.name for spec in toolset.specs} | {HANDOFF_TOOL})
+        tasks = McpTasks(store or MemoryStore(), client, tasks_module, taken=taken)
     tools = McpTools(
         toolset,
         identity=identity,
         trust_identity_headers=transport == "http",
         identity_header_prefix=identity_header_prefix,
         handoff=handoff,
+        tasks=tasks,
     )
     server = build_server(tools)
     async with client:
@@ -303,6 +319,7 @@ def serve_mcp(
     base_url: str | None = None,
     credentials: Mapping[str, Credential] | None = None,
     handoff: bool = False,
+    store: Store | None = None,
 ) -> None:
     """`serve_mcp_async` for a program's main thread (what ``python -m <package> mcp`` runs)."""
     anyio.run(
@@ -316,5 +333,6 @@ def serve_mcp(
             base_url=base_url,
             credentials=credentials,
             handoff=handoff,
+            store=store,
         )
     )

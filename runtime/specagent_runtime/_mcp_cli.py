@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from specagent_runtime._identity import Identity
+from specagent_runtime._store import SQLiteStore, StoreError
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
 _NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
@@ -105,6 +106,7 @@ def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None
         )
         return 2
     try:
+        path = environ.get("SPECAGENT_STORE")
         serve_mcp(
             package,
             transport="http" if args.http else "stdio",
@@ -114,8 +116,10 @@ def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None
             identity_header_prefix=args.identity_header_prefix,
             base_url=args.base_url,
             handoff=args.handoff,
+            # Task runs survive a restart when a file is named, as with build_agent.
+            store=SQLiteStore(path) if path else None,
         )
-    except McpConfigError as exc:
+    except (McpConfigError, StoreError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
@@ -33,6 +34,7 @@ from specagent_runtime._mcp_confirm import Confirmations, confirm_argument, scop
 
 from tests.support.petstore_server import PetstoreServer
 from tests.unit.runtime.fakepkg.client import FakeClient
+from tests.unit.tasks._package import build_petstore_package
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "petstore_agent"
@@ -54,6 +56,14 @@ def package_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def tasks_package_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The petstore package with the tasks of `tests/unit/tasks/petstore_agent.yaml`."""
+    root = tmp_path_factory.mktemp("mcp-tasks")
+    build_petstore_package(root)
+    return root
+
+
 @pytest.fixture
 def petstore() -> Iterator[PetstoreServer]:
     with PetstoreServer() as server:
@@ -61,9 +71,19 @@ def petstore() -> Iterator[PetstoreServer]:
 
 
 def server_env(package_root: Path, petstore: PetstoreServer) -> dict[str, str]:
+    """Credentials as the package's README names them: the API key, and an OAuth2 token
+    (the spec's petstore_auth has no client-credentials flow, so the host supplies one)."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": petstore.client_id,
+        "client_secret": petstore.client_secret,
+        "scope": "read:pets write:pets",
+    }
+    token = httpx.post(petstore.token_url, data=form, timeout=10).json()["access_token"]
     return {
         "PYTHONPATH": str(package_root),
         "PETSTORE_AGENT_API_KEY": petstore.api_key,
+        "PETSTORE_AGENT_PETSTORE_AUTH_TOKEN": token,
     }
 
 
@@ -232,6 +252,42 @@ async def test_streamable_http(
             mine = envelope(await client.call_tool("get_my_account", {}))
             assert mine["data"]["username"] == "user2"
     assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/2"]
+
+
+async def test_tasks_over_stdio(tasks_package_root: Path, petstore: PetstoreServer) -> None:
+    flags = ("--identity", "username=user1")
+    async with stdio_client(tasks_package_root, petstore, *flags) as client:
+        tools = await tools_of(client)
+        assert {"cancel_order", "place_order", "pet_count", "task_reply"} <= set(tools)
+        assert tools["cancel_order"].input_schema["required"] == ["order_id"]
+        started = envelope(await client.call_tool("cancel_order", {"order_id": 1}))
+        run = started["data"]
+        assert run["messages"] == ["Cancel order 1 for 1 item(s)?"]
+        assert run["waiting_for"] == "confirmation"
+        assert petstore.requests(method="DELETE") == []
+        reply = {"run_id": run["run_id"], "message": "yes"}
+        done = envelope(await client.call_tool("task_reply", reply))
+        assert (done["data"]["status"], done["data"]["messages"]) == (
+            "done",
+            ["Order 1 is cancelled."],
+        )
+        again = await client.call_tool("task_reply", reply)
+        assert again.is_error
+        assert "already done" in envelope(again)["message"]
+    assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/1"]
+
+
+async def test_verified_only_tasks_are_not_offered_anonymously(
+    tasks_package_root: Path, petstore: PetstoreServer
+) -> None:
+    async with stdio_client(tasks_package_root, petstore) as client:
+        tools = await tools_of(client)
+        assert "cancel_order" not in tools
+        refused = await client.call_tool("cancel_order", {"order_id": 1})
+        assert refused.is_error
+        counted = envelope(await client.call_tool("pet_count", {"status": "sold"}))
+        assert counted["data"]["messages"] == ["1 pet(s) are sold, for example Goldie."]
+    assert petstore.requests(method="DELETE") == []
 
 
 # --- configuration ----------------------------------------------------------------------------
