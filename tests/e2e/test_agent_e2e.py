@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.util
 import json
-from collections.abc import AsyncIterator
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -37,6 +41,8 @@ from specagent_runtime import (
 
 from tests.support.fake_openai import FakeOpenAI, ToolCall, Turn, call, calls, say
 from tests.support.petstore_server import PetstoreServer
+
+from .conftest import EXAMPLE, REPO
 
 MODEL = "fake-model"
 USER1 = Identity(username="user1")
@@ -567,3 +573,64 @@ async def test_running_out_of_rounds_hands_off(
     assert reply.text  # a polite fallback, never an empty message
     assert len(petstore.requests("/store/order")) == 2
     assert len(fake_model.requests) == 2
+
+
+# --- examples/petstore/demo.py ------------------------------------------------------------------
+
+DEMO = EXAMPLE / "demo.py"
+
+
+def test_demo_plays_the_conversation_and_exits_0() -> None:
+    # Run as the README says (from the repository root), in a clean interpreter.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, str(DEMO.relative_to(REPO))],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "FAILED" not in out
+    assert out.rstrip().endswith("every step behaved as expected")
+    assert out.count("  [ok] ") == 14
+    assert "customer: Hi, which email address do you have for me?" in out
+    assert "  tool     get_my_account() -> ok" in out
+    assert "  api      GET /user/user1 -> 200" in out
+    assert "  tool     cancel_order(orderId=2) -> confirmation_required" in out
+    assert out.count("  api      DELETE /store/order/2 -> 200") == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def demo(petstore_package: ModuleType) -> Iterator[ModuleType]:
+    """The demo script as a module, sharing the already imported example package."""
+    spec = importlib.util.spec_from_file_location("petstore_demo", DEMO)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+async def test_demo_reports_a_step_that_misbehaves(demo: ModuleType) -> None:
+    script = demo.steps()
+    confirm = script[3]
+    # A model that claims the cancellation without calling the tool: no check may pass it.
+    script[3] = dataclasses.replace(confirm, model=(say("Done: order 2 is cancelled."),))
+    lines: list[str] = []
+
+    ok = await demo.play(script, out=lines.append)
+
+    assert ok is False
+    assert "  [FAILED] the customer's yes ran the proposed action" in lines
+    assert "  [FAILED] exactly one DELETE reached the API" in lines
+    assert "  [FAILED] order 2 is gone" in lines
+    assert "  [ok] the model read the account, the password redacted" in lines
