@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from typing import Any, Protocol
 
 __all__ = ["ENCODING", "count_json_tokens", "count_tokens", "tool_json"]
@@ -33,10 +34,14 @@ class _Encoding(Protocol):
 
 @functools.cache
 def _encoding() -> _Encoding:
-    # Imported on first use: loading the vocabulary takes a moment. No py.typed in the wheel.
-    import bpe_openai  # type: ignore[import-untyped]  # noqa: PLC0415
+    # bpe-openai reads its bundled vocabularies with importlib.resources' legacy functions,
+    # which warn on Python 3.11; the warning is its maintainers' to fix, not our users' to see.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        # Imported on first use: loading the vocabulary takes a moment. No py.typed in the wheel.
+        import bpe_openai  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    encoding: _Encoding = bpe_openai.get_encoding(ENCODING)
+        encoding: _Encoding = bpe_openai.get_encoding(ENCODING)
     return encoding
 
 
