@@ -135,8 +135,10 @@ def _with_tasks(found: Iterable[Change], old_id: str, uses: TaskUses) -> list[Ch
     longer mere information when it changes."""
     changes = []
     for change in found:
-        refs = uses.affected(old_id, change.kind, change.subject)
         severity = change.severity
+        refs = uses.affected(old_id, change.kind, change.subject)
+        if change.kind == "parameter.added" and severity is Severity.INFO:
+            refs = ()  # a new optional parameter asks nothing of the calls already written
         if refs and severity is Severity.INFO:
             severity = Severity.WARNING
         changes.append(replace(change, severity=severity, tasks=refs))
