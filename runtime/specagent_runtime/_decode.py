@@ -14,7 +14,7 @@ import types
 from typing import Any, Union, get_args, get_origin
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, RootModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from specagent_runtime._errors import ResponseDecodeError
@@ -79,6 +79,10 @@ def _cached_adapter(tp: Any) -> TypeAdapter[Any]:
 
 def _lenient(tp: Any, data: Any) -> Any:
     """The closest value of type `tp` that `data` allows, without raising."""
+    if isinstance(tp, type) and issubclass(tp, RootModel):
+        # A root model wraps any JSON value (a oneOf, a list): keep the wrapper so callers can
+        # still read `.root`, with the inner value made as lenient as the rest.
+        return tp.model_construct(root=_lenient(tp.model_fields["root"].annotation, data))
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return _lenient_model(tp, data) if isinstance(data, dict) else data
     origin = get_origin(tp)
@@ -88,9 +92,11 @@ def _lenient(tp: Any, data: Any) -> Any:
     if origin is dict and isinstance(data, dict) and len(args) == 2:
         return {key: _lenient_value(args[1], value) for key, value in data.items()}
     if origin in (Union, types.UnionType):
-        for option in args:
-            if option is not type(None) and _shape_fits(option, data):
-                return _lenient(option, data)
+        # Only an optional value (`X | None`) has one obvious shape to fall back to; for a real
+        # union (oneOf) guessing a member would drop fields, so the raw JSON is kept instead.
+        options = [option for option in args if option is not type(None)]
+        if len(options) == 1 and _shape_fits(options[0], data):
+            return _lenient(options[0], data)
     return data
 
 

@@ -27,6 +27,9 @@ def to_json_data(value: object) -> Any:
     send stay absent instead of becoming nulls the model has to read."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, bytes | bytearray):
+        # A download (PDF, image): the model cannot read it, only learn that it arrived.
+        return {"binary_content": f"{len(value)} bytes, not shown"}
     if isinstance(value, list | tuple):
         return [to_json_data(item) for item in value]
     if isinstance(value, Mapping):

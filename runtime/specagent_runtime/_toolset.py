@@ -293,8 +293,15 @@ class Toolset:
                 "the tool failed for a technical reason; nothing is known about the "
                 "outcome. Do not retry; offer to hand off to a human.",
             )
-        data = shape(to_json_data(response), expose_paths=spec.expose, redact_paths=spec.redact)
-        data, truncated = fit(data, self.result_budget)
+        try:
+            data = shape(to_json_data(response), expose_paths=spec.expose, redact_paths=spec.redact)
+            data, truncated = fit(data, self.result_budget)
+        except Exception:
+            # The call itself succeeded: say so, so the model does not retry an action.
+            logger.exception("tool %s: the response could not be shaped", spec.name)
+            return ToolResult(
+                spec.name, "ok", data={"result": "done; the response cannot be shown"}
+            )
         return ToolResult(spec.name, "ok", data=data, truncated=truncated)
 
     async def execute(

@@ -117,12 +117,6 @@ def test_api_error_becomes_the_model_message(petstore: ModuleType) -> None:
     assert '"status":"error"' in result.for_model().replace(" ", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="Toolset.run shapes a bytes response with to_jsonable_python outside its try "
-    "(_toolset.py run / _shaping.to_json_data): a binary download raises out of execute()",
-)
 def test_binary_tool_result_is_a_tool_result(bodies: ModuleType) -> None:
     pdf = b"%PDF-1.7\n\x00\xff\xfe"
     tools = _Tools(bodies, Recorder(Reply(200, pdf, {"Content-Type": "application/pdf"})))

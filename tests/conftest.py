@@ -1,0 +1,17 @@
+"""Settings every test shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_default_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build_agent` persists conversations in SQLite by default; a test that passes no store
+    must not leave (or later read) a `specagent.sqlite3` in the working directory."""
+    folder: Path = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("SPECAGENT_STORE", str(folder / "specagent.sqlite3"))
