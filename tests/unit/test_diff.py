@@ -26,6 +26,10 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli.main, ["diff", *args], catch_exceptions=False)
 
 
+def _line(where: str) -> int:
+    return int(where.rsplit(":", 1)[1])
+
+
 def _summary(change: dict[str, Any]) -> dict[str, Any]:
     return {
         "severity": change["severity"],
