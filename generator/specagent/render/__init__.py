@@ -7,17 +7,21 @@ what is on disk.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specagent import ir
 from specagent.render import _context
 from specagent.render._format import FormatError, format_python
 from specagent.render._models import ModelsError, build_models
 from specagent.render._templates import LiteralError, render_template
-from specagent.render._tool_schema import agent_json, manifest_json
+from specagent.render._tool_schema import agent_json, dump_json, manifest_json
+
+if TYPE_CHECKING:
+    from specagent.tasks import TaskProgram
 
 __all__ = ["RenderError", "RenderOptions", "render"]
 
@@ -33,13 +37,15 @@ class RenderOptions:
     `sources` maps each spec input file's relative name to its bytes and `agent_source` holds
     the agent file's bytes (only digests are written); `options` are the generation options
     worth recording, such as `{"strict": False}`. `format` may be turned off to look at the
-    raw template output.
+    raw template output. `tasks` is the agent file's compiled task program (None: no tasks,
+    so no `tasks.py` and no `tasks` list in agent.json).
     """
 
     sources: Mapping[str, bytes] = field(default_factory=dict)
     agent_source: bytes | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     format: bool = True
+    tasks: TaskProgram | None = None
 
 
 def _check_package(package: str) -> None:
@@ -83,7 +89,16 @@ def _python_files(plan: ir.Plan) -> dict[str, str]:
     }
 
 
-def _readme(plan: ir.Plan) -> str:
+def _with_tasks(agent: str, program: TaskProgram) -> str:
+    """agent.json with one tool per task, which the runtime offers beside the API tools."""
+    from specagent.tasks import task_tools  # noqa: PLC0415  # imports the runtime
+
+    data = json.loads(agent)
+    data["tasks"] = task_tools(program)
+    return dump_json(data)
+
+
+def _readme(plan: ir.Plan, program: TaskProgram | None) -> str:
     tools = [
         {
             "name": tool.name,
@@ -95,6 +110,15 @@ def _readme(plan: ir.Plan) -> str:
         for tool in plan.tools
     ]
     env = [(name, view.name, what) for view in _context.schemes(plan) for name, what in view.env]
+    tasks = [
+        {
+            "name": task.name,
+            "requires": task.requires,
+            "inputs": ", ".join(spec.name for spec in task.inputs),
+            "summary": _context.first_sentence(task.description),
+        }
+        for task in (program.tasks if program is not None else ())
+    ]
     return render_template(
         "README.md.jinja",
         title=plan.api.title or plan.package,
@@ -102,6 +126,7 @@ def _readme(plan: ir.Plan) -> str:
         package=plan.package,
         base_url=_context.default_base_url(plan),
         tools=tools,
+        tasks=tasks,
         env=env,
     )
 
@@ -116,6 +141,11 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     try:
         python = _python_files(plan)
         agent = agent_json(plan)
+        if options.tasks is not None:
+            from specagent.tasks import render_tasks  # noqa: PLC0415
+
+            python["tasks.py"] = render_tasks(plan, options.tasks)
+            agent = _with_tasks(agent, options.tasks)
     except (ModelsError, LiteralError) as error:
         raise RenderError(f"{plan.package}: {error}") from error
     files = {PurePosixPath(plan.package, name): text for name, text in python.items()}
@@ -133,6 +163,6 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     files[package / "manifest.json"] = manifest_json(
         plan, options.sources, agent_sources, options.options, agent
     )
-    files[package / "README.md"] = _readme(plan)
+    files[package / "README.md"] = _readme(plan, options.tasks)
     files[package / "py.typed"] = ""
     return dict(sorted(files.items()))
