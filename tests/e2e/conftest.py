@@ -1,9 +1,10 @@
 """Fixtures for the end-to-end tests: the reference petstore API, the scripted model server, and
-the committed example package (`examples/petstore/petstore_agent`) imported as users import it.
+generated petstore packages.
 
-The package is imported from the example folder, not regenerated, because it is what users run;
-the golden test keeps it equal to the generator's output. Other test modules import packages of
-the same name from their own folders, so the import is undone at the end of each module.
+`petstore_package` is generated once per session from the example's spec and the agent file
+below, under its own name, so the agent tests do not change when the example's agent file does
+(its order actions may move to tasks) and never share a module name with other tests' packages.
+`example_package` is the committed `examples/petstore/petstore_agent`, for the demo.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from specagent import ir
+from specagent.generate import GenerateOptions, generate
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.petstore_server import PetstoreServer
@@ -22,6 +25,43 @@ from tests.support.petstore_server import PetstoreServer
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "petstore"
 EXAMPLE_PACKAGE = "petstore_agent"
+E2E_PACKAGE = "e2e_petstore_agent"
+
+# The three kinds of access as plain tools: a bound account, lookups for anyone, and order
+# actions behind the confirmation gate.
+AGENT_FILE = """\
+agent:
+  name: Petstore support
+  instructions: >-
+    You help customers of the pet store with their orders, their account and our pets.
+tools:
+  include:
+    operations: [getOrderById, placeOrder, deleteOrder, getUserByName, updateUser]
+    tags: [pet]
+    methods: [GET]
+  exclude:
+    operations: [deleteUser, loginUser, logoutUser, getInventory, uploadFile]
+  overrides:
+    getUserByName:
+      name: get_my_account
+      description: The signed-in customer's own account.
+      bind: {username: identity.username}
+      redact: [password]
+    updateUser:
+      name: update_my_account
+      description: Update the signed-in customer's own account.
+      bind: {username: identity.username}
+      confirm: true
+    getOrderById:
+      name: get_order
+      description: Look up one order by its ID. Anyone may do this.
+    deleteOrder:
+      name: cancel_order
+      description: Cancel an order by its ID.
+      confirm: true
+    placeOrder:
+      confirm: true
+"""
 
 
 def _forget(package: str) -> None:
@@ -29,22 +69,43 @@ def _forget(package: str) -> None:
         del sys.modules[name]
 
 
-@pytest.fixture(scope="module")
-def petstore_package() -> Iterator[ModuleType]:
-    """`petstore_agent` from `examples/petstore`, with its client and agent modules loaded."""
-    _forget(EXAMPLE_PACKAGE)  # another module's package of the same name must not be reused
-    sys.path.insert(0, str(EXAMPLE))
+def _import_from(root: Path, package: str) -> Iterator[ModuleType]:
+    """Import `package` from `root` (with its client and agent); undo it afterwards."""
+    _forget(package)  # a package of the same name from elsewhere must not be reused
+    sys.path.insert(0, str(root))
     importlib.invalidate_caches()
     try:
-        module = importlib.import_module(EXAMPLE_PACKAGE)
+        module = importlib.import_module(package)
         assert module.__file__ is not None
-        assert Path(module.__file__).resolve().parent == EXAMPLE / EXAMPLE_PACKAGE
-        importlib.import_module(f"{EXAMPLE_PACKAGE}.client")
-        importlib.import_module(f"{EXAMPLE_PACKAGE}.agent")
+        assert Path(module.__file__).resolve().parent == (root / package).resolve()
+        importlib.import_module(f"{package}.client")
+        importlib.import_module(f"{package}.agent")
         yield module
     finally:
-        sys.path.remove(str(EXAMPLE))
-        _forget(EXAMPLE_PACKAGE)
+        sys.path.remove(str(root))
+        _forget(package)
+
+
+@pytest.fixture(scope="session")
+def petstore_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """A petstore agent package generated from the example spec and `AGENT_FILE`."""
+    root = tmp_path_factory.mktemp("e2e_package")
+    agent_file = root / "agent.yaml"
+    agent_file.write_text(AGENT_FILE, encoding="utf-8")
+    result = generate(EXAMPLE / "openapi.yaml", agent_file, E2E_PACKAGE, GenerateOptions())
+    errors = [d.render() for d in result.diagnostics if d.severity is ir.Severity.ERROR]
+    assert result.ok, errors
+    for path, text in result.files.items():
+        target = root / E2E_PACKAGE / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    yield from _import_from(root, E2E_PACKAGE)
+
+
+@pytest.fixture(scope="module")
+def example_package() -> Iterator[ModuleType]:
+    """The committed `examples/petstore/petstore_agent`, as the demo imports it."""
+    yield from _import_from(EXAMPLE, EXAMPLE_PACKAGE)
 
 
 @pytest.fixture

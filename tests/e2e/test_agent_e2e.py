@@ -1,5 +1,6 @@
-"""The example support agent end to end: the committed `petstore_agent` package's `build_agent`,
-a scripted model behind the real `openai` SDK, and real HTTP to the reference petstore server.
+"""The support agent end to end: a generated petstore package's `build_agent`, a scripted model
+behind the real `openai` SDK, and real HTTP to the reference petstore server. Also the example's
+demo script and the "run the agent" docs.
 
 Each test plays a conversation and then checks the two witnesses that cannot be scripted: what
 the model was shown (the fake model server records every request) and what reached the API (the
@@ -8,11 +9,14 @@ petstore server logs every request).
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import dataclasses
 import importlib.util
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
+import specagent_runtime
 from openai import AsyncOpenAI
 from specagent_runtime import (
     Agent,
@@ -606,7 +611,7 @@ def test_demo_plays_the_conversation_and_exits_0() -> None:
 
 
 @pytest.fixture
-def demo(petstore_package: ModuleType) -> Iterator[ModuleType]:
+def demo(example_package: ModuleType) -> Iterator[ModuleType]:
     """The demo script as a module, sharing the already imported example package."""
     spec = importlib.util.spec_from_file_location("petstore_demo", DEMO)
     assert spec is not None
@@ -634,3 +639,68 @@ async def test_demo_reports_a_step_that_misbehaves(demo: ModuleType) -> None:
     assert "  [FAILED] exactly one DELETE reached the API" in lines
     assert "  [FAILED] order 2 is gone" in lines
     assert "  [ok] the model read the account, the password redacted" in lines
+
+
+# --- docs/running-the-agent.md -----------------------------------------------------------------
+
+DOC = REPO / "docs" / "running-the-agent.md"
+
+
+def _python_blocks() -> list[ast.Module]:
+    text = DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert blocks, f"{DOC}: no python snippet"
+    return [ast.parse(block, filename=str(DOC)) for block in blocks]
+
+
+def test_docs_snippet_uses_the_real_api(petstore_package: ModuleType) -> None:
+    """The webhook snippet imports real names and calls them with arguments they accept (the
+    snippet's `acme_agent` stands for any generated package; the example's is checked)."""
+    agent = Agent.from_package(
+        petstore_package.__name__, petstore_package.AsyncClient(), model=MODEL, store=MemoryStore()
+    )
+    callables: dict[str, Any] = {
+        "build_agent": petstore_package.build_agent,
+        "AsyncClient": petstore_package.AsyncClient,
+        "Identity": Identity,
+    }
+    checked = set()
+    for tree in _python_blocks():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "specagent_runtime":
+                for alias in node.names:
+                    assert alias.name in specagent_runtime.__all__, alias.name
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in callables:
+                target, name = callables[func.id], func.id
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "agent"
+            ):
+                target, name = getattr(agent, func.attr), f"agent.{func.attr}"
+            else:
+                continue
+            placeholders = [None] * len(node.args)
+            keywords = {keyword.arg: None for keyword in node.keywords if keyword.arg}
+            inspect.signature(target).bind(*placeholders, **keywords)  # TypeError if wrong
+            checked.add(name)
+    assert checked >= {
+        "build_agent",
+        "AsyncClient",
+        "Identity",
+        "agent.respond",
+        "agent.confirm",
+        "agent.aclose",
+    }
+
+
+def test_docs_list_every_public_name_of_the_runtime() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.partition("### The runtime's public API")[2]
+    assert section, f"{DOC}: no public API section"
+    listed = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)", section))
+    missing = sorted(set(specagent_runtime.__all__) - listed)
+    assert missing == [], f"{DOC}: add these exports of specagent_runtime to its API list"
