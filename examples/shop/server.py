@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 CLIENT_ID = "support-desk"
-CLIENT_SECRET = "shop-demo-secret"  # noqa: S105 - the local reference server's test credential
+CLIENT_SECRET = "shop-demo-secret"
 _STARTUP_TIMEOUT = 10.0
 _DEMO_SLOTS = ("2026-12-01 10:00 UTC", "2026-12-01 15:00 UTC", "2026-12-02 10:00 UTC")
 
@@ -254,7 +254,7 @@ class ShopServer:
         if table not in ("refunds", "bookings", "invites"):
             raise ValueError(f"no table {table!r}")
         with self._shop.lock:
-            return int(self._shop.db.execute(f"select count(*) from {table}").fetchone()[0])  # noqa: S608
+            return int(self._shop.db.execute(f"select count(*) from {table}").fetchone()[0])
 
     # --- serving ---------------------------------------------------------------------------
 
