@@ -111,11 +111,12 @@ class _Shop:
         }
 
     def _owned_order(self, order_id: int, email: str) -> sqlite3.Row | None:
-        return self.db.execute(
+        row: sqlite3.Row | None = self.db.execute(
             "select orders.* from orders join customers on customers.id = orders.customer_id"
             " where orders.id = ? and customers.email = ?",
             (order_id, email),
         ).fetchone()
+        return row
 
     # --- endpoints --------------------------------------------------------------------------
 
