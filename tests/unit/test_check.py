@@ -176,3 +176,36 @@ def test_identical_folder_reads_up_to_date(tmp_path: Path) -> None:
     assert not report.stale
     assert format_check(report) == f"{tmp_path.as_posix()} is up to date (2 files)"
     assert read_manifest(tmp_path) == {}
+
+
+# --- the CI recipe in examples/ci ------------------------------------------------------------
+
+
+def _commands(text: str) -> list[list[str]]:
+    """`specagent ...` command lines in shell snippets (continuations joined)."""
+    joined = text.replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        words = line.split()
+        if "specagent" in words and words.index("specagent") + 1 < len(words):
+            found.append(words[words.index("specagent") + 1 :])
+    return found
+
+
+def test_ci_recipe_uses_commands_and_options_that_exist() -> None:
+    import yaml  # noqa: PLC0415
+
+    ci = ROOT / "examples" / "ci"
+    workflow = yaml.safe_load((ci / "specagent.yml").read_text(encoding="utf-8"))
+    scripts = [step.get("run", "") for step in workflow["jobs"]["specagent"]["steps"]]
+    hooks = yaml.safe_load((ci / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((ci / "pre-commit-config.example.yaml").read_text(encoding="utf-8"))
+    entries = [hook["entry"] for hook in hooks]
+    entries += [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
+    commands = [words for text in [*scripts, *entries] for words in _commands(text)]
+    assert {words[0] for words in commands} == {"check", "diff", "generate"}
+    for words in commands:
+        command = cli.main.commands[words[0]]
+        options = {name for param in command.params for name in getattr(param, "opts", [])}
+        used = {word for word in words if word.startswith("-")}
+        assert used <= options, (words, used - options)
