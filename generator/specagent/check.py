@@ -9,6 +9,7 @@ out that CI simply runs a newer specagent.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -75,7 +76,8 @@ def compare_package(files: Mapping[PurePosixPath, str], folder: Path) -> CheckRe
     old = read_manifest(folder)
     new_text = generated.get(MANIFEST)
     new = json.loads(new_text) if new_text is not None else None
-    return CheckReport(label, len(generated), tuple(changes), tuple(_notes(old, new)))
+    notes = [*_notes(old, new), *_edited(old, folder)]
+    return CheckReport(label, len(generated), tuple(changes), tuple(notes))
 
 
 def _read(path: Path) -> str | None:
@@ -138,6 +140,27 @@ def _notes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> Iter
         )
     if old.get("package") != new.get("package"):
         yield f"the package is named `{old.get('package')}`, regenerated as `{new.get('package')}`"
+
+
+def _edited(manifest: Mapping[str, Any] | None, folder: Path) -> Iterator[str]:
+    """Files whose content no longer matches the digest the manifest recorded for them: edited
+    by hand after generation (the next `generate` would drop those edits)."""
+    listed = manifest.get("files") if manifest else None
+    if not isinstance(listed, Mapping):
+        return
+    edited = []
+    for name, digest in sorted(listed.items()):
+        try:
+            data = (folder / str(name)).read_bytes()
+        except OSError:
+            continue  # a missing file is reported as such
+        if digest != "sha256:" + hashlib.sha256(data).hexdigest():
+            edited.append(str(name))
+    if edited:
+        yield (
+            f"edited by hand after generation: {', '.join(edited)} (regenerating drops the "
+            "edits; make them in the spec or the agent file instead)"
+        )
 
 
 def _get(data: Mapping[str, Any], *keys: str) -> Any:

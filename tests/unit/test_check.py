@@ -209,3 +209,16 @@ def test_ci_recipe_uses_commands_and_options_that_exist() -> None:
         options = {name for param in command.params for name in getattr(param, "opts", [])}
         used = {word for word in words if word.startswith("-")}
         assert used <= options, (words, used - options)
+
+
+def test_hand_edits_to_files_the_manifest_lists_are_named(project: Path) -> None:
+    package = project / "petstore_agent"
+    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    assert "agent.json" in manifest["files"]
+    data = json.loads((package / "agent.json").read_text(encoding="utf-8"))
+    data["agent"]["instructions"] = "Be terse."
+    (package / "agent.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    report = compare_package({}, package)
+    assert any(
+        note.startswith("edited by hand after generation: agent.json") for note in report.notes
+    )
