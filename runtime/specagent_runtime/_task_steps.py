@@ -132,7 +132,24 @@ class End:
     status: EndStatus = "done"
 
 
-Effect = Ask | Call | Confirm | Respond | SetValues | Goto | Handoff | End
+@dataclass(frozen=True, slots=True)
+class Instruct:
+    """Let the model carry out one step written in words (an `instruct:` step).
+
+    It may use the named `tools` for at most `max_rounds` rounds and must finish with a value
+    for every `output` field (checked like a customer's answer); the result is saved under
+    `save_as`. A step that cannot finish hands the run to a human. Run by `_task_instruct`.
+    """
+
+    instruction: str
+    tools: tuple[str, ...]
+    output: tuple[InputSpec, ...]
+    save_as: str
+    next: str | None
+    max_rounds: int = 4
+
+
+Effect = Ask | Call | Confirm | Respond | SetValues | Goto | Handoff | End | Instruct
 StepFunction = Callable[["TaskContext"], Effect]
 
 

@@ -34,6 +34,7 @@ from specagent_runtime._task_input import (
     validate,
     yes_or_no,
 )
+from specagent_runtime._task_instruct import StepModel, run_instruct
 from specagent_runtime._task_run import (
     RUN_KIND,
     RunInfo,
@@ -54,6 +55,7 @@ from specagent_runtime._task_steps import (
     End,
     Goto,
     Handoff,
+    Instruct,
     Respond,
     SetValues,
     TaskContext,
@@ -105,7 +107,8 @@ class TaskEngine:
     """Starts, continues and inspects task runs of one generated package.
 
     `tasks` is the package's `tasks` module (its `TASKS` dict) or such a dict; `client` is the
-    package's `AsyncClient`. `new_id` and `clock` exist for tests.
+    package's `AsyncClient`; `step_model` (a `StepModel`) carries out `instruct:` steps, which
+    are handed to a human without one. `new_id` and `clock` exist for tests.
     """
 
     def __init__(
@@ -116,8 +119,10 @@ class TaskEngine:
         *,
         new_id: Callable[[], str] | None = None,
         clock: Callable[[], float] = time.time,
+        step_model: StepModel | None = None,
     ) -> None:
         self.store = store
+        self.step_model = step_model
         self.client = client
         found = getattr(tasks, "TASKS", tasks)
         if not isinstance(found, Mapping):
@@ -304,6 +309,11 @@ class TaskEngine:
         """Carry out one effect and save the run; returns the new stored version."""
         if isinstance(effect, Call):
             return await self._call(record, version, step, effect, retrying=False)
+        if isinstance(effect, Instruct):
+            await run_instruct(
+                self.step_model, record, step, effect, log=self._log, hand_off=self._hand_off
+            )
+            return await self._save(record, version)
         if isinstance(effect, Ask):
             self._ask(definition, record, step, effect)
         elif isinstance(effect, Confirm):
