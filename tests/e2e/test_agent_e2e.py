@@ -15,6 +15,7 @@ import dataclasses
 import importlib.util
 import inspect
 import json
+import logging
 import os
 import re
 import subprocess
@@ -451,7 +452,9 @@ async def test_oauth2_token_fetched_once_for_20_concurrent_calls(
     make_agent: MakeAgent,
     fake_model: FakeOpenAI,
     petstore: PetstoreServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
     credentials = ClientCredentials(petstore.client_id, petstore.client_secret)
     client_class = client_credentials_client(petstore_package)
     client: Any = client_class(petstore.base_url, credentials={"petstore_auth": credentials})
@@ -481,11 +484,14 @@ async def test_oauth2_token_fetched_once_for_20_concurrent_calls(
     assert petstore.token_requests == 1
     assert sorted(r.status for r in petstore.requests("/pet")) == [200] * 20 + [401] * 20
 
-    # No credential ever reached the model.
+    # No credential ever reached the model or a log line.
     sent = everything_sent_to_the_model(fake_model)
     assert petstore.client_secret not in sent
-    assert petstore.api_key not in sent
     assert "Bearer" not in sent
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "find_pets_by_status" in logged  # the capture saw the calls
+    assert petstore.client_secret not in logged
+    assert re.search(r"Bearer [\w-]{20}", logged) is None  # no access token (43 characters)
 
 
 # --- state: a stateless webhook handler resumes the conversation ----------------------------------
