@@ -7,7 +7,13 @@ import ast
 import pytest
 from specagent import ir
 from specagent.plan import make_plan
-from specagent.render._models import _escape_controls, build_models, synthetic_document
+from specagent.render._models import (
+    _escape_controls,
+    _redeclares_fields,
+    _union_bases,
+    build_models,
+    synthetic_document,
+)
 
 from tests.unit.render._api import ok, operation, param, petstore_api, ref
 
@@ -82,3 +88,30 @@ def test_control_characters_in_literals_are_escaped() -> None:
     exec(compile(ast.parse(source), "s", "exec"), before)
     exec(compile(ast.parse(escaped), "e", "exec"), after)
     assert [before[k] for k in "ABC"] == [after[k] for k in "ABC"]
+
+
+def test_union_bases_become_pipes_that_still_evaluate() -> None:
+    source = (
+        "from typing import Union\n"
+        "class B: ...\n"
+        'class A(list[Union[dict[str, "A"], B]]): ...\n'
+        'class C(list[Union["C", int]]): ...\n'
+    )
+    rewritten = _union_bases(source)
+    assert "Union[" not in rewritten.split("\n", 1)[1]
+    assert "class A(list[dict[str, 'A'] | B])" in rewritten
+    assert "class C(list['C | int'])" in rewritten
+    exec(compile(rewritten, "u", "exec"), {})
+
+
+def test_override_pragma_only_for_redeclared_fields() -> None:
+    plain = ast.parse("class A(BaseModel):\n    x: int\nclass B(A):\n    y: str\n")
+    assert not _redeclares_fields(plain)
+    same = ast.parse("class A(BaseModel):\n    x: int\nclass B(A):\n    x: int\n")
+    assert not _redeclares_fields(same)
+    changed = ast.parse(
+        "class A(BaseModel):\n    x: P | None\n"
+        "class M(A):\n    pass\n"
+        "class B(M):\n    x: Q | None\n"
+    )
+    assert _redeclares_fields(changed)
