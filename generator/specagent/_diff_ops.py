@@ -125,6 +125,8 @@ def _argument(pair: _Pair, old: ir.Argument, new: ir.Argument) -> Iterator[Chang
         yield pair.change("parameter.optional", INFO, key, f"parameter `{key}` is now optional")
     before = type_of(old.schema, pair.old.api.schemas)
     after = type_of(new.schema, pair.new.api.schemas)
+    if old.location == "body" and not old.name and before == after:
+        yield from _whole_body(pair, old, new)  # one argument for the body: look inside
     if before != after:
         yield pair.change(
             "parameter.type", B, key, f"parameter `{key}` changed type: {before} -> {after}"
@@ -141,6 +143,45 @@ def _argument(pair: _Pair, old: ir.Argument, new: ir.Argument) -> Iterator[Chang
     elif old_enum is not None and (new_enum is None or new_enum - old_enum):
         detail = f"also accepts {_values(new_enum - old_enum)}" if new_enum else "takes any value"
         yield pair.change("parameter.enum_widened", INFO, key, f"parameter `{key}` {detail}")
+
+
+def _whole_body(pair: _Pair, old: ir.Argument, new: ir.Argument) -> Iterator[Change]:
+    """Fields of a body passed as one argument (arrays, bodies not flattened): what a caller
+    sends inside it can break like a parameter."""
+    before = response_fields(old.schema, pair.old.api.schemas)
+    after = response_fields(new.schema, pair.new.api.schemas)
+    for path in sorted(before.keys() | after.keys()):
+        if not path or _under_gone(path, after) or _under_gone(path, before):
+            continue
+        subject = f"{old.key}.{path}" if not path.startswith("[") else f"{old.key}{path}"
+        was, now = before.get(path), after.get(path)
+        if now is None:
+            yield pair.change("parameter.removed", B, subject, f"body field `{subject}` is gone")
+        elif was is None:
+            if now.required:
+                yield pair.change(
+                    "parameter.added", B, subject, f"new required body field `{subject}`"
+                )
+        elif now.type != was.type and "any" not in (now.type, was.type):
+            yield pair.change(
+                "parameter.type",
+                B,
+                subject,
+                f"body field `{subject}` changed type: {was.type} -> {now.type}",
+            )
+        elif now.required and not was.required:
+            yield pair.change(
+                "parameter.required", B, subject, f"body field `{subject}` is now required"
+            )
+        elif now.enum is not None and (was.enum is None or was.enum - now.enum):
+            detail = (
+                f"drops {_values(sorted(was.enum - now.enum))}"
+                if was.enum is not None
+                else f"is now limited to {_values(now.enum)}"
+            )
+            yield pair.change(
+                "parameter.enum_narrowed", B, subject, f"body field `{subject}` {detail}"
+            )
 
 
 def _values(values: object) -> str:

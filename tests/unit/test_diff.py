@@ -319,3 +319,42 @@ def test_markdown_cli_output() -> None:
     assert result.exit_code == 1
     assert "| tool `update_reimbursement`" in result.stdout
     assert textwrap.dedent(result.stdout).startswith("### specagent diff: Reimbursements API")
+
+
+def test_fields_inside_a_body_passed_whole_are_compared(tmp_path: Path) -> None:
+    def spec(item: dict[str, Any]) -> dict[str, Any]:
+        body = {"type": "array", "items": item}
+        operation = {
+            "operationId": "importOrders",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {"204": {"description": "imported"}},
+        }
+        return {
+            "openapi": "3.0.3",
+            "info": {"title": "Shop", "version": "1"},
+            "paths": {"/orders/import": {"post": operation}},
+        }
+
+    old = {
+        "type": "object",
+        "properties": {
+            "sku": {"type": "string"},
+            "note": {"type": "string"},
+            "size": {"type": "string", "enum": ["s", "m", "l"]},
+        },
+    }
+    new = {
+        "type": "object",
+        "required": ["sku"],
+        "properties": {"sku": {"type": "string"}, "size": {"type": "string", "enum": ["s", "m"]}},
+    }
+    old_path = _write(tmp_path, "old.json", spec(old))
+    new_path = _write(tmp_path, "new.json", spec(new))
+    result = run(str(old_path), str(new_path), "--format", "json")
+    found = {(c["kind"], c["subject"]) for c in json.loads(result.stdout)["changes"]}
+    assert found == {
+        ("parameter.removed", "body[].note"),
+        ("parameter.required", "body[].sku"),
+        ("parameter.enum_narrowed", "body[].size"),
+    }
+    assert result.exit_code == 1
