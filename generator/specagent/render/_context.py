@@ -18,10 +18,6 @@ from specagent import _names, ir
 from specagent._plan_args import is_json
 from specagent.render._models import Models
 
-# Names a method body uses besides its parameters.
-_BODY_NAMES = frozenset({"self", "models", "_operations"})
-
-
 Keywords = tuple[tuple[str, Any], ...]
 
 

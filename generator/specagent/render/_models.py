@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import io
-import re
-import tokenize
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,9 +19,14 @@ from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
 from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
+from specagent.render._source_fixes import (
+    OVERRIDE_PRAGMA,
+    escape_controls,
+    redeclares_fields,
+    strip_header,
+    union_bases,
+)
 
-# Characters ruff refuses unescaped in strings (PLE2510-PLE2515), newline and tab excepted.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b]")
 _UNWRAPPABLE = frozenset({"list", "dict"})
 _SIMPLE_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes"})
 
@@ -212,136 +214,7 @@ def _run_codegen(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
     if not isinstance(output, str):
         raise ModelsError("datamodel-code-generator returned several modules, expected one")
-    return _union_bases(_escape_controls(_strip_header(output)))
-
-
-def _strip_header(source: str) -> str:
-    """Drop the leading comment block: it names the input (`<dict>`), not our business."""
-    lines = source.splitlines()
-    index = 0
-    while index < len(lines) and lines[index].startswith("#"):
-        index += 1
-    return "\n".join(lines[index:]).lstrip("\n") + "\n"
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _escape_controls(source: str) -> str:
-    """Control characters from the spec written as escapes inside string literals.
-
-    datamodel-code-generator leaves some raw (an ESC in an enum value), which Python accepts
-    but ruff rejects and terminals interpret. Raw strings are re-rendered with `repr` instead,
-    where an escape would change the value.
-    """
-    if not _CONTROL_RE.search(source):
-        return source
-    lines = source.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-    pieces = []
-    position = 0
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type != tokenize.STRING or not _CONTROL_RE.search(token.string):
-            continue
-        start = starts[token.start[0] - 1] + token.start[1]
-        end = starts[token.end[0] - 1] + token.end[1]
-        prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
-        if "r" in prefix.lower():
-            replacement = repr(ast.literal_eval(token.string))
-        else:
-            replacement = _CONTROL_RE.sub(_escape_char, token.string)
-        pieces.append(source[position:start])
-        pieces.append(replacement)
-        position = end
-    pieces.append(source[position:])
-    return "".join(pieces)
-
-
-def _union_bases(source: str) -> str:
-    """`RootModel[Union[A, B]]` in class bases written as `RootModel[A | B]`.
-
-    datamodel-code-generator keeps `Union` where a recursive root model refers to itself by a
-    quoted name; ruff flags it (UP007) but cannot fix it. `|` is safe unless a member is a bare
-    string; then the whole union becomes one string, which pydantic and mypy resolve later.
-    """
-    if "Union[" not in source:
-        return source
-    tree = ast.parse(source)
-    edits: list[tuple[int, int, str]] = []
-    lines = source.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for base in node.bases:
-            for sub in ast.walk(base):
-                if not (
-                    isinstance(sub, ast.Subscript)
-                    and isinstance(sub.value, ast.Name)
-                    and sub.value.id == "Union"
-                    and isinstance(sub.slice, ast.Tuple)
-                    and sub.end_lineno is not None
-                    and sub.end_col_offset is not None
-                ):
-                    continue
-                members = sub.slice.elts
-                quoted = any(
-                    isinstance(m, ast.Constant) and isinstance(m.value, str) for m in members
-                )
-                texts = [
-                    m.value
-                    if isinstance(m, ast.Constant) and isinstance(m.value, str)
-                    else ast.unparse(m)
-                    for m in members
-                ]
-                text = " | ".join(texts)
-                start = starts[sub.lineno - 1] + sub.col_offset
-                end = starts[sub.end_lineno - 1] + sub.end_col_offset
-                edits.append((start, end, repr(text) if quoted else text))
-                break  # nested unions are replaced with their outer one
-    for start, end, text in sorted(edits, reverse=True):
-        source = source[:start] + text + source[end:]
-    return source
-
-
-# Written at the top of models.py only when a subclass redeclares a field of its parent with
-# another type (an allOf that narrows `account: AccountSummary` to an unrelated `Account`).
-# pydantic accepts that, mypy reports it as an incompatible assignment; nothing in the
-# generated code can express it otherwise, so the check is turned off for that file alone.
-OVERRIDE_PRAGMA = '# mypy: disable-error-code="assignment"\n'
-
-
-def _redeclares_fields(tree: ast.Module) -> bool:
-    fields: dict[str, dict[str, str]] = {}
-    bases: dict[str, list[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
-            fields[node.name] = {
-                item.target.id: ast.unparse(item.annotation)
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-            }
-
-    def inherited(name: str, seen: frozenset[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for base in bases.get(name, ()):
-            if base in fields and base not in seen:
-                found.update(inherited(base, seen | {base}))
-                found.update(fields[base])
-        return found
-
-    for name, own in fields.items():
-        parent = inherited(name, frozenset({name}))
-        if any(key in parent and parent[key] != text for key, text in own.items()):
-            return True
-    return False
+    return union_bases(escape_controls(strip_header(output)))
 
 
 def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
@@ -474,7 +347,7 @@ def build_models(plan: ir.Plan) -> Models:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise ModelsError(f"datamodel-code-generator produced invalid Python: {error}") from error
-    if _redeclares_fields(tree):
+    if redeclares_fields(tree):
         source = OVERRIDE_PRAGMA + source
     class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     classes = frozenset(class_defs)

@@ -7,13 +7,8 @@ import ast
 import pytest
 from specagent import ir
 from specagent.plan import make_plan
-from specagent.render._models import (
-    _escape_controls,
-    _redeclares_fields,
-    _union_bases,
-    build_models,
-    synthetic_document,
-)
+from specagent.render._models import build_models, synthetic_document
+from specagent.render._source_fixes import escape_controls, redeclares_fields, union_bases
 
 from tests.unit.render._api import ok, operation, param, petstore_api, ref
 
@@ -81,7 +76,7 @@ def test_models_are_read_back_for_signatures(plan: ir.Plan) -> None:
 
 def test_control_characters_in_literals_are_escaped() -> None:
     source = 'A = "x\x1by\u200bz"\nB = r"q\x1b"\nC = """doc\x07"""\n'
-    escaped = _escape_controls(source)
+    escaped = escape_controls(source)
     assert "\x1b" not in escaped and "\u200b" not in escaped and "\x07" not in escaped
     before: dict[str, object] = {}
     after: dict[str, object] = {}
@@ -97,7 +92,7 @@ def test_union_bases_become_pipes_that_still_evaluate() -> None:
         'class A(list[Union[dict[str, "A"], B]]): ...\n'
         'class C(list[Union["C", int]]): ...\n'
     )
-    rewritten = _union_bases(source)
+    rewritten = union_bases(source)
     assert "Union[" not in rewritten.split("\n", 1)[1]
     assert "class A(list[dict[str, 'A'] | B])" in rewritten
     assert "class C(list['C | int'])" in rewritten
@@ -106,12 +101,12 @@ def test_union_bases_become_pipes_that_still_evaluate() -> None:
 
 def test_override_pragma_only_for_redeclared_fields() -> None:
     plain = ast.parse("class A(BaseModel):\n    x: int\nclass B(A):\n    y: str\n")
-    assert not _redeclares_fields(plain)
+    assert not redeclares_fields(plain)
     same = ast.parse("class A(BaseModel):\n    x: int\nclass B(A):\n    x: int\n")
-    assert not _redeclares_fields(same)
+    assert not redeclares_fields(same)
     changed = ast.parse(
         "class A(BaseModel):\n    x: P | None\n"
         "class M(A):\n    pass\n"
         "class B(M):\n    x: Q | None\n"
     )
-    assert _redeclares_fields(changed)
+    assert redeclares_fields(changed)
