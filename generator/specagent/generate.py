@@ -120,6 +120,7 @@ def generate(
     from specagent.loader import build_api, load_spec  # noqa: PLC0415
     from specagent.plan import make_plan  # noqa: PLC0415
     from specagent.render import RenderError, RenderOptions, render  # noqa: PLC0415
+    from specagent.tasks import TaskProgram, build_tasks  # noqa: PLC0415
 
     report = progress or _silent
     package = options.package if options.package is not None else out_name
@@ -156,6 +157,11 @@ def generate(
     report("planning")
     plan = make_plan(api, agent, package)
     found.extend(plan.diagnostics)
+    tasks: TaskProgram | None = None
+    if agent_file is not None and agent.tasks:
+        # Compiled from the text (not the config) so every diagnostic keeps its line number.
+        tasks, task_problems = build_tasks(_read_text(agent_file), agent.source, plan)
+        found.extend(task_problems)
     if _blocking(found, strict=options.strict) or options.check_only:
         return stop()
 
@@ -164,6 +170,7 @@ def generate(
         sources=dict(loaded.sources),
         agent_source=_read_bytes(agent_file),
         options=_recorded_options(options),
+        tasks=tasks if tasks is not None and tasks.tasks else None,
     )
     try:
         rendered = render(plan, render_options)
@@ -189,6 +196,11 @@ def generate(
 
 def _silent(_stage: str) -> None:
     return None
+
+
+def _read_text(path: Path) -> str:
+    # Already read and decoded successfully by load_agent_file, so this cannot fail on UTF-8.
+    return path.read_text(encoding="utf-8")
 
 
 def _read_bytes(path: Path | None) -> bytes | None:
