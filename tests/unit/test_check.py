@@ -65,6 +65,21 @@ def test_fresh_package_is_up_to_date(project: Path) -> None:
     assert result.stdout.strip().endswith(f"petstore_agent is up to date ({files} files)")
 
 
+def test_committed_petstore_example_is_up_to_date() -> None:
+    result = run(
+        "check",
+        str(PETSTORE / "openapi.yaml"),
+        "--tasks",
+        str(PETSTORE / "agent.yaml"),
+        "--out",
+        str(PETSTORE / "petstore_agent"),
+    )
+    assert result.exit_code == 0, result.stdout[-3000:]
+    files = sum(1 for path in (PETSTORE / "petstore_agent").rglob("*") if path.is_file())
+    files -= sum(1 for path in (PETSTORE / "petstore_agent").rglob("*.pyc"))
+    assert result.stdout.splitlines()[-1].endswith(f"petstore_agent is up to date ({files} files)")
+
+
 def test_edited_description_makes_it_stale_with_the_diff(project: Path) -> None:
     spec = project / "openapi.yaml"
     text = spec.read_text(encoding="utf-8")
