@@ -95,6 +95,8 @@ def _with_tasks(agent: str, program: TaskProgram) -> str:
 
     data = json.loads(agent)
     data["tasks"] = task_tools(program)
+    if program.context is not None:
+        data["context"] = dict(program.context)
     return dump_json(data)
 
 

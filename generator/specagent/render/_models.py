@@ -351,14 +351,19 @@ def build_models(plan: ir.Plan) -> Models:
         source = OVERRIDE_PRAGMA + source
     class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     classes = frozenset(class_defs)
-    expected = set(plan.model_names.values())
+    # Each class models.py must define, and where in the spec it comes from.
+    expected = {
+        cls: "#/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
+        for name, cls in plan.model_names.items()
+    }
     for endpoint in plan.endpoints:
-        expected.add(endpoint.args_model)
+        expected.setdefault(endpoint.args_model, endpoint.operation.pointer)
         if endpoint.response_model is not None:
-            expected.add(endpoint.response_model)
-    missing = sorted(expected - classes)
+            expected.setdefault(endpoint.response_model, endpoint.operation.pointer)
+    missing = sorted(set(expected) - classes)
     if missing:
-        raise ModelsError("models.py lacks the classes " + ", ".join(missing[:10]))
+        places = ", ".join(f"{cls} ({expected[cls] or 'spec'})" for cls in missing[:10])
+        raise ModelsError(f"datamodel-code-generator did not produce the classes {places}")
     qualify = _Qualify(classes, _imports(tree))
     args = {
         endpoint.args_model: _fields(class_defs[endpoint.args_model], qualify)

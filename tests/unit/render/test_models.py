@@ -7,6 +7,7 @@ import ast
 import pytest
 from specagent import ir
 from specagent.plan import make_plan
+from specagent.render import RenderError, RenderOptions, _models, render
 from specagent.render._models import build_models, synthetic_document
 from specagent.render._source_fixes import escape_controls, redeclares_fields, union_bases
 
@@ -110,3 +111,14 @@ def test_override_pragma_only_for_redeclared_fields() -> None:
         "class B(M):\n    x: Q | None\n"
     )
     assert redeclares_fields(changed)
+
+
+def test_a_missing_class_is_reported_with_its_place(
+    plan: ir.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_models, "_run_codegen", lambda _doc: "class Tricky:\n    pass\n")
+    with pytest.raises(RenderError) as caught:
+        render(plan, RenderOptions())
+    message = str(caught.value)
+    assert "GetTrickyArgs (#/paths/~1t/get)" in message
+    assert "OddName (#/components/schemas/Odd Name)" in message
