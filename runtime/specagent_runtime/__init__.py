@@ -36,6 +36,9 @@ from specagent_runtime._events import (
     Event,
     HandoffRequested,
     Reply,
+    TaskFinished,
+    TaskStarted,
+    TaskWaiting,
     ToolCalled,
 )
 from specagent_runtime._formats import (
@@ -178,7 +181,10 @@ __all__ = [
     "TaskDefinition",
     "TaskEngine",
     "TaskError",
+    "TaskFinished",
+    "TaskStarted",
     "TaskTurn",
+    "TaskWaiting",
     "ToolCall",
     "ToolCallError",
     "ToolCalled",

@@ -16,6 +16,15 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specagent_runtime._agent_tasks import (
+    answer_waiting_run,
+    load_task_module,
+    openai_task_tools,
+    start_task,
+    turn_events,
+    turn_result,
+    turn_text,
+)
 from specagent_runtime._anthropic import as_chat_client
 from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._confirm import (
@@ -36,6 +45,8 @@ from specagent_runtime._events import (
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps
 from specagent_runtime._store import MemoryStore, SQLiteStore, Store, StoreConflict
+from specagent_runtime._task_run import TaskTurn
+from specagent_runtime._tasks import TaskEngine
 from specagent_runtime._toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.agent")
@@ -108,13 +119,20 @@ class Agent:
         name: str | None = None,
         instructions: str | None = None,
         history_limit: int = 100,
+        tasks: TaskEngine | None = None,
     ) -> None:
+        if tasks is not None:
+            clash = sorted(set(tasks.tasks) & {spec.name for spec in toolset.specs})
+            if clash:
+                raise ValueError(f"task and tool names must differ, {clash} are both")
         if max_rounds < 1:
             raise ValueError(f"max_rounds must be at least 1, not {max_rounds}")
         if history_limit < 1:
             raise ValueError(f"history_limit must be at least 1, not {history_limit}")
         self.history_limit = history_limit
         self.toolset = toolset
+        # The agent file's tasks (None without): the model starts them, the engine runs them.
+        self.tasks = tasks
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
         self.max_rounds = max_rounds
@@ -142,16 +160,19 @@ class Agent:
 
         Without a `store`, conversations persist in SQLite (the file named by the environment
         variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
-        stateless webhook handler can resume any conversation; tests pass a `MemoryStore`."""
+        stateless webhook handler can resume any conversation; tests pass a `MemoryStore`.
+        Task runs of ``<package>.tasks`` (when the agent file has tasks) share that store."""
         toolset = Toolset.from_package(package, client, result_budget=result_budget)
         if store is None:
             store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
+        module = load_task_module(package)
         return cls(
             toolset,
             model=model,
             openai_client=openai_client,
             store=store,
             max_rounds=max_rounds,
+            tasks=TaskEngine(store, client, module) if module is not None else None,
         )
 
     def __repr__(self) -> str:
@@ -169,8 +190,40 @@ class Agent:
         self._next_turn(conversation)
         conversation.messages.append({"role": "user", "content": message})
         events: list[Event] = []
+        if self.tasks is not None:
+            # A run waiting for the customer takes the message as its answer; the model never
+            # sees it as a request, so it cannot answer or confirm in the customer's place.
+            turn = await answer_waiting_run(self.tasks, conversation_id, message, identity)
+            if turn is not None:
+                events.extend(turn_events(turn, started=False))
+                text = turn_text(turn)
+                conversation.messages.append({"role": "assistant", "content": text})
+                await self._save(conversation)
+                return Reply(text=text, events=events, conversation_id=conversation_id)
         text = await self._finish_turn(conversation, identity, events)
         return Reply(text=text, events=events, conversation_id=conversation_id)
+
+    async def confirm_task(
+        self,
+        conversation_id: str,
+        run_id: str,
+        approved: bool,
+        *,
+        identity: Identity | None = None,
+    ) -> Reply:
+        """The host's yes/no button for a task run waiting for a confirmation (see the
+        `TaskWaiting` event); raises `TaskError` if the run is not waiting for one."""
+        if self.tasks is None:
+            raise AgentError("this agent has no tasks")
+        conversation = await self._load(conversation_id)
+        self._next_turn(conversation)
+        turn = await self.tasks.confirm(run_id, approved, identity)
+        text = turn_text(turn)
+        conversation.messages.append({"role": "assistant", "content": text})
+        await self._save(conversation)
+        return Reply(
+            text=text, events=turn_events(turn, started=False), conversation_id=conversation_id
+        )
 
     def respond_sync(
         self, conversation_id: str, message: str, *, identity: Identity | None = None
@@ -255,8 +308,14 @@ class Agent:
             conversation.messages.append(_assistant_message(content, calls))
             if not calls:
                 return content or ""
-            if await self._handle(conversation, calls, identity, events):
+            started: list[TaskTurn] = []
+            if await self._handle(conversation, calls, identity, events, started):
                 return content or HANDOFF_REPLY
+            if started:
+                # The task speaks for itself (see `_agent_tasks`): its messages end the turn.
+                text = turn_text(started[0])
+                conversation.messages.append({"role": "assistant", "content": text})
+                return text
         reason = f"the agent used its {self.max_rounds} rounds of tool calls without finishing"
         events.append(HandoffRequested(reason))
         conversation.messages.append({"role": "assistant", "content": FALLBACK_REPLY})
@@ -268,8 +327,10 @@ class Agent:
         calls: list[_Call],
         identity: Identity | None,
         events: list[Event],
+        started: list[TaskTurn] | None = None,
     ) -> bool:
-        """Answer every tool call of one round; True when the model handed off."""
+        """Answer every tool call of one round; True when the model handed off. Task runs
+        the round started are added to `started`."""
         handoff = next((call for call in calls if call.name == HANDOFF_TOOL), None)
         if handoff is not None:
             reason = str((_parse_arguments(handoff.arguments) or {}).get("reason") or "not given")
@@ -284,16 +345,46 @@ class Agent:
         # must not both count); the API calls that pass them then run concurrently.
         jobs: list[Awaitable[ToolResult]] = []
         arguments: list[dict[str, Any] | None] = []
+        task_calls = 0
         for call in calls:
             parsed = _parse_arguments(call.arguments)
             arguments.append(parsed)
-            jobs.append(self._decide(conversation, call, parsed, identity, events))
+            if self.tasks is not None and call.name in self.tasks.tasks:
+                task_calls += 1
+                jobs.append(
+                    self._start_task(conversation, call, parsed, identity, events, started=started)
+                    if task_calls == 1
+                    else _ready(ToolResult.error(call.name, "one task at a time: not started"))
+                )
+            else:
+                jobs.append(self._decide(conversation, call, parsed, identity, events))
         results = await asyncio.gather(*jobs)
         for call, parsed, result in zip(calls, arguments, results, strict=True):
             logger.info("tool call %s: %s", call.name, result.status)
             events.append(_tool_event(parsed, result))
             conversation.messages.append(_tool_message(call.id, result))
         return False
+
+    async def _start_task(
+        self,
+        conversation: _Conversation,
+        call: _Call,
+        parsed: dict[str, Any] | None,
+        identity: Identity | None,
+        events: list[Event],
+        *,
+        started: list[TaskTurn] | None,
+    ) -> ToolResult:
+        assert self.tasks is not None  # only called for task names
+        if parsed is None:
+            return ToolResult.error(call.name, "the arguments must be a JSON object")
+        outcome = await start_task(self.tasks, call.name, parsed, identity, conversation.id)
+        if isinstance(outcome, ToolResult):
+            return outcome
+        events.extend(turn_events(outcome, started=True))
+        if started is not None:
+            started.append(outcome)
+        return turn_result(outcome)
 
     def _decide(
         self,
@@ -351,7 +442,7 @@ class Agent:
             completion = await client.chat.completions.create(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, *_recent(messages, limit)],
-                tools=self.toolset.openai_tools(identity),
+                tools=self._tools(identity),
             )
             message = completion.choices[0].message
         except Exception as exc:
@@ -368,6 +459,13 @@ class Agent:
         return message.content, calls
 
     # --- plumbing -------------------------------------------------------------------------
+
+    def _tools(self, identity: Identity | None) -> list[dict[str, Any]]:
+        tools = self.toolset.openai_tools(identity)
+        if self.tasks is None:
+            return tools
+        # Before the hand-off tool, which stays last.
+        return [*tools[:-1], *openai_task_tools(self.tasks, identity), tools[-1]]
 
     def _openai(self) -> Any:
         if self._openai_client is None:

@@ -72,6 +72,37 @@ class HandoffRequested(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TaskStarted(Event):
+    """The model started a task from the agent file; the task engine now drives its steps."""
+
+    kind: ClassVar[str] = "task_started"
+    run_id: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskWaiting(Event):
+    """A task run waits for the customer's next message: `waiting_for` is "confirmation" (a
+    host may show yes/no buttons and answer with `Agent.confirm_task`) or "input:<name>"."""
+
+    kind: ClassVar[str] = "task_waiting"
+    run_id: str
+    task: str
+    waiting_for: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFinished(Event):
+    """A task run ended: `status` is done, cancelled, failed or handed_off (then a
+    `HandoffRequested` with the run's reason follows)."""
+
+    kind: ClassVar[str] = "task_finished"
+    run_id: str
+    task: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """The agent's answer to one customer message: the text to send and what happened."""
 

@@ -1,0 +1,119 @@
+"""The agent file's tasks inside the agent loop.
+
+The model only chooses to start a task (one tool per task); from then on the task engine
+drives the steps. Its messages go to the customer word for word, not rephrased by the model:
+a confirmation question must say exactly what will happen, and a model that paraphrased it
+could promise something the task will not do. While a run waits for the customer, the next
+message is the customer's answer to it and never reaches the model, so the model can neither
+answer a question for the customer nor confirm an action.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from specagent_runtime._events import (
+    Event,
+    HandoffRequested,
+    TaskFinished,
+    TaskStarted,
+    TaskWaiting,
+)
+from specagent_runtime._identity import Identity
+from specagent_runtime._task_run import RunStatus, TaskError, TaskTurn
+from specagent_runtime._tasks import TaskEngine
+from specagent_runtime._toolset import ToolResult
+
+logger = logging.getLogger("specagent_runtime.agent")
+
+
+def load_task_module(package: str) -> ModuleType | None:
+    """The package's generated ``tasks`` module, or None when the agent file has no tasks."""
+    try:
+        module = importlib.import_module(f"{package}.tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{package}.tasks":
+            return None
+        raise
+    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None
+
+
+def openai_task_tools(engine: TaskEngine, identity: Identity | None) -> list[dict[str, Any]]:
+    """The task tools this customer may start, in the chat-completions ``tools`` shape."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool["name"],
+                "description": tool["description"],
+                "parameters": tool["input_schema"],
+            },
+        }
+        for tool in engine.offered(identity)
+    ]
+
+
+def turn_text(turn: TaskTurn) -> str:
+    return "\n\n".join(message for message in turn.messages if message)
+
+
+def turn_events(turn: TaskTurn, *, started: bool) -> list[Event]:
+    events: list[Event] = [TaskStarted(turn.run_id, turn.task)] if started else []
+    if turn.waiting_for is not None and not turn.finished:
+        events.append(TaskWaiting(turn.run_id, turn.task, turn.waiting_for))
+    elif turn.finished:
+        events.append(TaskFinished(turn.run_id, turn.task, turn.status.value))
+        if turn.status is RunStatus.HANDED_OFF:
+            events.append(HandoffRequested(turn.handoff_reason or f"task `{turn.task}`"))
+    return events
+
+
+def turn_result(turn: TaskTurn) -> ToolResult:
+    """What the model is told about a task it started: where the run stands and what the
+    customer was told, so later turns can refer to it. Not an instruction to act."""
+    data: dict[str, Any] = {
+        "run_id": turn.run_id,
+        "status": turn.status.value,
+        "told_the_customer": list(turn.messages),
+    }
+    if turn.waiting_for is not None:
+        data["waiting_for"] = turn.waiting_for
+    return ToolResult(turn.task, "ok", data=data)
+
+
+async def start_task(
+    engine: TaskEngine,
+    name: str,
+    arguments: Mapping[str, Any],
+    identity: Identity | None,
+    conversation_id: str,
+) -> ToolResult | TaskTurn:
+    """Start a run for the model's call; a `ToolResult` is a refusal the model can act on."""
+    offered = {tool["name"] for tool in engine.offered(identity)}
+    if name not in offered:
+        return ToolResult.error(
+            name,
+            f"`{name}` works only for a verified customer, and this customer is not verified; "
+            "help without it or hand off to a human",
+        )
+    try:
+        return await engine.start(name, arguments, identity, conversation_id)
+    except TaskError as exc:  # bad inputs: the message names the input, never a value
+        return ToolResult.error(name, str(exc))
+
+
+async def answer_waiting_run(
+    engine: TaskEngine, conversation_id: str, message: str, identity: Identity | None
+) -> TaskTurn | None:
+    """Give the customer's message to the conversation's waiting run, if there is one."""
+    try:
+        return await engine.handle(conversation_id, message, identity)
+    except TaskError as exc:
+        # Another identity than the one that started the run: the message is not an answer to
+        # that run (it stays waiting); the model handles it like any other message.
+        logger.info("task run not continued: %s", exc)
+        return None
