@@ -39,7 +39,7 @@ __all__ = ["HTTP_METHODS", "check_agent_against_api", "load_agent_file", "parse_
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-_TOP_KEYS = ("agent", "tools", "tasks")
+_TOP_KEYS = ("agent", "tools", "tasks", "context")  # `context` is read by specagent.tasks
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")

@@ -18,6 +18,7 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import error
 from specagent.tasks._compile import CompiledTask, TaskProgram, compile_tasks
+from specagent.tasks._context import build_context
 from specagent.tasks._model import TaskDecl
 from specagent.tasks._parse import parse_tasks_text
 
@@ -44,6 +45,7 @@ _EFFECT_BY_KIND = {
     "set": "SetValues",
     "handoff": "Handoff",
     "end": "End",
+    "instruct": "Instruct",
 }
 
 
@@ -52,7 +54,9 @@ def build_tasks(text: str, source: str, plan: ir.Plan) -> tuple[TaskProgram, lis
     declarations, diagnostics = parse_tasks_text(text, source)
     program, problems = compile_tasks(declarations, plan)
     diagnostics.extend(problems)
-    return TaskProgram(program.tasks, tuple(diagnostics)), diagnostics
+    context, context_problems = build_context(text, source, plan)
+    diagnostics.extend(context_problems)
+    return TaskProgram(program.tasks, tuple(diagnostics), context), diagnostics
 
 
 def load_tasks(path: Path, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnostic]]:

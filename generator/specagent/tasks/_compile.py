@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
@@ -24,6 +25,7 @@ from specagent.tasks._flow import (
     names_set,
     warn_unconfirmed,
 )
+from specagent.tasks._instruct import compile_instruct
 from specagent.tasks._types import Ty
 
 
@@ -72,6 +74,8 @@ class TaskProgram:
 
     tasks: tuple[CompiledTask, ...]
     diagnostics: tuple[ir.Diagnostic, ...] = ()
+    # agent.json's `context` entry (the `context:` section, checked); None without one.
+    context: Mapping[str, Any] | None = None
 
     def fields_used(self) -> dict[str, tuple[tuple[str, str], ...]]:
         """Task name -> the response fields it relies on, by operation id."""
@@ -243,6 +247,8 @@ class _TaskCompiler:
             body = [f"return Respond(message={message}, next={following!r})"]
         elif isinstance(step, m.SetStep):
             body = self._set(step, following, scope, variables, partial)
+        elif isinstance(step, m.InstructStep):
+            body = compile_instruct(self, step, following, scope, variables)
         elif isinstance(step, m.HandoffStep):
             reason = self._template(step.reason, step.where, scope)
             body = [f"return Handoff(reason={reason})"]

@@ -53,6 +53,8 @@ def names_set(steps: Iterable[m.Step]) -> dict[str, str]:
         elif isinstance(step, m.SetStep):
             for name, source in step.values:
                 found.setdefault(name, source.where)
+        elif isinstance(step, m.InstructStep):
+            found.setdefault(step.save_as, step.save_where or step.where)
         elif isinstance(step, m.IfStep):
             for name, place in (names_set(step.then) | names_set(step.otherwise)).items():
                 found.setdefault(name, place)
@@ -72,6 +74,7 @@ def kind_of(step: m.Step) -> str:
         m.SetStep: "set",
         m.HandoffStep: "handoff",
         m.EndStep: "end",
+        m.InstructStep: "instruct",
     }[type(step)]
 
 

@@ -92,7 +92,31 @@ class EndStep:
     status: str = "done"
 
 
-Step = AskStep | CallStep | IfStep | ConfirmStep | RespondStep | SetStep | HandoffStep | EndStep
+@dataclass(frozen=True, slots=True)
+class InstructStep:
+    """A step in words for the model (`instruct:`), with the tools it may use and its typed
+    `output`, kept `as` a variable like a call's result."""
+
+    where: str
+    instruction: str
+    tools: tuple[tuple[str, str], ...]  # (tool or operation name, where)
+    output: tuple[InputDecl, ...]
+    save_as: str
+    save_where: str = ""
+    max_rounds: int = 4
+
+
+Step = (
+    AskStep
+    | CallStep
+    | IfStep
+    | ConfirmStep
+    | RespondStep
+    | SetStep
+    | HandoffStep
+    | EndStep
+    | InstructStep
+)
 
 
 @dataclass(frozen=True, slots=True)

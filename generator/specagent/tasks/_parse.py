@@ -19,7 +19,7 @@ from specagent._agentfile_yaml import NodeReader, child_path, compose, describe,
 from specagent._diagnostics import did_you_mean
 from specagent.tasks import _model as m
 
-STEP_KINDS = ("ask", "call", "if", "confirm", "respond", "set", "handoff", "end")
+STEP_KINDS = ("ask", "call", "if", "confirm", "respond", "set", "handoff", "end", "instruct")
 END_STATUSES = ("done", "cancelled", "failed")
 INPUT_TYPES = ("string", "integer", "number", "boolean")
 # Names an expression starts from that are not the task's own variables.
@@ -46,6 +46,7 @@ _STEP_KEYS = {
     "set": ("set",),
     "handoff": ("handoff",),
     "end": ("end",),
+    "instruct": ("instruct", "tools", "max_rounds", "output", "as"),
 }
 # Words people reach for instead of a step kind, for the hint.
 _KIND_SYNONYMS = {
@@ -325,6 +326,11 @@ class _Parser:
     def _step_handoff(self, entries: dict[str, yaml.Node], path: str, where: str) -> m.Step | None:
         reason = self._text(entries, path, "handoff")
         return None if reason is None else m.HandoffStep(where, reason)
+
+    def _step_instruct(self, entries: dict[str, yaml.Node], path: str, where: str) -> m.Step | None:
+        from specagent.tasks._instruct_parse import read_instruct  # noqa: PLC0415  # cycle
+
+        return read_instruct(self, entries, path, where)
 
     def _step_end(self, entries: dict[str, yaml.Node], path: str, where: str) -> m.Step | None:
         node = entries["end"]
