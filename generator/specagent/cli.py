@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import click
+from specagent_runtime import TaskDefinition
 
 from specagent import __version__, ir
 from specagent._cli_plan import plan_inputs
@@ -36,7 +37,13 @@ from specagent.diff import diff_plans
 from specagent.generate import GenerateOptions, GenerateResult, generate
 from specagent.tools import FORMATS as TOOL_FORMATS
 from specagent.tools import Format as ToolFormat
-from specagent.tools import ToolList, format_table, model_tools
+from specagent.tools import (
+    MissingExtraError,
+    ToolList,
+    format_table,
+    model_tools,
+    task_definitions,
+)
 
 __all__ = ["main"]
 
@@ -281,7 +288,8 @@ Exit codes: 0 done, 2 bad input, 3 internal error.
     type=click.Choice(TOOL_FORMATS),
     default="openai",
     show_default=True,
-    help="openai: Chat Completions `tools`; anthropic: Messages `tools`; json: neutral.",
+    help="openai: Chat Completions `tools`; anthropic: Messages `tools`; mcp: the MCP "
+    "server's tools/list (needs specagent-runtime[mcp]); json: provider-neutral.",
 )
 @click.option(
     "--anonymous",
@@ -332,16 +340,16 @@ def _tool_list(
     verified: bool,
 ) -> ToolList | int:
     from specagent.render._tool_schema import agent_json  # noqa: PLC0415  # heavy imports
-    from specagent.tasks import build_tasks, task_tools  # noqa: PLC0415
+    from specagent.tasks import build_tasks  # noqa: PLC0415
 
     progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
     planned = plan_inputs(_source(spec), agent_file, "agent", options, progress)
     problems = [*planned.problems, *planned.agent_problems]
-    tasks: list[dict[str, object]] = []
+    tasks: list[TaskDefinition] = []
     if planned.plan is not None and planned.agent_text is not None and agent_file is not None:
         program, task_problems = build_tasks(planned.agent_text, str(agent_file), planned.plan)
         problems.extend(task_problems)
-        tasks = task_tools(program)
+        tasks = task_definitions(program)
     progress.done()
     if planned.plan is None or count_errors(problems, strict=options.strict):
         _report(problems, strict=options.strict, failed=True, changed=False)
@@ -349,7 +357,12 @@ def _tool_list(
     if problems:
         _report(problems, strict=options.strict, failed=False)
     data = json.loads(agent_json(planned.plan))
-    return model_tools(data, format_, verified=verified, task_tools=tasks)
+    methods = {e.operation.id: e.operation.method.upper() for e in planned.plan.endpoints}
+    try:
+        return model_tools(data, format_, verified=verified, tasks=tasks, http_methods=methods)
+    except MissingExtraError as exc:
+        _report([error("tools.format", "--format", str(exc))], strict=False, failed=True)
+        return EXIT_BAD_INPUT
 
 
 # --- check ---------------------------------------------------------------------------------------

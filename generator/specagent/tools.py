@@ -13,17 +13,41 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import httpx
-from specagent_runtime import AsyncApiClient, Identity, Toolset, ToolSpec
+from specagent_runtime import (
+    AsyncApiClient,
+    Identity,
+    InputSpec,
+    MemoryStore,
+    TaskDefinition,
+    Toolset,
+    ToolSpec,
+)
 from specagent_runtime._formats import ToolDefinition, definitions, to_anthropic, to_openai_chat
+from specagent_runtime._toolset import HANDOFF_TOOL
 
 from specagent._tokens import ENCODING, count_json_tokens
 
-__all__ = ["FORMATS", "ToolCost", "ToolList", "format_table", "model_tools"]
+if TYPE_CHECKING:
+    from specagent.tasks import TaskProgram
 
-Format = Literal["openai", "anthropic", "json"]
+__all__ = [
+    "FORMATS",
+    "MissingExtraError",
+    "ToolCost",
+    "ToolList",
+    "format_table",
+    "model_tools",
+    "task_definitions",
+]
+
+# The Toolset's package name; the MCP handlers look for `<package>._operations`, which a plan
+# being previewed does not have yet (they then fall back to the tools' own flags).
+_PACKAGE = "specagent_tools_preview"
+
+Format = Literal["openai", "anthropic", "mcp", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 
@@ -64,14 +88,17 @@ def model_tools(
     format: Format = "openai",
     *,
     verified: bool = True,
-    task_tools: Sequence[Mapping[str, Any]] = (),
+    tasks: Sequence[TaskDefinition] = (),
+    http_methods: Mapping[str, str] | None = None,
 ) -> ToolList:
     """The tools of `agent_json` (the package's agent.json data) in `format`, with costs.
 
     `verified` shows the list for a customer whose identity the host verified (every tool);
     without it, tools with bound arguments and tasks that require a verified customer are left
-    out, as the runtime does for anonymous users. `task_tools` are the task entries of
-    agent.json (`specagent.tasks.task_tools`), offered to the model like tools.
+    out, as the runtime does for anonymous users. `tasks` are offered to the model like tools.
+    ``mcp`` is the MCP server's `tools/list` (needs the `mcp` package: the runtime's extra);
+    its hints use `http_methods` (operation id -> method), as the server reads them from the
+    package's `_operations` module.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; the formats are {', '.join(FORMATS)}")
@@ -79,27 +106,76 @@ def model_tools(
     client = AsyncApiClient(
         "http://127.0.0.1", http_client=httpx.AsyncClient(transport=httpx.MockTransport(_refuse))
     )
-    toolset = Toolset(specs, client, package="package")
+    toolset = Toolset(specs, client, package=_PACKAGE)
     identity = _identity_for(specs) if verified else None
-    found = definitions(toolset, identity)
-    handoff = found.pop()  # `definitions` puts the hand-off tool last
     bound = {spec.name for spec in specs if spec.bindings}
-    kinds = {d.name: ("tool", "verified" if d.name in bound else "anyone") for d in found}
-    for task in task_tools:
-        access = "anyone" if task.get("requires") == "anyone" else "verified"
-        if verified or access == "anyone":
-            found.append(
-                ToolDefinition(str(task["name"]), str(task["description"]), task["input_schema"])
-            )
-            kinds[str(task["name"])] = ("task", access)
-    found.append(handoff)
-    kinds[handoff.name] = ("handoff", "anyone")
-    tools = _export(found, format)
-    costs = tuple(
-        ToolCost(d.name, count_json_tokens(tool), *kinds[d.name])
-        for d, tool in zip(found, tools, strict=True)
-    )
-    return ToolList(format, tools, costs)
+    kinds = {spec.name: ("tool", "verified" if spec.name in bound else "anyone") for spec in specs}
+    for task in tasks:
+        kinds[task.name] = ("task", "anyone" if task.requires == "anyone" else "verified")
+    if format == "mcp":
+        tools = _mcp(toolset, identity, tasks, client, http_methods or {})
+    else:
+        found = definitions(toolset, identity)
+        handoff = found.pop()  # `definitions` puts the hand-off tool last
+        offered = [task.tool_json() for task in tasks if verified or task.requires == "anyone"]
+        found += [ToolDefinition(t["name"], t["description"], t["input_schema"]) for t in offered]
+        found.append(handoff)
+        tools = _export(found, format)
+    costs = []
+    for tool in tools:
+        name = str(tool["function"]["name"] if "function" in tool else tool["name"])
+        kind, access = kinds.get(name, ("handoff" if name == HANDOFF_TOOL else "task", "anyone"))
+        costs.append(ToolCost(name, count_json_tokens(tool), kind, access))
+    return ToolList(format, tools, tuple(costs))
+
+
+def _mcp(
+    toolset: Toolset,
+    identity: Identity | None,
+    tasks: Sequence[TaskDefinition],
+    client: AsyncApiClient,
+    http_methods: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """What the runtime's MCP server lists, through its own handlers."""
+    try:
+        from specagent_runtime._mcp import McpTools  # noqa: PLC0415  # optional extra
+        from specagent_runtime._mcp_tasks import McpTasks  # noqa: PLC0415
+    except ImportError as exc:
+        raise MissingExtraError(
+            "the mcp format needs the MCP SDK: install `specagent-runtime[mcp]`"
+        ) from exc
+    served = None
+    if tasks:
+        names = frozenset(spec.name for spec in toolset.specs)
+        served = McpTasks(MemoryStore(), client, {t.name: t for t in tasks}, taken=names)
+    handlers = McpTools(toolset, identity=identity, tasks=served)
+    # The server reads the methods from the package's `_operations`, not generated yet here.
+    handlers._methods = dict(http_methods)
+    listed = handlers.tools(identity)
+    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed]
+
+
+def task_definitions(program: TaskProgram) -> list[TaskDefinition]:
+    """The tasks as the runtime defines them for the model (no steps: only their tools are
+    shown); the same construction as `specagent.tasks.task_tools`, kept as objects so the MCP
+    handlers can list them too."""
+    from specagent.tasks import _input_fields  # noqa: PLC0415  # heavy: pulls in the compiler
+
+    return [
+        TaskDefinition(
+            name=task.name,
+            description=task.description,
+            requires="anyone" if task.requires == "anyone" else "verified",
+            inputs=tuple(InputSpec(**dict(_input_fields(spec))) for spec in task.inputs),
+            first=task.first,
+            steps={},
+        )
+        for task in program.tasks
+    ]
+
+
+class MissingExtraError(RuntimeError):
+    """An optional dependency the chosen format needs is not installed."""
 
 
 def _export(found: list[ToolDefinition], format: Format) -> list[dict[str, Any]]:
@@ -107,14 +183,15 @@ def _export(found: list[ToolDefinition], format: Format) -> list[dict[str, Any]]
         return to_openai_chat(found)
     if format == "anthropic":
         return to_anthropic(found)
-    return [
-        {
-            "name": d.name,
-            "description": d.description,
-            "parameters": json.loads(json.dumps(d.parameters)),
-        }
-        for d in found
-    ]
+    plain: list[dict[str, Any]] = json.loads(
+        json.dumps(
+            [
+                {"name": d.name, "description": d.description, "parameters": d.parameters}
+                for d in found
+            ]
+        )
+    )
+    return plain
 
 
 def format_table(tools: ToolList) -> str:

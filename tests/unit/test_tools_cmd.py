@@ -23,7 +23,8 @@ from specagent._cli_plan import plan_inputs
 from specagent._tokens import count_json_tokens, count_tokens, tool_json
 from specagent.generate import GenerateOptions
 from specagent.render._tool_schema import agent_json
-from specagent.tools import ToolList, format_table, model_tools
+from specagent.tasks import build_tasks, task_tools
+from specagent.tools import ToolList, format_table, model_tools, task_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore"
@@ -146,7 +147,7 @@ def test_anthropic_and_neutral_formats(petstore_agent_json: dict[str, Any]) -> N
     neutral = _by_name(model_tools(petstore_agent_json, "json"))
     assert set(neutral["get_order"]) == {"name", "description", "parameters"}
     with pytest.raises(ValueError, match="unknown format"):
-        model_tools(petstore_agent_json, "mcp")  # type: ignore[arg-type]
+        model_tools(petstore_agent_json, "xml")  # type: ignore[arg-type]
 
 
 def test_table_lists_every_tool_biggest_first_with_the_total(
@@ -205,3 +206,29 @@ def test_cli_bad_spec_exits_2_without_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "openapi.yaml" in result.stderr
+
+
+def test_mcp_format_is_what_the_runtime_mcp_server_lists(
+    petstore_agent_json: dict[str, Any],
+) -> None:
+    planned = plan_inputs(PETSTORE / "openapi.yaml", TASKS_AGENT, "agent", GenerateOptions())
+    assert planned.plan is not None and planned.agent_text is not None
+    program, problems = build_tasks(planned.agent_text, str(TASKS_AGENT), planned.plan)
+    assert problems == []
+    definitions = task_definitions(program)
+    # The same tools agent.json gets from the tasks compiler.
+    assert [d.tool_json() for d in definitions] == task_tools(program)
+    data = json.loads(agent_json(planned.plan))
+    methods = {e.operation.id: e.operation.method.upper() for e in planned.plan.endpoints}
+    tools = model_tools(data, "mcp", tasks=definitions, http_methods=methods)
+    by_name = {tool["name"]: tool for tool in tools.tools}
+    assert {"cancel_order", "place_order", "pet_count", "task_reply"} <= set(by_name)
+    assert "handoff_to_human" not in by_name  # the MCP server leaves hand-off to its host
+    update = by_name["update_my_account"]
+    assert "confirm" in update["inputSchema"]["properties"]  # consequential: asks first
+    assert "username" not in update["inputSchema"]["properties"]  # bound
+    assert by_name["delete_pet"]["annotations"]["destructiveHint"] is True  # DELETE
+    assert by_name["get_order"]["annotations"]["readOnlyHint"] is True
+    costs = {cost.name: cost for cost in tools.costs}
+    assert costs["cancel_order"].kind == "task" and costs["cancel_order"].access == "verified"
+    assert costs["get_order"].tokens == count_json_tokens(by_name["get_order"])
