@@ -14,6 +14,7 @@ from specagent_runtime._auth import (
 )
 from specagent_runtime._client import ApiClient, AsyncApiClient
 from specagent_runtime._confirm import PendingAction
+from specagent_runtime._context import ContextConfig, UserContext
 from specagent_runtime._errors import (
     ApiConnectionError,
     ApiError,
@@ -76,6 +77,7 @@ from specagent_runtime._store import (
     StoreError,
     Versioned,
 )
+from specagent_runtime._task_instruct import StepModel, StepOutcome
 from specagent_runtime._task_run import (
     HistoryEntry,
     RunInfo,
@@ -92,6 +94,7 @@ from specagent_runtime._task_steps import (
     Goto,
     Handoff,
     InputSpec,
+    Instruct,
     Respond,
     SetValues,
     TaskContext,
@@ -140,6 +143,7 @@ __all__ = [
     "ConfirmationNotFound",
     "ConfirmationRequested",
     "ConflictError",
+    "ContextConfig",
     "Credential",
     "CredentialsError",
     "Effect",
@@ -153,6 +157,7 @@ __all__ = [
     "HttpBearerScheme",
     "Identity",
     "InputSpec",
+    "Instruct",
     "MemoryStore",
     "ModelError",
     "NotFoundError",
@@ -173,6 +178,8 @@ __all__ = [
     "SecurityScheme",
     "ServerError",
     "SetValues",
+    "StepModel",
+    "StepOutcome",
     "Store",
     "StoreConflict",
     "StoreError",
@@ -193,6 +200,7 @@ __all__ = [
     "ToolSpec",
     "Toolset",
     "UnprocessableEntityError",
+    "UserContext",
     "Versioned",
     "export_tools",
     "format_result",

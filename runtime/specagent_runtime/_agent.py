@@ -34,6 +34,7 @@ from specagent_runtime._confirm import (
     needs_confirmation,
     refuse_same_turn,
 )
+from specagent_runtime._context import UserContext, load_context
 from specagent_runtime._events import (
     ConfirmationExecuted,
     ConfirmationRequested,
@@ -45,6 +46,7 @@ from specagent_runtime._events import (
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps
 from specagent_runtime._store import MemoryStore, SQLiteStore, Store, StoreConflict
+from specagent_runtime._task_instruct import StepModel
 from specagent_runtime._task_run import TaskTurn
 from specagent_runtime._tasks import TaskEngine
 from specagent_runtime._toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
@@ -120,6 +122,7 @@ class Agent:
         instructions: str | None = None,
         history_limit: int = 100,
         tasks: TaskEngine | None = None,
+        context: UserContext | None = None,
     ) -> None:
         if tasks is not None:
             clash = sorted(set(tasks.tasks) & {spec.name for spec in toolset.specs})
@@ -133,6 +136,11 @@ class Agent:
         self.toolset = toolset
         # The agent file's tasks (None without): the model starts them, the engine runs them.
         self.tasks = tasks
+        if tasks is not None and tasks.step_model is None:
+            # `instruct:` steps talk to the same model through the same client as the loop.
+            tasks.step_model = StepModel(None, model, toolset, client_factory=self._openai)
+        # The verified customer's data given to the model up front (agent file `context:`).
+        self.context = context
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
         self.max_rounds = max_rounds
@@ -173,6 +181,7 @@ class Agent:
             store=store,
             max_rounds=max_rounds,
             tasks=TaskEngine(store, client, module) if module is not None else None,
+            context=load_context(package, toolset),
         )
 
     def __repr__(self) -> str:
@@ -195,6 +204,8 @@ class Agent:
             # sees it as a request, so it cannot answer or confirm in the customer's place.
             turn = await answer_waiting_run(self.tasks, conversation_id, message, identity)
             if turn is not None:
+                if self.context is not None:
+                    self.context.invalidate(identity)  # the run may have acted on the account
                 events.extend(turn_events(turn, started=False))
                 text = turn_text(turn)
                 conversation.messages.append({"role": "assistant", "content": text})
@@ -309,7 +320,9 @@ class Agent:
             if not calls:
                 return content or ""
             started: list[TaskTurn] = []
-            if await self._handle(conversation, calls, identity, events, started):
+            handed_off = await self._handle(conversation, calls, identity, events, started)
+            self._refresh_context(calls, identity)
+            if handed_off:
                 return content or HANDOFF_REPLY
             if started:
                 # The task speaks for itself (see `_agent_tasks`): its messages end the turn.
@@ -436,6 +449,9 @@ class Agent:
         self, messages: list[dict[str, Any]], identity: Identity | None
     ) -> tuple[str | None, list[_Call]]:
         system = "\n\n".join(part for part in (self.instructions.strip(), SAFETY_PREAMBLE) if part)
+        section = await self.context.section(identity) if self.context is not None else None
+        if section:
+            system += "\n\n" + section
         limit = self.history_limit
         client = self._openai()
         try:
@@ -459,6 +475,18 @@ class Agent:
         return message.content, calls
 
     # --- plumbing -------------------------------------------------------------------------
+
+    def _refresh_context(self, calls: list[_Call], identity: Identity | None) -> None:
+        """After a call that may change what the context shows (any tool that is not read-only,
+        any task), fetch the context again before the model's next look at it."""
+        if self.context is None:
+            return
+        for call in calls:
+            spec = self.toolset.get(call.name)
+            if spec is None or not spec.read_only:
+                if call.name != HANDOFF_TOOL:
+                    self.context.invalidate(identity)
+                    return
 
     def _tools(self, identity: Identity | None) -> list[dict[str, Any]]:
         tools = self.toolset.openai_tools(identity)

@@ -55,10 +55,19 @@ class StepModel:
     """Runs instruction steps with a chat-completions client (`openai.AsyncOpenAI` or
     compatible) and the package's tools; pass it to `TaskEngine(..., step_model=...)`."""
 
-    def __init__(self, openai_client: Any, model: str, toolset: Toolset | None = None) -> None:
+    def __init__(
+        self,
+        openai_client: Any | None,
+        model: str,
+        toolset: Toolset | None = None,
+        *,
+        client_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        # The agent passes `client_factory` (its own lazily created client) instead of a client.
         self.client = openai_client
         self.model = model
         self.toolset = toolset
+        self._client_factory = client_factory
 
     def __repr__(self) -> str:
         return f"StepModel(model={self.model!r})"
@@ -162,7 +171,12 @@ class StepModel:
         return await self.toolset.run(prepared)
 
     async def _complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
-        completion = await self.client.chat.completions.create(
+        client = self.client
+        if client is None and self._client_factory is not None:
+            client = self._client_factory()
+        if client is None:
+            raise RuntimeError("StepModel has no model client")
+        completion = await client.chat.completions.create(
             model=self.model, messages=messages, tools=tools
         )
         return completion.choices[0].message
