@@ -37,7 +37,14 @@ def cases() -> list[Case]:
             spec=ROOT / "examples" / "petstore" / "openapi.yaml",
             agent=ROOT / "examples" / "petstore" / "agent.yaml",
             package="petstore_agent",
-        )
+        ),
+        Case(
+            name="shop",
+            folder=ROOT / "examples" / "shop",
+            spec=ROOT / "examples" / "shop" / "openapi.yaml",
+            agent=ROOT / "examples" / "shop" / "agent.yaml",
+            package="shop_agent",
+        ),
     ]
     for folder in sorted(p for p in GOLDEN.iterdir() if p.is_dir()):
         agent = folder / "agent.yaml"

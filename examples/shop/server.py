@@ -155,6 +155,11 @@ class _Shop:
             "payment_token": row["payment_token"],
         }
 
+    def customer_order(self, order_id: int, query: dict[str, str]) -> tuple[int, Any]:
+        if self._owned_order(order_id, query.get("email", "")) is None:
+            return _error(404, "order_not_found", "This customer has no order with this number.")
+        return 200, self._order(order_id)
+
     def order(self, order_id: int, query: dict[str, str]) -> tuple[int, Any]:
         row = self.db.execute("select zip from orders where id = ?", (order_id,)).fetchone()
         if row is None or row["zip"] != query.get("zip"):
@@ -291,6 +296,9 @@ class ShopServer:
         method = request.method
         if method == "GET" and parts == ["customers", "by-email"]:
             return shop.customer(query)
+        if method == "GET" and parts[:3] == ["customers", "by-email", "orders"]:
+            if len(parts) == 4 and parts[3].isdigit():
+                return shop.customer_order(int(parts[3]), query)
         if len(parts) >= 2 and parts[0] == "orders" and parts[1].isdigit():
             order_id = int(parts[1])
             if method == "GET" and len(parts) == 2:
