@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from specagent._diff_model import Change, DiffReport, Severity
+from specagent._diff_model import Change, DiffReport, Severity, TaskRef
 
 __all__ = ["format_json", "format_markdown", "format_text"]
 
@@ -65,8 +65,43 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
-def format_markdown(report: DiffReport) -> str:
-    """A pull-request comment: a verdict first, then one table per severity."""
+# GitHub refuses comments over 65,536 characters; leave room for what CI wraps around it.
+MARKDOWN_LIMIT = 60_000
+_TARGETS_SHOWN = 6
+
+
+def _place(where: str) -> str:
+    """A spec pointer without the spec's path (`#/paths/~1pets/get`), an agent-file line as
+    is: the path is the CI runner's, the pointer is what the reader looks up."""
+    return where[where.index("#") :] if "#" in where else where
+
+
+def _rows(changes: list[Change]) -> list[str]:
+    """One table row per distinct change; the same change to many tools (a shared schema
+    edited) is one row listing the tools."""
+    groups: dict[tuple[str, str, tuple[object, ...]], list[Change]] = {}
+    for change in changes:
+        groups.setdefault((change.kind, change.message, change.tasks), []).append(change)
+    rows = []
+    for (_, message, refs), members in groups.items():
+        targets = [_cell(_target(member)) for member in members]
+        place = ", ".join(targets[:_TARGETS_SHOWN])
+        if len(targets) > _TARGETS_SHOWN:
+            place += f" and {len(targets) - _TARGETS_SHOWN} more"
+        elif len(members) == 1 and members[0].where:
+            place += f"<br><sub>{_cell(_place(members[0].where))}</sub>"
+        tasks = "<br>".join(
+            _cell(f"`{ref.task}` step {ref.step} ({ref.where})")
+            for ref in refs
+            if isinstance(ref, TaskRef)
+        )
+        rows.append(f"| {place} | {_cell(message)} | {tasks or '-'} |")
+    return rows
+
+
+def format_markdown(report: DiffReport, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: a verdict first, then one table per severity (those that do not
+    break anything folded), cut to `limit` characters with a count of what was left out."""
     lines = [f"### specagent diff: {_cell(report.old)} → {_cell(report.new)}", ""]
     if not report.changes:
         lines.append("No changes for the agent.")
@@ -77,21 +112,35 @@ def format_markdown(report: DiffReport) -> str:
         lines.append(f"**{breaking} breaking change{plural}** for the agent ({_summary(report)}).")
     else:
         lines.append(f"No breaking changes for the agent ({_summary(report)}).")
+    size = sum(len(line) + 1 for line in lines)
+    left_out = 0
     for level in Severity:
         group = [change for change in report.changes if change.severity is level]
         if not group:
             continue
-        lines += ["", f"#### {_HEADINGS[level]} ({len(group)})", ""]
-        lines.append("| where | change | tasks affected |")
-        lines.append("| --- | --- | --- |")
-        for change in group:
-            tasks = "<br>".join(
-                _cell(f"`{ref.task}` step {ref.step} ({ref.where})") for ref in change.tasks
-            )
-            place = _cell(_target(change))
-            if change.where:
-                place += f"<br><sub>{_cell(change.where)}</sub>"
-            lines.append(f"| {place} | {_cell(change.message)} | {tasks or '-'} |")
+        folded = level is not Severity.BREAKING
+        heading = f"{_HEADINGS[level]} ({len(group)})"
+        section = ["", f"<details><summary>{heading}</summary>" if folded else f"#### {heading}"]
+        section += ["", "| where | change | tasks affected |", "| --- | --- | --- |"]
+        closing = ["", "</details>"] if folded else []
+        rows = _rows(group)
+        kept = 0
+        size += sum(len(line) + 1 for line in section + closing)
+        for row in rows:
+            if size + len(row) + 1 > limit - 200:
+                break
+            section.append(row)
+            size += len(row) + 1
+            kept += 1
+        left_out += len(rows) - kept
+        if kept:
+            lines += section + closing
+    if left_out:
+        lines += [
+            "",
+            f"_{left_out} more rows not shown here (comment size limit); "
+            "`specagent diff --format text` prints them all._",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -297,7 +297,8 @@ def test_markdown_is_a_pull_request_comment() -> None:
     text = format_markdown(REPORT)
     assert text.startswith("### specagent diff: Shop 1 → Shop 2\n")
     assert "**1 breaking change** for the agent" in text
-    assert "#### Breaking changes (1)" in text and "#### Other changes (1)" in text
+    assert "#### Breaking changes (1)" in text
+    assert "<details><summary>Other changes (1)</summary>" in text  # folded: nothing breaks
     row = next(line for line in text.splitlines() if "expand" in line)
     # The pipe in the message is escaped, so the row keeps its three cells.
     assert row.count(" | ") == 2 and "\\| really" in row
@@ -358,3 +359,28 @@ def test_fields_inside_a_body_passed_whole_are_compared(tmp_path: Path) -> None:
         ("parameter.enum_narrowed", "body[].size"),
     }
     assert result.exit_code == 1
+
+
+def test_markdown_groups_repeated_changes_and_stays_under_the_comment_limit() -> None:
+    changes = tuple(
+        Change(
+            "response.field_removed",
+            Severity.BREAKING,
+            f"op{n}",
+            f"tool_{n:03}",
+            f"owner{n % 40}.id",
+            f"response field `owner{n % 40}.id` is gone",
+            f"/runner/tmp/new.json#/paths/~1op{n}/get",
+        )
+        for n in range(400)
+    )
+    report = DiffReport("Big 1", "Big 2", changes)
+    text = format_markdown(report)
+    rows = [line for line in text.splitlines() if line.startswith("| tool")]
+    assert len(rows) == 40  # one per distinct change, naming the tools it hits
+    assert "tool `tool_000`, tool `tool_040`," in rows[0] and "and 4 more" in rows[0]
+    small = format_markdown(report, limit=2000)
+    assert len(small) <= 2000
+    assert "more rows not shown here (comment size limit)" in small
+    single = format_markdown(DiffReport("a", "b", changes[:1]))
+    assert "<sub>#/paths/~1op0/get</sub>" in single  # the pointer, not the runner's path
