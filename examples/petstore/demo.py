@@ -42,6 +42,9 @@ from specagent_runtime import (  # noqa: E402
     Identity,
     MemoryStore,
     Reply,
+    TaskFinished,
+    TaskStarted,
+    TaskWaiting,
     ToolCalled,
 )
 
@@ -103,10 +106,23 @@ def _executed(seen: Seen) -> list[ConfirmationExecuted]:
     return [e for e in seen.reply.events if isinstance(e, ConfirmationExecuted)]
 
 
+def _waiting(seen: Seen) -> list[str]:
+    return [f"{e.task}:{e.waiting_for}" for e in seen.reply.events if isinstance(e, TaskWaiting)]
+
+
+def _finished(seen: Seen) -> list[str]:
+    return [f"{e.task}:{e.status}" for e in seen.reply.events if isinstance(e, TaskFinished)]
+
+
+def _deletes(seen: Seen) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in seen.petstore.requests(method="DELETE")]
+
+
 def steps() -> list[Step]:
-    """The conversation. Order 2 and user1 are the reference server's seed data."""
+    """The conversations. user1 and orders 1 and 2 are the reference server's seed data."""
     user1 = Identity(username="user1")
     return [
+        # 1. User data, bound to the verified identity.
         Step(
             title="A verified customer asks about their account",
             conversation="ticket-101",
@@ -135,6 +151,7 @@ def steps() -> list[Step]:
                 ),
             ),
         ),
+        # 2. A lookup anyone may do.
         Step(
             title="An anonymous visitor looks up an order",
             conversation="chat-202",
@@ -146,10 +163,10 @@ def steps() -> list[Step]:
             ),
             checks=(
                 Check(
-                    "no account tools are offered without a verified identity",
+                    "only tools for anyone are offered: no account, no order tasks",
                     lambda s: (
                         "get_order" in s.offered()
-                        and not {"get_my_account", "update_my_account"} & set(s.offered())
+                        and not {"get_my_account", "cancel_order", "place_order"} & set(s.offered())
                     ),
                 ),
                 Check(
@@ -162,20 +179,63 @@ def steps() -> list[Step]:
                 ),
             ),
         ),
+        # 3. A task: the model starts it, the task engine runs its steps.
         Step(
-            title="A cancellation is proposed",
-            conversation="chat-303",
+            title="The verified customer asks to cancel an order",
+            conversation="ticket-101",
             message="Please cancel my order 2.",
-            identity=None,
+            identity=user1,
+            model=(call("cancel_order", order_id=2),),  # the task speaks from here on
+            checks=(
+                Check(
+                    "the cancel_order task checked the order and asks to confirm",
+                    lambda s: (
+                        s.api_calls() == [("GET", "/store/order/2")]
+                        and _waiting(s) == ["cancel_order:confirmation"]
+                        and "order 2" in s.reply.text.lower()
+                    ),
+                ),
+                Check("nothing was deleted", lambda s: _deletes(s) == []),
+            ),
+        ),
+        Step(
+            title="The customer confirms in a new message",
+            conversation="ticket-101",
+            message="Yes, please.",
+            identity=user1,
+            model=(),  # the answer goes to the waiting task, never to the model
+            checks=(
+                Check(
+                    "the model never saw the answer, so it cannot confirm for the customer",
+                    lambda s: s.model_requests == [],
+                ),
+                Check(
+                    "the task cancelled the order exactly once",
+                    lambda s: (
+                        _finished(s) == ["cancel_order:done"]
+                        and _deletes(s) == [("DELETE", "/store/order/2")]
+                        and s.petstore.order(2) is None
+                    ),
+                ),
+            ),
+        ),
+        # A tool marked `confirm` in the agent file: proposed first, run after a new "yes".
+        Step(
+            title="The customer asks to change their phone number",
+            conversation="ticket-101",
+            message="Could you change my phone number to 555-0199?",
+            identity=user1,
             model=(
-                call("cancel_order", orderId=2),
-                call("cancel_order", orderId=2),  # the model tries to confirm by itself
-                say("I can cancel order 2 for you. This can't be undone: shall I go ahead?"),
+                call("update_my_account", phone="555-0199"),
+                call("update_my_account", phone="555-0199"),  # the model confirms by itself
+                say("I'll change your phone number to 555-0199. Shall I go ahead?"),
             ),
             checks=(
                 Check(
-                    "the cancellation waits for the customer's confirmation",
-                    lambda s: [e.tool for e in s.reply.pending_confirmations] == ["cancel_order"],
+                    "the change waits for the customer's confirmation",
+                    lambda s: (
+                        [e.tool for e in s.reply.pending_confirmations] == ["update_my_account"]
+                    ),
                 ),
                 Check(
                     "the model's attempt to confirm on its own was refused",
@@ -184,41 +244,39 @@ def steps() -> list[Step]:
                         == ["confirmation_required", "error"]
                     ),
                 ),
-                Check(
-                    "nothing was deleted",
-                    lambda s: s.api_calls() == [] and s.petstore.order(2) is not None,
-                ),
+                Check("nothing was changed", lambda s: s.api_calls() == []),
             ),
         ),
         Step(
-            title="The customer confirms in a new message",
-            conversation="chat-303",
-            message="Yes, please cancel it.",
-            identity=None,
-            model=(call("cancel_order", orderId=2), say("Done: order 2 is cancelled.")),
+            title="The customer says yes",
+            conversation="ticket-101",
+            message="Yes, go ahead.",
+            identity=user1,
+            model=(
+                call("update_my_account", phone="555-0199"),
+                say("Done: your phone number is now 555-0199."),
+            ),
             checks=(
                 Check(
-                    "the customer's yes ran the proposed action",
+                    "the customer's yes ran the proposed change, once",
                     lambda s: (
                         [(e.tool, e.ok, e.by) for e in _executed(s)]
-                        == [("cancel_order", True, "customer")]
+                        == [("update_my_account", True, "customer")]
+                        and s.api_calls() == [("PUT", "/user/user1")]
                     ),
                 ),
                 Check(
-                    "exactly one DELETE reached the API",
-                    lambda s: (
-                        [(r.method, r.path) for r in s.petstore.requests(method="DELETE")]
-                        == [("DELETE", "/store/order/2")]
-                    ),
+                    "the account has the new number",
+                    lambda s: (s.petstore.user("user1") or {}).get("phone") == "555-0199",
                 ),
-                Check("order 2 is gone", lambda s: s.petstore.order(2) is None),
             ),
         ),
+        # The built-in hand-off.
         Step(
             title="The customer asks for a person",
-            conversation="chat-303",
+            conversation="ticket-101",
             message="Thanks! Can I also talk to a person about a refund?",
-            identity=None,
+            identity=user1,
             model=(Turn(calls=(ToolCall("handoff_to_human", {"reason": "refund question"}),)),),
             checks=(
                 Check("the host is told to hand off", lambda s: s.reply.handed_off),
@@ -246,6 +304,12 @@ def _describe(event: Event) -> str:
         return f"  action   {event.tool} confirmed by the {event.by}: {outcome}"
     if isinstance(event, HandoffRequested):
         return f"  handoff  {event.reason}"
+    if isinstance(event, TaskStarted):
+        return f"  task     {event.task} started"
+    if isinstance(event, TaskWaiting):
+        return f"  task     {event.task} waits for the customer's {event.waiting_for}"
+    if isinstance(event, TaskFinished):
+        return f"  task     {event.task} finished: {event.status}"
     return f"  event    {event.kind}"
 
 

@@ -297,6 +297,25 @@ async def test_host_confirms_with_a_button(
     assert len(petstore.requests(method="DELETE")) == 1
 
 
+async def test_a_proposal_for_one_customer_is_not_confirmed_by_another(
+    make_agent: MakeAgent, fake_model: FakeOpenAI, petstore: PetstoreServer
+) -> None:
+    agent = make_agent()
+    fake_model.add(call("update_my_account", phone="555-0199"), say("Change it to 555-0199?"))
+    proposed = await agent.respond("t12", "change my phone to 555-0199", identity=USER1)
+    assert [e.tool for e in proposed.pending_confirmations] == ["update_my_account"]
+    # The same conversation, another verified customer (a shared inbox, a reassigned ticket).
+    fake_model.add(call("update_my_account", phone="555-0199"), say("Shall I?"))
+
+    reply = await agent.respond("t12", "yes", identity=Identity(username="user2"))
+
+    [result] = tool_messages(fake_model)
+    assert result["status"] == "confirmation_required"  # a new proposal, for user2
+    assert not any(isinstance(e, ConfirmationExecuted) for e in reply.events)
+    assert petstore.requests(method="PUT") == []
+    assert (petstore.user("user1") or {}).get("phone") == "555-0101"
+
+
 # --- API errors as text the model can use ------------------------------------------------------
 
 _DEBUG_PAGE = (
@@ -607,12 +626,14 @@ def test_demo_plays_the_conversation_and_exits_0() -> None:
     out = done.stdout
     assert "FAILED" not in out
     assert out.rstrip().endswith("every step behaved as expected")
-    assert out.count("  [ok] ") == 14
+    assert out.count("  [ok] ") == 17
     assert "customer: Hi, which email address do you have for me?" in out
     assert "  tool     get_my_account() -> ok" in out
     assert "  api      GET /user/user1 -> 200" in out
-    assert "  tool     cancel_order(orderId=2) -> confirmation_required" in out
+    assert "  task     cancel_order waits for the customer's confirmation" in out
     assert out.count("  api      DELETE /store/order/2 -> 200") == 1
+    assert '  tool     update_my_account(phone="555-0199") -> confirmation_required' in out
+    assert out.count("  api      PUT /user/user1 -> 200") == 1
     assert "Traceback" not in done.stderr
 
 
@@ -633,18 +654,18 @@ def demo(example_package: ModuleType) -> Iterator[ModuleType]:
 
 async def test_demo_reports_a_step_that_misbehaves(demo: ModuleType) -> None:
     script = demo.steps()
-    confirm = script[3]
-    # A model that claims the cancellation without calling the tool: no check may pass it.
-    script[3] = dataclasses.replace(confirm, model=(say("Done: order 2 is cancelled."),))
+    [index] = [i for i, step in enumerate(script) if step.title == "The customer says yes"]
+    # A model that claims the change without calling the tool: no check may pass it.
+    script[index] = dataclasses.replace(script[index], model=(say("Done: it's changed."),))
     lines: list[str] = []
 
     ok = await demo.play(script, out=lines.append)
 
     assert ok is False
-    assert "  [FAILED] the customer's yes ran the proposed action" in lines
-    assert "  [FAILED] exactly one DELETE reached the API" in lines
-    assert "  [FAILED] order 2 is gone" in lines
+    assert "  [FAILED] the customer's yes ran the proposed change, once" in lines
+    assert "  [FAILED] the account has the new number" in lines
     assert "  [ok] the model read the account, the password redacted" in lines
+    assert "  [ok] the task cancelled the order exactly once" in lines
 
 
 # --- docs/running-the-agent.md -----------------------------------------------------------------
@@ -699,6 +720,7 @@ def test_docs_snippet_uses_the_real_api(petstore_package: ModuleType) -> None:
         "Identity",
         "agent.respond",
         "agent.confirm",
+        "agent.confirm_task",
         "agent.aclose",
     }
 
