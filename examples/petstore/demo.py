@@ -5,10 +5,11 @@
 Starts the reference Petstore API and a scripted OpenAI-compatible model on free local ports,
 wires the generated package's `build_agent` to both the way a support service would, and plays
 the three kinds of access: a verified customer's own account, an order lookup anyone may do, and
-a cancellation that runs only after the customer's yes. Only the model's words are scripted; the
-tool calls, the identity binding, the confirmation gate and the HTTP traffic are the real
-runtime's. Each step is checked against what the model was shown and what reached the API; the
-exit status is 0 when every check holds and 1 when one does not.
+a task (cancel an order) that checks the order, asks the customer and acts once; then a tool the
+agent file marks `confirm` and the hand-off to a human. Only the model's words are scripted; the
+tool calls, the identity binding, the task engine, the confirmation gate and the HTTP traffic
+are the real runtime's. Each step is checked against what the model was shown and what reached
+the API; the exit status is 0 when every check holds and 1 when one does not.
 """
 
 from __future__ import annotations
