@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import dataclasses
+import hashlib
+import hmac
 import importlib.util
 import inspect
 import json
@@ -44,6 +46,7 @@ from specagent_runtime import (
     Store,
     ToolCalled,
 )
+from starlette.testclient import TestClient
 
 from tests.support.fake_openai import FakeOpenAI, ToolCall, Turn, call, calls, say
 from tests.support.petstore_server import PetstoreServer
@@ -787,3 +790,75 @@ def test_sync_host_answers_and_shuts_down_cleanly() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "closed cleanly"
     assert "ResourceWarning" not in done.stderr
+
+
+class RecordingHelpdesk:
+    """Stands in for the snippet's `helpdesk` API client: records what the host sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def post(self, ticket: str, text: str) -> None:
+        self.sent.append(("post", text, {"ticket": ticket}))
+
+    async def buttons(self, ticket: str, text: str, **options: Any) -> None:
+        self.sent.append(("buttons", text, {"ticket": ticket, **options}))
+
+    async def assign_to_humans(self, ticket: str, note: str) -> None:
+        self.sent.append(("assign", note, {"ticket": ticket}))
+
+
+def test_docs_webhook_snippet_runs(
+    petstore_package: ModuleType,
+    petstore: PetstoreServer,
+    fake_model: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The snippet itself, with the generated package for `acme_agent` and a recording helpdesk,
+    configured only through the environment variables the docs list."""
+    [source] = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    source = source.replace("from acme_agent import", f"from {petstore_package.__name__} import")
+    source = source.replace("from .helpdesk import helpdesk", "")
+    secret = "webhook-secret"
+    monkeypatch.setenv("ACME_API_URL", petstore.base_url)
+    monkeypatch.setenv("HELPDESK_WEBHOOK_SECRET", secret)
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "fake-model")
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_model.base_url)
+    monkeypatch.setenv("SPECAGENT_STORE", str(tmp_path / "conversations.sqlite3"))
+    webhook = ModuleType("support_webhook")
+    exec(compile(source, str(DOC), "exec"), webhook.__dict__)  # the docs are ours
+    helpdesk = RecordingHelpdesk()
+    webhook.helpdesk = helpdesk  # type: ignore[attr-defined]
+
+    def signed(event: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(event).encode()
+        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return {"content": body, "headers": {"X-Signature": signature}}
+
+    anonymous = {"verified": False}
+    with TestClient(webhook.app) as http:
+        forged = http.post(
+            "/helpdesk/message", content=b'{"ticket_id": 7}', headers={"X-Signature": "x"}
+        )
+        assert forged.status_code == 401
+        fake_model.add(call("cancel_order", orderId=2), say("Cancel order 2? Press Confirm."))
+        message = {"ticket_id": 7, "text": "Cancel order 2", "requester": anonymous}
+        assert http.post("/helpdesk/message", **signed(message)).status_code == 204
+        [(_, text, _), (kind, summary, options)] = helpdesk.sent
+        assert text == "Cancel order 2? Press Confirm."
+        assert kind == "buttons"
+        assert "cancel_order(orderId=2)" in summary
+        assert petstore.requests(method="DELETE") == []
+
+        fake_model.add(say("Order 2 is cancelled."))
+        button = {"ticket_id": 7, "action_id": options["action_id"], "requester": anonymous}
+        assert http.post("/helpdesk/button", **signed(button)).status_code == 204
+        assert helpdesk.sent[-1][:2] == ("post", "Order 2 is cancelled.")
+        assert http.post("/helpdesk/button", **signed(button)).status_code == 204
+        assert helpdesk.sent[-1][:2] == ("post", "That request has expired; please ask me again.")
+
+    assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/2"]
+    assert (tmp_path / "conversations.sqlite3").is_file()  # the default store, from the env
+    assert fake_model.requests[0]["model"] == "fake-model"
