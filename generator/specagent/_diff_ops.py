@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 
 from specagent import ir
 from specagent._diff_model import Change, Severity
-from specagent._diff_schema import enum_values, response_fields, type_of
+from specagent._diff_schema import enum_values, narrowed_limits, response_fields, type_of
 
 __all__ = ["compare_endpoints", "compare_security_schemes"]
 
@@ -143,6 +143,11 @@ def _argument(pair: _Pair, old: ir.Argument, new: ir.Argument) -> Iterator[Chang
     elif old_enum is not None and (new_enum is None or new_enum - old_enum):
         detail = f"also accepts {_values(new_enum - old_enum)}" if new_enum else "takes any value"
         yield pair.change("parameter.enum_widened", INFO, key, f"parameter `{key}` {detail}")
+    limits = narrowed_limits(old.schema, new.schema, pair.old.api.schemas, pair.new.api.schemas)
+    if limits:
+        yield pair.change(
+            "parameter.narrowed", B, key, f"parameter `{key}` accepts less: {'; '.join(limits)}"
+        )
 
 
 def _whole_body(pair: _Pair, old: ir.Argument, new: ir.Argument) -> Iterator[Change]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from specagent import ir
 
-__all__ = ["Field", "enum_values", "response_fields", "type_of"]
+__all__ = ["Field", "enum_values", "narrowed_limits", "response_fields", "type_of"]
 
 _COMPONENT = "#/components/schemas/"
 MAX_DEPTH = 4  # response fields deeper than this are not compared (Stripe nests 10 levels)
@@ -175,3 +175,37 @@ def _properties(
             sub_path = f"{path}.{name}" if path else str(name)
             result.append((sub_path, sub, name in required))
     return result
+
+
+# Keywords whose larger value accepts fewer values, and those whose smaller value does.
+_LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems")
+_UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems")
+
+
+def narrowed_limits(
+    old: Any,
+    new: Any,
+    old_schemas: Mapping[str, ir.JsonSchema],
+    new_schemas: Mapping[str, ir.JsonSchema],
+) -> list[str]:
+    """The limits that now refuse values the old schema accepted: `maxLength 100 -> 50`, a
+    `pattern` added or changed."""
+    before = _resolve(old, old_schemas, frozenset())
+    after = _resolve(new, new_schemas, frozenset())
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return []
+    found = []
+    for key in (*_LOWER_BOUNDS, *_UPPER_BOUNDS):
+        was, now = before.get(key), after.get(key)
+        if not _number(now) or (was is not None and not _number(was)):
+            continue  # booleans (3.0's exclusiveMinimum: true) and junk are not limits
+        lower = key in _LOWER_BOUNDS
+        if was is None or (now > was if lower else now < was):
+            found.append(f"{key} {'none' if was is None else was} -> {now}")
+    if after.get("pattern") and after.get("pattern") != before.get("pattern"):
+        found.append(f"pattern {after['pattern']!r}")
+    return found
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

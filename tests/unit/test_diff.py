@@ -384,3 +384,24 @@ def test_markdown_groups_repeated_changes_and_stays_under_the_comment_limit() ->
     assert "more rows not shown here (comment size limit)" in small
     single = format_markdown(DiffReport("a", "b", changes[:1]))
     assert "<sub>#/paths/~1op0/get</sub>" in single  # the pointer, not the runner's path
+
+
+def test_tighter_limits_on_a_parameter_are_breaking(tmp_path: Path) -> None:
+    new = _copy()
+    expand = new["paths"]["/orders/{id}"]["get"]["parameters"][1]["schema"]
+    expand.update({"maxLength": 20, "pattern": "^[a-z,]+$"})
+    order_id = new["paths"]["/orders/{id}"]["get"]["parameters"][0]["schema"]
+    order_id["minimum"] = 1
+    result, report = _diff(tmp_path, new)
+    narrowed = {c["subject"]: c["message"] for c in report["changes"]}
+    assert narrowed == {
+        "expand": "parameter `expand` accepts less: maxLength none -> 20; pattern '^[a-z,]+$'",
+        "id": "parameter `id` accepts less: minimum none -> 1",
+    }
+    assert result.exit_code == 1
+
+    looser = tmp_path / "looser"
+    looser.mkdir()
+    old_path = _write(looser, "old.json", new)
+    new_path = _write(looser, "new.json", BASE)
+    assert run(str(old_path), str(new_path), "--format", "json").exit_code == 0
