@@ -489,7 +489,7 @@ Exit codes: 0 no breaking change, 1 breaking changes, 2 bad input,
 @main.command(
     "diff",
     epilog=_DIFF_EPILOG,
-    short_help="Show what a new spec changes for the agent; exit 1 when it breaks it.",
+    short_help="Show what a new spec changes for the agent (exit 1: it breaks).",
 )
 @click.argument("old_spec", metavar="OLD_SPEC")
 @click.argument("new_spec", metavar="NEW_SPEC")
