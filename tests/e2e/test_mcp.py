@@ -36,6 +36,8 @@ from tests.support.petstore_server import PetstoreServer
 from tests.unit.runtime.fakepkg.client import FakeClient
 from tests.unit.tasks._package import build_petstore_package
 
+from .conftest import AGENT_FILE
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "petstore_agent"
 ADA_FAKE = Identity(email="ada@example.com")
@@ -44,11 +46,14 @@ _RUN = "import sys; from specagent_runtime._mcp_cli import main; sys.exit(main({
 
 @pytest.fixture(scope="session")
 def package_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The petstore package generated from the example's spec and agent file."""
+    """The petstore package generated from the example's spec and the e2e agent file (order
+    actions as plain tools behind the confirmation gate; the example's are tasks)."""
     example = REPO / "examples" / "petstore"
-    result = generate(example / "openapi.yaml", example / "agent.yaml", PACKAGE, GenerateOptions())
-    assert result.ok, [d.render() for d in result.diagnostics]
     root = tmp_path_factory.mktemp("mcp")
+    agent_file = root / "agent.yaml"
+    agent_file.write_text(AGENT_FILE, encoding="utf-8")
+    result = generate(example / "openapi.yaml", agent_file, PACKAGE, GenerateOptions())
+    assert result.ok, [d.render() for d in result.diagnostics]
     for path, text in result.files.items():
         target = root / PACKAGE / path
         target.parent.mkdir(parents=True, exist_ok=True)

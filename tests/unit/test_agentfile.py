@@ -73,7 +73,9 @@ def test_petstore_example_file_is_valid() -> None:
     config, problems = load_agent_file(path)
     assert problems == [], format_report(problems)
     assert config.source == str(path)
-    assert {o.operation_id for o in config.overrides} >= {"getUserByName", "deleteOrder"}
+    assert {o.operation_id for o in config.overrides} >= {"getUserByName", "getOrderById"}
+    # Cancelling and placing orders are tasks, not raw tools (see docs/tasks.md).
+    assert set(config.tasks) >= {"cancel_order", "place_order"}
 
 
 def test_misspelled_key_names_line_path_and_closest_key() -> None:

@@ -65,7 +65,9 @@ FIND_PETS_BY_STATUS = OperationSpec(
         ("default", "Unexpected error"),
     ),
     success_media_type="application/json",
-    args=(Arg(key="status", name="status", location="query", style="form", explode=True),),
+    args=(
+        Arg(key="status", name="status", location="query", style="form", explode=True),
+    ),
 )
 FIND_PETS_BY_TAGS = OperationSpec(
     id="findPetsByTags",
@@ -246,8 +248,20 @@ LOGIN_USER = OperationSpec(
     ),
     success_media_type="application/json",
     args=(
-        Arg(key="username", name="username", location="query", style="form", explode=True),
-        Arg(key="password", name="password", location="query", style="form", explode=True),
+        Arg(
+            key="username",
+            name="username",
+            location="query",
+            style="form",
+            explode=True,
+        ),
+        Arg(
+            key="password",
+            name="password",
+            location="query",
+            style="form",
+            explode=True,
+        ),
     ),
 )
 LOGOUT_USER = OperationSpec(

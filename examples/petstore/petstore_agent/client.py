@@ -94,14 +94,18 @@ class AsyncClient(AsyncApiClient):
             _operations.FIND_PETS_BY_STATUS, {"status": status}, list[models.Pet]
         )
 
-    async def find_pets_by_tags(self, *, tags: list[str] | None = None) -> list[models.Pet]:
+    async def find_pets_by_tags(
+        self, *, tags: list[str] | None = None
+    ) -> list[models.Pet]:
         """Finds Pets by tags.
 
         Multiple tags can be provided with comma separated strings. Use tag1, tag2, tag3 for
         testing.
 
         `GET /pet/findByTags`"""
-        return await self._call(_operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet])
+        return await self._call(
+            _operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet]
+        )
 
     async def get_pet_by_id(self, pet_id: int) -> models.Pet:
         """Find pet by ID.
@@ -109,7 +113,9 @@ class AsyncClient(AsyncApiClient):
         Returns a single pet.
 
         `GET /pet/{petId}`"""
-        return await self._call(_operations.GET_PET_BY_ID, {"petId": pet_id}, models.Pet)
+        return await self._call(
+            _operations.GET_PET_BY_ID, {"petId": pet_id}, models.Pet
+        )
 
     async def update_pet_with_form(
         self, pet_id: int, *, name: str | None = None, status: str | None = None
@@ -131,10 +137,16 @@ class AsyncClient(AsyncApiClient):
         Delete a pet.
 
         `DELETE /pet/{petId}`"""
-        await self._call(_operations.DELETE_PET, {"api_key": api_key, "petId": pet_id}, None)
+        await self._call(
+            _operations.DELETE_PET, {"api_key": api_key, "petId": pet_id}, None
+        )
 
     async def upload_file(
-        self, pet_id: int, *, additional_metadata: str | None = None, body: bytes | None = None
+        self,
+        pet_id: int,
+        *,
+        additional_metadata: str | None = None,
+        body: bytes | None = None,
     ) -> models.ApiResponse:
         """Uploads an image.
 
@@ -190,7 +202,9 @@ class AsyncClient(AsyncApiClient):
         exceptions.
 
         `GET /store/order/{orderId}`"""
-        return await self._call(_operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order)
+        return await self._call(
+            _operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order
+        )
 
     async def delete_order(self, order_id: int) -> None:
         """Delete purchase order by identifier.
@@ -271,7 +285,9 @@ class AsyncClient(AsyncApiClient):
         Get user detail based on username.
 
         `GET /user/{username}`"""
-        return await self._call(_operations.GET_USER_BY_NAME, {"username": username}, models.User)
+        return await self._call(
+            _operations.GET_USER_BY_NAME, {"username": username}, models.User
+        )
 
     async def update_user(
         self,
@@ -386,13 +402,17 @@ class Client(ApiClient):
             models.Pet,
         )
 
-    def find_pets_by_status(self, *, status: models.Status1 | None = None) -> list[models.Pet]:
+    def find_pets_by_status(
+        self, *, status: models.Status1 | None = None
+    ) -> list[models.Pet]:
         """Finds Pets by status.
 
         Multiple status values can be provided with comma separated strings.
 
         `GET /pet/findByStatus`"""
-        return self._call(_operations.FIND_PETS_BY_STATUS, {"status": status}, list[models.Pet])
+        return self._call(
+            _operations.FIND_PETS_BY_STATUS, {"status": status}, list[models.Pet]
+        )
 
     def find_pets_by_tags(self, *, tags: list[str] | None = None) -> list[models.Pet]:
         """Finds Pets by tags.
@@ -401,7 +421,9 @@ class Client(ApiClient):
         testing.
 
         `GET /pet/findByTags`"""
-        return self._call(_operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet])
+        return self._call(
+            _operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet]
+        )
 
     def get_pet_by_id(self, pet_id: int) -> models.Pet:
         """Find pet by ID.
@@ -434,7 +456,11 @@ class Client(ApiClient):
         self._call(_operations.DELETE_PET, {"api_key": api_key, "petId": pet_id}, None)
 
     def upload_file(
-        self, pet_id: int, *, additional_metadata: str | None = None, body: bytes | None = None
+        self,
+        pet_id: int,
+        *,
+        additional_metadata: str | None = None,
+        body: bytes | None = None,
     ) -> models.ApiResponse:
         """Uploads an image.
 
@@ -490,7 +516,9 @@ class Client(ApiClient):
         exceptions.
 
         `GET /store/order/{orderId}`"""
-        return self._call(_operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order)
+        return self._call(
+            _operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order
+        )
 
     def delete_order(self, order_id: int) -> None:
         """Delete purchase order by identifier.
@@ -533,11 +561,15 @@ class Client(ApiClient):
             models.User,
         )
 
-    def create_users_with_list_input(self, *, body: list[models.User] | None = None) -> models.User:
+    def create_users_with_list_input(
+        self, *, body: list[models.User] | None = None
+    ) -> models.User:
         """Creates list of users with given input array.
 
         `POST /user/createWithList`"""
-        return self._call(_operations.CREATE_USERS_WITH_LIST_INPUT, {"body": body}, models.User)
+        return self._call(
+            _operations.CREATE_USERS_WITH_LIST_INPUT, {"body": body}, models.User
+        )
 
     def login_user(
         self, *, username: str | None = None, password: str | None = None
@@ -567,7 +599,9 @@ class Client(ApiClient):
         Get user detail based on username.
 
         `GET /user/{username}`"""
-        return self._call(_operations.GET_USER_BY_NAME, {"username": username}, models.User)
+        return self._call(
+            _operations.GET_USER_BY_NAME, {"username": username}, models.User
+        )
 
     def update_user(
         self,

@@ -1,0 +1,290 @@
+"""The tasks of this agent, compiled from the agent file by specagent.
+
+Each task is a small state machine: one function per step, reading the run's variables through
+`ctx` and returning what the engine does next (ask, call, confirm, respond, ...). The engine
+saves the run after every step. Regenerate instead of editing.
+"""
+
+from __future__ import annotations
+
+from specagent_runtime import (
+    Ask,
+    Call,
+    Confirm,
+    Effect,
+    End,
+    Goto,
+    InputSpec,
+    Respond,
+    TaskContext,
+    TaskDefinition,
+)
+
+from . import _operations, models
+
+
+def _cancel_order_1(ctx: TaskContext) -> Effect:
+    """Step 1 of cancel_order: call (agent.yaml:45)."""
+    return Call(
+        operation=_operations.GET_ORDER_BY_ID,
+        args={
+            "orderId": ctx.need_integer("inputs", "order_id"),
+        },
+        response=models.Order,
+        save_as="order",
+        next="2",
+    )
+
+
+def _cancel_order_2(ctx: TaskContext) -> Effect:
+    """Step 2 of cancel_order: if (agent.yaml:48)."""
+    if ctx.text("order", "status") == "delivered":
+        return Goto("2.then.1")
+    return Goto("3")
+
+
+def _cancel_order_2_then_1(ctx: TaskContext) -> Effect:
+    """Step 2.then.1 of cancel_order: respond (agent.yaml:50)."""
+    return Respond(
+        message=ctx.format(
+            "Order ",
+            ctx.integer("order", "id"),
+            " was already delivered, so it can't be cancelled.",
+        ),
+        next="2.then.2",
+    )
+
+
+def _cancel_order_2_then_2(ctx: TaskContext) -> Effect:
+    """Step 2.then.2 of cancel_order: end (agent.yaml:51)."""
+    return End(status="done")
+
+
+def _cancel_order_3(ctx: TaskContext) -> Effect:
+    """Step 3 of cancel_order: confirm (agent.yaml:52)."""
+    return Confirm(
+        message=ctx.format(
+            "Cancel order ",
+            ctx.integer("order", "id"),
+            " for ",
+            ctx.integer("order", "quantity"),
+            " item(s)?",
+        ),
+        next="4",
+        declined=None,
+    )
+
+
+def _cancel_order_4(ctx: TaskContext) -> Effect:
+    """Step 4 of cancel_order: call (agent.yaml:53)."""
+    return Call(
+        operation=_operations.DELETE_ORDER,
+        args={
+            "orderId": ctx.need_integer("order", "id"),
+        },
+        response=None,
+        save_as=None,
+        next="5",
+    )
+
+
+def _cancel_order_5(ctx: TaskContext) -> Effect:
+    """Step 5 of cancel_order: respond (agent.yaml:55)."""
+    return Respond(
+        message=ctx.format("Order ", ctx.integer("order", "id"), " is cancelled."),
+        next=None,
+    )
+
+
+CANCEL_ORDER_TASK = TaskDefinition(
+    name="cancel_order",
+    description="Cancel one of the customer's orders if it has not shipped yet.",
+    requires="verified",
+    inputs=(
+        InputSpec(
+            name="order_id",
+            type="integer",
+            description="The order number",
+        ),
+    ),
+    first="1",
+    steps={
+        "1": _cancel_order_1,
+        "2": _cancel_order_2,
+        "2.then.1": _cancel_order_2_then_1,
+        "2.then.2": _cancel_order_2_then_2,
+        "3": _cancel_order_3,
+        "4": _cancel_order_4,
+        "5": _cancel_order_5,
+    },
+    lines={
+        "1": "agent.yaml:45",
+        "2": "agent.yaml:48",
+        "2.then.1": "agent.yaml:50",
+        "2.then.2": "agent.yaml:51",
+        "3": "agent.yaml:52",
+        "4": "agent.yaml:53",
+        "5": "agent.yaml:55",
+    },
+)
+
+
+def _place_order_1(ctx: TaskContext) -> Effect:
+    """Step 1 of place_order: ask (agent.yaml:64)."""
+    return Ask(
+        input="pet_id",
+        prompt="Which pet would you like to order? Please give its ID.",
+        next="2",
+    )
+
+
+def _place_order_2(ctx: TaskContext) -> Effect:
+    """Step 2 of place_order: call (agent.yaml:66)."""
+    return Call(
+        operation=_operations.GET_PET_BY_ID,
+        args={
+            "petId": ctx.need_integer("inputs", "pet_id"),
+        },
+        response=models.Pet,
+        save_as="pet",
+        next="3",
+    )
+
+
+def _place_order_3(ctx: TaskContext) -> Effect:
+    """Step 3 of place_order: if (agent.yaml:69)."""
+    if ctx.text("pet", "status") != "available":
+        return Goto("3.then.1")
+    return Goto("4")
+
+
+def _place_order_3_then_1(ctx: TaskContext) -> Effect:
+    """Step 3.then.1 of place_order: respond (agent.yaml:71)."""
+    return Respond(
+        message=ctx.format(
+            "Sorry, ", ctx.text("pet", "name"), " is not available right now."
+        ),
+        next="3.then.2",
+    )
+
+
+def _place_order_3_then_2(ctx: TaskContext) -> Effect:
+    """Step 3.then.2 of place_order: end (agent.yaml:72)."""
+    return End(status="cancelled")
+
+
+def _place_order_4(ctx: TaskContext) -> Effect:
+    """Step 4 of place_order: ask (agent.yaml:73)."""
+    return Ask(
+        input="quantity",
+        prompt=ctx.format(
+            "How many ", ctx.text("pet", "name"), " would you like (1 to 5)?"
+        ),
+        next="5",
+    )
+
+
+def _place_order_5(ctx: TaskContext) -> Effect:
+    """Step 5 of place_order: confirm (agent.yaml:75)."""
+    return Confirm(
+        message=ctx.format(
+            "Order ",
+            ctx.integer("inputs", "quantity"),
+            " x ",
+            ctx.text("pet", "name"),
+            " (pet ",
+            ctx.integer("pet", "id"),
+            ")?",
+        ),
+        next="6",
+        declined="5.no.1",
+    )
+
+
+def _place_order_5_no_1(ctx: TaskContext) -> Effect:
+    """Step 5.no.1 of place_order: respond (agent.yaml:77)."""
+    return Respond(message="All right, I have not placed the order.", next="5.no.2")
+
+
+def _place_order_5_no_2(ctx: TaskContext) -> Effect:
+    """Step 5.no.2 of place_order: end (agent.yaml:77)."""
+    return End(status="cancelled")
+
+
+def _place_order_6(ctx: TaskContext) -> Effect:
+    """Step 6 of place_order: call (agent.yaml:78)."""
+    return Call(
+        operation=_operations.PLACE_ORDER,
+        args={
+            "petId": ctx.integer("pet", "id"),
+            "quantity": ctx.integer("inputs", "quantity"),
+            "status": "placed",
+        },
+        response=models.Order,
+        save_as="order",
+        next="7",
+    )
+
+
+def _place_order_7(ctx: TaskContext) -> Effect:
+    """Step 7 of place_order: respond (agent.yaml:81)."""
+    return Respond(
+        message=ctx.format("Your order number is ", ctx.integer("order", "id"), "."),
+        next=None,
+    )
+
+
+PLACE_ORDER_TASK = TaskDefinition(
+    name="place_order",
+    description="Order a pet for the customer. Ask nothing yourself; the task asks what it needs.",
+    requires="verified",
+    inputs=(
+        InputSpec(
+            name="pet_id",
+            type="integer",
+            description="The ID of the pet to order",
+            required=False,
+            minimum=1,
+        ),
+        InputSpec(
+            name="quantity",
+            type="integer",
+            description="How many to order (1 to 5)",
+            required=False,
+            minimum=1,
+            maximum=5,
+        ),
+    ),
+    first="1",
+    steps={
+        "1": _place_order_1,
+        "2": _place_order_2,
+        "3": _place_order_3,
+        "3.then.1": _place_order_3_then_1,
+        "3.then.2": _place_order_3_then_2,
+        "4": _place_order_4,
+        "5": _place_order_5,
+        "5.no.1": _place_order_5_no_1,
+        "5.no.2": _place_order_5_no_2,
+        "6": _place_order_6,
+        "7": _place_order_7,
+    },
+    lines={
+        "1": "agent.yaml:64",
+        "2": "agent.yaml:66",
+        "3": "agent.yaml:69",
+        "3.then.1": "agent.yaml:71",
+        "3.then.2": "agent.yaml:72",
+        "4": "agent.yaml:73",
+        "5": "agent.yaml:75",
+        "5.no.1": "agent.yaml:77",
+        "5.no.2": "agent.yaml:77",
+        "6": "agent.yaml:78",
+        "7": "agent.yaml:81",
+    },
+)
+
+TASKS: dict[str, TaskDefinition] = {
+    "cancel_order": CANCEL_ORDER_TASK,
+    "place_order": PLACE_ORDER_TASK,
+}
