@@ -30,10 +30,10 @@ class Recorder:
         return httpx.Response(200, json={}, request=request)
 
 
-def json_handler(data: Any, status: int = 200, **headers: str) -> Handler:
+def json_handler(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Handler:
     def reply(request: httpx.Request) -> httpx.Response:
         body = json.dumps(data).encode()
-        head = {"Content-Type": "application/json", **headers}
+        head = {"Content-Type": "application/json", **(headers or {})}
         return httpx.Response(status, content=body, headers=head, request=request)
 
     return reply

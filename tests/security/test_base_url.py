@@ -64,7 +64,7 @@ def test_api_responses_do_not_move_the_client(package: ModuleType) -> None:
     """Links, `Location` and `Content-Location` in a response are data, not configuration."""
     body = {"id": 1, "href": "https://evil.example/api", "base_url": "https://evil.example/"}
     headers = {"Location": "https://evil.example/x", "Content-Location": "https://evil.example/y"}
-    recorder = Recorder(json_handler(body, **headers))
+    recorder = Recorder(json_handler(body, headers=headers))
     tools = Toolset.from_package(package.__name__, mock_client(package, recorder))
     for _ in range(2):
         result = asyncio.run(tools.execute("get_order", {"orderId": 1}))
