@@ -13,6 +13,7 @@ an interrupted action safely.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import socket
@@ -22,6 +23,7 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote_plus
 
 import uvicorn
 from starlette.applications import Starlette
@@ -266,6 +268,12 @@ class ShopServer:
 
     async def _token(self, request: Request) -> Response:
         form = {key: str(value) for key, value in (await request.form()).items()}
+        basic = request.headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            # RFC 6749 2.3.1: clients may authenticate with HTTP Basic instead of the form.
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", unquote_plus(user))
+            form.setdefault("client_secret", unquote_plus(password))
         with self._shop.lock:
             status, body = self._shop.token(form)
             self._shop.log.append(LoggedRequest("POST", "/oauth/token", {}, None, None, status))

@@ -534,7 +534,7 @@ BOOK_DEMO_TASK = TaskDefinition(
         InputSpec(
             name="email",
             type="string",
-            description="Your work email",
+            description="work email address",
             required=False,
             pattern="^[^@]+@(?!(gmail|yahoo|hotmail|outlook)\\.com$)[^@]+$",
             format="email",
