@@ -41,6 +41,7 @@ from specagent_runtime import (
     HandoffRequested,
     Identity,
     MemoryStore,
+    ModelError,
     RetryPolicy,
     SQLiteStore,
     Store,
@@ -556,6 +557,23 @@ async def test_second_agent_on_the_same_sqlite_file_resumes_the_conversation(
     assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/3"]
     third = make_agent(store=SQLiteStore(database))
     assert await third.pending("zendesk-77") == []
+
+
+async def test_model_failure_saves_nothing_so_the_host_can_retry(
+    make_agent: MakeAgent, fake_model: FakeOpenAI, petstore: PetstoreServer
+) -> None:
+    agent = make_agent()
+    # The fake model has no answer scripted: it fails with HTTP 500.
+    with pytest.raises(ModelError, match="HTTP 500"):
+        await agent.respond("t13", "Where is order 1?")
+    fake_model.add(call("get_order", orderId=1), say("Order 1 is placed."))
+
+    reply = await agent.respond("t13", "Where is order 1?")  # the host delivers it again
+
+    assert reply.text == "Order 1 is placed."
+    users = [m["content"] for m in fake_model.messages() if m["role"] == "user"]
+    assert users == ["Where is order 1?"]  # the failed attempt left no trace
+    assert len(petstore.requests("/store/order/1")) == 1
 
 
 # --- hand-off to a human ----------------------------------------------------------------------
