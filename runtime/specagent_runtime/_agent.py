@@ -20,6 +20,7 @@ from specagent_runtime._agent_tasks import (
     answer_waiting_run,
     load_task_module,
     openai_task_tools,
+    recover_runs,
     start_task,
     turn_events,
     turn_result,
@@ -200,14 +201,19 @@ class Agent:
         conversation.messages.append({"role": "user", "content": message})
         events: list[Event] = []
         if self.tasks is not None:
-            # A run waiting for the customer takes the message as its answer; the model never
-            # sees it as a request, so it cannot answer or confirm in the customer's place.
-            turn = await answer_waiting_run(self.tasks, conversation_id, message, identity)
-            if turn is not None:
+            # What a dead worker left unfinished comes first: its messages are this reply.
+            turns = await recover_runs(self.tasks, conversation_id)
+            if not turns:
+                # A run waiting for the customer takes the message as its answer; the model
+                # never sees it as a request, so it cannot answer or confirm for the customer.
+                answered = await answer_waiting_run(self.tasks, conversation_id, message, identity)
+                turns = [answered] if answered is not None else []
+            if turns:
                 if self.context is not None:
                     self.context.invalidate(identity)  # the run may have acted on the account
-                events.extend(turn_events(turn, started=False))
-                text = turn_text(turn)
+                for turn in turns:
+                    events.extend(turn_events(turn, started=False))
+                text = "\n\n".join(turn_text(turn) for turn in turns)
                 conversation.messages.append({"role": "assistant", "content": text})
                 await self._save(conversation)
                 return Reply(text=text, events=events, conversation_id=conversation_id)

@@ -106,6 +106,28 @@ async def start_task(
         return ToolResult.error(name, str(exc))
 
 
+async def recover_runs(engine: TaskEngine, conversation_id: str) -> list[TaskTurn]:
+    """Finish what a worker that died mid-turn left behind in this conversation: runs stopped
+    between steps are driven on, and messages a finished run never delivered are handed over.
+
+    Hosts deliver one conversation's messages in order, so a run that is neither waiting nor
+    finished when a message arrives has no live worker: its process died (and the host is
+    probably redelivering the message that got no reply).
+    """
+    turns = []
+    for run in await engine.runs(conversation_id):
+        if run.status.waiting:
+            continue
+        try:
+            turn = await engine.recover(run.id)
+        except TaskError as exc:
+            logger.warning("task run %s not recovered: %s", run.id, exc)
+            continue
+        if turn.messages:
+            turns.append(turn)
+    return turns
+
+
 async def answer_waiting_run(
     engine: TaskEngine, conversation_id: str, message: str, identity: Identity | None
 ) -> TaskTurn | None:

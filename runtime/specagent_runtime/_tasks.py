@@ -198,7 +198,8 @@ class TaskEngine:
         return await self.resume(run_id, "yes" if approved else "no", identity)
 
     async def recover(self, run_id: str) -> TaskTurn:
-        """Continue a run a dead process left behind; a waiting run repeats its question."""
+        """Continue a run a dead process left behind; a waiting run repeats its question, a
+        finished one hands over the messages it had not delivered yet (once)."""
         record, version = await self._load(run_id)
         definition = self._definition(record["task"])
         status = RunStatus(record["status"])
@@ -206,7 +207,7 @@ class TaskEngine:
             waiting = record["waiting"]
             return self._turn(record, (waiting["message"],))
         if status.finished:
-            return self._turn(record, tuple(record.get("outbox", ())))
+            return await self._deliver(record, version)
         return await self._drive(definition, record, version)
 
     async def cancel(self, run_id: str, reason: str = "cancelled by the host") -> RunInfo:
