@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from specagent_runtime._agent_tasks import (
-    answer_waiting_run,
+    before_model,
     load_task_module,
     openai_task_tools,
-    recover_runs,
+    shown_run,
     start_task,
     turn_events,
     turn_result,
@@ -92,12 +92,14 @@ class _Conversation:
     pending: list[PendingAction] = field(default_factory=list)
     turn: int = 0
     version: int = 0
+    task_run: str | None = None  # the task run whose question the customer last received
 
     def to_json(self) -> dict[str, Any]:
         return {
             "messages": self.messages,
             "pending": [action.to_json() for action in self.pending],
             "turn": self.turn,
+            "task_run": self.task_run,
         }
 
 
@@ -201,14 +203,13 @@ class Agent:
         conversation.messages.append({"role": "user", "content": message})
         events: list[Event] = []
         if self.tasks is not None:
-            # What a dead worker left unfinished comes first: its messages are this reply.
-            turns = await recover_runs(self.tasks, conversation_id)
-            if not turns:
-                # A run waiting for the customer takes the message as its answer; the model
-                # never sees it as a request, so it cannot answer or confirm for the customer.
-                answered = await answer_waiting_run(self.tasks, conversation_id, message, identity)
-                turns = [answered] if answered is not None else []
+            # A run waiting for the customer takes the message as its answer, so the model can
+            # neither answer nor confirm for the customer; what a dead worker left comes first.
+            turns = await before_model(
+                self.tasks, conversation_id, message, identity, conversation.task_run
+            )
             if turns:
+                conversation.task_run = shown_run(turns)
                 if self.context is not None:
                     self.context.invalidate(identity)  # the run may have acted on the account
                 for turn in turns:
@@ -235,6 +236,7 @@ class Agent:
         conversation = await self._load(conversation_id)
         self._next_turn(conversation)
         turn = await self.tasks.confirm(run_id, approved, identity)
+        conversation.task_run = shown_run([turn])
         text = turn_text(turn)
         conversation.messages.append({"role": "assistant", "content": text})
         await self._save(conversation)
@@ -333,6 +335,7 @@ class Agent:
             if started:
                 # The task speaks for itself (see `_agent_tasks`): its messages end the turn.
                 text = turn_text(started[0])
+                conversation.task_run = shown_run(started)
                 conversation.messages.append({"role": "assistant", "content": text})
                 return text
         reason = f"the agent used its {self.max_rounds} rounds of tool calls without finishing"
@@ -535,6 +538,7 @@ class Agent:
             pending=[PendingAction.from_json(item) for item in data["pending"]],
             turn=int(data["turn"]),
             version=stored.version,
+            task_run=data.get("task_run"),
         )
 
     async def _save(self, conversation: _Conversation) -> None:

@@ -25,7 +25,7 @@ from specagent_runtime._events import (
 )
 from specagent_runtime._identity import Identity
 from specagent_runtime._task_run import RunStatus, TaskError, TaskTurn
-from specagent_runtime._tasks import TaskEngine
+from specagent_runtime._tasks import TaskEngine, identity_fields
 from specagent_runtime._toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.agent")
@@ -126,6 +126,40 @@ async def recover_runs(engine: TaskEngine, conversation_id: str) -> list[TaskTur
         if turn.messages:
             turns.append(turn)
     return turns
+
+
+async def before_model(
+    engine: TaskEngine,
+    conversation_id: str,
+    message: str,
+    identity: Identity | None,
+    shown: str | None,
+) -> list[TaskTurn]:
+    """The task turns that answer this message instead of the model (none: the model does).
+
+    `shown` is the run whose question the customer last received. A waiting run whose question
+    never reached them (the worker died before replying) asks it now: the message the host
+    redelivers is not an answer to a question the customer has not seen.
+    """
+    turns = await recover_runs(engine, conversation_id)
+    if turns:
+        return turns
+    waiting = await engine.waiting_run(conversation_id)
+    if waiting is None:
+        return []
+    owner = waiting.variables.get("identity") or {}
+    if owner and owner != identity_fields(identity):
+        logger.info("task run %s waits for another customer", waiting.id)
+        return []
+    if waiting.id != shown:
+        return [await engine.recover(waiting.id)]
+    answered = await answer_waiting_run(engine, conversation_id, message, identity)
+    return [answered] if answered is not None else []
+
+
+def shown_run(turns: list[TaskTurn]) -> str | None:
+    """The run whose question the customer is looking at after these turns, if any."""
+    return next((turn.run_id for turn in reversed(turns) if turn.status.waiting), None)
 
 
 async def answer_waiting_run(

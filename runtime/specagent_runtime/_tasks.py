@@ -204,8 +204,9 @@ class TaskEngine:
         definition = self._definition(record["task"])
         status = RunStatus(record["status"])
         if status.waiting:
-            waiting = record["waiting"]
-            return self._turn(record, (waiting["message"],))
+            if record["outbox"]:  # never delivered: the question is among them
+                return await self._deliver(record, version)
+            return self._turn(record, (record["waiting"]["message"],))
         if status.finished:
             return await self._deliver(record, version)
         return await self._drive(definition, record, version)
