@@ -34,6 +34,8 @@ from click.testing import CliRunner
 from specagent import _cli_progress, cli, ir
 from specagent.generate import GenerateOptions, GenerateResult, generate
 
+from tests.support.fault_server import Fault, FaultServer
+
 CASES_DIR = Path(__file__).resolve().parent / "hostile"
 CANARY_FILE = "PWNED"
 CANARY_ENV = "SPECAGENT_PWNED"
@@ -433,3 +435,50 @@ def test_the_checkers_ran_cleanly(generated: Generated) -> None:
         and not line.endswith(("files already formatted", "No [mypy] section in config file"))
     ]
     assert unexplained == [], "\n".join(unexplained[:40])
+
+
+# --- remote $refs: refused unless the flag allows them --------------------------------------
+
+_REMOTE_SCHEMA = b"""type: object
+description: REMOTE-SCHEMA-5521
+properties:
+  name: {type: string}
+"""
+
+
+def _spec_with_remote_ref(folder: Path, url: str) -> Path:
+    spec = folder / "openapi.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\n"
+        "info: {title: Remote, version: '1'}\n"
+        "paths:\n"
+        "  /r:\n"
+        "    get:\n"
+        "      operationId: getR\n"
+        "      responses:\n"
+        "        '200':\n"
+        "          description: ok\n"
+        "          content:\n"
+        "            application/json:\n"
+        f"              schema: {{$ref: '{url}'}}\n",
+        encoding="utf-8",
+    )
+    return spec
+
+
+def test_remote_ref_is_fetched_only_with_the_flag(tmp_path: Path) -> None:
+    with FaultServer() as server:
+        headers = (("Content-Type", "application/yaml"),)
+        server.route("GET", "/thing.yaml", Fault("respond", 200, _REMOTE_SCHEMA, headers))
+        spec = _spec_with_remote_ref(tmp_path, f"{server.root_url}/thing.yaml")
+
+        refused = generate(spec, None, "remote_pkg", GenerateOptions())
+        assert server.requests() == []
+        codes = [d.code for d in refused.diagnostics if d.severity is ir.Severity.ERROR]
+        assert codes == ["ref.remote"]
+        assert "#/paths/~1r/get" in refused.diagnostics[0].where
+
+        allowed = generate(spec, None, "remote_pkg", GenerateOptions(allow_remote_refs=True))
+        assert allowed.ok, [d.render() for d in allowed.diagnostics]
+        assert [r.path for r in server.requests()] == ["/thing.yaml"]
+    assert any("REMOTE-SCHEMA-5521" in text for text in allowed.files.values())
