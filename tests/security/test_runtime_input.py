@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
-from specagent_runtime import ApiKey, Identity, MemoryStore, ToolResult
+from specagent_runtime import ApiKey, Identity, MemoryStore, RequestError, ToolResult
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 
@@ -228,3 +228,28 @@ def test_customer_yes_in_a_new_turn_runs_it_once(
     assert recorder.requests[0].url == f"{BASE_URL}/store/order/5"
     second = [(e.tool, e.status) for e in replies[1].events if hasattr(e, "status")]
     assert second == [("cancel_order", "ok"), ("cancel_order", "confirmation_required")]
+
+
+# --- the generated client called directly (by a host, not the model) ------------------------
+
+
+@pytest.mark.parametrize("value", ["..", "."])
+def test_client_refuses_dot_segments(package: ModuleType, value: str) -> None:
+    recorder = Recorder()
+    with pytest.raises(RequestError) as caught:
+        asyncio.run(mock_client(package, recorder).delete_user(value))
+    assert "username" in str(caught.value)
+    assert recorder.requests == []
+
+
+def test_client_refuses_line_breaks_in_header_arguments(package: ModuleType) -> None:
+    recorder = Recorder()
+    with pytest.raises(RequestError) as caught:
+        asyncio.run(mock_client(package, recorder).delete_pet(1, api_key="k\r\nX-Evil: 1"))
+    assert "api_key" in str(caught.value)
+    assert recorder.requests == []
+
+
+def test_client_refuses_line_breaks_in_configured_headers(package: ModuleType) -> None:
+    with pytest.raises(RequestError):
+        mock_client(package, Recorder(), headers={"X-Trace": "a\r\nX-Evil: 1"})
