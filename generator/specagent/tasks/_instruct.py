@@ -34,13 +34,6 @@ def compile_instruct(
         for written, where in step.tools
         if (name := _tool_name(compiler, written, where)) is not None
     ]
-    if not step.output:
-        compiler._fail(
-            "task.missing_key",
-            step.where,
-            "an `instruct` step needs at least one `output` field",
-            "for example `output: {order_id: integer}`",
-        )
     variables[step.save_as] = Ty(
         t.OBJECT, fields={decl.name: Ty(decl.type, enum=decl.enum) for decl in step.output}
     )

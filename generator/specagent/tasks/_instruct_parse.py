@@ -50,6 +50,13 @@ def read_instruct(
             decl = parser.input(name, node, child_path(output_path, name))
             if decl is not None:
                 output.append(decl)
+        if not output and isinstance(entries["output"], yaml.MappingNode):
+            reader.fail(
+                "task.missing_key",
+                entries["output"],
+                f"`{output_path}` needs at least one field",
+                "for example `output: {order_id: integer}`",
+            )
     if "as" not in entries:
         reader.fail(
             "task.missing_key",
