@@ -1,15 +1,19 @@
-"""Generate a package for every spec in the corpus and check that each one imports.
+"""Generate a package for every spec in the corpus and check it as a user's CI would.
 
-The corpus is where the generator meets real, often slightly broken specs. This says how many
-of them become an importable package and, when not, why: failures are grouped by the first line
-of their error with names and numbers blanked out, so one bug shows as one line, not fifty.
+The corpus is where the generator meets real, often slightly broken specs. For each spec (no
+agent file: every operation becomes a tool) this says whether the package generates, imports,
+passes `ruff check` and `mypy --strict`, and whether every operation of the spec became a tool
+or was reported with a reason. Failures are grouped by the first line of their error with
+names and numbers blanked out, so one bug shows as one line, not fifty.
 
 Each spec is generated in its own worker process (a crash, a leak or a hang stays there; a
-timeout ends it), the package is written to disk, then imported module by module in a fresh
-interpreter, as a user's service would.
+timeout ends it), the package is written to disk, imported module by module in a fresh
+interpreter and checked with ruff; mypy then runs over many packages per invocation (its start
+up and the pydantic plugin-free stubs are the slow part). Runs are resumable: specs already in
+the JSON report are skipped unless `--rerun` is given.
 
-    uv run python benchmarks/generate_corpus.py --jobs 2
-    uv run python benchmarks/generate_corpus.py --only 'stripe*' --json report.json
+    nice -n 10 uv run python benchmarks/corpus.py --jobs 2
+    uv run python benchmarks/corpus.py --only 'stripe*' --rerun
 """
 
 from __future__ import annotations
@@ -23,13 +27,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +60,32 @@ class SpecResult:
     version: str  # as declared: "swagger 2.0", "openapi 3.1.0"
     generated: bool = False
     imported: bool = False
-    stage: str = ""  # where it failed: "generate", "timeout" or "import"
+    ruff_ok: bool = False
+    mypy_ok: bool | None = None  # None: not checked (yet)
+    stage: str = ""  # where it failed first: "generate", "timeout", "import", "ruff"
     cause: str = ""  # first line of the error
     generate_seconds: float = 0.0
     import_seconds: float = 0.0
-    operations: int = 0
+    spec_operations: int = 0  # method entries under `paths` in the spec
+    operations: int = 0  # operations the generator built
     tools: int = 0
+    dropped_reported: int = 0  # operations not turned into tools, with a diagnostic saying why
+    mypy_errors: int = 0
+    mypy_cause: str = ""  # first mypy error line
     files: int = 0
     bytes: int = 0
     errors: int = 0
     warnings: int = 0
     import_warning: str = ""  # first warning printed while importing, if any
     detail: str = ""  # for a generator crash: the innermost frame
+    ruff_seconds: float = 0.0
+
+    @property
+    def dropped_silently(self) -> int:
+        """Operations of the spec that are neither a tool nor reported with a reason."""
+        if not self.generated:
+            return 0
+        return max(0, self.spec_operations - self.tools - self.dropped_reported)
 
     @property
     def family(self) -> str:
@@ -168,6 +185,8 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     report: dict[str, Any] = {
         "ok": result.ok and bool(result.files),
         "seconds": seconds,
+        "spec_operations": _spec_operations(spec),
+        "dropped_reported": sum(1 for d in result.diagnostics if _reports_a_drop(d)),
         "operations": result.operations,
         "tools": result.tools,
         "errors": len(errors),
@@ -186,6 +205,33 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     report["files"] = len(result.files)
     report["bytes"] = sum(len(text.encode()) for text in result.files.values())
     return report
+
+
+_METHODS = frozenset(("get", "put", "post", "delete", "options", "head", "patch", "trace"))
+
+
+def _spec_operations(spec: Path) -> int:
+    """Operations as the spec declares them, counted on the loaded document (after `$ref`s
+    to path items are resolved), so a generator that loses one cannot hide it."""
+    from specagent.loader import load_spec  # noqa: PLC0415
+
+    paths = load_spec(spec).document.get("paths")
+    if not isinstance(paths, dict):
+        return 0
+    return sum(
+        1
+        for item in paths.values()
+        if isinstance(item, dict)
+        for method, op in item.items()
+        if method in _METHODS and isinstance(op, dict)
+    )
+
+
+def _reports_a_drop(diagnostic: Any) -> bool:
+    """A diagnostic that says an operation was left out (its message says so, at its place)."""
+    where = diagnostic.where.partition("#")[2]
+    at_operation = where.startswith("/paths/") and where.count("/") == 3
+    return at_operation and any(w in diagnostic.message for w in ("skipped", "left out"))
 
 
 def _innermost_frame(exc: BaseException) -> str:
@@ -208,7 +254,7 @@ def first_line(text: str) -> str:
 
 def check_spec(spec: Spec, out: Path, timeout: float, do_import: bool) -> SpecResult:
     result = SpecResult(spec.path.name, spec.group, spec.version)
-    folder = out / spec.path.name.replace(".", "_")
+    folder = _folder(out, spec.path.name)
     package_dir = folder / package_name(spec.path.name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -229,7 +275,16 @@ def check_spec(spec: Spec, out: Path, timeout: float, do_import: bool) -> SpecRe
         return result
     report = _worker_report(done)
     result.generate_seconds = float(report.get("seconds", time.perf_counter() - started))
-    for field in ("operations", "tools", "files", "bytes", "errors", "warnings"):
+    for field in (
+        "spec_operations",
+        "operations",
+        "tools",
+        "dropped_reported",
+        "files",
+        "bytes",
+        "errors",
+        "warnings",
+    ):
         setattr(result, field, int(report.get(field, 0)))
     if not report.get("ok"):
         result.stage, result.cause = "generate", str(report.get("cause", "unknown failure"))
@@ -238,7 +293,33 @@ def check_spec(spec: Spec, out: Path, timeout: float, do_import: bool) -> SpecRe
     result.generated = True
     if do_import:
         _import(result, folder, package_dir.name, timeout)
+    _ruff(result, package_dir, timeout)
     return result
+
+
+def _ruff(result: SpecResult, package_dir: Path, timeout: float) -> None:
+    """`ruff check` with ruff's defaults (not this repo's config), as a user's project would."""
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "-q"]
+    try:
+        done = subprocess.run(
+            [*command, str(package_dir)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        done = None
+    result.ruff_seconds = time.perf_counter() - started
+    if done is not None and done.returncode == 0:
+        result.ruff_ok = True
+        return
+    if not result.stage:
+        result.stage = "ruff"
+        lines = done.stdout.splitlines() if done is not None else ["ruff timed out"]
+        found = [line for line in lines if ": " in line]
+        result.cause = (found or lines or ["ruff failed"])[0].split(": ", 1)[-1]
 
 
 def _worker_report(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -281,6 +362,58 @@ def _import(result: SpecResult, folder: Path, package: str, timeout: float) -> N
     result.import_warning = warnings[0] if warnings else ""
 
 
+# --- mypy, many packages per run ------------------------------------------------------------
+
+
+def mypy_batches(results: Sequence[SpecResult], out: Path, batch: int, jobs: int) -> None:
+    """`mypy --strict` over the generated packages, `batch` packages per invocation.
+
+    One run per package would spend most of its time starting mypy and reading pydantic's and
+    httpx's stubs again; a shared cache folder keeps those between batches. Errors are mapped
+    back to the package whose folder they name.
+    """
+    todo = [r for r in results if r.generated and r.mypy_ok is None]
+    # The large ones alone (Stripe's models take minutes), the rest in groups.
+    groups = [[r] for r in todo if r.group == "large"]
+    small = [r for r in todo if r.group != "large"]
+    groups += [small[i : i + batch] for i in range(0, len(small), batch)]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for n, _ in enumerate(pool.map(lambda g: _mypy(g, out), groups), 1):
+            print(f"[mypy {n}/{len(groups)}]", file=sys.stderr)
+
+
+def _mypy(group: Sequence[SpecResult], out: Path) -> None:
+    folders = {_folder(out, r.name): r for r in group}
+    command = [sys.executable, "-m", "mypy", "--strict", "--config-file", os.devnull]
+    command += ["--cache-dir", str(out / ".mypy_cache"), "--no-error-summary"]
+    for result in folders.values():
+        command += ["-p", package_name(result.name)]
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(f) for f in folders)}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=out, env=env)
+    errors: dict[str, list[str]] = defaultdict(list)
+    for line in done.stdout.splitlines():
+        if ": error:" not in line:
+            continue
+        for folder, result in folders.items():
+            if line.startswith((str(folder), os.path.relpath(folder, out))):
+                errors[result.name].append(line.split(": error:", 1)[1].strip())
+                break
+    crashed = done.returncode not in (0, 1) or (done.returncode == 1 and not errors)
+    for result in group:
+        found = errors.get(result.name, [])
+        result.mypy_ok = not found and not crashed
+        result.mypy_errors = len(found)
+        if found:
+            result.mypy_cause = found[0]
+        elif crashed:
+            tail = (done.stderr or done.stdout).strip().splitlines()
+            result.mypy_cause = "mypy failed: " + (tail[-1] if tail else str(done.returncode))
+
+
+def _folder(out: Path, spec_name: str) -> Path:
+    return out / spec_name.replace(".", "_")
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 _BLANKS = (
@@ -295,10 +428,13 @@ _BLANKS = (
 
 def cause_key(result: SpecResult) -> str:
     """The failure's first line with names, pointers and numbers blanked, for grouping."""
-    text = result.cause
+    return f"{result.stage}: {_blank(result.cause)[:160]}"
+
+
+def _blank(text: str) -> str:
     for pattern, blank in _BLANKS:
         text = pattern.sub(blank, text)
-    return f"{result.stage}: {text[:160]}"
+    return text
 
 
 def summarise(results: Sequence[SpecResult]) -> dict[str, Any]:
@@ -308,11 +444,19 @@ def summarise(results: Sequence[SpecResult]) -> dict[str, Any]:
             by_version[row]["specs"] += 1
             by_version[row]["generated"] += r.generated
             by_version[row]["imported"] += r.imported
-            by_version[row]["failed"] += bool(r.stage)
+            by_version[row]["ruff"] += r.ruff_ok
+            by_version[row]["mypy"] += bool(r.mypy_ok)
+            by_version[row]["failed"] += bool(r.stage) or r.mypy_ok is False
+            by_version[row]["ops"] += r.spec_operations
+            by_version[row]["tools"] += r.tools
+            by_version[row]["reported"] += r.dropped_reported
+            by_version[row]["silent"] += r.dropped_silently
     causes: dict[str, list[str]] = defaultdict(list)
     for r in results:
         if r.stage:
             causes[cause_key(r)].append(r.name)
+        if r.mypy_ok is False:
+            causes["mypy: " + _blank(r.mypy_cause)[:160]].append(r.name)
     warned: dict[str, list[str]] = defaultdict(list)
     for r in results:
         if r.import_warning:
@@ -329,22 +473,30 @@ def _total_last(item: tuple[str, Counter[str]]) -> tuple[bool, str]:
 
 
 def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: float) -> None:
+    columns = ["specs", "generated", "imported", "ruff", "mypy", "failed"]
+    columns += ["ops", "tools", "reported", "silent"]
     print(
         _table(
-            ["version", "specs", "generated", "imported", "failed"],
+            ["version", *columns],
             [
-                [name, *(row.get(c, 0) for c in ("specs", "generated", "imported", "failed"))]
+                [name, *(row.get(c, 0) for c in columns)]
                 for name, row in summary["by_version"].items()
             ],
         )
     )
+    print("(ops: operations in the spec; reported/silent: not tools, with/without a reason)")
     if summary["causes"]:
         print("\nfailures by cause")
         rows = [[len(names), key, _examples(names)] for key, names in summary["causes"].items()]
         print(_table(["count", "cause", "specs"], rows))
         print("\nfailed specs")
-        failed = sorted((r for r in results if r.stage), key=lambda r: (r.stage, r.name))
-        rows = [[r.name, r.stage, r.cause[:140], r.detail] for r in failed]
+        failed = sorted(
+            (r for r in results if r.stage or r.mypy_ok is False),
+            key=lambda r: (r.stage or "mypy", r.name),
+        )
+        rows = [
+            [r.name, r.stage or "mypy", (r.cause or r.mypy_cause)[:140], r.detail] for r in failed
+        ]
         print(_table(["spec", "stage", "error", "raised at"], rows))
     if summary["import_warnings"]:
         print("\nwarnings while importing")
@@ -355,7 +507,17 @@ def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: f
         print("\nlarge specs")
         print(
             _table(
-                ["spec", "operations", "tools", "files", "KB", "generate s", "import s", "result"],
+                [
+                    "spec",
+                    "operations",
+                    "tools",
+                    "files",
+                    "KB",
+                    "generate s",
+                    "import s",
+                    "mypy",
+                    "result",
+                ],
                 [
                     [
                         r.name,
@@ -365,6 +527,7 @@ def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: f
                         r.bytes // 1024,
                         f"{r.generate_seconds:.1f}",
                         f"{r.import_seconds:.1f}",
+                        {None: "-", True: "ok", False: f"{r.mypy_errors} errors"}[r.mypy_ok],
                         _outcome(r),
                     ]
                     for r in large
@@ -380,7 +543,9 @@ def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: f
 
 
 def _outcome(result: SpecResult) -> str:
-    return "imported" if result.imported else result.stage or "generated"
+    if result.stage:
+        return result.stage
+    return "ruff ok" if result.ruff_ok else "imported" if result.imported else "generated"
 
 
 def _examples(names: Sequence[str], limit: int = 3) -> str:
@@ -411,40 +576,81 @@ def run(args: argparse.Namespace) -> int:
     if not specs:
         print(f"no specs in {corpus} match {args.only}", file=sys.stderr)
         return 2
-    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="specagent-corpus-"))
+    report_path = Path(args.json)
+    previous = _previous_results(report_path)
+    todo = [s for s in specs if args.rerun or s.path.name not in previous]
+    out = Path(args.keep)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results: list[SpecResult] = []
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = [
-                pool.submit(check_spec, spec, out, args.timeout, not args.no_import)
-                for spec in specs
-            ]
-            for n, future in enumerate(as_completed(futures), 1):
-                r = future.result()
-                results.append(r)
-                detail = f"{r.stage}: {r.cause[:100]}" if r.stage else _outcome(r)
-                print(
-                    f"[{n}/{len(specs)}] {r.name} {r.generate_seconds:.1f}s {detail}",
-                    file=sys.stderr,
-                )
-    finally:
-        if not args.keep:
-            shutil.rmtree(out, ignore_errors=True)
+    fresh: list[SpecResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [
+            pool.submit(check_spec, spec, out, args.timeout, not args.no_import) for spec in todo
+        ]
+        for n, future in enumerate(as_completed(futures), 1):
+            r = future.result()
+            fresh.append(r)
+            previous[r.name] = r
+            _write_report(report_path, corpus, previous, time.perf_counter() - started)
+            detail = f"{r.stage}: {r.cause[:100]}" if r.stage else _outcome(r)
+            print(
+                f"[{n}/{len(todo)}] {r.name} {r.generate_seconds:.1f}s {detail}",
+                file=sys.stderr,
+            )
+    if not args.no_mypy:
+        wanted = {spec.path.name for spec in specs}
+        unchecked = [r for r in previous.values() if r.name in wanted]
+        mypy_batches(unchecked, out, args.mypy_batch, args.jobs)
     wall = time.perf_counter() - started
-    results.sort(key=lambda r: (r.group != "large", r.name))
-    summary = summarise(results)
-    print_report(results, summary, wall)
-    if args.json:
-        report = {
-            "corpus": str(corpus),
-            "wall_seconds": round(wall, 2),
-            "summary": summary,
-            "specs": [{**asdict(r), "family": r.family} for r in results],
-        }
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 0 if all(r.imported or (args.no_import and r.generated) for r in results) else 1
+    _write_report(report_path, corpus, previous, wall)
+    results = sorted(previous.values(), key=lambda r: (r.group != "large", r.name))
+    if args.only:
+        results = [r for r in results if matches(r.name, args.only)]
+    print_report(results, summarise(results), wall)
+    print(f"report: {report_path}", file=sys.stderr)
+    return 0 if all(r.ruff_ok and not r.stage for r in results) else 1
+
+
+def _write_report(path: Path, corpus: Path, results: dict[str, SpecResult], wall: float) -> None:
+    """Rewritten after every spec, so an interrupted run resumes where it stopped."""
+    everything = sorted(results.values(), key=lambda r: (r.group != "large", r.name))
+    report = {
+        "corpus": str(corpus),
+        "machine": _machine(),
+        "wall_seconds_last_run": round(wall, 2),
+        "summary": summarise(everything),
+        "specs": [{**asdict(r), "family": r.family} for r in everything],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def _previous_results(path: Path) -> dict[str, SpecResult]:
+    """Specs of an earlier run (to resume it); a missing or unreadable report is no run."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    known = {f.name for f in fields(SpecResult)}
+    found: dict[str, SpecResult] = {}
+    for row in data.get("specs", []):
+        result = SpecResult(**{k: v for k, v in row.items() if k in known})
+        found[result.name] = result
+    return found
+
+
+def _machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -460,9 +666,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATTERN",
         help="only specs whose file name matches (glob or substring; repeatable)",
     )
-    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        default=str(ROOT / "benchmarks" / "results" / "corpus.json"),
+        help="the JSON report, read to resume and rewritten (default results/corpus.json)",
+    )
+    parser.add_argument(
+        "--rerun", action="store_true", help="run specs that the report already has again"
+    )
+    parser.add_argument("--no-mypy", action="store_true", help="skip mypy --strict")
+    parser.add_argument(
+        "--mypy-batch", type=int, default=20, help="packages per mypy run (default 20)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per spec and stage")
-    parser.add_argument("--keep", metavar="DIR", help="keep the generated packages in DIR")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        default=str(ROOT / "benchmarks" / ".corpus-out"),
+        help="where the generated packages are written and kept (default .corpus-out)",
+    )
     parser.add_argument("--no-import", action="store_true", help="generate only")
     parser.add_argument(
         "--worker", nargs=2, metavar=("SPEC", "PACKAGE_DIR"), help=argparse.SUPPRESS
