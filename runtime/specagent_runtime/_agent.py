@@ -295,13 +295,26 @@ class Agent:
         self._owns_openai = False
 
     def close(self) -> None:
-        """`aclose` for synchronous hosts, then close the private event loop of `respond_sync`."""
+        """`aclose` for synchronous hosts, then close the private event loop of `respond_sync`.
+
+        After `respond_sync`, the API client's and the model client's connections belong to
+        that private loop and cannot be closed from any other: so they are closed here, on it,
+        whoever created the clients (closing them again later is harmless)."""
         if self._runner is not None:
-            self._runner.run(self.aclose())
+            self._runner.run(self._close_loop_connections())
             self._runner.close()
             self._runner = None
         elif self._owns_openai:
             asyncio.run(self.aclose())
+
+    async def _close_loop_connections(self) -> None:
+        model = self._openai_client
+        await self.aclose()
+        if model is not None:
+            await model.close()
+        close_api = getattr(self.toolset.client, "aclose", None)
+        if close_api is not None:
+            await close_api()
 
     # --- the loop -------------------------------------------------------------------------
 

@@ -189,15 +189,6 @@ print("closed cleanly")
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "runtime bug (_agent.py Agent.close): respond_sync runs the API client's and the model "
-        "client's connections on the agent's private event loop, and close() shuts that loop "
-        "without closing them; closing them afterwards raises 'Event loop is closed' and leaks "
-        "their sockets. A sync host has no clean shutdown."
-    ),
-)
 def test_sync_host_answers_and_shuts_down_cleanly() -> None:
     env = {
         **os.environ,
