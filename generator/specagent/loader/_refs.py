@@ -106,6 +106,12 @@ def context_kind(path: tuple[str, ...]) -> str:
     return "other"
 
 
+def nested_in_schema(path: tuple[str, ...]) -> bool:
+    """True when `path` lies strictly inside a schema: a property, items, a member of
+    allOf/oneOf/anyOf... of some schema, as opposed to a schema slot of its own."""
+    return any(context_kind(path[:end]) == "schema" for end in range(1, len(path)))
+
+
 def _is_data(key: str, value: Any, where: tuple[str, ...]) -> bool:
     """Values that are example data or vendor extensions: a `$ref` in them is not ours."""
     if key.startswith("x-") or key in ("example", "enum", "const"):
@@ -429,19 +435,37 @@ class Bundler:
             node[name] = value
 
     def _check_local_refs(self) -> None:
+        """Dangling refs: inside a schema they become "any value" (DocuSign's spec has a few
+        in properties and items); where a whole parameter, body or response, or its schema,
+        would be missing the output would be wrong, so that stays an error."""
         root = self._root.data
-        for fragment, path, _ in self._local_refs:
+        for fragment, path, holder in self._local_refs:
             tokens = _pointer.split_fragment(fragment)
-            if _pointer.resolve(root, tokens) is _pointer.MISSING:
+            if _pointer.resolve(root, tokens) is not _pointer.MISSING:
+                continue
+            hint = _pointer.suggest(root, tokens)
+            if nested_in_schema(path):
+                holder.pop("$ref", None)
                 self.result.diagnostics.append(
                     Diagnostic(
                         "ref.dangling",
-                        Severity.ERROR,
-                        f"$ref '#{fragment}' points at nothing",
+                        Severity.WARNING,
+                        f"$ref '#{fragment}' points at nothing; this part of the schema "
+                        "accepts any value",
                         self._where(path),
-                        _pointer.suggest(root, tokens),
+                        hint,
                     )
                 )
+                continue
+            self.result.diagnostics.append(
+                Diagnostic(
+                    "ref.dangling",
+                    Severity.ERROR,
+                    f"$ref '#{fragment}' points at nothing",
+                    self._where(path),
+                    hint,
+                )
+            )
 
     def _hoist_local_refs(self) -> None:
         """Refs into `#/paths/...` (and other non-component places) get a component copy.

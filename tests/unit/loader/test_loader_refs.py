@@ -321,3 +321,72 @@ def test_json_spec_referring_to_yaml_file(tmp_path: Path) -> None:
     assert [d.code for d in spec.diagnostics] == ["spec.no_paths"]
     assert spec.document["components"]["schemas"] == {"Pet": {"type": "object"}}
     assert sorted(spec.sources) == ["openapi.json", "pet.yaml"]
+
+
+NESTED_DANGLING = """\
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /pets:
+    get:
+      parameters:
+        - {name: kind, in: query, schema: {$ref: '#/components/schemas/Kind'}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+components:
+  schemas:
+    Kind: {type: string}
+    Pet:
+      type: object
+      properties:
+        tag: {$ref: '#/components/schemas/Tag', description: A tag}
+        tags: {type: array, items: {$ref: '#/components/schemas/Tag'}}
+        extra: {additionalProperties: {$ref: '#/components/schemas/Tag'}}
+        either: {oneOf: [{$ref: '#/components/schemas/Tag'}, {type: integer}]}
+"""
+
+
+def test_dangling_ref_nested_in_a_schema_becomes_any_value(tmp_path: Path) -> None:
+    path = _spec(tmp_path, NESTED_DANGLING)
+    spec = load_spec(path)
+    assert {d.severity for d in spec.diagnostics} == {Severity.WARNING}
+    assert sorted(d.where.partition("#")[2] for d in spec.diagnostics) == [
+        "/components/schemas/Pet/properties/either/oneOf/0",
+        "/components/schemas/Pet/properties/extra/additionalProperties",
+        "/components/schemas/Pet/properties/tag",
+        "/components/schemas/Pet/properties/tags/items",
+    ]
+    assert all(d.code == "ref.dangling" for d in spec.diagnostics)
+    pet = spec.document["components"]["schemas"]["Pet"]["properties"]
+    assert pet["tag"] == {"description": "A tag"}
+    assert pet["tags"]["items"] == {}
+    assert "#/components/schemas/Tag" not in str(_refs(spec.document))
+    api = build_api(spec)
+    assert len(api.operations) == 1
+    assert not [d for d in api.diagnostics if d.severity is Severity.ERROR]
+
+
+_KIND_PARAMETER = "{name: kind, in: query, schema: {$ref: '#/components/schemas/Kind'}}"
+
+
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        "{$ref: '#/components/parameters/Nope'}",
+        "{name: kind, in: query, schema: {$ref: '#/components/schemas/Nope'}}",
+    ],
+)
+def test_dangling_ref_as_a_parameter_or_its_schema_stays_an_error(
+    tmp_path: Path, parameter: str
+) -> None:
+    text = NESTED_DANGLING.replace(_KIND_PARAMETER, parameter)
+    problems = load_spec(_spec(tmp_path, text)).diagnostics
+    errors = [d for d in problems if d.severity is Severity.ERROR]
+    assert [d.code for d in errors] == ["ref.dangling"]
+    assert errors[0].where.endswith(
+        "/get/parameters/0" + ("/schema" if "name" in parameter else "")
+    )
