@@ -146,7 +146,8 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
         if options.tasks is not None:
             from specagent.tasks import render_tasks  # noqa: PLC0415
 
-            python["tasks.py"] = render_tasks(plan, options.tasks)
+            if options.tasks.tasks:  # an agent file may have a `context:` and no tasks
+                python["tasks.py"] = render_tasks(plan, options.tasks)
             agent = _with_tasks(agent, options.tasks)
     except (ModelsError, LiteralError) as error:
         raise RenderError(f"{plan.package}: {error}") from error

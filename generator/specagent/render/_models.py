@@ -59,7 +59,8 @@ class Models:
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
 _DATA_KEYS = frozenset({"const", "default"})
 # Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
-_DROPPED = frozenset({"example", "examples"})
+# `propertyNames` becomes `dict[constr(...), X]`, a call mypy refuses in an annotation.
+_DROPPED = frozenset({"example", "examples", "propertyNames"})
 # pydantic's EmailStr needs the email-validator package, which generated packages do not
 # depend on; such strings are validated by the API instead.
 _EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email"})
@@ -88,11 +89,11 @@ def _default_fits(schema: Mapping[str, Any]) -> bool:
     a model as is, that is a mypy error in the generated package. Such defaults are dropped
     (the API applies its own default when the argument is left out).
     """
+    if "oneOf" in schema or "anyOf" in schema:
+        return False  # datamodel-code-generator copies it into members of other types
     default = schema["default"]
     if default is None:
         return True
-    if "oneOf" in schema or "anyOf" in schema:
-        return False  # datamodel-code-generator copies it into members of other types
     enum = schema.get("enum")
     if isinstance(enum, list | tuple) and default not in enum:
         return False

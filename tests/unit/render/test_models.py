@@ -26,6 +26,8 @@ TRICKY = {
             "fine": {"type": "string", "pattern": "^[a-z]+$"},
             "mail": {"type": "string", "format": "email"},
             "examples": {"type": "string", "examples": {"x": {"value": "y"}}},
+            "stop": {"default": None, "oneOf": [{"type": "string"}, {"type": "array"}]},
+            "keys": {"type": "object", "propertyNames": {"maxLength": 3}},
         },
     },
     "Odd Name": {"type": "array", "items": {"$ref": "#/components/schemas/Odd%20Name"}},
@@ -49,13 +51,14 @@ def plan() -> ir.Plan:
 def test_synthetic_document_cleans_schemas(plan: ir.Plan) -> None:
     schemas = synthetic_document(plan)["components"]["schemas"]
     props = schemas["Tricky"]["properties"]
-    for name in ("price", "count", "when", "kind"):
+    for name in ("price", "count", "when", "kind", "stop"):
         assert "default" not in props[name], name
     assert props["flag"]["default"] is True
     assert props["kind"]["enum"] == ["a", "b"]
     assert "pattern" not in props["huge"]
     assert props["fine"]["pattern"] == "^[a-z]+$"
     assert "format" not in props["mail"]
+    assert "propertyNames" not in props["keys"]
     assert "examples" not in props["examples"] and "examples" in props  # the property stays
     assert schemas["OddName"]["items"] == {"$ref": "#/components/schemas/OddName"}
     assert list(schemas) == sorted(schemas)
