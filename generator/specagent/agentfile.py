@@ -108,6 +108,11 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
         raw = reader.plain(top["tasks"], "tasks")
         if isinstance(raw, dict):
             tasks = {str(key): value for key, value in raw.items()}
+    context: dict[str, object] = {}
+    if "context" in top and not is_null(top["context"]):
+        raw_context = reader.plain(top["context"], "context")
+        if isinstance(raw_context, dict):
+            context = {str(key): value for key, value in raw_context.items()}
     return ir.AgentConfig(
         name=name,
         instructions=instructions,
@@ -117,6 +122,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
         source=source,
         locations=dict(sorted(reader.locations.items())),
         tasks=tasks,
+        context=context,
     )
 
 

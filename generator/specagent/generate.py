@@ -158,7 +158,7 @@ def generate(
     plan = make_plan(api, agent, package)
     found.extend(plan.diagnostics)
     tasks: TaskProgram | None = None
-    if agent_file is not None and agent.tasks:
+    if agent_file is not None and (agent.tasks or agent.context):
         # Compiled from the text (not the config) so every diagnostic keeps its line number.
         tasks, task_problems = build_tasks(_read_text(agent_file), agent.source, plan)
         found.extend(task_problems)
@@ -170,7 +170,7 @@ def generate(
         sources=dict(loaded.sources),
         agent_source=_read_bytes(agent_file),
         options=_recorded_options(options),
-        tasks=tasks if tasks is not None and tasks.tasks else None,
+        tasks=tasks if tasks is not None and (tasks.tasks or tasks.context) else None,
     )
     try:
         rendered = render(plan, render_options)

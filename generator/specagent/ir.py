@@ -205,6 +205,8 @@ class AgentConfig:
     locations: Mapping[str, str] = field(default_factory=dict)
     # The raw `tasks:` mapping, kept as written until the tasks compiler exists.
     tasks: Mapping[str, Any] = field(default_factory=dict)
+    # The raw `context:` mapping; `specagent.tasks` reads and checks it with line numbers.
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 # --- what the renderers consume -------------------------------------------------------------

@@ -209,3 +209,25 @@ def test_bad_numbers_and_keys(shop_plan: ir.Plan) -> None:
         ("agent.unknown_key", "agent.yaml:3"),
         ("context.bad_value", "agent.yaml:2"),
     ]
+
+
+def test_an_agent_file_with_context_and_no_tasks_keeps_its_context(tmp_path: Path) -> None:
+    from specagent.generate import GenerateOptions, generate  # noqa: PLC0415
+
+    agent = tmp_path / "agent.yaml"
+    agent.write_text(
+        "tools:\n"
+        "  include: {operations: [getCustomerByEmail]}\n"
+        "  overrides:\n"
+        "    getCustomerByEmail: {bind: {email: identity.email}}\n"
+        "context:\n"
+        "  sources: [{call: getCustomerByEmail, as: customer}]\n",
+        encoding="utf-8",
+    )
+    result = generate(SHOP / "openapi.yaml", agent, "ctx_agent", GenerateOptions())
+
+    assert [d.render() for d in result.diagnostics] == []
+    files = {str(path): text for path, text in result.files.items()}
+    data = json.loads(files["agent.json"])
+    assert data["context"]["sources"] == [{"name": "customer", "tool": "get_customer_by_email"}]
+    assert "tasks.py" not in files and "client.py" in files
