@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import specagent_runtime
 from click.testing import CliRunner
 from specagent import _cli_progress, cli, ir
 from specagent.generate import GenerateOptions, GenerateResult, generate
@@ -60,7 +61,10 @@ ALLOWED_MODULES = frozenset(
     }
 )
 ALLOWED_RELATIVE = frozenset({None, "models", "_operations", "auth", "client", "agent"})
-ALLOWED_CALLS = frozenset(
+# The runtime's public API (tasks.py builds steps from it and calls the task context).
+_RUNTIME_API = frozenset(specagent_runtime.__all__)
+_CONTEXT_METHODS = frozenset(n for n in dir(specagent_runtime.TaskContext) if n[0] != "_")
+ALLOWED_CALLS = _RUNTIME_API | frozenset(
     {
         "ApiKeyScheme",
         "Arg",
@@ -79,7 +83,7 @@ ALLOWED_CALLS = frozenset(
         "sorted",
     }
 )
-ALLOWED_METHODS = frozenset(
+ALLOWED_METHODS = _CONTEXT_METHODS | frozenset(
     {
         "_call",
         "exit",
@@ -259,14 +263,16 @@ def test_refused_with_a_clear_error(
     monkeypatch.chdir(work)
     monkeypatch.setattr(_cli_progress, "SLOW_STAGE_SECONDS", float("inf"))
     args = ["generate", case.spec, "--out", "hostile_out"]
+    if case.agent:
+        args += ["--tasks", case.agent]
     result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
 
     shown = shlex.join(args)
     assert result.exit_code == 2, f"{shown}: {result.exit_code}\n{result.stderr}{result.stdout}"
     assert f"error[{case.error}]" in result.stderr, result.stderr
-    spec_name = case.spec
-    # The place: the spec's file name with a JSON pointer or a line number.
-    assert f"{spec_name}#/" in result.stderr or f"{spec_name}:" in result.stderr, result.stderr
+    # The place: the spec's or the agent file's name with a JSON pointer or a line number.
+    places = [f"{name}{mark}" for name in (case.spec, case.agent) if name for mark in ("#/", ":")]
+    assert any(place in result.stderr for place in places), result.stderr
     for where in case.where:
         assert where in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -291,14 +297,14 @@ def _generate_all(root: Path) -> dict[str, GenerateResult]:
 
 
 _IMPORT_SCRIPT = """
-import importlib, json, os, sys
+import importlib, json, os, pkgutil, sys
 from specagent_runtime import Toolset
 report = {}
 for package in sys.argv[1:]:
     try:
-        for module in ("", ".models", ".client", ".auth", "._operations", ".agent", ".__main__"):
-            importlib.import_module(package + module)
         pkg = importlib.import_module(package)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(package + "." + info.name)
         ops = {op.id: op for op in vars(pkg._operations).values() if hasattr(op, "args")}
         client = pkg.AsyncClient(base_url="http://127.0.0.1:9")
         toolset = Toolset.from_package(package, client)
