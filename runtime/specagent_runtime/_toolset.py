@@ -25,6 +25,7 @@ from specagent_runtime._errors import ApiError
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps, fit, shape, to_json_data
 from specagent_runtime._spec import ToolSpec
+from specagent_runtime._tool_index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
 
 logger = logging.getLogger("specagent_runtime.tools")
 
@@ -134,6 +135,7 @@ class Toolset:
         package: str,
         agent: AgentInfo | None = None,
         result_budget: int = 4000,
+        index_above: int | None = None,
     ) -> None:
         names = [spec.name for spec in specs]
         duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -145,6 +147,9 @@ class Toolset:
         self.package = package
         self.agent = agent or AgentInfo(name=package, instructions="")
         self.result_budget = result_budget
+        # More tools offered than this: the model gets `find_tools`/`call_tool` and an index
+        # instead of every schema (see _tool_index). None: always every schema.
+        self.index_above = index_above
         self._by_name = {spec.name: spec for spec in specs}
         self._models: Any = None
 
@@ -193,8 +198,14 @@ class Toolset:
             schema.pop("required", None)
         return schema
 
+    def indexed(self, identity: Identity | None) -> bool:
+        """Whether this identity is offered the compact index rather than every schema."""
+        return self.index_above is not None and len(self.offered(identity)) > self.index_above
+
     def openai_tools(self, identity: Identity | None) -> list[dict[str, Any]]:
         """The chat-completions ``tools`` list for this identity, hand-off included."""
+        if self.indexed(identity):
+            return [*index_tools(self.offered(identity)), copy.deepcopy(_HANDOFF_SCHEMA)]
         tools = [
             {
                 "type": "function",
@@ -220,6 +231,8 @@ class Toolset:
         self, name: str, arguments: Mapping[str, Any], identity: Identity | None
     ) -> PreparedCall | ToolResult:
         """Check the model's call and fill its bindings; a `ToolResult` is a refusal."""
+        if name in INDEX_TOOLS and name not in self._by_name and self.indexed(identity):
+            return self._through_index(name, arguments, identity)
         spec = self._by_name.get(name)
         if spec is None:
             available = ", ".join(s.name for s in self.offered(identity)) or "none"
@@ -247,6 +260,21 @@ class Toolset:
             )
         bound = {key: identity.get(f) for key, f in spec.bindings.items()} if identity else {}
         return self._validate(spec, {**arguments, **bound}, dict(arguments))
+
+    def _through_index(
+        self, name: str, arguments: Mapping[str, Any], identity: Identity | None
+    ) -> PreparedCall | ToolResult:
+        if name == FIND_TOOLS:
+            found = find(arguments, self.offered(identity), self.model_schema)
+            return ToolResult(name, "ok", data=found)
+        inner, inner_arguments = arguments.get("name"), arguments.get("arguments", {})
+        if not isinstance(inner, str) or not isinstance(inner_arguments, Mapping):
+            return ToolResult.error(
+                name, "call_tool takes `name` (a tool from find_tools) and `arguments` (an object)"
+            )
+        if inner in INDEX_TOOLS:
+            return ToolResult.error(name, f"`{inner}` cannot be run through call_tool")
+        return self.prepare(inner, inner_arguments, identity)
 
     def resume(self, name: str, arguments: Mapping[str, Any]) -> PreparedCall | ToolResult:
         """Rebuild a call from arguments that were checked and bound earlier (a stored pending
