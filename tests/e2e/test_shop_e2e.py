@@ -350,3 +350,22 @@ def test_demo_exits_zero() -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Order 1002 is cancelled." in done.stdout
+
+
+async def test_the_reference_server_honours_idempotency_keys(
+    shop_agent: ModuleType, shop: Any
+) -> None:
+    credentials = ClientCredentials(shop_server.CLIENT_ID, shop_server.CLIENT_SECRET)
+    client = shop_agent.AsyncClient(shop.base_url, credentials={"supportOAuth": credentials})
+    op = shop_agent._operations.REFUND_ORDER
+    args = {"orderId": 1004, "email": "ada@example.com", "reason": "late"}
+    assert op.idempotency_key  # declared in the spec, so the engine may retry with the key
+    try:
+        first = await client._call(op, args, shop_agent.models.Refund, idempotency_key="same")
+        again = await client._call(op, args, shop_agent.models.Refund, idempotency_key="same")
+    finally:
+        await client.aclose()
+
+    assert first == again
+    assert shop.count("refunds") == 1
+    assert [r.idempotency_key for r in posts(shop, "/orders/1004/refund")] == ["same", "same"]
