@@ -236,6 +236,8 @@ class Agent:
         conversation = await self._load(conversation_id)
         self._next_turn(conversation)
         turn = await self.tasks.confirm(run_id, approved, identity)
+        if self.context is not None:
+            self.context.invalidate(identity)  # the run may have acted on the account
         conversation.task_run = shown_run([turn])
         text = turn_text(turn)
         conversation.messages.append({"role": "assistant", "content": text})
@@ -274,6 +276,8 @@ class Agent:
         conversation.messages.append(_assistant_message(None, [call]))
         if isinstance(prepared, PreparedCall):
             result = await self._run_confirmed(conversation, action, prepared, "host", events)
+            if self.context is not None:
+                self.context.invalidate(identity)
         else:
             result = prepared
         events.append(_tool_event(model_arguments, result))
