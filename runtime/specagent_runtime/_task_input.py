@@ -29,6 +29,11 @@ _NO = frozenset(
 )
 
 
+_LEADING = frozenset(
+    {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "no", "n", "nope", "nah"}
+)
+
+
 class InvalidAnswer(ValueError):
     """The answer does not fit the input; the message tells the customer what is expected."""
 
@@ -127,8 +132,14 @@ def _show(value: float) -> str:
 
 
 def yes_or_no(text: str) -> bool | None:
-    """True for a clear yes, False for a clear no, None when unclear or both."""
-    words = set(_WORD.findall(text.lower()))
+    """True for a clear yes, False for a clear no, None when unclear or both.
+
+    An answer that starts with yes or no is that answer, whatever follows: "Yes, cancel it."
+    confirms a cancellation although "cancel" alone would read as a no."""
+    found = _WORD.findall(text.lower())
+    if found and found[0] in _LEADING:
+        return found[0] in _YES
+    words = set(found)
     yes, no = bool(words & _YES), bool(words & _NO)
     if yes == no:
         return None

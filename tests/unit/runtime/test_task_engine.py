@@ -541,6 +541,9 @@ def test_bad_answers_say_why(spec: InputSpec, text: str, reason: str) -> None:
         ("nope, keep it", False),
         ("please don't", None),
         ("what does that mean?", None),
+        ("Yes, cancel it.", True),
+        ("No, don't cancel it", False),
+        ("I'd rather not cancel", False),
     ],
 )
 def test_yes_or_no(text: str, answer: bool | None) -> None:
