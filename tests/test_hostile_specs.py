@@ -488,3 +488,25 @@ def test_remote_ref_is_fetched_only_with_the_flag(tmp_path: Path) -> None:
         assert allowed.ok, [d.render() for d in allowed.diagnostics]
         assert [r.path for r in server.requests()] == ["/thing.yaml"]
     assert any("REMOTE-SCHEMA-5521" in text for text in allowed.files.values())
+
+
+def test_credentials_in_a_spec_url_never_reach_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with FaultServer() as server:
+        server.route("GET", "/spec.yaml", Fault("respond", 200, b"openapi: [unclosed"))
+        host = f"127.0.0.1:{server.port}"
+        urls = [
+            f"http://user:PW-s3cr3t-991@{host}/spec.yaml?token=QTOKEN-4242",
+            f"http://{host}/missing.yaml?api_key=QTOKEN-4242",
+        ]
+        for url in urls:
+            args = ["generate", url, "--out", "remote_out"]
+            result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+            assert result.exit_code == 2, result.stderr
+            shown = result.stderr + result.stdout
+            assert "error[" in shown
+            assert "PW-s3cr3t-991" not in shown and "QTOKEN-4242" not in shown, shown
+        assert [r.path for r in server.requests()] == ["/spec.yaml", "/missing.yaml"]
+    assert not (tmp_path / "remote_out").exists()
