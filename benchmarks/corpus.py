@@ -30,7 +30,7 @@ import sys
 import time
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -365,7 +365,13 @@ def _import(result: SpecResult, folder: Path, package: str, timeout: float) -> N
 # --- mypy, many packages per run ------------------------------------------------------------
 
 
-def mypy_batches(results: Sequence[SpecResult], out: Path, batch: int, jobs: int) -> None:
+def mypy_batches(
+    results: Sequence[SpecResult],
+    out: Path,
+    batch: int,
+    jobs: int,
+    after: Callable[[], None] = lambda: None,
+) -> None:
     """`mypy --strict` over the generated packages, `batch` packages per invocation.
 
     One run per package would spend most of its time starting mypy and reading pydantic's and
@@ -378,11 +384,13 @@ def mypy_batches(results: Sequence[SpecResult], out: Path, batch: int, jobs: int
     small = [r for r in todo if r.group != "large"]
     groups += [small[i : i + batch] for i in range(0, len(small), batch)]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for n, _ in enumerate(pool.map(lambda g: _mypy(g, out), groups), 1):
-            print(f"[mypy {n}/{len(groups)}]", file=sys.stderr)
+        for n, group in enumerate(pool.map(lambda g: _mypy(g, out), groups), 1):
+            failed = [r.name for r in group if not r.mypy_ok]
+            print(f"[mypy {n}/{len(groups)}] failed: {failed}", file=sys.stderr)
+            after()
 
 
-def _mypy(group: Sequence[SpecResult], out: Path) -> None:
+def _mypy(group: Sequence[SpecResult], out: Path) -> Sequence[SpecResult]:
     folders = {_folder(out, r.name): r for r in group}
     command = [sys.executable, "-m", "mypy", "--strict", "--config-file", os.devnull]
     command += ["--cache-dir", str(out / ".mypy_cache"), "--no-error-summary"]
@@ -408,6 +416,7 @@ def _mypy(group: Sequence[SpecResult], out: Path) -> None:
         elif crashed:
             tail = (done.stderr or done.stdout).strip().splitlines()
             result.mypy_cause = "mypy failed: " + (tail[-1] if tail else str(done.returncode))
+    return group
 
 
 def _folder(out: Path, spec_name: str) -> Path:
@@ -600,7 +609,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_mypy:
         wanted = {spec.path.name for spec in specs}
         unchecked = [r for r in previous.values() if r.name in wanted]
-        mypy_batches(unchecked, out, args.mypy_batch, args.jobs)
+        mypy_batches(
+            unchecked,
+            out,
+            args.mypy_batch,
+            args.jobs,
+            lambda: _write_report(report_path, corpus, previous, time.perf_counter() - started),
+        )
     wall = time.perf_counter() - started
     _write_report(report_path, corpus, previous, wall)
     results = sorted(previous.values(), key=lambda r: (r.group != "large", r.name))
