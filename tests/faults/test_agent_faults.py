@@ -40,7 +40,7 @@ async def _no_wait(_seconds: float) -> None:
 def run_turn(package: ModuleType, server: FaultServer, fake_model: FakeOpenAI, message: str) -> Any:
     async def turn() -> Any:
         policy = RetryPolicy(max_retries=2, async_sleep=_no_wait)
-        client = package.AsyncClient(server.root_url + API, timeout=0.4, retry_policy=policy)
+        client = package.AsyncClient(server.root_url + API, timeout=0.75, retry_policy=policy)
         model = fake_model.client()
         agent = package.build_agent(client, model="fake", openai_client=model, store=MemoryStore())
         try:

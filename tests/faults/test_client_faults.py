@@ -42,7 +42,7 @@ from tests.support.fault_server import (
 
 API = "/api/v3"
 ORDER = {"id": 1, "petId": 7, "quantity": 2, "status": "placed", "complete": False}
-TIMEOUT = 0.4
+TIMEOUT = 0.75  # long enough for a loaded machine, short enough for the hang faults
 
 
 @dataclass

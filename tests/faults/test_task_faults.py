@@ -52,7 +52,7 @@ async def _no_wait(_seconds: float) -> None:
 
 
 def package_client(package: ModuleType, server: FaultServer, policy: RetryPolicy) -> Any:
-    return package.AsyncClient(server.root_url + API, timeout=0.4, retry_policy=policy)
+    return package.AsyncClient(server.root_url + API, timeout=0.75, retry_policy=policy)
 
 
 def place_order(
