@@ -253,3 +253,18 @@ def test_client_refuses_line_breaks_in_header_arguments(package: ModuleType) -> 
 def test_client_refuses_line_breaks_in_configured_headers(package: ModuleType) -> None:
     with pytest.raises(RequestError):
         mock_client(package, Recorder(), headers={"X-Trace": "a\r\nX-Evil: 1"})
+
+
+def test_malformed_tool_arguments_are_refused(package: ModuleType, fake_model: FakeOpenAI) -> None:
+    fake_model.add(
+        call("get_order", "not json {"),
+        call("get_order", "[5]"),
+        call("get_order", '"5"'),
+        say("Sorry."),
+    )
+    (reply,), recorder = _agent_turns(package, fake_model, ["order 5?"])
+    assert recorder.requests == []
+    results = [fake_model.tool_results(i)[-1] for i in (1, 2, 3)]
+    assert all(r["status"] == "error" for r in results)
+    assert all("JSON object" in r["message"] for r in results)
+    assert reply.text == "Sorry."
