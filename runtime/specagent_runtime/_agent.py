@@ -128,7 +128,8 @@ class Agent:
         context: UserContext | None = None,
     ) -> None:
         if tasks is not None:
-            clash = sorted(set(tasks.tasks) & {spec.name for spec in toolset.specs})
+            taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
+            clash = sorted(set(tasks.tasks) & taken)
             if clash:
                 raise ValueError(f"task and tool names must differ, {clash} are both")
         if max_rounds < 1:

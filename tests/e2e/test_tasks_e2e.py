@@ -32,6 +32,7 @@ from specagent_runtime import (
     Reply,
     SQLiteStore,
     Store,
+    TaskEngine,
     TaskFinished,
     TaskStarted,
     TaskWaiting,
@@ -111,6 +112,17 @@ async def test_tasks_are_tools_for_verified_customers_only(
     assert "delete_order" not in verified
     assert list(verified)[-1] == "handoff_to_human"
     assert "cancel_order" not in anonymous and "place_order" not in anonymous
+
+
+def test_task_names_must_differ_from_tool_names(
+    make_agent: MakeAgent, example_package: ModuleType
+) -> None:
+    toolset = make_agent().toolset
+    cancel = example_package.tasks.TASKS["cancel_order"]
+    for name in ("get_order", "handoff_to_human"):
+        engine = TaskEngine(MemoryStore(), toolset.client, {name: cancel})
+        with pytest.raises(ValueError, match=name):
+            Agent(toolset, model=MODEL, tasks=engine)
 
 
 async def test_an_anonymous_customer_cannot_start_a_verified_task(
