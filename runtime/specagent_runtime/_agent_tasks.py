@@ -152,7 +152,11 @@ async def before_model(
         logger.info("task run %s waits for another customer", waiting.id)
         return []
     if waiting.id != shown:
-        return [await engine.recover(waiting.id)]
+        try:
+            return [await engine.recover(waiting.id)]
+        except TaskError as exc:
+            logger.warning("task run %s not recovered: %s", waiting.id, exc)
+            return []
     answered = await answer_waiting_run(engine, conversation_id, message, identity)
     return [answered] if answered is not None else []
 
