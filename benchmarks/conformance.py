@@ -8,8 +8,9 @@ packages from `corpus.py --keep` are reused when present, else generated), a Pri
 (`prism mock -p PORT SPEC`) is started on 127.0.0.1, and every operation without a file upload
 is called once through the generated client, with arguments built from the tool's schema
 (examples, enums, defaults, formats). Prism answers 422 (body) or 400 (parameters) when the
-request breaks the spec: that is a non-conforming request, shown with Prism's reason. Statuses Prism returns for other reasons
-(401 for a credential it does not like, 404 for a path it cannot route) are counted apart.
+request breaks the spec: that is a non-conforming request, shown with Prism's reason. Statuses
+Prism returns for other reasons (401 for a credential it does not like, 404 for a path it
+cannot route) are counted apart.
 """
 
 from __future__ import annotations

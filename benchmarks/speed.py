@@ -75,8 +75,9 @@ def timed(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) 
         err.seek(0)
         out.seek(0)
         text = err.read() or out.read()
-    lines = [line for line in text.splitlines() if line.strip()]
-    note = "" if code == 0 else (lines[-1][:160] if lines else f"exit status {code}")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "rror" in line] or lines[-1:]
+    note = "" if code == 0 else (errors[0][:160] if errors else f"exit status {code}")
     return Run(seconds, usage.ru_maxrss / 1024, code == 0, note)
 
 
@@ -115,9 +116,9 @@ print(len(tools))
 
 
 def cold_start(package_dir: Path) -> ColdStart:
-    env = {**os.environ, "PYTHONPATH": str(package_dir.parent), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(package_dir.parent)}
     name = package_dir.name
-    # Once to warm the disk cache (bytecode is not written: every run compiles the same way).
+    # Once to write the bytecode and warm the disk cache, as a deployed service has them.
     timed([sys.executable, "-c", _LIST_TOOLS, name], cwd=package_dir.parent, env=env)
     runs = [
         timed([sys.executable, "-c", _LIST_TOOLS, name], cwd=package_dir.parent, env=env)
