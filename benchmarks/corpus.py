@@ -371,6 +371,7 @@ def mypy_batches(
     batch: int,
     jobs: int,
     after: Callable[[], None] = lambda: None,
+    timeout: float = 1800.0,
 ) -> None:
     """`mypy --strict` over the generated packages, `batch` packages per invocation.
 
@@ -378,26 +379,39 @@ def mypy_batches(
     httpx's stubs again; a shared cache folder keeps those between batches. Errors are mapped
     back to the package whose folder they name.
     """
-    todo = [r for r in results if r.generated and r.mypy_ok is None]
+    todo = [r for r in results if r.generated and r.mypy_ok is None and not r.mypy_cause]
     # The large ones alone (Stripe's models take minutes), the rest in groups.
     groups = [[r] for r in todo if r.group == "large"]
     small = [r for r in todo if r.group != "large"]
     groups += [small[i : i + batch] for i in range(0, len(small), batch)]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for n, group in enumerate(pool.map(lambda g: _mypy(g, out), groups), 1):
+        for n, group in enumerate(pool.map(lambda g: _mypy(g, out, timeout), groups), 1):
             failed = [r.name for r in group if not r.mypy_ok]
             print(f"[mypy {n}/{len(groups)}] failed: {failed}", file=sys.stderr)
             after()
 
 
-def _mypy(group: Sequence[SpecResult], out: Path) -> Sequence[SpecResult]:
+def _mypy(group: Sequence[SpecResult], out: Path, timeout: float) -> Sequence[SpecResult]:
     folders = {_folder(out, r.name): r for r in group}
     command = [sys.executable, "-m", "mypy", "--strict", "--config-file", os.devnull]
     command += ["--cache-dir", str(out / ".mypy_cache"), "--no-error-summary"]
     for result in folders.values():
         command += ["-p", package_name(result.name)]
     env = {**os.environ, "MYPYPATH": os.pathsep.join(str(f) for f in folders)}
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=out, env=env)
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=out,
+            env=env,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        for result in group:
+            result.mypy_cause = f"not checked: mypy took over {timeout:g} s"
+        return group
     errors: dict[str, list[str]] = defaultdict(list)
     for line in done.stdout.splitlines():
         if ": error:" not in line:
@@ -617,6 +631,7 @@ def run(args: argparse.Namespace) -> int:
             args.mypy_batch,
             args.jobs,
             lambda: _write_report(report_path, corpus, previous, time.perf_counter() - started),
+            args.timeout,
         )
     wall = time.perf_counter() - started
     _write_report(report_path, corpus, previous, wall)

@@ -56,6 +56,7 @@ from specagent_runtime._formats import (
 )
 from specagent_runtime._formats import definitions as tool_definitions
 from specagent_runtime._identity import Identity
+from specagent_runtime._lazy import lazy_module
 from specagent_runtime._mcp_cli import main as mcp_main
 from specagent_runtime._retry import RetryPolicy
 from specagent_runtime._secrets import Secret
@@ -205,6 +206,7 @@ __all__ = [
     "export_tools",
     "format_result",
     "idempotency_key",
+    "lazy_module",
     "mcp_main",
     "parse_tool_call",
     "run_tool_call",
