@@ -132,6 +132,15 @@ class _ClientCore:
             headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
         return headers
 
+    def _retry_headers(self, op: OperationSpec, headers: dict[str, str]) -> dict[str, str]:
+        """The headers the retry decision may trust. An `Idempotency-Key` only makes an unsafe
+        retry safe when the server deduplicates on it: the API declares the header, or the
+        host said it honours keys (`idempotency_keys=True`). A key sent anyway (the task
+        engine's, for its own records) must not make a POST be sent twice."""
+        if op.idempotency_key or self._idempotency_keys:
+            return headers
+        return {k: v for k, v in headers.items() if k.lower() != IDEMPOTENCY_HEADER.lower()}
+
     def _prepare(
         self, op: OperationSpec, args: Mapping[str, object], idempotency_key: str | None
     ) -> tuple[PreparedRequest, httpx.URL, dict[str, str], httpx.Auth | None]:
@@ -178,6 +187,11 @@ class _ClientCore:
             error = ApiConnectionError(f"connection failed ({type(exc).__name__})")
         else:
             error = RequestError(f"the request could not be sent ({type(exc).__name__})")
+        if isinstance(error, ApiConnectionError):
+            never_sent = isinstance(
+                exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+            )
+            error.outcome_unknown = not never_sent and prepared.method not in IDEMPOTENT_METHODS
         return self._fill(error, op, prepared)
 
     def _fill(self, exc: ApiError, op: OperationSpec, prepared: PreparedRequest) -> ApiError:
@@ -297,6 +311,7 @@ class AsyncApiClient(_ClientCore):
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
         kwargs = self._build_kwargs(prepared, headers)
+        retry_headers = self._retry_headers(op, headers)
         attempt = 0
         while True:
             request = self._http.build_request(prepared.method, url, **kwargs)
@@ -307,7 +322,7 @@ class AsyncApiClient(_ClientCore):
                 )
             except httpx.TransportError as exc:
                 self._log(op, type(exc).__name__, started)
-                delay = self._retry.delay_after_error(attempt, prepared.method, headers, exc)
+                delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
                 if delay is None:
                     raise self._transport_error(op, prepared, exc) from exc
                 self._log_retry(op, type(exc).__name__, delay, attempt)
@@ -318,7 +333,7 @@ class AsyncApiClient(_ClientCore):
             else:
                 self._log(op, response.status_code, started)
                 delay = self._retry.delay_after_response(
-                    attempt, prepared.method, headers, response
+                    attempt, prepared.method, retry_headers, response
                 )
                 if delay is None:
                     result: T | None = self._finish(op, prepared, response, response_type)
@@ -408,6 +423,7 @@ class ApiClient(_ClientCore):
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
         kwargs = self._build_kwargs(prepared, headers)
+        retry_headers = self._retry_headers(op, headers)
         attempt = 0
         while True:
             request = self._http.build_request(prepared.method, url, **kwargs)
@@ -418,7 +434,7 @@ class ApiClient(_ClientCore):
                 )
             except httpx.TransportError as exc:
                 self._log(op, type(exc).__name__, started)
-                delay = self._retry.delay_after_error(attempt, prepared.method, headers, exc)
+                delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
                 if delay is None:
                     raise self._transport_error(op, prepared, exc) from exc
                 self._log_retry(op, type(exc).__name__, delay, attempt)
@@ -429,7 +445,7 @@ class ApiClient(_ClientCore):
             else:
                 self._log(op, response.status_code, started)
                 delay = self._retry.delay_after_response(
-                    attempt, prepared.method, headers, response
+                    attempt, prepared.method, retry_headers, response
                 )
                 if delay is None:
                     result: T | None = self._finish(op, prepared, response, response_type)

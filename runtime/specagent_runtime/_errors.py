@@ -82,10 +82,24 @@ class CredentialsError(RequestError):
         return "This operation is not available: the service is not configured with credentials."
 
 
+_OUTCOME_UNKNOWN = (
+    "It is not known whether the action was carried out, so do not repeat it: tell the "
+    "customer, and check with a lookup or offer to hand off to a human."
+)
+
+
 class ApiConnectionError(ApiError):
-    """The API could not be reached (DNS, refused connection, TLS, dropped connection)."""
+    """The API could not be reached (DNS, refused connection, TLS, dropped connection).
+
+    `outcome_unknown` is set when an unsafe request (POST, PATCH) may have reached the server
+    before the connection failed: the action may have happened, so inviting the model to try
+    again could do it twice."""
+
+    outcome_unknown: bool = False
 
     def model_message(self) -> str:
+        if self.outcome_unknown:
+            return "The connection to the service broke off. " + _OUTCOME_UNKNOWN
         return "The service could not be reached. Try again later."
 
 
@@ -93,6 +107,8 @@ class ApiTimeoutError(ApiConnectionError):
     """The API did not answer in time."""
 
     def model_message(self) -> str:
+        if self.outcome_unknown:
+            return "The service did not respond in time. " + _OUTCOME_UNKNOWN
         return "The service did not respond in time. Try again later."
 
 

@@ -258,6 +258,11 @@ class Toolset:
             return ToolResult.error(
                 name, f"unknown arguments {unknown}; the arguments of `{name}` are: {allowed}"
             )
+        mistyped = _booleans_for_numbers(spec, arguments)
+        if mistyped:
+            return ToolResult.error(
+                name, f"{', '.join(mistyped)}: expected a number, not true/false"
+            )
         bound = {key: identity.get(f) for key, f in spec.bindings.items()} if identity else {}
         return self._validate(spec, {**arguments, **bound}, dict(arguments))
 
@@ -349,3 +354,18 @@ class Toolset:
                 name, f"`{name}` needs the customer's confirmation before it runs"
             )
         return await self.run(prepared)
+
+
+def _booleans_for_numbers(spec: ToolSpec, arguments: Mapping[str, Any]) -> list[str]:
+    """Arguments where the model sent true/false for a number. pydantic's lax mode would read
+    `true` as 1, and a tool would then act on order 1 instead of refusing."""
+    properties = spec.input_schema.get("properties", {})
+    found = []
+    for key, value in arguments.items():
+        schema = properties.get(key)
+        if isinstance(value, bool) and isinstance(schema, Mapping):
+            kinds = schema.get("type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if ("integer" in kinds or "number" in kinds) and "boolean" not in kinds:
+                found.append(f"`{key}`")
+    return found

@@ -102,20 +102,10 @@ POST_FAULTS = [
     pytest.param(
         (reset_mid_response(),),
         id="reset",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="after a POST whose connection broke mid-response the model is told 'Try "
-            "again later', though the order may exist: a retry can place it twice",
-        ),
     ),
     pytest.param(
         (hang(2.0),),
         id="timeout",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="after a POST that timed out the model is told 'Try again later', though "
-            "the order may exist: a retry can place it twice",
-        ),
     ),
 ]
 

@@ -99,31 +99,18 @@ def test_place_order_once_when_all_is_well(tasks_package: ModuleType, server: Fa
         pytest.param(
             status(503),
             id="503",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the client retries any request carrying an Idempotency-Key; the engine "
-                "always passes one, so a POST to an API that never declared the header is "
-                "resent",
-            ),
         ),
         pytest.param(
             reset_mid_response(ORDER),
             id="reset",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="same: a POST whose response broke off is sent again by the client's "
-                "retry, though the API does not deduplicate",
-            ),
         ),
         pytest.param(
             truncated_body(ORDER),
             id="short-body",
-            marks=pytest.mark.xfail(strict=True, reason="same, for a body cut short"),
         ),
         pytest.param(
             hang(2.0),
             id="timeout",
-            marks=pytest.mark.xfail(strict=True, reason="same, for a timeout"),
         ),
     ],
 )
