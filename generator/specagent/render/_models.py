@@ -132,6 +132,10 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
             if key == "$ref" and (name := schema_ref_name(value, renames)) is not None:
                 result[key] = SCHEMA_REF_PREFIX + renames[name]
             elif key == "enum" and isinstance(value, list | tuple):
+                if any(isinstance(item, Mapping | list | tuple) for item in value):
+                    # An object or array as an enum member becomes a mutable class attribute
+                    # (ruff RUF012) that no JSON value equals; the field accepts any value.
+                    continue
                 # Repeated values would become repeated enum members.
                 unique: list[Any] = []
                 for item in value:

@@ -28,6 +28,7 @@ TRICKY = {
             "examples": {"type": "string", "examples": {"x": {"value": "y"}}},
             "stop": {"default": None, "oneOf": [{"type": "string"}, {"type": "array"}]},
             "keys": {"type": "object", "propertyNames": {"maxLength": 3}},
+            "reason": {"enum": [{"override": True}, "DEFAULT"]},
         },
     },
     "Odd Name": {"type": "array", "items": {"$ref": "#/components/schemas/Odd%20Name"}},
@@ -59,6 +60,7 @@ def test_synthetic_document_cleans_schemas(plan: ir.Plan) -> None:
     assert props["fine"]["pattern"] == "^[a-z]+$"
     assert "format" not in props["mail"]
     assert "propertyNames" not in props["keys"]
+    assert "enum" not in props["reason"]  # an object as an enum member (enode.io)
     assert "examples" not in props["examples"] and "examples" in props  # the property stays
     assert schemas["OddName"]["items"] == {"$ref": "#/components/schemas/OddName"}
     assert list(schemas) == sorted(schemas)
