@@ -119,11 +119,6 @@ FORBIDDEN_NAMES = frozenset(
 # Cases that expose a generator bug, and the checks they fail: each such test is a strict xfail,
 # so it keeps failing until the bug is fixed, then asks to be un-marked.
 KNOWN_BUGS: dict[str, tuple[frozenset[str], str]] = {
-    "ref_cycle_bare": (
-        frozenset({"refused"}),
-        "a cycle of bare $refs (A: {$ref: B}, B: {$ref: A}) is accepted silently and rendered "
-        "as two RootModels that contain each other, a model no value can satisfy",
-    ),
     "collide_non_ascii": (
         frozenset({"checks", "imports"}),
         "non-ASCII names are kept as Python identifiers; `ﬁle` and `file` are one identifier "

@@ -12,6 +12,7 @@ from specagent import ir
 from specagent.ir import Diagnostic, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
+from specagent.loader._cycles import find_ref_cycles
 from specagent.loader._refs import OPENAPI3_CONTAINERS, SWAGGER2_CONTAINERS, Bundler
 from specagent.loader._repair import repair
 from specagent.loader._swagger2 import convert
@@ -85,6 +86,7 @@ def load_spec(
     if family == "2":
         document = convert(document, name, location, diagnostics)
     repair(document, "3.0" if family == "2" else family, name, diagnostics)
+    diagnostics.extend(find_ref_cycles(document, name))
     return LoadedSpec(document, name, sources, tuple(diagnostics), declared)
 
 
