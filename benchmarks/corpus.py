@@ -601,7 +601,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report_path = Path(args.json)
     previous = _previous_results(report_path)
-    todo = [s for s in specs if args.rerun or s.path.name not in previous]
+    failed = {name for name, r in previous.items() if r.stage} if args.retry_failed else set()
+    todo = [s for s in specs if args.rerun or s.path.name not in previous or s.path.name in failed]
     if args.no_generate:
         todo = []
     out = Path(args.keep)
@@ -706,6 +707,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rerun", action="store_true", help="run specs that the report already has again"
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="run the report's failed specs again"
     )
     parser.add_argument("--no-mypy", action="store_true", help="skip mypy --strict")
     parser.add_argument(
