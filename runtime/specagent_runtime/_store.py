@@ -11,6 +11,7 @@ exactly-once claim: only one worker can create a given record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -22,16 +23,25 @@ CONVERSATION = "conversation"
 
 
 class StoreError(Exception):
-    """The store cannot be used (a file that cannot be opened, a corrupt database)."""
+    """The store cannot be used (a file that cannot be opened, locked too long, a full disk, a
+    corrupt database). `kind` and `key` name the record it could not read or save ("" when the
+    store itself failed), so the host can say exactly what was lost."""
+
+    def __init__(self, message: str, *, kind: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.key = key
 
 
 class StoreConflict(StoreError):
     """Another worker changed (or created) the record since it was loaded."""
 
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} was changed by someone else; load it again and retry")
-        self.kind = kind
-        self.key = key
+        super().__init__(
+            f"{kind} {key!r} was changed by someone else; load it again and retry",
+            kind=kind,
+            key=key,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,42 +148,89 @@ class SQLiteStore(_ConversationMixin):
         return _Connection(self.path, self._busy_ms)
 
     def _get(self, kind: str, key: str) -> Versioned | None:
-        with self._connect() as connection:
-            row = connection.execute(
-                "SELECT value, version FROM specagent_records WHERE kind = ? AND key = ?",
-                (kind, key),
-            ).fetchone()
-        return None if row is None else Versioned(json.loads(row[0]), int(row[1]))
-
-    def _put(self, kind: str, key: str, text: str, version: int | None) -> int:
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+        try:
+            with self._connect() as connection:
                 row = connection.execute(
-                    "SELECT version FROM specagent_records WHERE kind = ? AND key = ?",
+                    "SELECT value, version FROM specagent_records WHERE kind = ? AND key = ?",
                     (kind, key),
                 ).fetchone()
-                current = 0 if row is None else int(row[0])
-                if version is not None and version != current:
-                    raise StoreConflict(kind, key)
-                connection.execute(
-                    "INSERT INTO specagent_records (kind, key, version, value, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET"
-                    " version = excluded.version, value = excluded.value,"
-                    " updated_at = excluded.updated_at",
-                    (kind, key, current + 1, text, time.time()),
-                )
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failure("read", kind, key, exc) from exc
+        if row is None:
+            return None
+        try:
+            return Versioned(json.loads(row[0]), int(row[1]))
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"{self.path}: {kind} {key!r} is not valid JSON (the file was changed by"
+                " something other than specagent)",
+                kind=kind,
+                key=key,
+            ) from exc
+
+    def _put(self, kind: str, key: str, text: str, version: int | None) -> int:
+        try:
+            with self._connect() as connection:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    row = connection.execute(
+                        "SELECT version FROM specagent_records WHERE kind = ? AND key = ?",
+                        (kind, key),
+                    ).fetchone()
+                    current = 0 if row is None else int(row[0])
+                    if version is not None and version != current:
+                        raise StoreConflict(kind, key)
+                    connection.execute(
+                        "INSERT INTO specagent_records (kind, key, version, value, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET"
+                        " version = excluded.version, value = excluded.value,"
+                        " updated_at = excluded.updated_at",
+                        (kind, key, current + 1, text, time.time()),
+                    )
+                    connection.execute("COMMIT")
+                except BaseException:
+                    # SQLite has already rolled back after some errors (a full disk): a second
+                    # ROLLBACK would fail and hide the real cause. Closing rolls back anyway.
+                    if connection.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            raise self._failure("save", kind, key, exc) from exc
         return current + 1
 
     def _delete(self, kind: str, key: str) -> None:
-        with self._connect() as connection:
-            connection.execute(
-                "DELETE FROM specagent_records WHERE kind = ? AND key = ?", (kind, key)
+        try:
+            with self._connect() as connection:
+                connection.execute(
+                    "DELETE FROM specagent_records WHERE kind = ? AND key = ?", (kind, key)
+                )
+        except sqlite3.Error as exc:
+            raise self._failure("delete", kind, key, exc) from exc
+
+    def _failure(self, action: str, kind: str, key: str, exc: sqlite3.Error) -> StoreError:
+        """The error the host sees: which file, which record, why in plain words, and that a
+        failed write left the record as it was (each write is one transaction)."""
+        code = str(getattr(exc, "sqlite_errorname", "") or "")
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            why = (
+                f"the file is locked by another process (waited {self._busy_ms / 1000:g} s);"
+                " try again later"
             )
+        elif code == "SQLITE_FULL":
+            why = "the disk (or the database's size limit) is full"
+        elif code.startswith("SQLITE_IOERR"):
+            why = f"the disk refused a read or write ({code}: a full disk, a file size limit?)"
+        elif code.startswith("SQLITE_READONLY"):
+            why = "the file is read-only"
+        elif code.startswith("SQLITE_CORRUPT") or code == "SQLITE_NOTADB":
+            why = "the file is corrupt or not a SQLite database"
+        else:
+            why = f"{exc} ({code or type(exc).__name__})"
+        unchanged = "" if action == "read" else "; nothing was saved"
+        return StoreError(
+            f"{self.path}: cannot {action} {kind} {key!r}: {why}{unchanged}", kind=kind, key=key
+        )
 
     async def get(self, kind: str, key: str) -> Versioned | None:
         return await asyncio.to_thread(self._get, kind, key)
@@ -192,7 +249,11 @@ class _Connection:
 
     def __init__(self, path: Path, busy_ms: int) -> None:
         self._connection = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
-        self._connection.execute(f"PRAGMA busy_timeout = {busy_ms:d}")
+        try:
+            self._connection.execute(f"PRAGMA busy_timeout = {busy_ms:d}")
+        except BaseException:
+            self._connection.close()
+            raise
 
     def __enter__(self) -> sqlite3.Connection:
         return self._connection
