@@ -34,6 +34,12 @@ class FullStore(SQLiteStore):
         self.cap: int | None = None  # set first: the constructor already connects
         self.fill_after_puts: int | None = None
         self.fill_kind = "task_run"
+        # Small pages: every record of a task run spans several (overflow) pages, and SQLite
+        # writes an updated record's new pages before it frees the old ones, so once the file
+        # is compacted and capped, every save of a run needs a page the disk does not have.
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+            connection.execute("PRAGMA page_size = 512")
+            connection.execute("CREATE TABLE IF NOT EXISTS full_store (page_size INTEGER)")
         super().__init__(path, **options)
 
     def fill(self) -> None:
