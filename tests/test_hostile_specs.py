@@ -119,11 +119,6 @@ FORBIDDEN_NAMES = frozenset(
 # Cases that expose a generator bug, and the checks they fail: each such test is a strict xfail,
 # so it keeps failing until the bug is fixed, then asks to be un-marked.
 KNOWN_BUGS: dict[str, tuple[frozenset[str], str]] = {
-    "collide_non_ascii": (
-        frozenset({"checks", "imports"}),
-        "non-ASCII names are kept as Python identifiers; `ﬁle` and `file` are one identifier "
-        "after Python's NFKC normalisation, so client.py gets a duplicate parameter",
-    ),
     "collide_pydantic_names": (
         frozenset({"imports"}),
         "a property named `model_dump` becomes the field `model_dump_`, which pydantic warns "

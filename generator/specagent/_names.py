@@ -145,6 +145,16 @@ def python_name(text: str, *, fallback: str = "name") -> str:
     return name
 
 
+def field_name(text: str) -> str:
+    """An ASCII snake_case name for a model field whose wire name cannot be one as it is.
+
+    Non-ASCII letters are folded (`café` -> `cafe`) because Python compares identifiers after
+    NFKC normalisation: `ﬁle` and `file` would be one name, a duplicate keyword argument in the
+    client.
+    """
+    return python_name(text, fallback="field")
+
+
 def class_name(text: str, *, fallback: str = "Model") -> str:
     """A PascalCase identifier for `text` without underscores; `Model<HASH>` as a fallback.
 

@@ -96,3 +96,17 @@ def test_name_table_respects_max_length_with_suffixes() -> None:
     table = _names.NameTable(max_length=8)
     assert table.take("abcdefgh") == "abcdefgh"
     assert table.take("abcdefgh") == "abcdef_2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ﬁle", "file"),  # a ligature: NFKC makes it `file` for Python anyway
+        ("café", "cafe"),
+        ("Ωmega", "mega"),
+        ("名前", f"field_{_names.short_hash('名前')}"),
+        ("class", "class_"),
+    ],
+)
+def test_field_names_are_ascii(text: str, expected: str) -> None:
+    assert _names.field_name(text) == expected

@@ -19,6 +19,7 @@ from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
 from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
+from specagent.render._field_names import field_aliases
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
     escape_controls,
@@ -214,6 +215,7 @@ def _run_codegen(document: dict[str, Any]) -> str:
                 use_standard_collections=True,
                 use_union_operator=True,
                 formatters=[Formatter.BUILTIN],
+                aliases=field_aliases(document),
             )
         except Exception as error:  # its exception types are not a stable public API
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
