@@ -301,6 +301,7 @@ def _ruff(result: SpecResult, package_dir: Path, timeout: float) -> None:
     """`ruff check` with ruff's defaults (not this repo's config), as a user's project would."""
     started = time.perf_counter()
     command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "-q"]
+    command += ["--output-format", "concise"]  # one `path:line:col: CODE message` per problem
     try:
         done = subprocess.run(
             [*command, str(package_dir)],
@@ -320,6 +321,7 @@ def _ruff(result: SpecResult, package_dir: Path, timeout: float) -> None:
         lines = done.stdout.splitlines() if done is not None else ["ruff timed out"]
         found = [line for line in lines if ": " in line]
         result.cause = (found or lines or ["ruff failed"])[0].split(": ", 1)[-1]
+        result.detail = (found or lines or [""])[0].split(": ", 1)[0].rsplit("/", 1)[-1]
 
 
 def _worker_report(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
