@@ -118,13 +118,7 @@ FORBIDDEN_NAMES = frozenset(
 
 # Cases that expose a generator bug, and the checks they fail: each such test is a strict xfail,
 # so it keeps failing until the bug is fixed, then asks to be un-marked.
-KNOWN_BUGS: dict[str, tuple[frozenset[str], str]] = {
-    "collide_pydantic_names": (
-        frozenset({"imports"}),
-        "a property named `model_dump` becomes the field `model_dump_`, which pydantic warns "
-        "about at import (protected namespace `model_`); under -W error the import fails",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[frozenset[str], str]] = {}
 
 
 @dataclass(frozen=True)

@@ -150,9 +150,14 @@ def field_name(text: str) -> str:
 
     Non-ASCII letters are folded (`café` -> `cafe`) because Python compares identifiers after
     NFKC normalisation: `ﬁle` and `file` would be one name, a duplicate keyword argument in the
-    client.
+    client. pydantic reserves the `model_` prefix (it warns about such fields, an import error
+    under `-W error`), so those names get a `field_` prefix as datamodel-code-generator does for
+    names starting with an underscore (`model_dump` -> `field_model_dump`).
     """
-    return python_name(text, fallback="field")
+    name = python_name(text, fallback="field")
+    if name.startswith("model_"):
+        name = "field_" + name
+    return name
 
 
 def class_name(text: str, *, fallback: str = "Model") -> str:

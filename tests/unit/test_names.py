@@ -110,3 +110,11 @@ def test_name_table_respects_max_length_with_suffixes() -> None:
 )
 def test_field_names_are_ascii(text: str, expected: str) -> None:
     assert _names.field_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("model_dump", "field_model_dump"), ("modelConfig", "field_model_config"), ("model", "model")],
+)
+def test_field_names_leave_pydantics_namespace(text: str, expected: str) -> None:
+    assert _names.field_name(text) == expected

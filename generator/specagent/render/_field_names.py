@@ -1,5 +1,8 @@
 """Python names for model fields that datamodel-code-generator would name badly.
 
+Names in pydantic's protected namespace `model_` (a property `model_dump` would become the
+field `model_dump_`, which pydantic warns about at import) are renamed the same way.
+
 datamodel-code-generator keeps non-ASCII property names as identifiers and only makes them
 unique by exact text, but Python compares identifiers after NFKC normalisation: `ﬁle` and
 `file` become one field and a duplicate keyword argument in the client. Such names are given
@@ -30,7 +33,9 @@ def _properties_maps(node: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def _needs_alias(python_name: str) -> bool:
-    return not python_name.isascii()
+    # pydantic 2.7-2.9 protects all of `model_`, later versions `model_dump`/`model_validate`:
+    # the whole prefix is avoided so no supported version can warn.
+    return not python_name.isascii() or python_name.startswith("model_")
 
 
 def field_aliases(document: Mapping[str, Any]) -> dict[str, str]:

@@ -44,3 +44,14 @@ def test_two_non_ascii_names_folding_to_one_get_different_names() -> None:
 
 def test_a_folded_name_that_would_shadow_pydantic_is_renamed_too() -> None:
     assert field_aliases(_document({"dïct": 1})) == {"dïct": "dict_"}
+
+
+def test_names_in_pydantics_protected_namespace_are_renamed() -> None:
+    aliases = field_aliases(
+        _document({"model_dump": 1, "modelValidate": 1, "model_config": 1, "model": 1})
+    )
+    assert aliases == {
+        "modelValidate": "field_model_validate",
+        "model_config": "field_model_config",
+        "model_dump": "field_model_dump",
+    }
