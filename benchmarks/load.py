@@ -1,0 +1,597 @@
+"""Many customers at once: concurrent cancel-order conversations on one SQLite store file.
+
+    uv run python benchmarks/load.py [--conversations 200] [--workers 4] [--latency 0.05]
+
+Every conversation is a verified customer (`customer<N>`) cancelling their own order N with
+the committed example package (`examples/petstore/petstore_agent`): "Please cancel my order N"
+(the model starts the `cancel_order` task, which looks the order up and asks), "yes" (the
+task deletes the order; the model is not asked), "Thanks!" (the model answers from the
+history). The reference petstore runs in its own process, the fake model in another (a fixed
+`--latency` per completion), and the conversations are spread over `--workers` worker
+processes that share one SQLite store file, as webhook workers would.
+
+The same load runs three times in one go, each on fresh orders: the in-memory store in one
+process (the baseline: no disk, no sharing), SQLite in one process, SQLite across the workers.
+After each run it checks, from the server's request log and the store file rather than from
+what the workers say: every conversation completed with the expected replies; no update was
+lost (each conversation saved once per turn with all its messages, every run saved the same
+number of times, the shared run index lists each run once); each order was deleted exactly
+once; each conversation's messages and task run mention only its own order and customer.
+
+Reported per run: wall time, turns/s, conversations/s, and p50/p99 of the turn time and of the
+added latency (turn time minus the model's fixed latency times the completions in that turn).
+Everything listens on 127.0.0.1 only; the run is bounded by `--timeout` and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import contextvars
+import importlib
+import json
+import os
+import re
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import httpx
+import uvicorn
+from openai import AsyncOpenAI
+from specagent_runtime import ApiKey, Identity, MemoryStore, SQLiteStore, Store
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "petstore"
+FIRST_ORDER = 100_001  # six-digit order numbers: any other conversation's would stand out
+ORDER_NUMBER = re.compile(r"\b1\d{5}\b")
+CANCEL = re.compile(r"cancel my order (\d+)")
+READY = "READY "
+DESCRIPTION = "Concurrent cancel-order conversations on one SQLite store file."
+
+
+# --- the fake model (its own process) ---------------------------------------------------------
+
+
+def model_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A chat-completions answer that depends only on the request: a cancel request starts the
+    task, anything else is answered with every order number the model was shown, so a
+    conversation that saw another's data would say so in its own history."""
+    messages = body.get("messages", [])
+    last: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    asked = CANCEL.search(str(last.get("content") or ""))
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    if asked is not None:
+        arguments = json.dumps({"order_id": int(asked.group(1))})
+        message["tool_calls"] = [
+            {
+                "id": f"call_{asked.group(1)}_{len(messages)}",
+                "type": "function",
+                "function": {"name": "cancel_order", "arguments": arguments},
+            }
+        ]
+    else:
+        seen = sorted(set(ORDER_NUMBER.findall(json.dumps(messages))))
+        message["content"] = f"You're welcome. We talked about order {', '.join(seen)}."
+    return {
+        "id": f"chatcmpl-{len(messages)}",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if asked is not None else "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def serve_model(latency: float) -> None:
+    async def completions(request: Request) -> JSONResponse:
+        body = await request.json()
+        await asyncio.sleep(latency)
+        return JSONResponse(model_answer(body))
+
+    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        print(f"{READY}http://127.0.0.1:{port}/v1", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        server.should_exit = True
+        await task
+
+    asyncio.run(run())
+
+
+# --- a worker process -------------------------------------------------------------------------
+
+_completions: contextvars.ContextVar[list[int]] = contextvars.ContextVar("completions")
+
+
+async def _count_completion(request: httpx.Request) -> None:
+    counter = _completions.get(None)
+    if counter is not None:
+        counter[0] += 1
+
+
+def messages_for(order: int) -> tuple[str, ...]:
+    return (f"Please cancel my order {order}", "yes", "Thanks!")
+
+
+async def _converse(agent: Any, order: int, emit: Any) -> None:
+    identity = Identity(username=f"customer{order}")
+    conversation = f"load-{order}"
+    for turn, message in enumerate(messages_for(order)):
+        counter = [0]
+        token = _completions.set(counter)
+        started = time.perf_counter()
+        try:
+            reply = await agent.respond(conversation, message, identity=identity)
+        except Exception as exc:  # reported, and counted as an incomplete conversation
+            emit({"order": order, "turn": turn, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        finally:
+            _completions.reset(token)
+        seconds = time.perf_counter() - started
+        emit({"order": order, "turn": turn, "seconds": seconds, "completions": counter[0],
+              "reply": reply.text})  # fmt: skip
+
+
+async def run_worker(options: argparse.Namespace) -> None:
+    # The committed example package, found through PYTHONPATH (see `_env`).
+    package = importlib.import_module("petstore_agent")
+    client_module = importlib.import_module("petstore_agent.client")
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
+    api_http = httpx.AsyncClient(limits=limits, timeout=60, follow_redirects=False)
+    model_http = httpx.AsyncClient(
+        limits=limits, timeout=60, event_hooks={"request": [_count_completion]}
+    )
+    api = client_module.AsyncClient(
+        options.api,
+        credentials={"api_key": ApiKey(os.environ["LOAD_API_KEY"])},
+        http_client=api_http,
+    )
+    model = AsyncOpenAI(
+        base_url=options.model, api_key="load", max_retries=0, http_client=cast(Any, model_http)
+    )
+    store: Store = MemoryStore() if options.store == ":memory:" else SQLiteStore(options.store)
+    agent = package.build_agent(api, model="fake-model", openai_client=model, store=store)
+    orders = [int(order) for order in options.orders.split(",")]
+
+    def emit(data: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(data) + "\n")
+
+    print(READY, flush=True)
+    if sys.stdin.readline().strip() != "go":
+        return
+    await asyncio.gather(*(_converse(agent, order, emit) for order in orders))
+    emit({"done": time.monotonic()})  # CLOCK_MONOTONIC: comparable across processes
+    sys.stdout.flush()
+    await api.aclose()
+    await model.close()
+    await api_http.aclose()
+    await model_http.aclose()
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """What one configuration did: the turns the workers reported and the wall time."""
+
+    label: str
+    store: str  # ":memory:" or the SQLite file
+    orders: list[int]
+    workers: int
+    latency: float
+    wall: float = 0.0
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(EXAMPLE), str(REPO), env.get("PYTHONPATH")])
+    )
+    return env
+
+
+def _spawn(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *arguments],
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _ready_line(process: subprocess.Popen[str], deadline: float) -> str:
+    stdout: IO[str] | None = process.stdout
+    assert stdout is not None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stdout], [], [], 0.1)
+        if ready:
+            line = stdout.readline()
+            if line.startswith(READY):
+                return line.removeprefix(READY).strip()
+            if not line:
+                break
+    raise RuntimeError(f"process {process.pid} did not start (exit status {process.poll()})")
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    for pipe in (process.stdin,):
+        if pipe is not None and not pipe.closed:
+            pipe.close()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def seed_orders(api_url: str, api_key: str, orders: list[int]) -> None:
+    """Create the orders through the API, as a customer's shop would have."""
+    with httpx.Client(base_url=api_url, headers={"api_key": api_key}, timeout=30) as client:
+        for order in orders:
+            response = client.post(
+                "/store/order", json={"id": order, "petId": 1, "quantity": 1, "status": "placed"}
+            )
+            response.raise_for_status()
+
+
+def run_load(
+    label: str,
+    *,
+    api_url: str,
+    api_key: str,
+    model_url: str,
+    store: str,
+    orders: list[int],
+    workers: int,
+    latency: float,
+    timeout: float,
+) -> RunResult:
+    """Run the conversations of `orders` spread over `workers` processes; all start at once."""
+    result = RunResult(label, store, orders, workers, latency)
+    env = _env()
+    env["LOAD_API_KEY"] = api_key
+    shares = [orders[n::workers] for n in range(workers)]
+    processes = [
+        _spawn(
+            [
+                "--worker",
+                "--api",
+                api_url,
+                "--model",
+                model_url,
+                "--store",
+                store,
+                "--orders",
+                ",".join(map(str, share)),
+            ],
+            env,
+        )
+        for share in shares
+        if share
+    ]
+    deadline = time.monotonic() + timeout
+    try:
+        for process in processes:
+            _ready_line(process, deadline)
+        started = time.monotonic()
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        ended = started
+        for process in processes:
+            out, _ = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            for line in out.splitlines():
+                data = json.loads(line)
+                if "error" in data:
+                    result.errors.append(data)
+                elif "seconds" in data:
+                    result.turns.append(data)
+                elif "done" in data:
+                    ended = max(ended, float(data["done"]))
+        result.wall = ended - started
+    finally:
+        for process in processes:
+            _stop(process)
+    return result
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def expected_replies(order: int) -> tuple[str, str, str]:
+    return (
+        f"Cancel order {order} for 1 item(s)?",
+        f"Order {order} is cancelled.",
+        f"You're welcome. We talked about order {order}.",
+    )
+
+
+def check(result: RunResult, petstore: Any) -> list[str]:
+    """Everything that went wrong in a run, as sentences (empty: all held)."""
+    problems = [f"order {e['order']} turn {e['turn']}: {e['error']}" for e in result.errors]
+    replies: dict[int, dict[int, str]] = {}
+    for turn in result.turns:
+        replies.setdefault(turn["order"], {})[turn["turn"]] = turn["reply"]
+    for order in result.orders:
+        got = tuple(replies.get(order, {}).get(n) for n in range(3))
+        if got != expected_replies(order):
+            problems.append(f"order {order}: replies {got!r}")
+    problems += _check_deletes(result, petstore)
+    if result.store != ":memory:":
+        problems += asyncio.run(_check_store(result))
+    return problems
+
+
+def _check_deletes(result: RunResult, petstore: Any) -> list[str]:
+    problems = []
+    deletes = Counter(
+        (request.path, request.status)
+        for request in petstore.requests("/store/order", method="DELETE")
+    )
+    for order in result.orders:
+        path = f"/store/order/{order}"
+        sent = {status: n for (p, status), n in deletes.items() if p == path}
+        if sent != {200: 1}:
+            problems.append(f"order {order}: DELETEs by status {sent} (expected one 200)")
+        if petstore.order(order) is not None:
+            problems.append(f"order {order}: still exists")
+    return problems
+
+
+async def _check_store(result: RunResult) -> list[str]:
+    store = SQLiteStore(result.store)
+    problems: list[str] = []
+    index = await store.get("task_run_index", "all")
+    entries = [] if index is None else [tuple(entry) for entry in index.value["runs"]]
+    runs_of: dict[str, list[str]] = {}
+    for run_id, conversation in entries:
+        runs_of.setdefault(str(conversation), []).append(str(run_id))
+    if len(entries) != len({run_id for run_id, _ in entries}):
+        problems.append("the task run index lists a run twice")
+    run_saves: Counter[int] = Counter()
+    for order in result.orders:
+        conversation = f"load-{order}"
+        stored = await store.load(conversation)
+        if stored is None:
+            problems.append(f"{conversation}: not stored")
+            continue
+        messages = stored.value["messages"]
+        said = [m["content"] for m in messages if m["role"] == "user"]
+        answered = [m["content"] for m in messages if m["role"] == "assistant" and m["content"]]
+        if said != list(messages_for(order)) or stored.value["turn"] != 3 or stored.version != 3:
+            problems.append(
+                f"{conversation}: version {stored.version}, turn {stored.value['turn']},"
+                f" customer messages {said!r} (an update was lost)"
+            )
+        if answered != list(expected_replies(order)):
+            problems.append(f"{conversation}: stored replies {answered!r}")
+        if set(ORDER_NUMBER.findall(json.dumps(stored.value))) != {str(order)}:
+            problems.append(f"{conversation}: mentions another order")
+        problems += await _check_runs(store, conversation, order, runs_of, run_saves)
+    if len(run_saves) > 1:
+        problems.append(f"task runs were saved unequal numbers of times: {dict(run_saves)}")
+    return problems
+
+
+async def _check_runs(
+    store: Any, conversation: str, order: int, runs_of: dict[str, list[str]], saves: Counter[int]
+) -> list[str]:
+    run_ids = runs_of.get(conversation, [])
+    if len(run_ids) != 1:
+        return [f"{conversation}: {len(run_ids)} task runs indexed (expected 1)"]
+    stored = await store.get("task_run", run_ids[0])
+    if stored is None:
+        return [f"{conversation}: task run {run_ids[0]} is missing"]
+    run = stored.value
+    saves[stored.version] += 1
+    variables = run["variables"]
+    problems = []
+    if (run["task"], run["status"], run["conversation_id"]) != (
+        "cancel_order",
+        "done",
+        conversation,
+    ):
+        problems.append(f"{conversation}: run {run['task']} {run['status']}")
+    if variables.get("identity") != {"username": f"customer{order}"}:
+        problems.append(f"{conversation}: run of identity {variables.get('identity')!r}")
+    if variables["inputs"].get("order_id") != order or variables["order"]["id"] != order:
+        problems.append(f"{conversation}: run for another order")
+    return problems
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def figures(result: RunResult) -> dict[str, float]:
+    times = [turn["seconds"] for turn in result.turns]
+    added = [turn["seconds"] - turn["completions"] * result.latency for turn in result.turns]
+    done = len({turn["order"] for turn in result.turns if turn["turn"] == 2})
+    return {
+        "conversations": done,
+        "turns": len(result.turns),
+        "wall_s": result.wall,
+        "turns_per_s": len(result.turns) / result.wall if result.wall else 0.0,
+        "conversations_per_s": done / result.wall if result.wall else 0.0,
+        "turn_p50_ms": 1000 * percentile(times, 0.5),
+        "turn_p99_ms": 1000 * percentile(times, 0.99),
+        "added_p50_ms": 1000 * percentile(added, 0.5),
+        "added_p99_ms": 1000 * percentile(added, 0.99),
+        "added_mean_ms": 1000 * statistics.fmean(added) if added else float("nan"),
+    }
+
+
+def table(rows: list[tuple[RunResult, dict[str, float], int]]) -> str:
+    header = (
+        "| store, processes | conversations | turns | wall s | turns/s | conv/s "
+        "| turn p50 ms | turn p99 ms | added p50 ms | added p99 ms | checks failed |"
+    )
+    lines = [header, "|" + " --- |" * 11]
+    for result, numbers, failed in rows:
+        lines.append(
+            f"| {result.label} | {numbers['conversations']:.0f}/{len(result.orders)}"
+            f" | {numbers['turns']:.0f} | {numbers['wall_s']:.2f}"
+            f" | {numbers['turns_per_s']:.1f} | {numbers['conversations_per_s']:.1f}"
+            f" | {numbers['turn_p50_ms']:.0f} | {numbers['turn_p99_ms']:.0f}"
+            f" | {numbers['added_p50_ms']:.0f} | {numbers['added_p99_ms']:.0f} | {failed} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per completion")
+    parser.add_argument("--timeout", type=float, default=150.0, help="seconds per run")
+    parser.add_argument("--no-baseline", action="store_true", help="only the SQLite workers")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    # Internal roles: the fake model and the worker processes run this same file.
+    parser.add_argument("--serve-model", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--orders", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.serve_model:
+        serve_model(options.latency)
+        return 0
+    if options.worker:
+        asyncio.run(run_worker(options))
+        return 0
+    if not 1 <= options.conversations <= 2000 or not 1 <= options.workers <= 32:
+        parser.error("--conversations must be 1..2000 and --workers 1..32")
+    rows = run_all(options)
+    print(table([(result, figures(result), len(problems)) for result, problems in rows]))
+    for result, problems in rows:
+        for problem in problems[:20]:
+            print(f"{result.label}: {problem}")
+    if options.json is not None:
+        options.json.write_text(
+            json.dumps([{"run": r.label, **figures(r), "problems": p} for r, p in rows], indent=2)
+        )
+    return 1 if any(problems for _, problems in rows) else 0
+
+
+@dataclass(frozen=True)
+class Services:
+    """The reference petstore (its own process, its state file readable here) and the fake
+    model (its own process), both on 127.0.0.1."""
+
+    petstore: Any  # tests.support.petstore_server.PetstoreProcess
+    model_url: str
+    folder: Path
+
+
+@contextlib.contextmanager
+def services(folder: Path, latency: float) -> Iterator[Services]:
+    sys.path.insert(0, str(REPO))  # the reference server lives with the tests
+    run_in_subprocess = importlib.import_module("tests.support.petstore_server").run_in_subprocess
+    petstore = run_in_subprocess(folder / "petstore.db", api_key="load-key")
+    try:
+        model = _spawn(["--serve-model", "--latency", str(latency)], _env())
+        try:
+            yield Services(petstore, _ready_line(model, time.monotonic() + 30), folder)
+        finally:
+            _stop(model)
+    finally:
+        petstore.stop()
+
+
+def run_checked(
+    running: Services,
+    label: str,
+    *,
+    store: str,
+    orders: list[int],
+    workers: int,
+    latency: float,
+    timeout: float,
+) -> tuple[RunResult, list[str]]:
+    """Seed the orders, run their conversations, check the outcome."""
+    seed_orders(running.petstore.base_url, running.petstore.api_key, orders)
+    result = run_load(
+        label,
+        api_url=running.petstore.base_url,
+        api_key=running.petstore.api_key,
+        model_url=running.model_url,
+        store=store,
+        orders=orders,
+        workers=workers,
+        latency=latency,
+        timeout=timeout,
+    )
+    return result, check(result, running.petstore)
+
+
+def run_all(options: argparse.Namespace) -> list[tuple[RunResult, list[str]]]:
+    """The baseline configurations, then SQLite across the workers, each on fresh orders."""
+    plans = [] if options.no_baseline else [("memory, 1", ":memory:", 1), ("sqlite, 1", "", 1)]
+    plans.append((f"sqlite, {options.workers}", "", options.workers))
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="specagent-load-") as folder,
+        services(Path(folder), options.latency) as running,
+    ):
+        for number, (label, store, workers) in enumerate(plans):
+            first = FIRST_ORDER + number * options.conversations
+            rows.append(
+                run_checked(
+                    running,
+                    label,
+                    store=store or str(Path(folder) / f"agent-{number}.sqlite3"),
+                    orders=list(range(first, first + options.conversations)),
+                    workers=workers,
+                    latency=options.latency,
+                    timeout=options.timeout,
+                )
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
