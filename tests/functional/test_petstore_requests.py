@@ -237,11 +237,6 @@ def test_whole_array_body(petstore: ModuleType, mode: Mode) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generated models with aliases lack populate_by_name: User(first_name=...) is "
-    "silently dropped (render/_models.py)",
-)
 def test_models_accept_their_python_field_names(petstore: ModuleType) -> None:
     user = petstore.models.User(first_name="Ann", user_status=1)
     assert user.model_dump(by_alias=True, exclude_unset=True) == {

@@ -216,6 +216,9 @@ def _run_codegen(document: dict[str, Any]) -> str:
                 use_union_operator=True,
                 formatters=[Formatter.BUILTIN],
                 aliases=field_aliases(document),
+                # pydantic v2 `populate_by_name=True`: `User(first_name=...)` must not be
+                # dropped silently when the field has an alias.
+                allow_population_by_field_name=True,
             )
         except Exception as error:  # its exception types are not a stable public API
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
