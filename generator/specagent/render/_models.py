@@ -219,6 +219,9 @@ def _run_codegen(document: dict[str, Any]) -> str:
                 # pydantic v2 `populate_by_name=True`: `User(first_name=...)` must not be
                 # dropped silently when the field has an alias.
                 allow_population_by_field_name=True,
+                # `Field(default=None, alias=...)`: mypy without the pydantic plugin reads a
+                # positional default as no default, and users' code would not type-check.
+                use_default_kwarg=True,
             )
         except Exception as error:  # its exception types are not a stable public API
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
