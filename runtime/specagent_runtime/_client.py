@@ -65,6 +65,8 @@ class _ClientCore:
     ) -> None:
         self._base_url_text = base_url if base_url is not None else self.default_base_url
         self._base_url: httpx.URL | None = None
+        self._base_url_given = base_url is not None
+        self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
         self._auth = AuthResolver(
             self.security_schemes, credentials or {}, env, lambda: self._base_url_text
         )
@@ -83,28 +85,46 @@ class _ClientCore:
         return f"<{type(self).__name__} {self._base_url_text!r}>"
 
     def _base(self) -> httpx.URL:
-        if self._base_url is not None:
-            return self._base_url
-        text = self._base_url_text
+        if self._base_url is None:
+            self._base_url = self._checked_url(self._base_url_text, "the API base URL")
+        return self._base_url
+
+    def _checked_url(self, text: str, what: str) -> httpx.URL:
         who = type(self).__name__
         if "{" in text:
             raise RequestError(
-                f"the API base URL {text!r} has unfilled server variables: "
+                f"{what} {text!r} has unfilled server variables: "
                 f"pass base_url='https://...' to {who}(...)"
             )
         try:
             url = httpx.URL(text)
         except httpx.InvalidURL as exc:
-            raise RequestError(f"the API base URL {text!r} is invalid: {exc}") from None
+            raise RequestError(f"{what} {text!r} is invalid: {exc}") from None
         if url.scheme not in ("http", "https") or not url.host:
             shown = repr(text) if text else "is not set"
-            what = f"the API base URL {shown}" + (" is relative" if text else "")
+            problem = " is not an http(s) URL" if url.scheme and url.host else " is relative"
+            what = f"{what} {shown}" + (problem if text else "")
             raise RequestError(f"{what}: pass base_url='https://...' to {who}(...)")
-        self._base_url = url
         return url
 
-    def _url(self, prepared: PreparedRequest) -> httpx.URL:
-        base = self._base()
+    def _server(self, op: OperationSpec) -> httpx.URL:
+        """Where `op` is sent: its own server when the spec gives it one (see
+        `OperationSpec.server`), else the base URL."""
+        server = op.server
+        if not server:
+            return self._base()
+        absolute = "://" in server
+        if absolute and self._base_url_given:
+            return self._base()
+        url = self._server_urls.get(server)
+        if url is None:
+            text = server if absolute else str(self._base().join(server))
+            url = self._checked_url(text, f"the server URL of {op.id}")
+            self._server_urls[server] = url
+        return url
+
+    def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
+        base = self._server(op)
         root = str(base.copy_with(query=None, fragment=None)).rstrip("/")
         query = "&".join(q for q in (base.query.decode("ascii"), prepared.query) if q)
         url = httpx.URL(root + prepared.path + ("?" + query if query else ""))
@@ -146,7 +166,7 @@ class _ClientCore:
     ) -> tuple[PreparedRequest, httpx.URL, dict[str, str], httpx.Auth | None]:
         try:
             prepared = prepare_request(op, args)
-            url = self._url(prepared)
+            url = self._url(op, prepared)
             headers = self._request_headers(op, prepared, idempotency_key)
             auth = self._operation_auth(op)
         except ApiError as exc:

@@ -50,6 +50,12 @@ class OperationSpec:
     # API errors into text the model can relay.
     responses: tuple[tuple[str, str], ...] = ()
     success_media_type: str | None = None
+    # The operation's own server (its `servers`, else its path's) when it differs from the
+    # document's: an absolute URL with server variables at their defaults, or a reference
+    # relative to the client's base URL ("/v2", joined like a link). "" means the client's base
+    # URL. A `base_url` given to the client overrides an absolute server too, so a test server
+    # or a proxy sees every request. Never taken from arguments: the host stays pinned.
+    server: str = ""
 
 
 # --- security scheme descriptors (from the spec) ---------------------------------------------

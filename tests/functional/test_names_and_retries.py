@@ -133,11 +133,6 @@ def test_429_gives_up_with_the_retry_after_hint(petstore: ModuleType, mode: Mode
     assert sleeps.delays == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="operation-level `servers` are dropped: OperationSpec has no server and the client "
-    "sends every operation to the document's first server (render/_context.py)",
-)
 def test_operation_level_server_is_used(styles: ModuleType, mode: Mode) -> None:
     recorder = Recorder(empty_reply(204))
     call(styles, mode, "get_export", recorder=recorder)

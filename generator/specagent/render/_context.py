@@ -88,6 +88,7 @@ def operations(plan: ir.Plan, scheme_names: frozenset[str]) -> list[OperationVie
             "idempotency_key": endpoint.idempotency_key,
             "responses": tuple(responses),
             "success_media_type": endpoint.success_media_type,
+            "server": operation_server(plan, operation),
         }
         args = tuple(
             _without_defaults(
@@ -270,6 +271,14 @@ def first_sentence(text: str, limit: int = 160) -> str:
 
 def default_base_url(plan: ir.Plan) -> str:
     return plan.api.servers[0].resolved_url if plan.api.servers else ""
+
+
+def operation_server(plan: ir.Plan, operation: ir.Operation) -> str:
+    """The operation's own server, "" when it has none or the same as the document's."""
+    if not operation.servers:
+        return ""
+    url = operation.servers[0].resolved_url
+    return "" if url == default_base_url(plan) else url
 
 
 # The runtime descriptor class for each scheme kind.
