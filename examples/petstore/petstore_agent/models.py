@@ -17,6 +17,7 @@ class Status(StrEnum):
 
 class ApiResponse(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "##default"}},
     )
     code: int | None = None
@@ -26,6 +27,7 @@ class ApiResponse(BaseModel):
 
 class Category(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "category"}},
     )
     id: int | None = None
@@ -33,20 +35,26 @@ class Category(BaseModel):
 
 
 class CreateUserArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int | None = None
     username: str | None = None
-    first_name: str | None = Field(None, alias="firstName")
-    last_name: str | None = Field(None, alias="lastName")
+    first_name: str | None = Field(default=None, alias="firstName")
+    last_name: str | None = Field(default=None, alias="lastName")
     email: str | None = None
     password: str | None = None
     phone: str | None = None
-    user_status: int | None = Field(None, alias="userStatus")
+    user_status: int | None = Field(default=None, alias="userStatus")
     """
     User Status
     """
 
 
 class DeleteOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     order_id: int = Field(..., alias="orderId")
     """
     ID of the order that needs to be deleted
@@ -54,6 +62,9 @@ class DeleteOrderArgs(BaseModel):
 
 
 class DeletePetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     api_key: str | None = None
     pet_id: int = Field(..., alias="petId")
     """
@@ -62,6 +73,9 @@ class DeletePetArgs(BaseModel):
 
 
 class DeleteUserArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     username: str
     """
     The name that needs to be deleted
@@ -79,6 +93,9 @@ class Status1(StrEnum):
 
 
 class FindPetsByStatusArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     status: Status1 | None = Status1.AVAILABLE
     """
     Status values that need to be considered for filter
@@ -86,6 +103,9 @@ class FindPetsByStatusArgs(BaseModel):
 
 
 class FindPetsByTagsArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     tags: list[str] | None = None
     """
     Tags to filter by
@@ -93,7 +113,9 @@ class FindPetsByTagsArgs(BaseModel):
 
 
 class GetInventoryArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class GetInventoryResponse(RootModel[dict[str, int]]):
@@ -101,6 +123,9 @@ class GetInventoryResponse(RootModel[dict[str, int]]):
 
 
 class GetOrderByIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     order_id: int = Field(..., alias="orderId")
     """
     ID of order that needs to be fetched
@@ -108,6 +133,9 @@ class GetOrderByIdArgs(BaseModel):
 
 
 class GetPetByIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     pet_id: int = Field(..., alias="petId")
     """
     ID of pet to return
@@ -115,6 +143,9 @@ class GetPetByIdArgs(BaseModel):
 
 
 class GetUserByNameArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     username: str
     """
     The name that needs to be fetched. Use user1 for testing
@@ -122,6 +153,9 @@ class GetUserByNameArgs(BaseModel):
 
 
 class LoginUserArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     username: str | None = None
     """
     The user name for login
@@ -137,7 +171,9 @@ class LoginUserResponse(RootModel[str]):
 
 
 class LogoutUserArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class Status2(StrEnum):
@@ -152,12 +188,13 @@ class Status2(StrEnum):
 
 class Order(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "order"}},
     )
     id: int | None = None
-    pet_id: int | None = Field(None, alias="petId")
+    pet_id: int | None = Field(default=None, alias="petId")
     quantity: int | None = None
-    ship_date: AwareDatetime | None = Field(None, alias="shipDate")
+    ship_date: AwareDatetime | None = Field(default=None, alias="shipDate")
     status: Status2 | None = None
     """
     Order Status
@@ -186,10 +223,13 @@ class Status4(StrEnum):
 
 
 class PlaceOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int | None = None
-    pet_id: int | None = Field(None, alias="petId")
+    pet_id: int | None = Field(default=None, alias="petId")
     quantity: int | None = None
-    ship_date: AwareDatetime | None = Field(None, alias="shipDate")
+    ship_date: AwareDatetime | None = Field(default=None, alias="shipDate")
     status: Status4 | None = None
     """
     Order Status
@@ -199,6 +239,7 @@ class PlaceOrderArgs(BaseModel):
 
 class Tag(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "tag"}},
     )
     id: int | None = None
@@ -216,13 +257,18 @@ class Status5(StrEnum):
 
 
 class UpdatePetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int | None = None
     name: str
     category: Category | None = None
     photo_urls: list[str] = Field(
         ..., alias="photoUrls", json_schema_extra={"xml": {"wrapped": True}}
     )
-    tags: list[Tag] | None = Field(None, json_schema_extra={"xml": {"wrapped": True}})
+    tags: list[Tag] | None = Field(
+        default=None, json_schema_extra={"xml": {"wrapped": True}}
+    )
     status: Status5 | None = None
     """
     pet status in the store
@@ -230,6 +276,9 @@ class UpdatePetArgs(BaseModel):
 
 
 class UpdatePetWithFormArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     pet_id: int = Field(..., alias="petId")
     """
     ID of pet that needs to be updated
@@ -245,29 +294,35 @@ class UpdatePetWithFormArgs(BaseModel):
 
 
 class UpdateUserArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     username__path: str
     """
     name that need to be deleted
     """
     id: int | None = None
     username__body: str | None = None
-    first_name: str | None = Field(None, alias="firstName")
-    last_name: str | None = Field(None, alias="lastName")
+    first_name: str | None = Field(default=None, alias="firstName")
+    last_name: str | None = Field(default=None, alias="lastName")
     email: str | None = None
     password: str | None = None
     phone: str | None = None
-    user_status: int | None = Field(None, alias="userStatus")
+    user_status: int | None = Field(default=None, alias="userStatus")
     """
     User Status
     """
 
 
 class UploadFileArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     pet_id: int = Field(..., alias="petId")
     """
     ID of pet to update
     """
-    additional_metadata: str | None = Field(None, alias="additionalMetadata")
+    additional_metadata: str | None = Field(default=None, alias="additionalMetadata")
     """
     Additional Metadata
     """
@@ -276,29 +331,35 @@ class UploadFileArgs(BaseModel):
 
 class User(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "user"}},
     )
     id: int | None = None
     username: str | None = None
-    first_name: str | None = Field(None, alias="firstName")
-    last_name: str | None = Field(None, alias="lastName")
+    first_name: str | None = Field(default=None, alias="firstName")
+    last_name: str | None = Field(default=None, alias="lastName")
     email: str | None = None
     password: str | None = None
     phone: str | None = None
-    user_status: int | None = Field(None, alias="userStatus")
+    user_status: int | None = Field(default=None, alias="userStatus")
     """
     User Status
     """
 
 
 class AddPetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int | None = None
     name: str
     category: Category | None = None
     photo_urls: list[str] = Field(
         ..., alias="photoUrls", json_schema_extra={"xml": {"wrapped": True}}
     )
-    tags: list[Tag] | None = Field(None, json_schema_extra={"xml": {"wrapped": True}})
+    tags: list[Tag] | None = Field(
+        default=None, json_schema_extra={"xml": {"wrapped": True}}
+    )
     status: Status | None = None
     """
     pet status in the store
@@ -306,11 +367,15 @@ class AddPetArgs(BaseModel):
 
 
 class CreateUsersWithListInputArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     body: list[User] | None = None
 
 
 class Pet(BaseModel):
     model_config = ConfigDict(
+        populate_by_name=True,
         json_schema_extra={"xml": {"name": "pet"}},
     )
     id: int | None = None
@@ -319,7 +384,9 @@ class Pet(BaseModel):
     photo_urls: list[str] = Field(
         ..., alias="photoUrls", json_schema_extra={"xml": {"wrapped": True}}
     )
-    tags: list[Tag] | None = Field(None, json_schema_extra={"xml": {"wrapped": True}})
+    tags: list[Tag] | None = Field(
+        default=None, json_schema_extra={"xml": {"wrapped": True}}
+    )
     status: Status3 | None = None
     """
     pet status in the store

@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CancelOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     order_id: int = Field(..., alias="orderId", ge=1)
     """
     The order number.
@@ -18,6 +21,9 @@ class CancelOrderArgs(BaseModel):
 
 
 class CancelRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     email: str
     """
     The email of the order's customer
@@ -25,10 +31,16 @@ class CancelRequest(BaseModel):
 
 
 class CreateCalendarInviteArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     booking_id: int
 
 
 class CreateDemoBookingArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     name: str = Field(..., min_length=1)
     company: str = Field(..., min_length=1)
     email: str
@@ -41,6 +53,9 @@ class Plan(StrEnum):
 
 
 class DemoBooking(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     name: str
     company: str
@@ -52,12 +67,18 @@ class DemoBooking(BaseModel):
 
 
 class DemoBookingRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     name: str = Field(..., min_length=1)
     company: str = Field(..., min_length=1)
     email: str
 
 
 class Error(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     code: str
     """
     A stable error code
@@ -69,6 +90,9 @@ class Error(BaseModel):
 
 
 class GetCustomerByEmailArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     email: str
     """
     The customer's email address.
@@ -76,6 +100,9 @@ class GetCustomerByEmailArgs(BaseModel):
 
 
 class GetCustomerOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     email: str
     """
     The customer's email address.
@@ -87,6 +114,9 @@ class GetCustomerOrderArgs(BaseModel):
 
 
 class GetOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     order_id: int = Field(..., alias="orderId", ge=1)
     """
     The order number.
@@ -98,6 +128,9 @@ class GetOrderArgs(BaseModel):
 
 
 class Invite(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     booking_id: int
     sent_to: str
@@ -105,10 +138,16 @@ class Invite(BaseModel):
 
 
 class InviteRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     booking_id: int
 
 
 class OrderItem(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     sku: str
     name: str
     quantity: int = Field(..., ge=1)
@@ -123,6 +162,9 @@ class OrderStatus(StrEnum):
 
 
 class OrderSummary(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     status: OrderStatus
     total: float
@@ -142,6 +184,9 @@ class Status(StrEnum):
 
 
 class Refund(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     order_id: int
     amount: float
@@ -158,6 +203,9 @@ class Reason(StrEnum):
 
 
 class RefundOrderArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     order_id: int = Field(..., alias="orderId", ge=1)
     """
     The order number.
@@ -170,6 +218,9 @@ class RefundOrderArgs(BaseModel):
 
 
 class RefundRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     email: str
     """
     The email of the order's customer
@@ -184,11 +235,17 @@ class Status1(StrEnum):
 
 
 class Subscription(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     status: Status1
     renews_on: date | None = None
 
 
 class Customer(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     email: str
     name: str
@@ -205,6 +262,9 @@ class Customer(BaseModel):
 
 
 class Order(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     status: OrderStatus
     total: float

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field, RootModel, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, SecretStr
 
 
 class Address(BaseModel):
@@ -8,6 +8,9 @@ class Address(BaseModel):
     OIDC Address structure
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     country: str | None = None
     locality: str | None = None
     postal_code: str | None = None
@@ -16,6 +19,9 @@ class Address(BaseModel):
 
 
 class AuthorizeArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id: str
     """
     A client ID obtained from the [Dashboard](https://dashboard.authentiq.com/).
@@ -74,6 +80,9 @@ class AuthorizeArgs(BaseModel):
 
 
 class AuthorizeIframeArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id: str
     """
     Client identifier
@@ -81,10 +90,15 @@ class AuthorizeIframeArgs(BaseModel):
 
 
 class ClientArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class ClientClientIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id: str
     """
     Client identifier
@@ -96,6 +110,9 @@ class ClientModel(BaseModel):
     Client object
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     application_type: str | None = None
     client_id: str | None = None
     client_name: str
@@ -116,6 +133,9 @@ class ClientResponse(RootModel[list[ClientModel]]):
 
 
 class CreateClientArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     application_type: str | None = None
     client_id: str | None = None
     client_name: str
@@ -132,6 +152,9 @@ class CreateClientArgs(BaseModel):
 
 
 class GetClientArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id: str
     """
     Client identifier
@@ -144,6 +167,9 @@ class OAuth2Error(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     error: str
     error_description: str | None = None
 
@@ -154,6 +180,9 @@ class ProblemDetail(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     detail: str | None = None
     """
     Human-readable explanation specific to this occurrence of the problem.
@@ -177,6 +206,9 @@ class Session(BaseModel):
     Session object
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     authenticated_at: AwareDatetime | None = None
     client_id: str | None = None
     client_name: str | None = None
@@ -212,6 +244,9 @@ class Token(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     access_token: str | None = None
     """
     The access token issued by the authorization server.
@@ -240,6 +275,9 @@ class Token(BaseModel):
 
 
 class TokenArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id: str
     """
     The registered client ID.
@@ -268,6 +306,9 @@ class TokenArgs(BaseModel):
 
 
 class UpdateClientArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     client_id__path: str
     """
     Client identifier
@@ -292,6 +333,9 @@ class AqLocation(BaseModel):
     Geolocation structure
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     address: Address | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -302,8 +346,11 @@ class UserInfo(BaseModel):
     OIDC UserInfo structure
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     address: Address | None = None
-    aq_location: AqLocation | None = Field(None, alias="aq:location")
+    aq_location: AqLocation | None = Field(default=None, alias="aq:location")
     """
     Geolocation structure
     """
@@ -318,4 +365,6 @@ class UserInfo(BaseModel):
 
 
 class UserInfoArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class GetLexemeByIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str
     """
     The Id of a lexeme from the Sedra database.
@@ -42,6 +45,9 @@ class CategoryType(StrEnum):
 
 
 class GetWordByIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str
     """
     The id parameters must contain either the Id of a word from the Sedra database or a Syriac word in the unicode character set. When the id parameter is a Syriac word it may be consonantal, partially vocalized, or fully vocalized. Fully vocalized Syriac words will have less false positive results than partially vocalized or consonantal Syriac words. When id is the Id of a word from the SEDRA database then that word will be the only word in the result.
@@ -146,6 +152,9 @@ class Tense(StrEnum):
 
 
 class Word(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     """
     The SEDRA 'Id' used for referencing this object.
@@ -231,6 +240,9 @@ class WordIdGetResponses200SchemaItemsPropertiesPerson(StrEnum):
 
 
 class WordIdGetResponses200SchemaItemsPropertiesWord(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: int
     """
     The SEDRA 'Id' used for referencing this object.
@@ -242,7 +254,10 @@ class WordIdGetResponses200SchemaItemsPropertiesWord(BaseModel):
 
 
 class GetLexemeByIdResponse(BaseModel):
-    category_type: CategoryType | None = Field(None, alias="categoryType")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    category_type: CategoryType | None = Field(default=None, alias="categoryType")
     """
     The category of the Syriac lexeme or word.
     """
@@ -259,6 +274,9 @@ class GetLexemeByIdResponse(BaseModel):
 
 
 class GetWordByIdResponseItem(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     eastern: str | None = None
     """
     Eastern vocalized form of this Syriac word.
@@ -271,19 +289,19 @@ class GetWordByIdResponseItem(BaseModel):
     """
     A hashmap with language name as a key and and array of text strings in that language
     """
-    has_seyame: bool | None = Field(None, alias="hasSeyame")
+    has_seyame: bool | None = Field(default=None, alias="hasSeyame")
     """
     Indicator to the presence of a Seyame in this word.
     """
-    is_enclitic: bool | None = Field(None, alias="isEnclitic")
+    is_enclitic: bool | None = Field(default=None, alias="isEnclitic")
     """
     Indicator if this Syriac word is an enclitic.
     """
-    is_lexical_form: bool | None = Field(None, alias="isLexicalForm")
+    is_lexical_form: bool | None = Field(default=None, alias="isLexicalForm")
     """
     Indicator if this Syriac word is the lexeme form.
     """
-    is_theoretical: bool | None = Field(None, alias="isTheoretical")
+    is_theoretical: bool | None = Field(default=None, alias="isTheoretical")
     """
     Indicator if this Syriac word is theoretical or it is attested.
     """
@@ -305,15 +323,15 @@ class GetWordByIdResponseItem(BaseModel):
     The state of a Syriac substantive or adjective.
     """
     suffix_gender: WordIdGetResponses200SchemaItemsPropertiesGender | None = Field(
-        None, alias="suffixGender"
+        default=None, alias="suffixGender"
     )
     suffix_number: WordIdGetResponses200SchemaItemsPropertiesNumber | None = Field(
-        None, alias="suffixNumber"
+        default=None, alias="suffixNumber"
     )
     suffix_person: WordIdGetResponses200SchemaItemsPropertiesPerson | None = Field(
-        None, alias="suffixPerson"
+        default=None, alias="suffixPerson"
     )
-    suffix_type: SuffixType | None = Field(None, alias="suffixType")
+    suffix_type: SuffixType | None = Field(default=None, alias="suffixType")
     """
     The type of suffix attached to the Syriac word.
     """

@@ -3,7 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class Extractor(StrEnum):
@@ -17,6 +17,9 @@ class Extractor(StrEnum):
 
 
 class CorrectionGetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     document ID
@@ -37,7 +40,7 @@ class CorrectionGetArgs(BaseModel):
     """
     document language
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
 
 
 class Extractor1(StrEnum):
@@ -51,6 +54,9 @@ class Extractor1(StrEnum):
 
 
 class CorrectionPostArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor1 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -67,7 +73,7 @@ class CorrectionPostArgs(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -92,6 +98,9 @@ class Extractor2(StrEnum):
 
 
 class EntitiesGetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     document ID
@@ -112,7 +121,7 @@ class EntitiesGetArgs(BaseModel):
     """
     document language
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
 
 
 class Extractor3(StrEnum):
@@ -126,6 +135,9 @@ class Extractor3(StrEnum):
 
 
 class EntitiesPostArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor3 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -142,7 +154,7 @@ class EntitiesPostArgs(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -161,6 +173,9 @@ class Entity(BaseModel):
     The named entity
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     entity: str
     """
     Disambiguated and standardized form of the entity
@@ -184,11 +199,16 @@ class Entity(BaseModel):
 
 
 class EntrystringLong(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     key: int | None = None
 
 
 class GetInfoArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class InformationAboutAUserAccount(RootModel[Any]):
@@ -196,8 +216,11 @@ class InformationAboutAUserAccount(RootModel[Any]):
 
 
 class InformationAboutAUserAccount2(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     remaining_quotas: list[EntrystringLong] | None = Field(
-        None, alias="remainingQuotas"
+        default=None, alias="remainingQuotas"
     )
     """
     Remaining quotas for the user account.
@@ -213,6 +236,9 @@ class Label(BaseModel):
     The topic label
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     confidence: float
     """
     Confidence (probability) of this label
@@ -234,6 +260,9 @@ class Extractor4(StrEnum):
 
 
 class LemmatizeGetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     document ID
@@ -254,7 +283,7 @@ class LemmatizeGetArgs(BaseModel):
     """
     document language
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
 
 
 class Extractor5(StrEnum):
@@ -268,6 +297,9 @@ class Extractor5(StrEnum):
 
 
 class LemmatizePostArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor5 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -284,7 +316,7 @@ class LemmatizePostArgs(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -303,6 +335,9 @@ class LemmatizeResponse(BaseModel):
     Response for the lemmatization
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     Unique identifier of the document
@@ -326,6 +361,9 @@ class Request(BaseModel):
     Request encapsulation for simple API version 1
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor5 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -342,7 +380,7 @@ class Request(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -361,6 +399,9 @@ class ResponseForTheTextCorrection(RootModel[Any]):
 
 
 class ResponseForTheTextCorrection2(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     corrected: bool | None = None
     corrected_text: str = Field(..., alias="correctedText")
     """
@@ -392,6 +433,9 @@ class Extractor7(StrEnum):
 
 
 class SentimentGetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     document ID
@@ -412,7 +456,7 @@ class SentimentGetArgs(BaseModel):
     """
     document language
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
 
 
 class Extractor8(StrEnum):
@@ -426,6 +470,9 @@ class Extractor8(StrEnum):
 
 
 class SentimentPostArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor8 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -442,7 +489,7 @@ class SentimentPostArgs(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -461,6 +508,9 @@ class SentimentResponse(BaseModel):
     Response for the sentiment analysis
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     Unique identifier of the document
@@ -480,7 +530,9 @@ class SentimentResponse(BaseModel):
 
 
 class StatusArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class StatusResponse(RootModel[str]):
@@ -498,6 +550,9 @@ class Extractor9(StrEnum):
 
 
 class TopicGetArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     id: str | None = None
     """
     document ID
@@ -518,7 +573,7 @@ class TopicGetArgs(BaseModel):
     """
     document language
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
 
 
 class Extractor10(StrEnum):
@@ -532,6 +587,9 @@ class Extractor10(StrEnum):
 
 
 class TopicPostArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     extractor: Extractor10 | None = None
     """
     [optional] Text extractor to be used when analyzing HTML document
@@ -548,7 +606,7 @@ class TopicPostArgs(BaseModel):
     """
     [optional] Additional options for the internal modules (key-value pairs)
     """
-    return_text_info: bool | None = Field(None, alias="returnTextInfo")
+    return_text_info: bool | None = Field(default=None, alias="returnTextInfo")
     """
     [optional] Indicates whether to return the source text within the response object
     """
@@ -567,6 +625,9 @@ class TopicResponse(BaseModel):
     Response for the topic detection
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     confidence: float
     """
     Confidence for the detected topic
@@ -598,6 +659,9 @@ class EntitiesResponse(BaseModel):
     Response for the named-entity recognition
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     entities: list[Entity]
     """
     Found named entities in the document

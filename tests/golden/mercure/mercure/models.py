@@ -2,38 +2,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class GetWellKnownMercureArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     topic: list[str]
     """
     The topic to get updates from, can be a URI template (RFC6570).
     """
-    last_event_id__query: str | None = Field(None, alias="Last-Event-ID__query")
+    last_event_id__query: str | None = Field(default=None, alias="Last-Event-ID__query")
     """
     The last received event id, to retrieve missed events.
     """
-    last_event_id__header: str | None = Field(None, alias="Last-Event-ID__header")
+    last_event_id__header: str | None = Field(
+        default=None, alias="Last-Event-ID__header"
+    )
     """
     The last received event id, to retrieve missed events, takes precedence over the query parameter.
     """
 
 
 class GetWellKnownMercureSubscriptionsArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class GetWellKnownMercureSubscriptionsByTopicArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     topic: str
 
 
 class GetWellKnownMercureSubscriptionsByTopicBySubscriberArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     topic: str
     subscriber: str
 
 
 class PostWellKnownMercureArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     data: str | None = None
     """
     The content of the new version of this topic.
@@ -61,10 +77,13 @@ class PostWellKnownMercureArgs(BaseModel):
 
 
 class Subscription(BaseModel):
-    field_context: str | None = Field(None, alias="@context")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    field_context: str | None = Field(default=None, alias="@context")
     active: bool
     id: str
-    last_event_id: str | None = Field(None, alias="lastEventID")
+    last_event_id: str | None = Field(default=None, alias="lastEventID")
     payload: dict[str, Any] | None = None
     subscriber: str
     topic: str
@@ -72,6 +91,9 @@ class Subscription(BaseModel):
 
 
 class Subscriptions(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     field_context: str = Field(..., alias="@context")
     id: str
     last_event_id: str = Field(..., alias="lastEventID")

@@ -4,7 +4,7 @@ from datetime import date as date_aliased
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class Date(RootModel[date_aliased]):
@@ -12,6 +12,9 @@ class Date(RootModel[date_aliased]):
 
 
 class DeleteSpecialEventArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event_id: UUID = Field(..., alias="eventId")
     """
     Identifier for a special event.
@@ -26,6 +29,9 @@ class Email(RootModel[str]):
 
 
 class Error(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     type: str | None = None
     title: str | None = None
 
@@ -77,7 +83,10 @@ class EventPrice(RootModel[float]):
 
 
 class GetMuseumHoursArgs(BaseModel):
-    start_date: date_aliased | None = Field(None, alias="startDate")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    start_date: date_aliased | None = Field(default=None, alias="startDate")
     """
     Starting date to retrieve future operating hours from. Defaults to today's date.
     """
@@ -85,13 +94,16 @@ class GetMuseumHoursArgs(BaseModel):
     """
     Page number to retrieve.
     """
-    limit: int | None = Field(10, le=30)
+    limit: int | None = Field(default=10, le=30)
     """
     Number of days per page.
     """
 
 
 class GetSpecialEventArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event_id: UUID = Field(..., alias="eventId")
     """
     Identifier for a special event.
@@ -99,6 +111,9 @@ class GetSpecialEventArgs(BaseModel):
 
 
 class GetTicketCodeArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     ticket_id: UUID = Field(..., alias="ticketId")
     """
     Identifier for a ticket to a museum event. Used to generate ticket image.
@@ -106,11 +121,14 @@ class GetTicketCodeArgs(BaseModel):
 
 
 class ListSpecialEventsArgs(BaseModel):
-    start_date: date_aliased | None = Field(None, alias="startDate")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    start_date: date_aliased | None = Field(default=None, alias="startDate")
     """
     Starting date to retrieve future operating hours from. Defaults to today's date.
     """
-    end_date: date_aliased | None = Field(None, alias="endDate")
+    end_date: date_aliased | None = Field(default=None, alias="endDate")
     """
     End of a date range to retrieve special events for. Defaults to 7 days after `startDate`.
     """
@@ -118,7 +136,7 @@ class ListSpecialEventsArgs(BaseModel):
     """
     Page number to retrieve.
     """
-    limit: int | None = Field(10, le=30)
+    limit: int | None = Field(default=10, le=30)
     """
     Number of days per page.
     """
@@ -129,6 +147,9 @@ class MuseumDailyHours(BaseModel):
     Daily operating hours for the museum.
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     date: Date
     """
     Date the operating hours apply to.
@@ -159,7 +180,10 @@ class MuseumHours(RootModel[list[MuseumDailyHours]]):
 
 
 class SpecialEvent(BaseModel):
-    event_id: EventId | None = Field(None, alias="eventId")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    event_id: EventId | None = Field(default=None, alias="eventId")
     name: EventName
     location: EventLocation
     event_description: EventDescription = Field(..., alias="eventDescription")
@@ -179,9 +203,14 @@ class SpecialEventCollection(RootModel[list[SpecialEvent]]):
 
 
 class SpecialEventFields(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     name: EventName | None = None
     location: EventLocation | None = None
-    event_description: EventDescription | None = Field(None, alias="eventDescription")
+    event_description: EventDescription | None = Field(
+        default=None, alias="eventDescription"
+    )
     dates: EventDates | None = None
     price: EventPrice | None = None
 
@@ -224,19 +253,27 @@ class TicketType(StrEnum):
 
 
 class UpdateSpecialEventArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event_id: UUID = Field(..., alias="eventId")
     """
     Identifier for a special event.
     """
     name: EventName | None = None
     location: EventLocation | None = None
-    event_description: EventDescription | None = Field(None, alias="eventDescription")
+    event_description: EventDescription | None = Field(
+        default=None, alias="eventDescription"
+    )
     dates: EventDates | None = None
     price: EventPrice | None = None
 
 
 class CreateSpecialEventArgs(BaseModel):
-    event_id: EventId | None = Field(None, alias="eventId")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    event_id: EventId | None = Field(default=None, alias="eventId")
     name: EventName
     location: EventLocation
     event_description: EventDescription = Field(..., alias="eventDescription")
@@ -249,13 +286,16 @@ class Ticket(BaseModel):
     Ticket for museum entry, can be general admission or special event.
     """
 
-    ticket_id: TicketId | None = Field(None, alias="ticketId")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    ticket_id: TicketId | None = Field(default=None, alias="ticketId")
     ticket_date: Date = Field(..., alias="ticketDate")
     """
     Date when this ticket can be used for museum entry.
     """
     ticket_type: TicketType = Field(..., alias="ticketType")
-    event_id: EventId | None = Field(None, alias="eventId")
+    event_id: EventId | None = Field(default=None, alias="eventId")
     """
     Unique identifier for a special event. Required if purchasing tickets for the museum's special events.
     """
@@ -266,10 +306,16 @@ class BuyMuseumTickets(Ticket):
     Data to purchase a ticket.
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     email: Email | None = None
 
 
 class BuyMuseumTicketsArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     body: BuyMuseumTickets
 
 
@@ -278,5 +324,8 @@ class MuseumTicketsConfirmation(Ticket):
     Details for a museum ticket after a successful purchase.
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     message: TicketMessage
     confirmation_code: TicketConfirmation = Field(..., alias="confirmationCode")

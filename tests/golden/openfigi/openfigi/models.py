@@ -3,23 +3,26 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum, StrEnum
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class FigiResult(BaseModel):
-    composite_figi: str | None = Field(None, alias="compositeFIGI")
-    exch_code: str | None = Field(None, alias="exchCode")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    composite_figi: str | None = Field(default=None, alias="compositeFIGI")
+    exch_code: str | None = Field(default=None, alias="exchCode")
     figi: str | None = None
-    market_sector: str | None = Field(None, alias="marketSector")
+    market_sector: str | None = Field(default=None, alias="marketSector")
     metadata: str | None = None
     """
     Exists when API is unable to show non-FIGI fields.
     """
     name: str | None = None
-    security_description: str | None = Field(None, alias="securityDescription")
-    security_type: str | None = Field(None, alias="securityType")
-    security_type2: str | None = Field(None, alias="securityType2")
-    share_class_figi: str | None = Field(None, alias="shareClassFIGI")
+    security_description: str | None = Field(default=None, alias="securityDescription")
+    security_type: str | None = Field(default=None, alias="securityType")
+    security_type2: str | None = Field(default=None, alias="securityType2")
+    share_class_figi: str | None = Field(default=None, alias="shareClassFIGI")
     ticker: str | None = None
 
 
@@ -38,6 +41,9 @@ class Key(StrEnum):
 
 
 class GetMappingValuesByKeyArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     key: Key
     """
     Key of MappingJob for which to get possible values.
@@ -45,6 +51,9 @@ class GetMappingValuesByKeyArgs(BaseModel):
 
 
 class GetMappingValuesByKeyResponse(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     values: list[str] | None = None
 
 
@@ -228,10 +237,16 @@ class StateCode(Enum):
 
 
 class MappingJobResultFigiList(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     data: list[FigiResult] | None = None
 
 
 class MappingJobResultFigiNotFound(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     warning: str | None = None
 
 
@@ -262,23 +277,28 @@ class MappingJob(BaseModel):
     For V3: securityType2 is required when idType is BASE_TICKER or ID_EXCH_SYMBOL.  expiration is required when securityType2 is Option or Warrant.  maturity is required when securityType2 is Pool.
     """
 
-    contract_size: NullableNumberInterval | None = Field(None, alias="contractSize")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    contract_size: NullableNumberInterval | None = Field(
+        default=None, alias="contractSize"
+    )
     coupon: NullableNumberInterval | None = None
     currency: str | None = None
-    exch_code: str | None = Field(None, alias="exchCode")
+    exch_code: str | None = Field(default=None, alias="exchCode")
     expiration: NullableDateInterval | None = None
     id_type: IdType = Field(..., alias="idType")
     id_value: str | int = Field(..., alias="idValue")
     include_unlisted_equities: bool | None = Field(
-        None, alias="includeUnlistedEquities"
+        default=None, alias="includeUnlistedEquities"
     )
-    market_sec_des: str | None = Field(None, alias="marketSecDes")
+    market_sec_des: str | None = Field(default=None, alias="marketSecDes")
     maturity: NullableDateInterval | None = None
-    mic_code: str | None = Field(None, alias="micCode")
-    option_type: OptionType | None = Field(None, alias="optionType")
-    security_type: str | None = Field(None, alias="securityType")
-    security_type2: str | None = Field(None, alias="securityType2")
-    state_code: StateCode | None = Field(None, alias="stateCode")
+    mic_code: str | None = Field(default=None, alias="micCode")
+    option_type: OptionType | None = Field(default=None, alias="optionType")
+    security_type: str | None = Field(default=None, alias="securityType")
+    security_type2: str | None = Field(default=None, alias="securityType2")
+    state_code: StateCode | None = Field(default=None, alias="stateCode")
     strike: NullableNumberInterval | None = None
 
 
@@ -297,6 +317,9 @@ class BulkMappingJobResult(RootModel[list[MappingJobResult]]):
 
 
 class PostMappingArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     body: BulkMappingJob | None = None
     """
     A list of third-party identifiers and extra filters.

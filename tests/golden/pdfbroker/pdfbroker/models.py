@@ -13,16 +13,17 @@ class ColorDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    b: int | None = Field(None, alias="B", ge=0, le=255)
+    b: int | None = Field(default=None, alias="B", ge=0, le=255)
     """
     Get or sets B value of RGB color
     """
-    g: int | None = Field(None, alias="G", ge=0, le=255)
+    g: int | None = Field(default=None, alias="G", ge=0, le=255)
     """
     Get or sets G value of RGB color
     """
-    r: int | None = Field(None, alias="R", ge=0, le=255)
+    r: int | None = Field(default=None, alias="R", ge=0, le=255)
     """
     Get or sets R value of RGB color
     """
@@ -31,13 +32,14 @@ class ColorDto(BaseModel):
 class ErrorResponseDto(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    description: str | None = Field(None, alias="Description")
-    error_message: str | None = Field(None, alias="ErrorMessage")
+    description: str | None = Field(default=None, alias="Description")
+    error_message: str | None = Field(default=None, alias="ErrorMessage")
     """
     If any error occurs the message will be displayed in here
     """
-    status_code: int | None = Field(None, alias="StatusCode")
+    status_code: int | None = Field(default=None, alias="StatusCode")
 
 
 class FontStyle(IntEnum):
@@ -52,7 +54,9 @@ class FontStyle(IntEnum):
 
 
 class GetApiPdfArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class ImageResponseDto(BaseModel):
@@ -62,12 +66,13 @@ class ImageResponseDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    error_message: str | None = Field(None, alias="ErrorMessage")
+    error_message: str | None = Field(default=None, alias="ErrorMessage")
     """
     If any error occurs the message will be displayed in here
     """
-    image_base64_string: str | None = Field(None, alias="ImageBase64String")
+    image_base64_string: str | None = Field(default=None, alias="ImageBase64String")
     """
     The Base64 encoded string that is the image file. This is a complete data uri, including media type that can be used directly as src on a img-tag e.g.
     """
@@ -80,9 +85,10 @@ class PdfConcatenationRequestDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     pdf_documents_as_base64_string: list[str] | None = Field(
-        None, alias="PdfDocumentsAsBase64String"
+        default=None, alias="PdfDocumentsAsBase64String"
     )
     """
     The list of Pdf documents encoded as Base64 strings.
@@ -96,46 +102,47 @@ class PdfMetadataDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    author: str | None = Field(None, alias="Author")
+    author: str | None = Field(default=None, alias="Author")
     """
     Pdf document author
     """
-    enable_add: bool | None = Field(None, alias="EnableAdd")
+    enable_add: bool | None = Field(default=None, alias="EnableAdd")
     """
     Enables or disables adding or modifying text annotations and interactive
     form fields.
     """
-    enable_copy: bool | None = Field(None, alias="EnableCopy")
+    enable_copy: bool | None = Field(default=None, alias="EnableCopy")
     """
     Enables or disables copying of text and graphics.
     """
-    enable_modify: bool | None = Field(None, alias="EnableModify")
+    enable_modify: bool | None = Field(default=None, alias="EnableModify")
     """
     Enables or disables modifying document contents (other than text annotations and
     interactive form fields).
     """
-    enable_printing: bool | None = Field(None, alias="EnablePrinting")
+    enable_printing: bool | None = Field(default=None, alias="EnablePrinting")
     """
     Enables or disables printing.
     """
-    keywords: list[str] | None = Field(None, alias="Keywords")
+    keywords: list[str] | None = Field(default=None, alias="Keywords")
     """
     Pdf document keywords
     """
-    owner_password: str | None = Field(None, alias="OwnerPassword")
+    owner_password: str | None = Field(default=None, alias="OwnerPassword")
     """
     Specifies the owner password that will protect full access to any generated PDF documents.
     """
-    subject: str | None = Field(None, alias="Subject")
+    subject: str | None = Field(default=None, alias="Subject")
     """
     Pdf document subject
     """
-    title: str | None = Field(None, alias="Title")
+    title: str | None = Field(default=None, alias="Title")
     """
     Pdf document title
     """
-    user_password: str | None = Field(None, alias="UserPassword")
+    user_password: str | None = Field(default=None, alias="UserPassword")
     """
     Specifies the user password that will protect access to any generated PDF documents.
     """
@@ -148,12 +155,15 @@ class PdfResponseDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    error_message: str | None = Field(None, alias="ErrorMessage")
+    error_message: str | None = Field(default=None, alias="ErrorMessage")
     """
     If any error occurs the message will be displayed in here
     """
-    pdf_file_base64_string: str | None = Field(None, alias="PdfFileBase64String")
+    pdf_file_base64_string: str | None = Field(
+        default=None, alias="PdfFileBase64String"
+    )
     """
     The Base64 encoded string that is the pdf file.
     """
@@ -162,40 +172,43 @@ class PdfResponseDto(BaseModel):
 class PdfToImageOptions(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    height: int | None = Field(None, alias="Height")
+    height: int | None = Field(default=None, alias="Height")
     """
     Set the height of the output image, default value is width of source document. To scale height, and keeping proportions, do not set width;
     """
-    horizontal_resolution: float | None = Field(None, alias="HorizontalResolution")
+    horizontal_resolution: float | None = Field(
+        default=None, alias="HorizontalResolution"
+    )
     """
     Set the horizontal resolution, default is 96 dpi;
     """
-    image_format: str | None = Field(None, alias="ImageFormat")
+    image_format: str | None = Field(default=None, alias="ImageFormat")
     """
     Valid options are "image/jpeg", "image/png" or "image/gif". Default is "image/png"
     """
-    jpeg_quality: int | None = Field(None, alias="JpegQuality")
+    jpeg_quality: int | None = Field(default=None, alias="JpegQuality")
     """
     Sets the quality of jpeg images, range 0 to 100, default is 75
     """
-    page_number: int | None = Field(None, alias="PageNumber")
+    page_number: int | None = Field(default=None, alias="PageNumber")
     """
     Which page of the pdf file to generate image from, default is first page
     """
-    png_compression_level: int | None = Field(None, alias="PngCompressionLevel")
+    png_compression_level: int | None = Field(default=None, alias="PngCompressionLevel")
     """
     Sets the png compression level, range 1 - 9, default is 6
     """
-    transparent: bool | None = Field(None, alias="Transparent")
+    transparent: bool | None = Field(default=None, alias="Transparent")
     """
     Keep the background of the image transparent. This setting is not available in JPEG-files, since transparency is not supported in the JPEG format.
     """
-    vertical_resolution: float | None = Field(None, alias="VerticalResolution")
+    vertical_resolution: float | None = Field(default=None, alias="VerticalResolution")
     """
     Set the vertical resolution, default is 96 dpi;
     """
-    width: int | None = Field(None, alias="Width")
+    width: int | None = Field(default=None, alias="Width")
     """
     Set the width of the output image, default value is width of source document. To scale width, and keeping proportions, do not set height;
     """
@@ -204,17 +217,23 @@ class PdfToImageOptions(BaseModel):
 class PdfToImageRequestDto(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    options: PdfToImageOptions | None = Field(None, alias="Options")
-    pdf_file_base64_string: str | None = Field(None, alias="PdfFileBase64String")
+    options: PdfToImageOptions | None = Field(default=None, alias="Options")
+    pdf_file_base64_string: str | None = Field(
+        default=None, alias="PdfFileBase64String"
+    )
     """
     The pdf file to generate image from, as Base64 encoded string.
     """
 
 
 class PostApiPdfPdfconcatArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     pdf_documents_as_base64_string: list[str] | None = Field(
-        None, alias="PdfDocumentsAsBase64String"
+        default=None, alias="PdfDocumentsAsBase64String"
     )
     """
     The list of Pdf documents encoded as Base64 strings.
@@ -222,28 +241,36 @@ class PostApiPdfPdfconcatArgs(BaseModel):
 
 
 class PostApiPdfPdftoimageArgs(BaseModel):
-    options: PdfToImageOptions | None = Field(None, alias="Options")
-    pdf_file_base64_string: str | None = Field(None, alias="PdfFileBase64String")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    options: PdfToImageOptions | None = Field(default=None, alias="Options")
+    pdf_file_base64_string: str | None = Field(
+        default=None, alias="PdfFileBase64String"
+    )
     """
     The pdf file to generate image from, as Base64 encoded string.
     """
 
 
 class PostApiPdfWkhtmltopdfArgs(BaseModel):
-    html_base64_string: str | None = Field(None, alias="HtmlBase64String")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    html_base64_string: str | None = Field(default=None, alias="HtmlBase64String")
     """
     Base64 encoded string with html. If property Url is set, it will be used, not HtmlBase64String.
     """
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the HtmlBase64String document. It uses the filename including relative path as key and the data is provided as a Base64 encoded string.
     """
-    url: str | None = Field(None, alias="Url")
+    url: str | None = Field(default=None, alias="Url")
     """
     The url to generate pdf from. Url has precedence over HtmlBase64String value if both are set.
     """
     wk_html_to_pdf_arguments: dict[str, Any] | None = Field(
-        None, alias="WkHtmlToPdfArguments"
+        default=None, alias="WkHtmlToPdfArguments"
     )
     """
     Command line arguments passed to wkhtmltopdf.
@@ -251,29 +278,39 @@ class PostApiPdfWkhtmltopdfArgs(BaseModel):
 
 
 class PostApiPdfXslfoArgs(BaseModel):
-    fo_document_base64_string: str | None = Field(None, alias="FoDocumentBase64String")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    fo_document_base64_string: str | None = Field(
+        default=None, alias="FoDocumentBase64String"
+    )
     """
     This is the complete XSL-FO document provided using Base64 encoding.
     """
-    metadata: PdfMetadataDto | None = Field(None, alias="Metadata")
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    metadata: PdfMetadataDto | None = Field(default=None, alias="Metadata")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the XSL-FO document. It uses the filename as key and the data is provided as a Base64 encoded string.
     """
 
 
 class PostApiPdfXslfowithtransformArgs(BaseModel):
-    fo_document_base64_string: str | None = Field(None, alias="FoDocumentBase64String")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    fo_document_base64_string: str | None = Field(
+        default=None, alias="FoDocumentBase64String"
+    )
     """
     This is the complete XSL-FO document provided using Base64 encoding.
     """
-    metadata: PdfMetadataDto | None = Field(None, alias="Metadata")
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    metadata: PdfMetadataDto | None = Field(default=None, alias="Metadata")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the XSL-FO document. It uses the filename as key and the data is provided as a Base64 encoded string.
     """
     xml_data_document_base64_string: str | None = Field(
-        None, alias="XmlDataDocumentBase64String"
+        default=None, alias="XmlDataDocumentBase64String"
     )
     """
     This is xml data document on which the XSL-FO transform document is applied. Provided using Base64 encoding.
@@ -287,21 +324,22 @@ class WkHtmlToPdfRequestDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    html_base64_string: str | None = Field(None, alias="HtmlBase64String")
+    html_base64_string: str | None = Field(default=None, alias="HtmlBase64String")
     """
     Base64 encoded string with html. If property Url is set, it will be used, not HtmlBase64String.
     """
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the HtmlBase64String document. It uses the filename including relative path as key and the data is provided as a Base64 encoded string.
     """
-    url: str | None = Field(None, alias="Url")
+    url: str | None = Field(default=None, alias="Url")
     """
     The url to generate pdf from. Url has precedence over HtmlBase64String value if both are set.
     """
     wk_html_to_pdf_arguments: dict[str, Any] | None = Field(
-        None, alias="WkHtmlToPdfArguments"
+        default=None, alias="WkHtmlToPdfArguments"
     )
     """
     Command line arguments passed to wkhtmltopdf.
@@ -327,13 +365,16 @@ class FoRequestDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    fo_document_base64_string: str | None = Field(None, alias="FoDocumentBase64String")
+    fo_document_base64_string: str | None = Field(
+        default=None, alias="FoDocumentBase64String"
+    )
     """
     This is the complete XSL-FO document provided using Base64 encoding.
     """
-    metadata: PdfMetadataDto | None = Field(None, alias="Metadata")
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    metadata: PdfMetadataDto | None = Field(default=None, alias="Metadata")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the XSL-FO document. It uses the filename as key and the data is provided as a Base64 encoded string.
     """
@@ -346,18 +387,21 @@ class FoTransformRequestDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    fo_document_base64_string: str | None = Field(None, alias="FoDocumentBase64String")
+    fo_document_base64_string: str | None = Field(
+        default=None, alias="FoDocumentBase64String"
+    )
     """
     This is the complete XSL-FO document provided using Base64 encoding.
     """
-    metadata: PdfMetadataDto | None = Field(None, alias="Metadata")
-    resources: dict[str, Any] | None = Field(None, alias="Resources")
+    metadata: PdfMetadataDto | None = Field(default=None, alias="Metadata")
+    resources: dict[str, Any] | None = Field(default=None, alias="Resources")
     """
     This is a set of key-value pairs of digital resources like images that is referenced in the XSL-FO document. It uses the filename as key and the data is provided as a Base64 encoded string.
     """
     xml_data_document_base64_string: str | None = Field(
-        None, alias="XmlDataDocumentBase64String"
+        default=None, alias="XmlDataDocumentBase64String"
     )
     """
     This is xml data document on which the XSL-FO transform document is applied. Provided using Base64 encoding.
@@ -371,16 +415,17 @@ class FontDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    name: str | None = Field(None, alias="Name")
+    name: str | None = Field(default=None, alias="Name")
     """
     Gets the name of the font
     """
-    size: float | None = Field(None, alias="Size")
+    size: float | None = Field(default=None, alias="Size")
     """
     Gets the size of the font
     """
-    style: FontStyle | None = Field(None, alias="Style")
+    style: FontStyle | None = Field(default=None, alias="Style")
 
 
 class PdfWriteStringOptions(BaseModel):
@@ -390,24 +435,25 @@ class PdfWriteStringOptions(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    font: FontDto | None = Field(None, alias="Font")
-    page_number: int | None = Field(None, alias="PageNumber")
+    font: FontDto | None = Field(default=None, alias="Font")
+    page_number: int | None = Field(default=None, alias="PageNumber")
     """
     Get or set which page in the pdf to write on, default is first page.
     """
-    text: str | None = Field(None, alias="Text")
+    text: str | None = Field(default=None, alias="Text")
     """
     The text to write in the pdf
     """
-    text_color: ColorDto | None = Field(None, alias="TextColor")
-    x_origin: XOriginPoint | None = Field(None, alias="XOrigin")
-    x_position: float | None = Field(None, alias="XPosition")
+    text_color: ColorDto | None = Field(default=None, alias="TextColor")
+    x_origin: XOriginPoint | None = Field(default=None, alias="XOrigin")
+    x_position: float | None = Field(default=None, alias="XPosition")
     """
     Get or set the X axis position on where to write string, in reference to XOrigin.
     """
-    y_origin: YOriginPoint | None = Field(None, alias="YOrigin")
-    y_position: float | None = Field(None, alias="YPosition")
+    y_origin: YOriginPoint | None = Field(default=None, alias="YOrigin")
+    y_position: float | None = Field(default=None, alias="YPosition")
     """
     Get or set the Y axis position on where to write string, in reference to YOrigin.
     """
@@ -420,25 +466,37 @@ class PdfWriteStringRequestDto(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    font_file_base64_string: str | None = Field(None, alias="FontFileBase64String")
+    font_file_base64_string: str | None = Field(
+        default=None, alias="FontFileBase64String"
+    )
     """
     System fonts are available, but you can provide your own font file to be embedded in the pdf document. Send font as Base64 encoded string.
     """
-    options: PdfWriteStringOptions | None = Field(None, alias="Options")
-    pdf_file_base64_string: str | None = Field(None, alias="PdfFileBase64String")
+    options: PdfWriteStringOptions | None = Field(default=None, alias="Options")
+    pdf_file_base64_string: str | None = Field(
+        default=None, alias="PdfFileBase64String"
+    )
     """
     The pdf file to add text to, as Base64 encoded string.
     """
 
 
 class PostApiPdfPdfwritestringArgs(BaseModel):
-    font_file_base64_string: str | None = Field(None, alias="FontFileBase64String")
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    font_file_base64_string: str | None = Field(
+        default=None, alias="FontFileBase64String"
+    )
     """
     System fonts are available, but you can provide your own font file to be embedded in the pdf document. Send font as Base64 encoded string.
     """
-    options: PdfWriteStringOptions | None = Field(None, alias="Options")
-    pdf_file_base64_string: str | None = Field(None, alias="PdfFileBase64String")
+    options: PdfWriteStringOptions | None = Field(default=None, alias="Options")
+    pdf_file_base64_string: str | None = Field(
+        default=None, alias="PdfFileBase64String"
+    )
     """
     The pdf file to add text to, as Base64 encoded string.
     """

@@ -3,7 +3,7 @@ from __future__ import annotations
 from enum import Enum, IntEnum, StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class AsmGroupId(RootModel[int]):
@@ -84,6 +84,9 @@ class EmailCategories(RootModel[list[str]]):
 
 
 class EmailLogsGetMessagesByFilterRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     query: str | None = None
     """
     **Allowed event fields and operators**
@@ -103,11 +106,11 @@ class EmailLogsGetMessagesByFilterRequest(BaseModel):
     - `IN` operator accepts a list of string values: `field IN ('value1', 'value2')`
 
     """
-    limit: int | None = Field(10, ge=1, le=1000)
+    limit: int | None = Field(default=10, ge=1, le=1000)
     """
     Number of messages to return (1–1000).
     """
-    subusers: list[str] | None = Field(None, max_length=1)
+    subusers: list[str] | None = Field(default=None, max_length=1)
     """
     For requests authenticated as the parent account,
     this argument must be passed if the desired messages belong to a subuser.
@@ -164,11 +167,17 @@ class EngagementUrlOffset(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     index: int | None = None
     type: EngagementUrlContentType | None = None
 
 
 class Error(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     message: str
     """
     Error message.
@@ -184,6 +193,9 @@ class ErrorResponse(BaseModel):
     Standard SendGrid error response.
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     errors: list[Error] | None = None
 
 
@@ -237,6 +249,9 @@ class Event9(StrEnum):
 
 
 class GetMessageByIdArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     sg_message_id: str
     """
     The ID of the message you are requesting details for.
@@ -264,6 +279,9 @@ class IpAddress(RootModel[str]):
 
 
 class ListMessagesByFilterArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     query: str | None = None
     """
     **Allowed event fields and operators**
@@ -283,11 +301,11 @@ class ListMessagesByFilterArgs(BaseModel):
     - `IN` operator accepts a list of string values: `field IN ('value1', 'value2')`
 
     """
-    limit: int | None = Field(10, ge=1, le=1000)
+    limit: int | None = Field(default=10, ge=1, le=1000)
     """
     Number of messages to return (1–1000).
     """
-    subusers: list[str] | None = Field(None, max_length=1)
+    subusers: list[str] | None = Field(default=None, max_length=1)
     """
     For requests authenticated as the parent account,
     this argument must be passed if the desired messages belong to a subuser.
@@ -301,11 +319,14 @@ class OutboundIpPoolMetadata(BaseModel):
     Outbound IP Pool metadata
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     name: str | None = None
     """
     IP Pool name
     """
-    id: str | None = Field(None, pattern="^[0-9]+$")
+    id: str | None = Field(default=None, pattern="^[0-9]+$")
     """
     IP Pool ID, as a numeric string
     """
@@ -381,6 +402,9 @@ class UnixEpochSeconds(RootModel[int]):
 
 
 class UnsubscribeEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["unsubscribe"]
     email: str
     """
@@ -406,6 +430,9 @@ class Url(RootModel[str]):
 
 
 class BounceEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["bounce"]
     email: str
     """
@@ -415,7 +442,7 @@ class BounceEvent(BaseModel):
     sg_message_id: SgMessageId
     sg_event_id: SgEventId
     timestamp: UnixEpochSeconds
-    smtp_id: SmtpId | None = Field(None, alias="smtp-id")
+    smtp_id: SmtpId | None = Field(default=None, alias="smtp-id")
     ip: IpAddress | None = None
     tls: TlsEnabled | None = None
     category: EmailCategories | None = None
@@ -429,6 +456,9 @@ class BounceEvent(BaseModel):
 
 
 class ClickEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["click"]
     email: str
     """
@@ -448,6 +478,9 @@ class ClickEvent(BaseModel):
 
 
 class DeferredEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["deferred"]
     email: str
     """
@@ -468,11 +501,11 @@ class DeferredEvent(BaseModel):
     category: EmailCategories | None = None
     asm_group_id: AsmGroupId | None = None
     cert_err: CertificateError | None = None
-    domain: str | None = Field(None, pattern="^.+\\..+$")
+    domain: str | None = Field(default=None, pattern="^.+\\..+$")
     """
     The domain part of the recipient's email address.
     """
-    from_: str | None = Field(None, alias="from")
+    from_: str | None = Field(default=None, alias="from")
     """
     The email address of the sender.
     This may not always be a valid email address.
@@ -482,6 +515,9 @@ class DeferredEvent(BaseModel):
 
 
 class DeliveredEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["delivered"]
     email: str
     """
@@ -502,6 +538,9 @@ class DeliveredEvent(BaseModel):
 
 
 class DroppedEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["cancel_drop", "dropped"]
     email: str
     """
@@ -530,6 +569,9 @@ class EmailLogsMessage(BaseModel):
 
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     from_email: str
     """
     Sender email address.
@@ -561,6 +603,9 @@ class EmailLogsMessage(BaseModel):
 
 
 class GroupResubscribeEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["group_resubscribe"]
     email: str
     """
@@ -578,6 +623,9 @@ class GroupResubscribeEvent(BaseModel):
 
 
 class GroupUnsubscribeEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["group_unsubscribe"]
     email: str
     """
@@ -595,6 +643,9 @@ class GroupUnsubscribeEvent(BaseModel):
 
 
 class OpenEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["open"]
     email: str
     """
@@ -615,6 +666,9 @@ class OpenEvent(BaseModel):
 
 
 class ProcessedEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["processed"]
     email: str
     """
@@ -636,11 +690,16 @@ class ProcessedEvent(BaseModel):
 
 
 class ReceivedEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["received"]
     recv_msgid: ReceivedMessageId
     sg_event_id: SgEventId
     timestamp: UnixEpochSeconds
-    api_key_id: str | None = Field(None, max_length=50, pattern="^$|^[A-Za-z0-9_-]+$")
+    api_key_id: str | None = Field(
+        default=None, max_length=50, pattern="^$|^[A-Za-z0-9_-]+$"
+    )
     """
     The ID of the API Key used to authenticate the sending request for the message.
     """
@@ -667,6 +726,9 @@ class ReceivedEvent(BaseModel):
 
 
 class SpamReportEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     event: Literal["spamreport"]
     email: str
     """
@@ -721,6 +783,9 @@ class EmailLogsGetMessageByIdResponse(BaseModel):
     Detailed information for the specified message, including all events related to the message.
     """
 
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     from_email: str
     """
     The 'From' email address used to deliver the message.
@@ -748,7 +813,9 @@ class EmailLogsGetMessageByIdResponse(BaseModel):
     """
     The unsubscribe group associated with this email.
     """
-    teammate: str | None = Field(None, max_length=64, pattern="^$|^[A-Za-z0-9]+")
+    teammate: str | None = Field(
+        default=None, max_length=64, pattern="^$|^[A-Za-z0-9]+"
+    )
     """
     Teammate's username.
     """
@@ -799,6 +866,9 @@ class EmailLogsGetMessageByIdResponse(BaseModel):
 
 
 class EmailLogsGetMessagesByFilterResponse(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     messages: list[EmailLogsMessage]
     """
     List of messages matching the filter query.

@@ -12,31 +12,41 @@ class AltLabelMode(IntEnum):
 
 
 class GetSurveysArgs(BaseModel):
-    pass
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
 
 
 class GetSurveysBySurveyIdInterviewsArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     survey_id: UUID = Field(..., alias="surveyId")
     start: int | None = None
-    max_length: int | None = Field(None, alias="maxLength")
+    max_length: int | None = Field(default=None, alias="maxLength")
 
 
 class GetSurveysBySurveyIdMetadataArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
     survey_id: UUID = Field(..., alias="surveyId")
 
 
 class Language(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     ident: str | None = None
     name: str | None = None
-    sub_languages: list[Language] | None = Field(None, alias="subLanguages")
+    sub_languages: list[Language] | None = Field(default=None, alias="subLanguages")
 
 
 class Level(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     ident: str | None = None
 
@@ -44,18 +54,20 @@ class Level(BaseModel):
 class ParentDetails(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     level: str | None = None
-    link_var: str | None = Field(None, alias="linkVar")
+    link_var: str | None = Field(default=None, alias="linkVar")
     ordered: bool | None = None
 
 
 class ParentRef(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    parent_value_ident: str | None = Field(None, alias="parentValueIdent")
-    parent_variable_ident: str | None = Field(None, alias="parentVariableIdent")
+    parent_value_ident: str | None = Field(default=None, alias="parentValueIdent")
+    parent_variable_ident: str | None = Field(default=None, alias="parentVariableIdent")
 
 
 class ParentType(IntEnum):
@@ -67,6 +79,7 @@ class ParentType(IntEnum):
 class SurveyDetail(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     id: UUID | None = None
     name: str | None = None
@@ -83,8 +96,9 @@ class UseType(IntEnum):
 class ValueRange(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    from_: str | None = Field(None, alias="from")
+    from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 
 
@@ -102,8 +116,9 @@ class VariableType(IntEnum):
 class AltLabel(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    lang_ident: str | None = Field(None, alias="langIdent")
+    lang_ident: str | None = Field(default=None, alias="langIdent")
     mode: AltLabelMode | None = None
     text: str | None = None
 
@@ -111,9 +126,10 @@ class AltLabel(BaseModel):
 class DataItem(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     ident: str | None = None
-    parent_ident: ParentRef | None = Field(None, alias="parentIdent")
+    parent_ident: ParentRef | None = Field(default=None, alias="parentIdent")
     values: list[str] | None = None
 
 
@@ -124,10 +140,11 @@ class GetSurveysResponse(RootModel[list[SurveyDetail]]):
 class HierarchicalInterview(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    data_items: list[DataItem] | None = Field(None, alias="dataItems")
+    data_items: list[DataItem] | None = Field(default=None, alias="dataItems")
     hierarchical_interviews: list[HierarchicalInterview] | None = Field(
-        None, alias="hierarchicalInterviews"
+        default=None, alias="hierarchicalInterviews"
     )
     ident: str | None = None
     level: Level | None = None
@@ -136,10 +153,11 @@ class HierarchicalInterview(BaseModel):
 class Interview(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    data_items: list[DataItem] | None = Field(None, alias="dataItems")
+    data_items: list[DataItem] | None = Field(default=None, alias="dataItems")
     hierarchical_interviews: list[HierarchicalInterview] | None = Field(
-        None, alias="hierarchicalInterviews"
+        default=None, alias="hierarchicalInterviews"
     )
     ident: str | None = None
 
@@ -147,14 +165,16 @@ class Interview(BaseModel):
 class Label(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    alt_labels: list[AltLabel] | None = Field(None, alias="altLabels")
+    alt_labels: list[AltLabel] | None = Field(default=None, alias="altLabels")
     text: str | None = None
 
 
 class Value(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     code: str | None = None
     ident: str | None = None
@@ -165,6 +185,7 @@ class Value(BaseModel):
 class VariableValues(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     range: ValueRange | None = None
     values: list[Value] | None = None
@@ -177,23 +198,25 @@ class GetSurveysBySurveyIdInterviewsResponse(RootModel[list[Interview]]):
 class Variable(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     ident: str | None = None
     label: Label | None = None
-    max_responses: int | None = Field(None, alias="maxResponses")
+    max_responses: int | None = Field(default=None, alias="maxResponses")
     name: str | None = None
-    parent_type: ParentType | None = Field(None, alias="parentType")
+    parent_type: ParentType | None = Field(default=None, alias="parentType")
     questions: list[Variable] | None = None
     type: VariableType | None = None
     use: UseType | None = None
-    variable_values: VariableValues | None = Field(None, alias="variableValues")
+    variable_values: VariableValues | None = Field(default=None, alias="variableValues")
 
 
 class SurveyMetadataBase(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
-    interview_count: int | None = Field(None, alias="interviewCount")
+    interview_count: int | None = Field(default=None, alias="interviewCount")
     languages: list[Language] | None = None
     name: str | None = None
     title: str | None = None
@@ -203,6 +226,7 @@ class SurveyMetadataBase(BaseModel):
 class Hierarchy(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     ident: str | None = None
     metadata: SurveyMetadataBase | None = None
@@ -212,9 +236,10 @@ class Hierarchy(BaseModel):
 class SurveyMetadata(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        populate_by_name=True,
     )
     hierarchies: list[Hierarchy] | None = None
-    interview_count: int | None = Field(None, alias="interviewCount")
+    interview_count: int | None = Field(default=None, alias="interviewCount")
     languages: list[Language] | None = None
     name: str | None = None
     title: str | None = None
