@@ -120,6 +120,7 @@ ALLOWED_CALLS = {
     "getattr",
     "globals",
     "import_module",
+    "lazy_module",
     "loads",
     "main",
     "read_text",
