@@ -10,8 +10,10 @@ history). The reference petstore runs in its own process, the fake model in anot
 `--latency` per completion), and the conversations are spread over `--workers` worker
 processes that share one SQLite store file, as webhook workers would.
 
-The same load runs three times in one go, each on fresh orders: the in-memory store in one
-process (the baseline: no disk, no sharing), SQLite in one process, SQLite across the workers.
+The same load runs four times in one go, each on fresh orders: the in-memory store in one
+process (the baseline: no disk, no sharing), SQLite in one process, SQLite across the workers,
+and SQLite across the workers with only 2 conversations at a time in each (what a turn adds
+when the machine is not saturated; the others start all their conversations at once).
 After each run it checks, from the server's request log and the store file rather than from
 what the workers say: every conversation completed with the expected replies; no update was
 lost (each conversation saved once per turn with all its messages, every run saved the same
@@ -188,7 +190,15 @@ async def run_worker(options: argparse.Namespace) -> None:
     print(READY, flush=True)
     if sys.stdin.readline().strip() != "go":
         return
-    await asyncio.gather(*(_converse(agent, order, emit) for order in orders))
+    # --in-flight 0: every conversation at once (the load); N: at most N at a time, to see
+    # what a turn adds when the machine is not saturated.
+    gate = asyncio.Semaphore(options.in_flight or len(orders))
+
+    async def gated(order: int) -> None:
+        async with gate:
+            await _converse(agent, order, emit)
+
+    await asyncio.gather(*(gated(order) for order in orders))
     emit({"done": time.monotonic()})  # CLOCK_MONOTONIC: comparable across processes
     sys.stdout.flush()
     await api.aclose()
@@ -281,8 +291,10 @@ def run_load(
     workers: int,
     latency: float,
     timeout: float,
+    in_flight: int = 0,
 ) -> RunResult:
-    """Run the conversations of `orders` spread over `workers` processes; all start at once."""
+    """Run the conversations of `orders` spread over `workers` processes; all start at once
+    (or `in_flight` at a time per worker)."""
     result = RunResult(label, store, orders, workers, latency)
     env = _env()
     env["LOAD_API_KEY"] = api_key
@@ -299,6 +311,8 @@ def run_load(
                 store,
                 "--orders",
                 ",".join(map(str, share)),
+                "--in-flight",
+                str(in_flight),
             ],
             env,
         )
@@ -481,6 +495,26 @@ def table(rows: list[tuple[RunResult, dict[str, float], int]]) -> str:
     return "\n".join(lines)
 
 
+def by_turn(results: list[RunResult]) -> str:
+    """Added latency p50/p99 per turn: 1 starts the task (model, run index, run saves), 2 is
+    the yes (the DELETE and the run's saves, no model), 3 the model's answer."""
+    lines = ["| store, processes | turn 1 p50/p99 ms | turn 2 p50/p99 ms | turn 3 p50/p99 ms |"]
+    lines.append("|" + " --- |" * 4)
+    for result in results:
+        cells = []
+        for number in range(3):
+            added = [
+                t["seconds"] - t["completions"] * result.latency
+                for t in result.turns
+                if t["turn"] == number
+            ]
+            cells.append(
+                f"{1000 * percentile(added, 0.5):.0f} / {1000 * percentile(added, 0.99):.0f}"
+            )
+        lines.append(f"| {result.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--conversations", type=int, default=200)
@@ -496,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--orders", help=argparse.SUPPRESS)
+    parser.add_argument("--in-flight", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.serve_model:
         serve_model(options.latency)
@@ -507,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--conversations must be 1..2000 and --workers 1..32")
     rows = run_all(options)
     print(table([(result, figures(result), len(problems)) for result, problems in rows]))
+    print()
+    print(by_turn([result for result, _ in rows]))
     for result, problems in rows:
         for problem in problems[:20]:
             print(f"{result.label}: {problem}")
@@ -551,6 +588,7 @@ def run_checked(
     workers: int,
     latency: float,
     timeout: float,
+    in_flight: int = 0,
 ) -> tuple[RunResult, list[str]]:
     """Seed the orders, run their conversations, check the outcome."""
     seed_orders(running.petstore.base_url, running.petstore.api_key, orders)
@@ -564,20 +602,26 @@ def run_checked(
         workers=workers,
         latency=latency,
         timeout=timeout,
+        in_flight=in_flight,
     )
     return result, check(result, running.petstore)
 
 
 def run_all(options: argparse.Namespace) -> list[tuple[RunResult, list[str]]]:
-    """The baseline configurations, then SQLite across the workers, each on fresh orders."""
-    plans = [] if options.no_baseline else [("memory, 1", ":memory:", 1), ("sqlite, 1", "", 1)]
-    plans.append((f"sqlite, {options.workers}", "", options.workers))
+    """The baseline configurations, then SQLite across the workers, each on fresh orders;
+    last the same with 2 conversations at a time per worker (the machine not saturated)."""
+    many = options.workers
+    plans = [("memory, 1", ":memory:", 1, 0), ("sqlite, 1", "", 1, 0)]
+    plans = [] if options.no_baseline else plans
+    plans.append((f"sqlite, {many}", "", many, 0))
+    if not options.no_baseline:
+        plans.append((f"sqlite, {many}, 2 at a time each", "", many, 2))
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="specagent-load-") as folder,
         services(Path(folder), options.latency) as running,
     ):
-        for number, (label, store, workers) in enumerate(plans):
+        for number, (label, store, workers, in_flight) in enumerate(plans):
             first = FIRST_ORDER + number * options.conversations
             rows.append(
                 run_checked(
@@ -588,6 +632,7 @@ def run_all(options: argparse.Namespace) -> list[tuple[RunResult, list[str]]]:
                     workers=workers,
                     latency=options.latency,
                     timeout=options.timeout,
+                    in_flight=in_flight,
                 )
             )
     return rows
