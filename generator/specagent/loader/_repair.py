@@ -302,6 +302,23 @@ class _Repairer:
                 "`items` must be one schema, not a list; read as any of the listed schemas",
                 path,
             )
+        if "enum" in node and "items" in node:
+            self._array_enum(node, path)
+
+    def _array_enum(self, node: dict[str, Any], path: Path) -> None:
+        """`type: array` with an enum of plain values (bbci.co.uk): the spec means the values
+        of the items; read literally, no array equals a string, so nothing would be valid."""
+        kind, enum, items = node.get("type"), node["enum"], node["items"]
+        is_array = kind == "array" or (isinstance(kind, list) and "array" in kind)
+        plain = isinstance(enum, list) and all(
+            not isinstance(v, list | dict) and v is not None for v in enum
+        )
+        if not (is_array and plain and isinstance(items, dict)):
+            return
+        if "enum" in items or "$ref" in items:
+            return
+        items["enum"] = node.pop("enum")
+        self._warn("schema.enum", "`enum` of an array lists item values; moved to `items`", path)
 
     def _ref_siblings(self, node: dict[str, Any], path: Path) -> None:
         structural = sorted(

@@ -166,7 +166,8 @@ def test_schema_oddities_from_real_specs(tmp_path: Path) -> None:
         "    Empty: {type: string, enum: []}\n"  # Discord
         "    Tuple: {type: array, items: [{type: integer}, {type: 'null'}]}\n"  # Slack
         "    One: {type: array, items: [{type: integer}]}\n"
-        "    Ex: {type: string, examples: {one: {value: a}}}\n",  # SendGrid
+        "    Ex: {type: string, examples: {one: {value: a}}}\n"  # SendGrid
+        "    Mixin: {type: array, enum: [live, promotions], items: {type: string}}\n",  # BBC
     )
     spec = load_spec(path)
     schemas = spec.document["components"]["schemas"]
@@ -177,7 +178,12 @@ def test_schema_oddities_from_real_specs(tmp_path: Path) -> None:
     }
     assert schemas["One"] == {"type": "array", "items": {"type": "integer"}}
     assert schemas["Ex"] == {"type": "string"}
+    assert schemas["Mixin"] == {
+        "type": "array",
+        "items": {"type": "string", "enum": ["live", "promotions"]},
+    }
     assert sorted(d.code for d in spec.diagnostics if d.code != "spec.no_paths") == [
+        "schema.enum",
         "schema.enum",
         "schema.items_list",
         "schema.items_list",
