@@ -92,6 +92,7 @@ ALLOWED_METHODS = _CONTEXT_METHODS | frozenset(
         "get",
         "import_module",
         "loads",
+        "mcp_main",
         "model_rebuild",
         "read_text",
         "rpartition",
