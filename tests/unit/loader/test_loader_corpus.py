@@ -14,7 +14,8 @@ from openapi_pydantic.v3.v3_1 import OpenAPI
 from specagent.ir import Severity
 from specagent.loader import build_api, load_spec
 
-CORPUS = Path("/work/shared/corpus/specs")
+# The corpus sits beside the checkout (`../shared/corpus`), in development and in CI.
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "specs"
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="spec corpus not available")
 
