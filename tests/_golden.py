@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from specagent.generate import GenerateOptions, generate
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -62,16 +64,14 @@ def cases() -> list[Case]:
 
 def regenerate(case: Case) -> dict[PurePosixPath, str]:
     """Files of the case's package, relative to the package folder."""
-    from specagent.generate import GenerateOptions, generate
-
     result = generate(case.spec, case.agent, case.package, GenerateOptions())
     errors = [d.render() for d in result.diagnostics if d.severity == "error"]
     assert not errors, "\n".join(errors)
     files: dict[PurePosixPath, str] = {}
     for path, text in result.files.items():
         parts = PurePosixPath(path).parts
-        rel = PurePosixPath(*parts[1:]) if parts and parts[0] == case.package else PurePosixPath(path)
-        files[rel] = text
+        inside = parts and parts[0] == case.package
+        files[PurePosixPath(*parts[1:]) if inside else PurePosixPath(path)] = text
     return files
 
 

@@ -61,9 +61,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_golden_packages_pass_ruff() -> None:
     dirs = [str(c.package_dir) for c in CASES]
-    result = _run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", *dirs], ROOT
-    )
+    result = _run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", *dirs], ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     fmt = _run(
         [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--isolated", *dirs],
