@@ -126,6 +126,7 @@ class Agent:
         history_limit: int = 100,
         tasks: TaskEngine | None = None,
         context: UserContext | None = None,
+        owns_client: bool = False,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
@@ -153,6 +154,9 @@ class Agent:
         # An anthropic.AsyncAnthropic is wrapped to answer the chat-completions calls below.
         self._openai_client = as_chat_client(openai_client)
         self._owns_openai = False
+        # The API client is closed with the agent only when the agent's maker created it
+        # (`build_agent()` without a client); one passed in stays the caller's.
+        self._owns_client = owns_client
         self._runner: asyncio.Runner | None = None
 
     @classmethod
@@ -166,6 +170,7 @@ class Agent:
         store: Store | None = None,
         max_rounds: int = 8,
         result_budget: int = 4000,
+        owns_client: bool = False,
     ) -> Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
         and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
@@ -186,6 +191,7 @@ class Agent:
             max_rounds=max_rounds,
             tasks=TaskEngine(store, client, module) if module is not None else None,
             context=load_context(package, toolset),
+            owns_client=owns_client,
         )
 
     def __repr__(self) -> str:
@@ -293,11 +299,15 @@ class Agent:
         return expire(conversation.pending, conversation.turn + 1)
 
     async def aclose(self) -> None:
-        """Close the model client if the agent created it (one passed in stays the caller's)."""
+        """Close the model client and the API client if the agent owns them (clients passed in
+        stay the caller's)."""
         client, self._openai_client = self._openai_client, None
         if self._owns_openai and client is not None:
             await client.close()
         self._owns_openai = False
+        if self._owns_client:
+            self._owns_client = False
+            await self.toolset.client.aclose()
 
     def close(self) -> None:
         """`aclose` for synchronous hosts, then close the private event loop of `respond_sync`.
@@ -309,7 +319,7 @@ class Agent:
             self._runner.run(self._close_loop_connections())
             self._runner.close()
             self._runner = None
-        elif self._owns_openai:
+        elif self._owns_openai or self._owns_client:
             asyncio.run(self.aclose())
 
     async def _close_loop_connections(self) -> None:

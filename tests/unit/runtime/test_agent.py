@@ -300,3 +300,26 @@ def test_a_turn_longer_than_the_window_is_kept_whole() -> None:
     older = [{"role": "user"}, {"role": "assistant"}]
     assert _recent([*older, *turn], 2) == turn
     assert _recent(turn, 10) == turn
+
+
+class _ClosingClient(FakeClient):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+        await super().aclose()
+
+
+@pytest.mark.parametrize("owns", [True, False])
+async def test_aclose_closes_the_api_client_only_when_the_agent_owns_it(owns: bool) -> None:
+    # build_agent() without a client makes one and passes owns_client=True; a client the host
+    # passed in stays the host's to close.
+    client = _ClosingClient()
+    agent = Agent.from_package(
+        PACKAGE, client, model="m", openai_client=object(), store=MemoryStore(), owns_client=owns
+    )
+    await agent.aclose()
+    await agent.aclose()
+    assert client.closed == (1 if owns else 0)

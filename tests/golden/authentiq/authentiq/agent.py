@@ -26,7 +26,7 @@ def build_agent(
     """An agent offering this package's tools, calling the API through `client`.
 
     Without a client, one is made with the API's default server and credentials read from the
-    environment variables listed in the package's README.
+    environment variables listed in the package's README; `agent.aclose()` then closes it.
     """
     return Agent.from_package(
         _PACKAGE,
@@ -35,4 +35,5 @@ def build_agent(
         openai_client=openai_client,
         store=store,
         max_rounds=max_rounds,
+        owns_client=client is None,
     )
