@@ -67,12 +67,7 @@ def regenerate(case: Case) -> dict[PurePosixPath, str]:
     result = generate(case.spec, case.agent, case.package, GenerateOptions())
     errors = [d.render() for d in result.diagnostics if d.severity == "error"]
     assert not errors, "\n".join(errors)
-    files: dict[PurePosixPath, str] = {}
-    for path, text in result.files.items():
-        parts = PurePosixPath(path).parts
-        inside = parts and parts[0] == case.package
-        files[PurePosixPath(*parts[1:]) if inside else PurePosixPath(path)] = text
-    return files
+    return dict(result.files)  # generate() already keys them relative to the package folder
 
 
 def on_disk(package_dir: Path) -> dict[PurePosixPath, str]:
