@@ -14,8 +14,8 @@ from pathlib import Path
 
 from specagent import ir
 from specagent._diagnostics import sort_diagnostics
-from specagent.agentfile import check_agent_against_api, load_agent_file
-from specagent.generate import GenerateOptions
+from specagent.agentfile import check_agent_against_api
+from specagent.generate import GenerateOptions, load_inputs
 
 __all__ = ["Planned", "plan_inputs"]
 
@@ -46,24 +46,13 @@ def plan_inputs(
     options: GenerateOptions,
     progress: Callable[[str], None] | None = None,
 ) -> Planned:
-    from specagent.loader import build_api, load_spec  # noqa: PLC0415  # heavy imports
+    from specagent.loader import build_api  # noqa: PLC0415  # heavy imports
     from specagent.plan import make_plan  # noqa: PLC0415
 
     report = progress or (lambda _stage: None)
-    report("loading")
-    loaded = load_spec(
-        spec,
-        strict=options.strict,
-        allow_remote_refs=options.allow_remote_refs,
-        allow_outside_refs=options.allow_outside_refs,
-    )
-    found = list(loaded.diagnostics)
-    agent, agent_found = (
-        load_agent_file(agent_file) if agent_file is not None else (ir.AgentConfig(), [])
-    )
-    found.extend(agent_found)
+    loaded, agent, found = load_inputs(spec, agent_file, options, report)
     agent_text = _read_text(agent_file) if agent_file is not None else None
-    if any(d.severity is ir.Severity.ERROR for d in loaded.diagnostics) or not loaded.document:
+    if loaded is None:
         return Planned(None, tuple(sort_diagnostics(found)), agent_text=agent_text)
     report("building")
     api = build_api(loaded)

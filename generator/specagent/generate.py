@@ -12,12 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from specagent import _names, ir
 from specagent._diagnostics import error, sort_diagnostics
 from specagent.agentfile import check_agent_against_api, load_agent_file
 
-__all__ = ["GenerateOptions", "GenerateResult", "check_package_name", "generate"]
+if TYPE_CHECKING:
+    from specagent.loader import LoadedSpec
+
+__all__ = ["GenerateOptions", "GenerateResult", "check_package_name", "generate", "load_inputs"]
 
 # Importing a generated package with one of these names would shadow a module it needs.
 _TAKEN_NAMES = frozenset({"specagent", "specagent_runtime", "pydantic", "httpx", "openai"})
@@ -117,12 +121,12 @@ def generate(
     """
     # Imported here: they pull in datamodel-code-generator and friends, which `--help` and
     # agent file checks do not need.
-    from specagent.loader import build_api, load_spec  # noqa: PLC0415
+    from specagent.loader import build_api  # noqa: PLC0415
     from specagent.plan import make_plan  # noqa: PLC0415
     from specagent.render import RenderError, RenderOptions, render  # noqa: PLC0415
     from specagent.tasks import TaskProgram, build_tasks  # noqa: PLC0415
 
-    report = progress or _silent
+    report: Callable[[str], None] = progress or _silent
     package = options.package if options.package is not None else out_name
     where = "--package" if options.package is not None else "--out"
     found: list[ir.Diagnostic] = check_package_name(package, where)
@@ -130,19 +134,9 @@ def generate(
     def stop() -> GenerateResult:
         return GenerateResult({}, tuple(sort_diagnostics(found)), package, options.strict)
 
-    report("loading")
-    loaded = load_spec(
-        spec,
-        strict=options.strict,
-        allow_remote_refs=options.allow_remote_refs,
-        allow_outside_refs=options.allow_outside_refs,
-    )
-    found.extend(loaded.diagnostics)
-    agent, agent_problems = (
-        load_agent_file(agent_file) if agent_file is not None else (ir.AgentConfig(), [])
-    )
-    found.extend(agent_problems)
-    if _blocking(loaded.diagnostics, strict=False) or not loaded.document:
+    loaded, agent, problems = load_inputs(spec, agent_file, options, report)
+    found.extend(problems)
+    if loaded is None:
         return stop()
 
     report("building")
@@ -192,6 +186,32 @@ def generate(
         operations=len(api.operations),
         tools=len(plan.tools),
     )
+
+
+def load_inputs(
+    spec: str | Path,
+    agent_file: Path | None,
+    options: GenerateOptions,
+    report: Callable[[str], None],
+) -> tuple[LoadedSpec | None, ir.AgentConfig, list[ir.Diagnostic]]:
+    """The loading stage every command shares: the spec and the agent file, with all their
+    problems; the spec is None when it is too broken to build an API from."""
+    from specagent.loader import load_spec  # noqa: PLC0415
+
+    report("loading")
+    loaded = load_spec(
+        spec,
+        strict=options.strict,
+        allow_remote_refs=options.allow_remote_refs,
+        allow_outside_refs=options.allow_outside_refs,
+    )
+    agent, agent_problems = (
+        load_agent_file(agent_file) if agent_file is not None else (ir.AgentConfig(), [])
+    )
+    found = [*loaded.diagnostics, *agent_problems]
+    if _blocking(loaded.diagnostics, strict=False) or not loaded.document:
+        return None, agent, found
+    return loaded, agent, found
 
 
 def _silent(_stage: str) -> None:
