@@ -37,6 +37,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from typing import Any, ClassVar
 
 from specagent_runtime import Identity, Secret
@@ -253,3 +254,16 @@ def confirmation_event(seq: int, prompt: ConfirmationPrompt) -> dict[str, Any]:
 
 def handoff_event(seq: int, text: str | None) -> dict[str, Any]:
     return {"seq": seq, "type": "handoff", "text": text or ""}
+
+
+# -- the widget's files, shipped as package data ------------------------------------------------
+
+STATIC_FILES = ("widget.js", "snippet.html")
+
+
+def static_file(name: str) -> bytes:
+    """`widget.js` or `snippet.html` from the runtime's package data (serve maps
+    `GET /webchat/widget.js` to it)."""
+    if name not in STATIC_FILES:
+        raise FileNotFoundError(name)
+    return (resources.files("specagent_runtime._channels") / "webchat_static" / name).read_bytes()
