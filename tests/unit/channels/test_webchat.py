@@ -18,6 +18,7 @@ from specagent_runtime._channels.webchat import (
     confirmation_event,
     conversation_key,
     make_token,
+    static_file,
 )
 
 SECRET = Secret("webchat-signing-secret-0123456789")
@@ -175,3 +176,10 @@ def test_a_malformed_message_names_the_problem(body: bytes, where: str) -> None:
 def test_a_short_signing_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="16"):
         WebchatChannel(Secret("short"))
+
+
+def test_the_widget_files_ship_as_package_data() -> None:
+    assert b"SpecagentWebchat" in static_file("widget.js")
+    assert b"data-endpoint" in static_file("snippet.html")
+    with pytest.raises(FileNotFoundError):
+        static_file("../webchat.py")
