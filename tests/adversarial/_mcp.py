@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import socket
 import threading
 import time
@@ -22,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
+import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
@@ -56,21 +58,21 @@ class McpServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._task = self._loop.create_task(
-            serve_mcp_async(
-                self.package,
-                transport="http",
-                port=self.port,
-                base_url=self.api.base_url,
-                credentials={"apiKey": ApiKey(API_KEY)},
-                **self.options,
-            )
-        )
         try:
+            self._task = self._loop.create_task(
+                serve_mcp_async(
+                    self.package,
+                    transport="http",
+                    port=self.port,
+                    base_url=self.api.base_url,
+                    credentials={"apiKey": ApiKey(API_KEY)},
+                    **self.options,
+                )
+            )
             self._loop.run_until_complete(self._task)
         except asyncio.CancelledError:
             pass
-        except BaseException as exc:
+        except BaseException as exc:  # reported by start(), in the test's thread
             self.error = exc
         finally:
             pending = asyncio.all_tasks(self._loop)
@@ -97,12 +99,35 @@ class McpServer:
                     raise RuntimeError("the MCP server did not start") from None
                 time.sleep(0.01)
 
+    def _exit_or_cancel(self) -> None:
+        """In the server's loop: ask the uvicorn server `serve_mcp_async` awaits (found in the
+        serving task's await chain: it keeps no handle) to shut down gracefully, cutting the
+        streams of clients that are gone after 0.2 s; cancel the task if there is none."""
+        if self._task is None:
+            return
+        awaited: Any = self._task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None)
+            server = frame.f_locals.get("self") if frame is not None else None
+            if isinstance(server, uvicorn.Server):
+                server.config.timeout_graceful_shutdown = 0.2
+                server.should_exit = True
+                return
+            awaited = getattr(awaited, "cr_await", None)
+        self._task.cancel()
+
     def stop(self) -> None:
         if self._thread is None:
             return
-        if self._thread.is_alive() and self._task is not None:
-            self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join(timeout=10)
+        quiet = logging.getLogger("uvicorn.error")  # it logs the cut streams at ERROR
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            if self._thread.is_alive():
+                self._loop.call_soon_threadsafe(self._exit_or_cancel)
+            self._thread.join(timeout=10)
+        finally:
+            quiet.setLevel(level)
         self._thread = None
 
     def __enter__(self) -> McpServer:

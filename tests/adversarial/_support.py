@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from specagent_runtime import Agent, AgentError, Identity, Reply
+from specagent_runtime import Agent, AgentError, Identity, Reply, TaskError
 
 from ._api import ADA, GRACE, AcmeApi, Seen
 
@@ -57,12 +57,14 @@ async def respond(
     return await agent.respond(conversation, text, identity=identity)
 
 
-async def try_host_call(coroutine: Any) -> Reply | AgentError:
+async def try_host_call(coroutine: Any) -> Reply | Exception:
     """A host call the runtime should refuse: refusing may raise an `AgentError` (as
-    `ConfirmationNotFound` does) or answer a `Reply`; anything else propagates."""
+    `ConfirmationNotFound` does) or a `TaskError`, or answer a `Reply`; anything else
+    propagates. The attack then reads the API's log, and a control in the same test shows the
+    same call succeeding where it is allowed."""
     try:
         result: Reply = await coroutine
-    except AgentError as exc:
+    except (AgentError, TaskError) as exc:
         return exc
     return result
 
