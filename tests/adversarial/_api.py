@@ -159,7 +159,8 @@ def _last(seen: Seen, name: str) -> str:
 class AcmeApi:
     """The API in a background thread, on a free port; `reset()` gives a fresh state and log."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # 127.0.0.2 plays "another host" (the kernel routes all of 127/8)
         self.log: list[Seen] = []
         self.state = _State()
         self.port = 0
@@ -174,7 +175,7 @@ class AcmeApi:
 
     @property
     def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -306,7 +307,7 @@ class AcmeApi:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             app,

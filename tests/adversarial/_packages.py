@@ -26,9 +26,10 @@ class GenerationRefused(AssertionError):
 
 
 def generate_files(
-    spec: Path, agent: Path, package: str, *, strict: bool = False
+    spec: Path, agent: Path, package: str, *, strict: bool = False, check_only: bool = False
 ) -> GenerateResult:
-    return generate(spec, agent, package, GenerateOptions(strict=strict))
+    """`specagent.generate.generate`; `check_only` plans without rendering (diagnostics only)."""
+    return generate(spec, agent, package, GenerateOptions(strict=strict, check_only=check_only))
 
 
 def errors_of(result: GenerateResult) -> list[str]:

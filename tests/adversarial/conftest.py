@@ -47,6 +47,12 @@ def _api_server() -> Iterator[AcmeApi]:
 
 
 @pytest.fixture(scope="session")
+def _evil_server() -> Iterator[AcmeApi]:
+    with AcmeApi(host="127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def _model_server() -> Iterator[AttackerModel]:
     with AttackerModel() as server:
         yield server
@@ -57,6 +63,13 @@ def api(_api_server: AcmeApi) -> AcmeApi:
     """The Acme API with fresh seed data, default handlers and an empty log."""
     _api_server.reset()
     return _api_server
+
+
+@pytest.fixture
+def evil(_evil_server: AcmeApi) -> AcmeApi:
+    """Another host (127.0.0.2) that logs whatever reaches it: credentials must not."""
+    _evil_server.reset()
+    return _evil_server
 
 
 @pytest.fixture
