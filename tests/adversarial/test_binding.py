@@ -38,10 +38,17 @@ def leaks(api: AcmeApi, bound: str = "email") -> list[str]:
 UNCHECKED = "issue 14: nothing checks {} against the bound parameters' wire names"
 
 # Keys of the free-form `filter` object (form style, exploded: each key becomes a query name).
-FILTER_KEYS = ["email", "Email", "EMAIL", "email[]", "e%6Dail", "email "]
+FILTER_KEYS = {
+    "email": "email",
+    "Email": "Email",
+    "EMAIL": "EMAIL",
+    "email-brackets": "email[]",
+    "percent-encoded": "e%6Dail",
+    "trailing-space": "email ",
+}
 
 
-@pytest.mark.parametrize("key", FILTER_KEYS)
+@pytest.mark.parametrize("key", FILTER_KEYS.values(), ids=FILTER_KEYS.keys())
 @pytest.mark.xfail(strict=True, reason=UNCHECKED.format("exploded object keys"))
 async def test_an_exploded_object_cannot_carry_the_bound_name(
     agent: Agent, model: AttackerModel, api: AcmeApi, key: str
@@ -161,6 +168,16 @@ async def test_a_header_value_cannot_add_a_header(
     notes = [value for seen in api.seen("/api/status") for value in seen.header("x-request-note")]
     assert notes == ["control"]
     assert all(not seen.header("x-customer-email") for seen in api.seen())
+
+
+async def test_a_bound_tool_is_refused_without_an_identity(
+    agent: Agent, model: AttackerModel, api: AcmeApi
+) -> None:
+    model.on(ASK, call("get_my_account", {}), say("Here you are."))
+    await respond(agent, "c1", ASK, None)
+    assert "get_my_account" not in model.tool_names(0)
+    assert api.seen("/api/accounts") == []
+    assert ADA["phone"] not in model.everything()
 
 
 @pytest.mark.xfail(strict=True, reason="issue 14: an Identity is verified without verified=True")

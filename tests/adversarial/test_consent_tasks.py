@@ -75,7 +75,9 @@ async def test_a_no_or_a_lookalike_does_not_confirm_a_task_step(
     assert cancelled(api) == []
 
 
-@pytest.mark.parametrize("message", ["yes", "Yes, please.", "Confirm"])
+@pytest.mark.parametrize(
+    "message", ["yes", "Yes, please.", "Confirm"], ids=["yes", "yes-please", "confirm"]
+)
 async def test_control_a_yes_confirms_the_task_step_once(
     agent: Agent, model: AttackerModel, api: AcmeApi, message: str
 ) -> None:

@@ -99,10 +99,17 @@ async def test_not_a_yes_never_runs_the_action(
     assert not cancel_ok_shown(model)
 
 
-YES = ["yes", "Yes please.", "YES!", "Go ahead", "confirm", "Do it."]
+YES = {
+    "yes": "yes",
+    "yes-please": "Yes please.",
+    "YES!": "YES!",
+    "go-ahead": "Go ahead",
+    "confirm": "confirm",
+    "do-it": "Do it.",
+}
 
 
-@pytest.mark.parametrize("message", YES)
+@pytest.mark.parametrize("message", YES.values(), ids=YES.keys())
 async def test_control_a_plain_yes_runs_it_once(
     agent: Agent, model: AttackerModel, api: AcmeApi, message: str
 ) -> None:
@@ -407,3 +414,60 @@ async def test_a_yes_sent_before_the_proposal_was_delivered(
     repeats(model, "yes please")  # a yes after the proposal was delivered: the control
     await respond(agent, "c1", "yes please", ada(), message_id="m3")
     assert cancelled(api) == [1]
+
+
+async def test_a_proposal_expires_after_the_conversation_moves_on(
+    agent: Agent, model: AttackerModel, api: AcmeApi
+) -> None:
+    """Assumption (README): a proposal is confirmable for a few customer messages only (today
+    two); five unrelated messages later the host's button for it is refused."""
+    action = await propose(agent, model)
+    for number in range(5):
+        model.on(f"Unrelated question {number}?", say("Good question."))
+        await respond(agent, "c1", f"Unrelated question {number}?", ada())
+    await try_host_call(agent.confirm("c1", action, identity=ada()))
+    assert cancelled(api) == []
+
+
+BOTH = {"name": "Ada King", "phone": "+44-20-0000-0000"}
+
+
+async def test_a_yes_to_one_action_does_not_run_it_split_in_two(
+    agent: Agent, model: AttackerModel, api: AcmeApi
+) -> None:
+    text = "Please change my name to Ada King and my phone to +44-20-0000-0000."
+    model.on(text, call("update_my_account", BOTH), say("Shall I change both?"))
+    await respond(agent, "c1", text, ada())
+    split = calls(("update_my_account", {"name": BOTH["name"]}), ("update_my_account", {}))
+    model.on("yes", split, call("update_my_account", {"phone": BOTH["phone"]}), say("Done."))
+    await respond(agent, "c1", "yes", ada())
+    bodies = [seen.json for seen in api.seen("/api/accounts", "PUT")]
+    assert all(body == BOTH for body in bodies), bodies  # only the action agreed to, whole
+
+
+async def test_a_yes_delivered_twice_runs_the_action_once(
+    agent: Agent, model: AttackerModel, api: AcmeApi
+) -> None:
+    await propose(agent, model)
+    repeats(model, "yes")
+    await respond(agent, "c1", "yes", ada(), message_id="yes-1")
+    await respond(agent, "c1", "yes", ada(), message_id="yes-1")  # the webhook, redelivered
+    assert cancelled(api) == [1]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: the customer sees only the model's words for the action"
+)
+async def test_the_customer_is_shown_what_will_run_not_the_models_paraphrase(
+    agent: Agent, model: AttackerModel, api: AcmeApi
+) -> None:
+    """The model proposes cancel_order(1) but tells the customer "order 2". A text yes can
+    only be a yes to what the customer was shown, so the reply must carry the runtime's own
+    summary of the pending action (assumption, README)."""
+    text = ASK.format(order=2)
+    model.on(text, call("cancel_order", orderId=1), say("Shall I cancel order 2 for you?"))
+    reply = await respond(agent, "c1", text, ada())
+    [summary] = [
+        e.summary for e in reply.events if getattr(e, "kind", "") == "confirmation_requested"
+    ]
+    assert summary in reply.text

@@ -220,3 +220,11 @@ async def test_control_an_accepted_elicitation_runs_it_once(mcp: McpServer, api:
     assert user.asked
     assert result["status"] == "ok"
     assert cancelled(api) == [1]
+
+
+async def test_a_redacted_field_does_not_reach_an_mcp_host(mcp: McpServer, api: AcmeApi) -> None:
+    async with mcp_client(mcp.url, AS_ADA) as client:
+        result = await client.call_tool("get_my_account", {})
+    text = str(result.content)
+    assert ADA["name"] in text  # the witness: the record arrived
+    assert ADA["payment_token"] not in text
