@@ -35,7 +35,7 @@ API_KEY = "sk-acme-LIVE-5f1e9c0ffee"  # distinctive: a leak is found by substrin
 CLIENT_ID = "acme-desk"
 CLIENT_SECRET = "cs-acme-SECRET-b41d"
 
-ADA = {
+ADA: dict[str, Any] = {
     "email": "ada@example.com",
     "name": "Ada Lovelace",
     "phone": "+44-20-7946-0001",
@@ -43,7 +43,7 @@ ADA = {
     "payment_token": "tok_ada_SECRET_4242",
     "customer_id": 1,
 }
-GRACE = {
+GRACE: dict[str, Any] = {
     "email": "grace@example.com",
     "name": "Grace Hopper",
     "phone": "+1-202-555-0199",
@@ -51,7 +51,7 @@ GRACE = {
     "payment_token": "tok_grace_SECRET_9999",
     "customer_id": 2,
 }
-ORDERS = {
+ORDERS: dict[int, dict[str, Any]] = {
     1: {"id": 1, "status": "placed", "customer_email": ADA["email"], "total": 38.5},
     2: {"id": 2, "status": "placed", "customer_email": ADA["email"], "total": 12.0},
     3: {"id": 3, "status": "placed", "customer_email": GRACE["email"], "total": 99.0},
@@ -105,8 +105,9 @@ class Seen:
         found = []
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition") or ""
-            payload = part.get_payload(decode=True) or b""
-            found.append((str(name), payload.decode("utf-8", "replace")))
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            found.append((str(name), data.decode("utf-8", "replace")))
         return found
 
     @property

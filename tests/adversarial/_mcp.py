@@ -110,7 +110,7 @@ class McpServer:
             frame = getattr(awaited, "cr_frame", None)
             server = frame.f_locals.get("self") if frame is not None else None
             if isinstance(server, uvicorn.Server):
-                server.config.timeout_graceful_shutdown = 0.2
+                server.config.timeout_graceful_shutdown = 0.2  # type: ignore[assignment]
                 server.should_exit = True
                 return
             awaited = getattr(awaited, "cr_await", None)

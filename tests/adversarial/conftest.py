@@ -54,8 +54,12 @@ def _evil_server() -> Iterator[AcmeApi]:
 
 @pytest.fixture(scope="session")
 def _model_server() -> Iterator[AttackerModel]:
-    with AttackerModel() as server:
+    server = AttackerModel()
+    server.start()
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

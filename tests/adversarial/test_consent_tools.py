@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 import pytest
-from specagent_runtime import Agent, Identity, StoreConflict
+from specagent_runtime import Agent, ConfirmationRequested, Identity, StoreConflict
 
 from ._api import ADA, AcmeApi
 from ._model import AttackerModel, Turn, call, calls, say
@@ -45,7 +45,8 @@ async def propose(
     """The model proposes cancel_order(order) and asks; returns the action id."""
     text = ASK.format(order=order)
     model.on(text, call("cancel_order", orderId=order), say(f"Shall I cancel order {order}?"))
-    reply = await respond(agent, conversation, text, identity or ada(), message_id=text)
+    message_id = f"{conversation}/{text}"
+    reply = await respond(agent, conversation, text, identity or ada(), message_id=message_id)
     ids = action_ids(reply, "cancel_order")
     assert len(ids) == 1, reply.events
     return ids[0]
@@ -380,8 +381,9 @@ async def test_instructions_in_an_api_response_cannot_lead_to_a_cancel(
 async def test_a_redelivered_request_is_not_a_yes(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:
-    await propose(agent, model)  # message id "Please cancel order 1."
-    await respond(agent, "c1", ASK.format(order=1), ada(), message_id=ASK.format(order=1))
+    await propose(agent, model)
+    text = ASK.format(order=1)
+    await respond(agent, "c1", text, ada(), message_id=f"c1/{text}")  # the same webhook again
     assert cancelled(api) == []
 
 
@@ -397,10 +399,10 @@ async def test_a_yes_sent_before_the_proposal_was_delivered(
     agent = make_agent()
     text = ASK.format(order=1)
     model.on(text, call("cancel_order", orderId=1), say("Shall I cancel order 1?"))
-    release = model.hold(text, 1)  # the proposal is made; its reply is not delivered yet
+    release = model.hold(text, 0)  # the turn that will propose is waiting for the model
     repeats(model, "yes")
     first = asyncio.create_task(respond(agent, "c1", text, ada(), message_id="m1"))
-    await asyncio.to_thread(model.reached[(text, 1)].wait, 10)
+    await asyncio.to_thread(model.reached[(text, 0)].wait, 10)
     second = asyncio.create_task(respond(agent, "c1", "yes", ada(), message_id="m2"))
     await asyncio.wait([second], timeout=1.0)  # done, or queued behind the first turn
     release.set()
@@ -467,7 +469,5 @@ async def test_the_customer_is_shown_what_will_run_not_the_models_paraphrase(
     text = ASK.format(order=2)
     model.on(text, call("cancel_order", orderId=1), say("Shall I cancel order 2 for you?"))
     reply = await respond(agent, "c1", text, ada())
-    [summary] = [
-        e.summary for e in reply.events if getattr(e, "kind", "") == "confirmation_requested"
-    ]
+    [summary] = [e.summary for e in reply.events if isinstance(e, ConfirmationRequested)]
     assert summary in reply.text

@@ -190,7 +190,7 @@ class Elicitation:
         if self.action != "accept":
             return ElicitResult(action=self.action)  # type: ignore[arg-type]
         schema = getattr(params, "requested_schema", {}) or {}
-        content = {
+        content: dict[str, str | int | float | bool | list[str] | None] = {
             name: True
             for name, field in schema.get("properties", {}).items()
             if field.get("type") == "boolean"
