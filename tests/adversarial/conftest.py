@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import httpx
+import httpx2
 import pytest
 from openai import AsyncOpenAI
 from specagent_runtime import Agent, ApiKey, AsyncApiClient, MemoryStore, Store
@@ -101,10 +102,16 @@ async def make_agent(
     openai_clients: list[AsyncOpenAI] = []
     clients: list[AsyncApiClient] = []
     pools: list[httpx.AsyncClient] = []
+    model_pools: list[httpx2.AsyncClient] = []  # the openai SDK's own HTTP client library
 
     def pool(timeout: float) -> httpx.AsyncClient:
         made = httpx.AsyncClient(verify=False, timeout=timeout, follow_redirects=False)
         pools.append(made)
+        return made
+
+    def model_pool() -> httpx2.AsyncClient:
+        made = httpx2.AsyncClient(verify=False, timeout=10)
+        model_pools.append(made)
         return made
 
     def make(
@@ -121,7 +128,7 @@ async def make_agent(
         )
         clients.append(client)
         openai_client = AsyncOpenAI(
-            base_url=model.base_url, api_key="test", max_retries=0, http_client=pool(10)
+            base_url=model.base_url, api_key="test", max_retries=0, http_client=model_pool()
         )
         openai_clients.append(openai_client)
         agent: Agent = package.build_agent(
@@ -139,6 +146,8 @@ async def make_agent(
         await openai_client.close()
     for made in pools:
         await made.aclose()
+    for model_made in model_pools:
+        await model_made.aclose()
 
 
 @pytest.fixture
