@@ -82,14 +82,9 @@ if TYPE_CHECKING:
         SecurityScheme,
         ToolSpec,
     )
-    from specagent_runtime._store import (
-        MemoryStore,
-        SQLiteStore,
-        Store,
-        StoreConflict,
-        StoreError,
-        Versioned,
-    )
+    from specagent_runtime._stores.base import Store, StoreConflict, StoreError, Versioned
+    from specagent_runtime._stores.memory import MemoryStore
+    from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._task_instruct import StepModel, StepOutcome
     from specagent_runtime._task_run import (
         HistoryEntry,
@@ -184,12 +179,12 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "OperationSpec": ("specagent_runtime._spec", "OperationSpec"),
     "SecurityScheme": ("specagent_runtime._spec", "SecurityScheme"),
     "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
-    "MemoryStore": ("specagent_runtime._store", "MemoryStore"),
-    "SQLiteStore": ("specagent_runtime._store", "SQLiteStore"),
-    "Store": ("specagent_runtime._store", "Store"),
-    "StoreConflict": ("specagent_runtime._store", "StoreConflict"),
-    "StoreError": ("specagent_runtime._store", "StoreError"),
-    "Versioned": ("specagent_runtime._store", "Versioned"),
+    "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
+    "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
+    "Store": ("specagent_runtime._stores.base", "Store"),
+    "StoreConflict": ("specagent_runtime._stores.base", "StoreConflict"),
+    "StoreError": ("specagent_runtime._stores.base", "StoreError"),
+    "Versioned": ("specagent_runtime._stores.base", "Versioned"),
     "StepModel": ("specagent_runtime._task_instruct", "StepModel"),
     "StepOutcome": ("specagent_runtime._task_instruct", "StepOutcome"),
     "HistoryEntry": ("specagent_runtime._task_run", "HistoryEntry"),

@@ -38,7 +38,8 @@ from specagent_runtime._mcp_confirm import (
 )
 from specagent_runtime._mcp_tasks import McpTasks, load_tasks
 from specagent_runtime._spec import OperationSpec, ToolSpec
-from specagent_runtime._store import MemoryStore, Store
+from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.memory import MemoryStore
 from specagent_runtime._toolset import HANDOFF_TOOL, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.mcp")

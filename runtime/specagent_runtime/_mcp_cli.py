@@ -13,7 +13,8 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from specagent_runtime._identity import Identity
-from specagent_runtime._store import SQLiteStore, StoreError
+from specagent_runtime._stores.base import StoreError
+from specagent_runtime._stores.sqlite import SQLiteStore
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
 _NAMED_FIELDS = ("email", "user_id", "username", "customer_id")

@@ -18,7 +18,7 @@ from typing import Any
 import mcp_types as types
 
 from specagent_runtime._identity import Identity
-from specagent_runtime._store import Store
+from specagent_runtime._stores.base import Store
 from specagent_runtime._task_run import TaskError, TaskTurn
 from specagent_runtime._tasks import TaskClient, TaskEngine
 from specagent_runtime._toolset import ToolResult

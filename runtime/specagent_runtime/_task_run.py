@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from specagent_runtime._store import Store, StoreConflict
+from specagent_runtime._stores.base import Store, StoreConflict
 
 RUN_KIND = "task_run"
 INDEX_KIND = "task_run_index"

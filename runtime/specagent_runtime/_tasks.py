@@ -25,7 +25,7 @@ import pydantic
 from specagent_runtime._errors import ApiError, ApiStatusError, RequestError
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import OperationSpec
-from specagent_runtime._store import Store, StoreConflict
+from specagent_runtime._stores.base import Store, StoreConflict
 from specagent_runtime._task_input import (
     InvalidAnswer,
     accepted_inputs,
