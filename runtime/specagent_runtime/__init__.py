@@ -15,15 +15,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from specagent_runtime._agent import Agent, AgentError, ConfirmationNotFound, ModelError
     from specagent_runtime._anthropic import AnthropicChat
-    from specagent_runtime._auth import (
-        AccessToken,
-        ApiKey,
-        BasicAuth,
-        BearerToken,
-        ClientCredentials,
-        Credential,
-    )
-    from specagent_runtime._client import ApiClient, AsyncApiClient
     from specagent_runtime._confirm import PendingAction
     from specagent_runtime._context import ContextConfig, UserContext
     from specagent_runtime._errors import (
@@ -66,11 +57,20 @@ if TYPE_CHECKING:
         to_openai_responses,
     )
     from specagent_runtime._formats import definitions as tool_definitions
+    from specagent_runtime._http.auth import (
+        AccessToken,
+        ApiKey,
+        BasicAuth,
+        BearerToken,
+        ClientCredentials,
+        Credential,
+    )
+    from specagent_runtime._http.client import ApiClient, AsyncApiClient
+    from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
     from specagent_runtime._lazy import lazy_module
     from specagent_runtime._mcp import serve_mcp, serve_mcp_async
     from specagent_runtime._mcp_cli import main as mcp_main
-    from specagent_runtime._retry import RetryPolicy
     from specagent_runtime._secrets import Secret
     from specagent_runtime._spec import (
         ApiKeyScheme,
@@ -119,14 +119,14 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ConfirmationNotFound": ("specagent_runtime._agent", "ConfirmationNotFound"),
     "ModelError": ("specagent_runtime._agent", "ModelError"),
     "AnthropicChat": ("specagent_runtime._anthropic", "AnthropicChat"),
-    "AccessToken": ("specagent_runtime._auth", "AccessToken"),
-    "ApiKey": ("specagent_runtime._auth", "ApiKey"),
-    "BasicAuth": ("specagent_runtime._auth", "BasicAuth"),
-    "BearerToken": ("specagent_runtime._auth", "BearerToken"),
-    "ClientCredentials": ("specagent_runtime._auth", "ClientCredentials"),
-    "Credential": ("specagent_runtime._auth", "Credential"),
-    "ApiClient": ("specagent_runtime._client", "ApiClient"),
-    "AsyncApiClient": ("specagent_runtime._client", "AsyncApiClient"),
+    "AccessToken": ("specagent_runtime._http.auth", "AccessToken"),
+    "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
+    "BasicAuth": ("specagent_runtime._http.auth", "BasicAuth"),
+    "BearerToken": ("specagent_runtime._http.auth", "BearerToken"),
+    "ClientCredentials": ("specagent_runtime._http.auth", "ClientCredentials"),
+    "Credential": ("specagent_runtime._http.auth", "Credential"),
+    "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
+    "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
     "PendingAction": ("specagent_runtime._confirm", "PendingAction"),
     "ContextConfig": ("specagent_runtime._context", "ContextConfig"),
     "UserContext": ("specagent_runtime._context", "UserContext"),
@@ -169,7 +169,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "serve_mcp": ("specagent_runtime._mcp", "serve_mcp"),
     "serve_mcp_async": ("specagent_runtime._mcp", "serve_mcp_async"),
     "mcp_main": ("specagent_runtime._mcp_cli", "main"),
-    "RetryPolicy": ("specagent_runtime._retry", "RetryPolicy"),
+    "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
     "Secret": ("specagent_runtime._secrets", "Secret"),
     "ApiKeyScheme": ("specagent_runtime._spec", "ApiKeyScheme"),
     "Arg": ("specagent_runtime._spec", "Arg"),

@@ -27,7 +27,6 @@ from specagent_runtime._agent_tasks import (
     turn_text,
 )
 from specagent_runtime._anthropic import as_chat_client
-from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._confirm import (
     PendingAction,
     expire,
@@ -44,6 +43,7 @@ from specagent_runtime._events import (
     Reply,
     ToolCalled,
 )
+from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps
 from specagent_runtime._stores.base import Store, StoreConflict

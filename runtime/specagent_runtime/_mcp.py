@@ -24,9 +24,9 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-from specagent_runtime._auth import Credential
-from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._formats import HANDOFF_MESSAGE, definitions
+from specagent_runtime._http.auth import Credential
+from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._mcp_confirm import (
     Confirmations,

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from specagent_runtime._client import AsyncApiClient
 from specagent_runtime._errors import ApiError
+from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._shaping import dumps, fit, shape, to_json_data
 from specagent_runtime._spec import ToolSpec
