@@ -1,7 +1,7 @@
 """`specagent tools`: the tool list a model is sent, and what each tool costs in tokens.
 
-The definitions come from the runtime's own export code (`Toolset.model_schema` through
-`specagent_runtime._formats`), fed with the same agent.json the generated package ships, so what
+The definitions come from the runtime's own export code (`specagent_runtime.tool_definitions`
+over `Toolset.model_schema`), fed with the same agent.json the generated package ships, so what
 this command shows is what a running agent sends: bound arguments removed, tools the identity
 cannot fill left out, the built-in hand-off tool included. Only the argument schemas are built
 here (no models are rendered), which keeps the command quick on specs with thousands of
@@ -25,8 +25,13 @@ from specagent_runtime import (
     Toolset,
     ToolSpec,
 )
-from specagent_runtime._formats import ToolDefinition, definitions, to_anthropic, to_openai_chat
-from specagent_runtime._toolset import HANDOFF_TOOL
+from specagent_runtime._tools.formats import (
+    ToolDefinition,
+    definitions,
+    to_anthropic,
+    to_openai_chat,
+)
+from specagent_runtime._tools.toolset import HANDOFF_TOOL
 
 from specagent._tokens import ENCODING, count_json_tokens
 

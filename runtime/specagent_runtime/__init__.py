@@ -44,19 +44,6 @@ if TYPE_CHECKING:
         TaskWaiting,
         ToolCalled,
     )
-    from specagent_runtime._formats import (
-        ToolCall,
-        ToolCallError,
-        ToolDefinition,
-        export_tools,
-        format_result,
-        parse_tool_call,
-        run_tool_call,
-        to_anthropic,
-        to_openai_chat,
-        to_openai_responses,
-    )
-    from specagent_runtime._formats import definitions as tool_definitions
     from specagent_runtime._http.auth import (
         AccessToken,
         ApiKey,
@@ -110,7 +97,20 @@ if TYPE_CHECKING:
         TaskDefinition,
     )
     from specagent_runtime._tasks import TaskEngine, idempotency_key
-    from specagent_runtime._toolset import PreparedCall, ToolResult, Toolset
+    from specagent_runtime._tools.formats import (
+        ToolCall,
+        ToolCallError,
+        ToolDefinition,
+        export_tools,
+        format_result,
+        parse_tool_call,
+        run_tool_call,
+        to_anthropic,
+        to_openai_chat,
+        to_openai_responses,
+    )
+    from specagent_runtime._tools.formats import definitions as tool_definitions
+    from specagent_runtime._tools.toolset import PreparedCall, ToolResult, Toolset
 
 # public name -> (module, attribute in it)
 _SOURCES: dict[str, tuple[str, str]] = {
@@ -153,17 +153,17 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskStarted": ("specagent_runtime._events", "TaskStarted"),
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
     "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
-    "ToolCall": ("specagent_runtime._formats", "ToolCall"),
-    "ToolCallError": ("specagent_runtime._formats", "ToolCallError"),
-    "ToolDefinition": ("specagent_runtime._formats", "ToolDefinition"),
-    "export_tools": ("specagent_runtime._formats", "export_tools"),
-    "format_result": ("specagent_runtime._formats", "format_result"),
-    "parse_tool_call": ("specagent_runtime._formats", "parse_tool_call"),
-    "run_tool_call": ("specagent_runtime._formats", "run_tool_call"),
-    "to_anthropic": ("specagent_runtime._formats", "to_anthropic"),
-    "to_openai_chat": ("specagent_runtime._formats", "to_openai_chat"),
-    "to_openai_responses": ("specagent_runtime._formats", "to_openai_responses"),
-    "tool_definitions": ("specagent_runtime._formats", "definitions"),
+    "ToolCall": ("specagent_runtime._tools.formats", "ToolCall"),
+    "ToolCallError": ("specagent_runtime._tools.formats", "ToolCallError"),
+    "ToolDefinition": ("specagent_runtime._tools.formats", "ToolDefinition"),
+    "export_tools": ("specagent_runtime._tools.formats", "export_tools"),
+    "format_result": ("specagent_runtime._tools.formats", "format_result"),
+    "parse_tool_call": ("specagent_runtime._tools.formats", "parse_tool_call"),
+    "run_tool_call": ("specagent_runtime._tools.formats", "run_tool_call"),
+    "to_anthropic": ("specagent_runtime._tools.formats", "to_anthropic"),
+    "to_openai_chat": ("specagent_runtime._tools.formats", "to_openai_chat"),
+    "to_openai_responses": ("specagent_runtime._tools.formats", "to_openai_responses"),
+    "tool_definitions": ("specagent_runtime._tools.formats", "definitions"),
     "Identity": ("specagent_runtime._identity", "Identity"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
     "serve_mcp": ("specagent_runtime._mcp", "serve_mcp"),
@@ -208,9 +208,9 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskDefinition": ("specagent_runtime._task_steps", "TaskDefinition"),
     "TaskEngine": ("specagent_runtime._tasks", "TaskEngine"),
     "idempotency_key": ("specagent_runtime._tasks", "idempotency_key"),
-    "PreparedCall": ("specagent_runtime._toolset", "PreparedCall"),
-    "ToolResult": ("specagent_runtime._toolset", "ToolResult"),
-    "Toolset": ("specagent_runtime._toolset", "Toolset"),
+    "PreparedCall": ("specagent_runtime._tools.toolset", "PreparedCall"),
+    "ToolResult": ("specagent_runtime._tools.toolset", "ToolResult"),
+    "Toolset": ("specagent_runtime._tools.toolset", "Toolset"),
 }
 
 

@@ -26,7 +26,7 @@ from specagent_runtime._events import (
 from specagent_runtime._identity import Identity
 from specagent_runtime._task_run import RunStatus, TaskError, TaskTurn
 from specagent_runtime._tasks import TaskEngine, identity_fields
-from specagent_runtime._toolset import ToolResult
+from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.agent")
 

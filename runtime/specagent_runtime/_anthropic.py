@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from specagent_runtime._formats import ToolDefinition, to_anthropic
+from specagent_runtime._tools.formats import ToolDefinition, to_anthropic
 
 DEFAULT_MAX_TOKENS = 1024
 

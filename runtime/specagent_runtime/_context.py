@@ -20,8 +20,8 @@ from importlib.resources import files
 from typing import Any
 
 from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps, fit
-from specagent_runtime._toolset import ToolResult, Toolset
+from specagent_runtime._tools.shaping import dumps, fit
+from specagent_runtime._tools.toolset import ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.context")
 

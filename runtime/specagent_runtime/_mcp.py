@@ -24,7 +24,6 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-from specagent_runtime._formats import HANDOFF_MESSAGE, definitions
 from specagent_runtime._http.auth import Credential
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
@@ -40,7 +39,8 @@ from specagent_runtime._mcp_tasks import McpTasks, load_tasks
 from specagent_runtime._spec import OperationSpec, ToolSpec
 from specagent_runtime._stores.base import Store
 from specagent_runtime._stores.memory import MemoryStore
-from specagent_runtime._toolset import HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._tools.formats import HANDOFF_MESSAGE, definitions
+from specagent_runtime._tools.toolset import HANDOFF_TOOL, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.mcp")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from specagent_runtime import Identity, ToolResult, Toolset, ToolSpec
-from specagent_runtime._shaping import expose, fit, redact
+from specagent_runtime._tools.shaping import expose, fit, redact
 
 from tests.unit.runtime.fakepkg.client import FakeClient
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, get_args
 
 from specagent_runtime._identity import Identity
-from specagent_runtime._toolset import _HANDOFF_SCHEMA, HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._tools.toolset import _HANDOFF_SCHEMA, HANDOFF_TOOL, ToolResult, Toolset
 
 Format = Literal["openai_chat", "openai_responses", "anthropic"]
 FORMATS: tuple[str, ...] = get_args(Format)

@@ -23,9 +23,9 @@ from pydantic import BaseModel, ValidationError
 from specagent_runtime._errors import ApiError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps, fit, shape, to_json_data
 from specagent_runtime._spec import ToolSpec
-from specagent_runtime._tool_index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
+from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
+from specagent_runtime._tools.shaping import dumps, fit, shape, to_json_data
 
 logger = logging.getLogger("specagent_runtime.tools")
 
@@ -148,7 +148,7 @@ class Toolset:
         self.agent = agent or AgentInfo(name=package, instructions="")
         self.result_budget = result_budget
         # More tools offered than this: the model gets `find_tools`/`call_tool` and an index
-        # instead of every schema (see _tool_index). None: always every schema.
+        # instead of every schema (see `index`). None: always every schema.
         self.index_above = index_above
         self._by_name = {spec.name: spec for spec in specs}
         self._models: Any = None
