@@ -72,15 +72,16 @@ if TYPE_CHECKING:
     from specagent_runtime._stores.base import Store, StoreConflict, StoreError, Versioned
     from specagent_runtime._stores.memory import MemoryStore
     from specagent_runtime._stores.sqlite import SQLiteStore
-    from specagent_runtime._task_instruct import StepModel, StepOutcome
-    from specagent_runtime._task_run import (
+    from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
+    from specagent_runtime._tasks.instruct import StepModel, StepOutcome
+    from specagent_runtime._tasks.run import (
         HistoryEntry,
         RunInfo,
         RunStatus,
         TaskError,
         TaskTurn,
     )
-    from specagent_runtime._task_steps import (
+    from specagent_runtime._tasks.steps import (
         Ask,
         Call,
         Confirm,
@@ -96,7 +97,6 @@ if TYPE_CHECKING:
         TaskDataError,
         TaskDefinition,
     )
-    from specagent_runtime._tasks import TaskEngine, idempotency_key
     from specagent_runtime._tools.formats import (
         ToolCall,
         ToolCallError,
@@ -185,29 +185,29 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "StoreConflict": ("specagent_runtime._stores.base", "StoreConflict"),
     "StoreError": ("specagent_runtime._stores.base", "StoreError"),
     "Versioned": ("specagent_runtime._stores.base", "Versioned"),
-    "StepModel": ("specagent_runtime._task_instruct", "StepModel"),
-    "StepOutcome": ("specagent_runtime._task_instruct", "StepOutcome"),
-    "HistoryEntry": ("specagent_runtime._task_run", "HistoryEntry"),
-    "RunInfo": ("specagent_runtime._task_run", "RunInfo"),
-    "RunStatus": ("specagent_runtime._task_run", "RunStatus"),
-    "TaskError": ("specagent_runtime._task_run", "TaskError"),
-    "TaskTurn": ("specagent_runtime._task_run", "TaskTurn"),
-    "Ask": ("specagent_runtime._task_steps", "Ask"),
-    "Call": ("specagent_runtime._task_steps", "Call"),
-    "Confirm": ("specagent_runtime._task_steps", "Confirm"),
-    "Effect": ("specagent_runtime._task_steps", "Effect"),
-    "End": ("specagent_runtime._task_steps", "End"),
-    "Goto": ("specagent_runtime._task_steps", "Goto"),
-    "Handoff": ("specagent_runtime._task_steps", "Handoff"),
-    "InputSpec": ("specagent_runtime._task_steps", "InputSpec"),
-    "Instruct": ("specagent_runtime._task_steps", "Instruct"),
-    "Respond": ("specagent_runtime._task_steps", "Respond"),
-    "SetValues": ("specagent_runtime._task_steps", "SetValues"),
-    "TaskContext": ("specagent_runtime._task_steps", "TaskContext"),
-    "TaskDataError": ("specagent_runtime._task_steps", "TaskDataError"),
-    "TaskDefinition": ("specagent_runtime._task_steps", "TaskDefinition"),
-    "TaskEngine": ("specagent_runtime._tasks", "TaskEngine"),
-    "idempotency_key": ("specagent_runtime._tasks", "idempotency_key"),
+    "StepModel": ("specagent_runtime._tasks.instruct", "StepModel"),
+    "StepOutcome": ("specagent_runtime._tasks.instruct", "StepOutcome"),
+    "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
+    "RunInfo": ("specagent_runtime._tasks.run", "RunInfo"),
+    "RunStatus": ("specagent_runtime._tasks.run", "RunStatus"),
+    "TaskError": ("specagent_runtime._tasks.run", "TaskError"),
+    "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
+    "Ask": ("specagent_runtime._tasks.steps", "Ask"),
+    "Call": ("specagent_runtime._tasks.steps", "Call"),
+    "Confirm": ("specagent_runtime._tasks.steps", "Confirm"),
+    "Effect": ("specagent_runtime._tasks.steps", "Effect"),
+    "End": ("specagent_runtime._tasks.steps", "End"),
+    "Goto": ("specagent_runtime._tasks.steps", "Goto"),
+    "Handoff": ("specagent_runtime._tasks.steps", "Handoff"),
+    "InputSpec": ("specagent_runtime._tasks.steps", "InputSpec"),
+    "Instruct": ("specagent_runtime._tasks.steps", "Instruct"),
+    "Respond": ("specagent_runtime._tasks.steps", "Respond"),
+    "SetValues": ("specagent_runtime._tasks.steps", "SetValues"),
+    "TaskContext": ("specagent_runtime._tasks.steps", "TaskContext"),
+    "TaskDataError": ("specagent_runtime._tasks.steps", "TaskDataError"),
+    "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
+    "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
+    "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
     "PreparedCall": ("specagent_runtime._tools.toolset", "PreparedCall"),
     "ToolResult": ("specagent_runtime._tools.toolset", "ToolResult"),
     "Toolset": ("specagent_runtime._tools.toolset", "Toolset"),

@@ -48,9 +48,9 @@ from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store, StoreConflict
 from specagent_runtime._stores.memory import MemoryStore
 from specagent_runtime._stores.sqlite import SQLiteStore
-from specagent_runtime._task_instruct import StepModel
-from specagent_runtime._task_run import TaskTurn
-from specagent_runtime._tasks import TaskEngine
+from specagent_runtime._tasks.engine import TaskEngine
+from specagent_runtime._tasks.instruct import StepModel
+from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 

@@ -24,8 +24,8 @@ from specagent_runtime._events import (
     TaskWaiting,
 )
 from specagent_runtime._identity import Identity
-from specagent_runtime._task_run import RunStatus, TaskError, TaskTurn
-from specagent_runtime._tasks import TaskEngine, identity_fields
+from specagent_runtime._tasks.engine import TaskEngine, identity_fields
+from specagent_runtime._tasks.run import RunStatus, TaskError, TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.agent")

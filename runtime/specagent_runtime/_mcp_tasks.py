@@ -19,8 +19,8 @@ import mcp_types as types
 
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store
-from specagent_runtime._task_run import TaskError, TaskTurn
-from specagent_runtime._tasks import TaskClient, TaskEngine
+from specagent_runtime._tasks.engine import TaskClient, TaskEngine
+from specagent_runtime._tasks.run import TaskError, TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.mcp")

@@ -37,7 +37,7 @@ from specagent_runtime import (
     TaskError,
     idempotency_key,
 )
-from specagent_runtime._task_input import InvalidAnswer, parse_answer, yes_or_no
+from specagent_runtime._tasks.input import InvalidAnswer, parse_answer, yes_or_no
 
 GET_ORDER = OperationSpec(id="getOrderById", method="GET", path="/store/order/{orderId}")
 DELETE_ORDER = OperationSpec(id="deleteOrder", method="DELETE", path="/store/order/{orderId}")

@@ -138,7 +138,7 @@ class Instruct:
 
     It may use the named `tools` for at most `max_rounds` rounds and must finish with a value
     for every `output` field (checked like a customer's answer); the result is saved under
-    `save_as`. A step that cannot finish hands the run to a human. Run by `_task_instruct`.
+    `save_as`. A step that cannot finish hands the run to a human. Run by `instruct`.
     """
 
     instruction: str

@@ -26,7 +26,7 @@ from specagent_runtime._errors import ApiError, ApiStatusError, RequestError
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import OperationSpec
 from specagent_runtime._stores.base import Store, StoreConflict
-from specagent_runtime._task_input import (
+from specagent_runtime._tasks.input import (
     InvalidAnswer,
     accepted_inputs,
     input_spec,
@@ -34,8 +34,8 @@ from specagent_runtime._task_input import (
     validate,
     yes_or_no,
 )
-from specagent_runtime._task_instruct import StepModel, run_instruct
-from specagent_runtime._task_run import (
+from specagent_runtime._tasks.instruct import StepModel, run_instruct
+from specagent_runtime._tasks.run import (
     RUN_KIND,
     RunInfo,
     RunStatus,
@@ -47,7 +47,7 @@ from specagent_runtime._task_run import (
     new_record,
     waiting_for,
 )
-from specagent_runtime._task_steps import (
+from specagent_runtime._tasks.steps import (
     Ask,
     Call,
     Confirm,

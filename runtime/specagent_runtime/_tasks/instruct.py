@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent_runtime._identity import Identity
-from specagent_runtime._task_input import InvalidAnswer, validate
-from specagent_runtime._task_steps import InputSpec, Instruct
+from specagent_runtime._tasks.input import InvalidAnswer, validate
+from specagent_runtime._tasks.steps import InputSpec, Instruct
 from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import HANDOFF_TOOL, ToolResult, Toolset
 
