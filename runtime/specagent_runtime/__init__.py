@@ -13,10 +13,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from specagent_runtime._agent import Agent, AgentError, ConfirmationNotFound, ModelError
-    from specagent_runtime._anthropic import AnthropicChat
-    from specagent_runtime._confirm import PendingAction
-    from specagent_runtime._context import ContextConfig, UserContext
+    from specagent_runtime._agent.anthropic import AnthropicChat
+    from specagent_runtime._agent.consent import PendingAction
+    from specagent_runtime._agent.loop import Agent, AgentError, ConfirmationNotFound, ModelError
+    from specagent_runtime._agent.user_context import ContextConfig, UserContext
     from specagent_runtime._errors import (
         ApiConnectionError,
         ApiError,
@@ -114,11 +114,11 @@ if TYPE_CHECKING:
 
 # public name -> (module, attribute in it)
 _SOURCES: dict[str, tuple[str, str]] = {
-    "Agent": ("specagent_runtime._agent", "Agent"),
-    "AgentError": ("specagent_runtime._agent", "AgentError"),
-    "ConfirmationNotFound": ("specagent_runtime._agent", "ConfirmationNotFound"),
-    "ModelError": ("specagent_runtime._agent", "ModelError"),
-    "AnthropicChat": ("specagent_runtime._anthropic", "AnthropicChat"),
+    "Agent": ("specagent_runtime._agent.loop", "Agent"),
+    "AgentError": ("specagent_runtime._agent.loop", "AgentError"),
+    "ConfirmationNotFound": ("specagent_runtime._agent.loop", "ConfirmationNotFound"),
+    "ModelError": ("specagent_runtime._agent.loop", "ModelError"),
+    "AnthropicChat": ("specagent_runtime._agent.anthropic", "AnthropicChat"),
     "AccessToken": ("specagent_runtime._http.auth", "AccessToken"),
     "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
     "BasicAuth": ("specagent_runtime._http.auth", "BasicAuth"),
@@ -127,9 +127,9 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "Credential": ("specagent_runtime._http.auth", "Credential"),
     "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
     "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
-    "PendingAction": ("specagent_runtime._confirm", "PendingAction"),
-    "ContextConfig": ("specagent_runtime._context", "ContextConfig"),
-    "UserContext": ("specagent_runtime._context", "UserContext"),
+    "PendingAction": ("specagent_runtime._agent.consent", "PendingAction"),
+    "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
+    "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
     "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
     "ApiError": ("specagent_runtime._errors", "ApiError"),
     "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),

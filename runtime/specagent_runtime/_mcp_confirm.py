@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from specagent_runtime._confirm import summarise
+from specagent_runtime._agent.consent import summarise
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.toolset import PreparedCall, ToolResult

@@ -15,7 +15,6 @@ confirmation is refused, because nobody can confirm in the middle of a step; the
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 from specagent_runtime._identity import Identity
 from specagent_runtime._tasks.input import InvalidAnswer, validate
 from specagent_runtime._tasks.steps import InputSpec, Instruct
+from specagent_runtime._tools.formats import arguments_object, assistant_message
 from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import HANDOFF_TOOL, ToolResult, Toolset
 
@@ -87,12 +87,17 @@ class StepModel:
         for round_number in range(1, effect.max_rounds + 1):
             message = await self._complete(messages, tools)
             calls = list(getattr(message, "tool_calls", None) or [])
-            messages.append(_assistant(message, calls))
+            messages.append(
+                assistant_message(
+                    getattr(message, "content", None),
+                    [(item.id, item.function.name, item.function.arguments) for item in calls],
+                )
+            )
             if not calls:
                 messages.append({"role": "user", "content": f"Call {FINISH_TOOL} with the result."})
                 continue
             for item in calls:
-                name, arguments = item.function.name, _arguments(item.function.arguments)
+                name, arguments = item.function.name, arguments_object(item.function.arguments)
                 if name == HANDOFF_TOOL:
                     reason = str((arguments or {}).get("reason") or "not given")
                     return StepOutcome(None, f"the step was handed off: {reason}", round_number)
@@ -215,30 +220,6 @@ def check_output(
             return None, f"`{spec.name}`: {problem}"
         values[spec.name] = value
     return values, ""
-
-
-def _arguments(text: str | None) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _assistant(message: Any, calls: list[Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"role": "assistant", "content": getattr(message, "content", None)}
-    if calls:
-        entry["tool_calls"] = [
-            {
-                "id": item.id,
-                "type": "function",
-                "function": {"name": item.function.name, "arguments": item.function.arguments},
-            }
-            for item in calls
-        ]
-    elif entry["content"] is None:
-        entry["content"] = ""
-    return entry
 
 
 async def run_instruct(

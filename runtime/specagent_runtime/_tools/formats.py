@@ -225,6 +225,30 @@ async def run_tool_call(
     return format_result(result, call_id, format)
 
 
+def arguments_object(text: str | None) -> dict[str, Any] | None:
+    """A model's arguments (JSON text) as an object, None when they are not one. OpenAI sends
+    arguments as JSON text, and models sometimes send an empty string for none."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def assistant_message(
+    content: str | None, calls: Sequence[tuple[str, str, str | None]]
+) -> dict[str, Any]:
+    """A chat-completions assistant message with its tool calls, given as (id, name, arguments
+    text). It needs content or tool calls, so an empty answer is stored as ""."""
+    message: dict[str, Any] = {"role": "assistant", "content": content if calls else content or ""}
+    if calls:
+        message["tool_calls"] = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+            for call_id, name, arguments in calls
+        ]
+    return message
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -258,14 +282,10 @@ def _text(
 
 
 def _json_arguments(value: Any, format: str, call_id: str, name: str) -> dict[str, Any]:
-    """OpenAI sends arguments as JSON text; models sometimes send an empty string for none."""
     if isinstance(value, Mapping):
         return dict(value)
-    try:
-        parsed = json.loads(value or "{}") if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
+    parsed = arguments_object(value) if isinstance(value, str) else None
+    if parsed is None:
         raise ToolCallError(
             f"{format} tool call {call_id} to `{name}`: the arguments must be a JSON object",
             call_id=call_id,
