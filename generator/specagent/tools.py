@@ -143,8 +143,8 @@ def _mcp(
 ) -> list[dict[str, Any]]:
     """What the runtime's MCP server lists, through its own handlers."""
     try:
-        from specagent_runtime._mcp import McpTools  # noqa: PLC0415  # optional extra
-        from specagent_runtime._mcp_tasks import McpTasks  # noqa: PLC0415
+        from specagent_runtime._mcp.server import McpTools  # noqa: PLC0415  # optional extra
+        from specagent_runtime._mcp.tasks import McpTasks  # noqa: PLC0415
     except ImportError as exc:
         raise MissingExtraError(
             "the mcp format needs the MCP SDK: install `specagent-runtime[mcp]`"

@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
     from specagent_runtime._lazy import lazy_module
-    from specagent_runtime._mcp import serve_mcp, serve_mcp_async
-    from specagent_runtime._mcp_cli import main as mcp_main
+    from specagent_runtime._mcp.cli import main as mcp_main
+    from specagent_runtime._mcp.server import serve_mcp, serve_mcp_async
     from specagent_runtime._secrets import Secret
     from specagent_runtime._spec import (
         ApiKeyScheme,
@@ -166,9 +166,9 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "tool_definitions": ("specagent_runtime._tools.formats", "definitions"),
     "Identity": ("specagent_runtime._identity", "Identity"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
-    "serve_mcp": ("specagent_runtime._mcp", "serve_mcp"),
-    "serve_mcp_async": ("specagent_runtime._mcp", "serve_mcp_async"),
-    "mcp_main": ("specagent_runtime._mcp_cli", "main"),
+    "serve_mcp": ("specagent_runtime._mcp.server", "serve_mcp"),
+    "serve_mcp_async": ("specagent_runtime._mcp.server", "serve_mcp_async"),
+    "mcp_main": ("specagent_runtime._mcp.cli", "main"),
     "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
     "Secret": ("specagent_runtime._secrets", "Secret"),
     "ApiKeyScheme": ("specagent_runtime._spec", "ApiKeyScheme"),

@@ -3,7 +3,7 @@
 The MCP host (Claude, an IDE, another agent) runs the model; this server offers the same tools
 as the built-in agent with the same protections, all through `Toolset`: tools bound to the
 verified identity are listed only when it is known and their bound arguments never appear in a
-schema; consequential tools go through the proposal/``confirm`` gate of `_mcp_confirm`.
+schema; consequential tools go through the proposal/``confirm`` gate of `confirm`.
 
 Who the customer is comes from the server's configuration over stdio (one host, one user) and
 from ``X-Verified-*`` request headers over HTTP, where the host's gateway, not the caller,
@@ -27,7 +27,7 @@ from mcp.server.stdio import stdio_server
 from specagent_runtime._http.auth import Credential
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
-from specagent_runtime._mcp_confirm import (
+from specagent_runtime._mcp.confirm import (
     Confirmations,
     confirm_argument,
     confirmation_required,
@@ -35,7 +35,7 @@ from specagent_runtime._mcp_confirm import (
     scope_of,
     with_confirm_argument,
 )
-from specagent_runtime._mcp_tasks import McpTasks, load_tasks
+from specagent_runtime._mcp.tasks import McpTasks, load_tasks
 from specagent_runtime._spec import OperationSpec, ToolSpec
 from specagent_runtime._stores.base import Store
 from specagent_runtime._stores.memory import MemoryStore

@@ -100,7 +100,7 @@ def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None
         sys.stderr.write(f"error: {exc}\nusage: python -m {package} mcp --help\n")
         return 2
     try:
-        from specagent_runtime._mcp import McpConfigError, serve_mcp  # noqa: PLC0415
+        from specagent_runtime._mcp.server import McpConfigError, serve_mcp  # noqa: PLC0415
     except ImportError:
         sys.stderr.write(
             "error: the MCP server needs the mcp package: pip install 'specagent-runtime[mcp]'\n"
