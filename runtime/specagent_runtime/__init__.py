@@ -15,22 +15,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from specagent_runtime._agent.anthropic import AnthropicChat
     from specagent_runtime._agent.consent import PendingAction
-    from specagent_runtime._agent.loop import Agent, AgentError, ConfirmationNotFound, ModelError
+    from specagent_runtime._agent.loop import Agent
     from specagent_runtime._agent.user_context import ContextConfig, UserContext
     from specagent_runtime._errors import (
+        AgentError,
         ApiConnectionError,
         ApiError,
         ApiStatusError,
         ApiTimeoutError,
         AuthError,
         BadRequestError,
+        ConfigurationError,
+        ConfirmationNotFound,
         ConflictError,
         CredentialsError,
+        ModelError,
         NotFoundError,
         RateLimitError,
         RequestError,
         ResponseDecodeError,
         ServerError,
+        SpecagentError,
+        StoreConflict,
+        StoreError,
+        TaskDataError,
+        TaskError,
+        ToolCallError,
         UnprocessableEntityError,
     )
     from specagent_runtime._events import (
@@ -69,7 +79,7 @@ if TYPE_CHECKING:
         SecurityScheme,
         ToolSpec,
     )
-    from specagent_runtime._stores.base import Store, StoreConflict, StoreError, Versioned
+    from specagent_runtime._stores.base import Store, Versioned
     from specagent_runtime._stores.memory import MemoryStore
     from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
@@ -78,7 +88,6 @@ if TYPE_CHECKING:
         HistoryEntry,
         RunInfo,
         RunStatus,
-        TaskError,
         TaskTurn,
     )
     from specagent_runtime._tasks.steps import (
@@ -94,12 +103,10 @@ if TYPE_CHECKING:
         Respond,
         SetValues,
         TaskContext,
-        TaskDataError,
         TaskDefinition,
     )
     from specagent_runtime._tools.formats import (
         ToolCall,
-        ToolCallError,
         ToolDefinition,
         export_tools,
         format_result,
@@ -115,9 +122,9 @@ if TYPE_CHECKING:
 # public name -> (module, attribute in it)
 _SOURCES: dict[str, tuple[str, str]] = {
     "Agent": ("specagent_runtime._agent.loop", "Agent"),
-    "AgentError": ("specagent_runtime._agent.loop", "AgentError"),
-    "ConfirmationNotFound": ("specagent_runtime._agent.loop", "ConfirmationNotFound"),
-    "ModelError": ("specagent_runtime._agent.loop", "ModelError"),
+    "AgentError": ("specagent_runtime._errors", "AgentError"),
+    "ConfirmationNotFound": ("specagent_runtime._errors", "ConfirmationNotFound"),
+    "ModelError": ("specagent_runtime._errors", "ModelError"),
     "AnthropicChat": ("specagent_runtime._agent.anthropic", "AnthropicChat"),
     "AccessToken": ("specagent_runtime._http.auth", "AccessToken"),
     "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
@@ -131,6 +138,8 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
     "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
     "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
+    "ConfigurationError": ("specagent_runtime._errors", "ConfigurationError"),
+    "SpecagentError": ("specagent_runtime._errors", "SpecagentError"),
     "ApiError": ("specagent_runtime._errors", "ApiError"),
     "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
     "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
@@ -154,7 +163,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
     "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
     "ToolCall": ("specagent_runtime._tools.formats", "ToolCall"),
-    "ToolCallError": ("specagent_runtime._tools.formats", "ToolCallError"),
+    "ToolCallError": ("specagent_runtime._errors", "ToolCallError"),
     "ToolDefinition": ("specagent_runtime._tools.formats", "ToolDefinition"),
     "export_tools": ("specagent_runtime._tools.formats", "export_tools"),
     "format_result": ("specagent_runtime._tools.formats", "format_result"),
@@ -182,15 +191,15 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "Store": ("specagent_runtime._stores.base", "Store"),
-    "StoreConflict": ("specagent_runtime._stores.base", "StoreConflict"),
-    "StoreError": ("specagent_runtime._stores.base", "StoreError"),
+    "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
+    "StoreError": ("specagent_runtime._errors", "StoreError"),
     "Versioned": ("specagent_runtime._stores.base", "Versioned"),
     "StepModel": ("specagent_runtime._tasks.instruct", "StepModel"),
     "StepOutcome": ("specagent_runtime._tasks.instruct", "StepOutcome"),
     "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
     "RunInfo": ("specagent_runtime._tasks.run", "RunInfo"),
     "RunStatus": ("specagent_runtime._tasks.run", "RunStatus"),
-    "TaskError": ("specagent_runtime._tasks.run", "TaskError"),
+    "TaskError": ("specagent_runtime._errors", "TaskError"),
     "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
     "Ask": ("specagent_runtime._tasks.steps", "Ask"),
     "Call": ("specagent_runtime._tasks.steps", "Call"),
@@ -204,7 +213,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "Respond": ("specagent_runtime._tasks.steps", "Respond"),
     "SetValues": ("specagent_runtime._tasks.steps", "SetValues"),
     "TaskContext": ("specagent_runtime._tasks.steps", "TaskContext"),
-    "TaskDataError": ("specagent_runtime._tasks.steps", "TaskDataError"),
+    "TaskDataError": ("specagent_runtime._errors", "TaskDataError"),
     "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
     "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
@@ -250,6 +259,7 @@ __all__ = [
     "BearerToken",
     "Call",
     "ClientCredentials",
+    "ConfigurationError",
     "Confirm",
     "ConfirmationExecuted",
     "ConfirmationNotFound",
@@ -290,6 +300,7 @@ __all__ = [
     "SecurityScheme",
     "ServerError",
     "SetValues",
+    "SpecagentError",
     "StepModel",
     "StepOutcome",
     "Store",

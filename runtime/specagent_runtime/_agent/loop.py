@@ -42,6 +42,13 @@ from specagent_runtime._agent.tasks import (
     turn_text,
 )
 from specagent_runtime._agent.user_context import UserContext, load_context
+from specagent_runtime._errors import (
+    AgentError,
+    ConfigurationError,
+    ConfirmationNotFound,
+    ModelError,
+    StoreConflict,
+)
 from specagent_runtime._events import (
     ConfirmationExecuted,
     ConfirmationRequested,
@@ -51,7 +58,7 @@ from specagent_runtime._events import (
 )
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
-from specagent_runtime._stores.base import Store, StoreConflict
+from specagent_runtime._stores.base import Store
 from specagent_runtime._stores.memory import MemoryStore
 from specagent_runtime._stores.sqlite import SQLiteStore
 from specagent_runtime._tasks.engine import TaskEngine
@@ -82,18 +89,6 @@ FALLBACK_REPLY = (
 HANDOFF_REPLY = "I'm passing you to a colleague who will get back to you here."
 
 
-class AgentError(Exception):
-    """A problem the host must handle (configuration, the model service), not the model."""
-
-
-class ModelError(AgentError):
-    """The model service failed or answered something unusable; the turn was not saved."""
-
-
-class ConfirmationNotFound(AgentError, LookupError):
-    """`Agent.confirm` named an action that is not pending (expired, replaced or done)."""
-
-
 class Agent:
     """A support agent over a generated package's tools; see `from_package`."""
 
@@ -116,11 +111,11 @@ class Agent:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
             clash = sorted(set(tasks.tasks) & taken)
             if clash:
-                raise ValueError(f"task and tool names must differ, {clash} are both")
+                raise ConfigurationError(f"task and tool names must differ, {clash} are both")
         if max_rounds < 1:
-            raise ValueError(f"max_rounds must be at least 1, not {max_rounds}")
+            raise ConfigurationError(f"max_rounds must be at least 1, not {max_rounds}")
         if history_limit < 1:
-            raise ValueError(f"history_limit must be at least 1, not {history_limit}")
+            raise ConfigurationError(f"history_limit must be at least 1, not {history_limit}")
         self.history_limit = history_limit
         self.toolset = toolset
         # The agent file's tasks (None without): the model starts them, the engine runs them.

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from specagent_runtime._errors import TaskError
 from specagent_runtime._events import (
     Event,
     HandoffRequested,
@@ -25,7 +26,7 @@ from specagent_runtime._events import (
 )
 from specagent_runtime._identity import Identity
 from specagent_runtime._tasks.engine import TaskEngine, identity_fields
-from specagent_runtime._tasks.run import RunStatus, TaskError, TaskTurn
+from specagent_runtime._tasks.run import RunStatus, TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.agent")
@@ -103,7 +104,7 @@ async def start_task(
     try:
         return await engine.start(name, arguments, identity, conversation_id)
     except TaskError as exc:  # bad inputs: the message names the input, never a value
-        return ToolResult.error(name, str(exc))
+        return ToolResult.error(name, exc.model_message())
 
 
 async def recover_runs(engine: TaskEngine, conversation_id: str) -> list[TaskTurn]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._identity import Identity
 from specagent_runtime._tools.shaping import dumps, fit
 from specagent_runtime._tools.toolset import ToolResult, Toolset
@@ -133,12 +134,16 @@ def load_context(package: str, toolset: Toolset) -> UserContext | None:
     try:
         data = json.loads((files(package) / "agent.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{package}/agent.json: cannot read it ({type(exc).__name__})") from exc
+        raise ConfigurationError(
+            f"{package}/agent.json: cannot read it ({type(exc).__name__})"
+        ) from exc
     entry = data.get("context") if isinstance(data, dict) else None
     if not entry:
         return None
     try:
         config = ContextConfig.from_json(entry)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{package}/agent.json: bad `context` ({type(exc).__name__})") from exc
+        raise ConfigurationError(
+            f"{package}/agent.json: bad `context` ({type(exc).__name__})"
+        ) from exc
     return UserContext(config, toolset)

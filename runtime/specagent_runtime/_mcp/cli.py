@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from specagent_runtime._errors import SpecagentError, StoreError
 from specagent_runtime._identity import Identity
-from specagent_runtime._stores.base import StoreError
 from specagent_runtime._stores.sqlite import SQLiteStore
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-class _UsageError(Exception):
+class _UsageError(SpecagentError):
     pass
 
 

@@ -24,6 +24,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
+from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._http.auth import Credential
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
@@ -52,7 +53,7 @@ _DESTRUCTIVE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 Transport = Literal["stdio", "http"]
 
 
-class McpConfigError(ValueError):
+class McpConfigError(ConfigurationError):
     """The server cannot start as configured (shown to the operator, without a traceback)."""
 
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import mcp_types as types
 
+from specagent_runtime._errors import TaskError
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store
 from specagent_runtime._tasks.engine import TaskClient, TaskEngine
-from specagent_runtime._tasks.run import TaskError, TaskTurn
+from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.mcp")
@@ -115,7 +116,7 @@ class McpTasks:
                     )
                 turn = await self.engine.start(name, arguments, identity)
         except TaskError as exc:
-            return ToolResult.error(name, str(exc))
+            return ToolResult.error(name, exc.model_message())
         return ToolResult(name, "ok", data=_turn_data(turn))
 
 

@@ -16,28 +16,6 @@ from typing import Any, Protocol
 CONVERSATION = "conversation"
 
 
-class StoreError(Exception):
-    """The store cannot be used (a file that cannot be opened, locked too long, a full disk, a
-    corrupt database). `kind` and `key` name the record it could not read or save ("" when the
-    store itself failed), so the host can say exactly what was lost."""
-
-    def __init__(self, message: str, *, kind: str = "", key: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.key = key
-
-
-class StoreConflict(StoreError):
-    """Another worker changed (or created) the record since it was loaded."""
-
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(
-            f"{kind} {key!r} was changed by someone else; load it again and retry",
-            kind=kind,
-            key=key,
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class Versioned:
     value: Any  # JSON data

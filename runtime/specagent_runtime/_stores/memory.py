@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from specagent_runtime._stores.base import ConversationMethods, StoreConflict, Versioned
+from specagent_runtime._errors import StoreConflict
+from specagent_runtime._stores.base import ConversationMethods, Versioned
 
 
 class MemoryStore(ConversationMethods):

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from specagent_runtime._stores.base import ConversationMethods, StoreConflict, StoreError, Versioned
+from specagent_runtime._errors import StoreConflict, StoreError
+from specagent_runtime._stores.base import ConversationMethods, Versioned
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS specagent_records (

@@ -22,10 +22,17 @@ from typing import Any, Protocol
 
 import pydantic
 
-from specagent_runtime._errors import ApiError, ApiStatusError, RequestError
+from specagent_runtime._errors import (
+    ApiError,
+    ApiStatusError,
+    RequestError,
+    StoreConflict,
+    TaskDataError,
+    TaskError,
+)
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import OperationSpec
-from specagent_runtime._stores.base import Store, StoreConflict
+from specagent_runtime._stores.base import Store
 from specagent_runtime._tasks.input import (
     InvalidAnswer,
     accepted_inputs,
@@ -39,7 +46,6 @@ from specagent_runtime._tasks.run import (
     RUN_KIND,
     RunInfo,
     RunStatus,
-    TaskError,
     TaskTurn,
     add_to_index,
     indexed_runs,
@@ -59,7 +65,6 @@ from specagent_runtime._tasks.steps import (
     Respond,
     SetValues,
     TaskContext,
-    TaskDataError,
     TaskDefinition,
 )
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._identity import Identity
 from specagent_runtime._tasks.input import InvalidAnswer, validate
 from specagent_runtime._tasks.steps import InputSpec, Instruct
@@ -180,7 +181,7 @@ class StepModel:
         if client is None and self._client_factory is not None:
             client = self._client_factory()
         if client is None:
-            raise RuntimeError("StepModel has no model client")
+            raise ConfigurationError("StepModel has no model client")
         completion = await client.chat.completions.create(
             model=self.model, messages=messages, tools=tools
         )

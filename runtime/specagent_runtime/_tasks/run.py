@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from specagent_runtime._stores.base import Store, StoreConflict
+from specagent_runtime._errors import StoreConflict, TaskError
+from specagent_runtime._stores.base import Store
 
 RUN_KIND = "task_run"
 INDEX_KIND = "task_run_index"
@@ -39,11 +40,6 @@ class RunStatus(StrEnum):
 
 
 _FINISHED = frozenset({RunStatus.DONE, RunStatus.CANCELLED, RunStatus.FAILED, RunStatus.HANDED_OFF})
-
-
-class TaskError(Exception):
-    """A task cannot be started or continued as asked (unknown task or run, bad inputs, another
-    customer's run). The message is safe to show the model: it names no values."""
 
 
 @dataclass(frozen=True, slots=True)

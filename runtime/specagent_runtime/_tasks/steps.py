@@ -13,20 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from specagent_runtime._errors import TaskDataError
 from specagent_runtime._spec import OperationSpec
 
 InputType = Literal["string", "integer", "number", "boolean"]
 EndStatus = Literal["done", "cancelled", "failed"]
 PathPart = str | int
 _T = TypeVar("_T")
-
-
-class TaskDataError(Exception):
-    """A value a step needs is missing or has the wrong type at run time.
-
-    The spec promised the field, the API did not send it: the engine hands the run to a human
-    rather than guess. The message names the expression's path, never its value.
-    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, get_args
 
+from specagent_runtime._errors import ConfigurationError, ToolCallError
 from specagent_runtime._identity import Identity
 from specagent_runtime._tools.toolset import _HANDOFF_SCHEMA, HANDOFF_TOOL, ToolResult, Toolset
 
@@ -27,16 +28,6 @@ Format = Literal["openai_chat", "openai_responses", "anthropic"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 HANDOFF_MESSAGE = "a human colleague will take over"
-
-
-class ToolCallError(ValueError):
-    """A tool call payload that cannot be read. `call_id` and `name` are set when the payload
-    got that far, so the host can still answer the model with an error result."""
-
-    def __init__(self, message: str, *, call_id: str | None = None, name: str | None = None):
-        super().__init__(message)
-        self.call_id = call_id
-        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +124,7 @@ def export_tools(
         return to_openai_responses(tools)
     if format == "anthropic":
         return to_anthropic(tools)
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 def parse_tool_call(payload: Any, format: Format) -> ToolCall:
@@ -175,7 +166,7 @@ def parse_tool_call(payload: Any, format: Format) -> ToolCall:
                 name=name,
             )
         return ToolCall(name, dict(arguments), call_id)
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 def format_result(result: ToolResult, call_id: str, format: Format) -> dict[str, Any]:
@@ -192,7 +183,7 @@ def format_result(result: ToolResult, call_id: str, format: Format) -> dict[str,
         if result.is_error:
             block["is_error"] = True
         return block
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 async def run_tool_call(
@@ -250,6 +241,12 @@ def assistant_message(
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _unknown_format(format: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}"
+    )
 
 
 def _as_dict(payload: Any, format: str) -> Mapping[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from specagent_runtime._errors import ApiError
+from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import ToolSpec
@@ -141,7 +141,9 @@ class Toolset:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates or HANDOFF_TOOL in names:
             clash = duplicates or [HANDOFF_TOOL]
-            raise ValueError(f"{package}/agent.json: tool names must be unique, {clash} repeat")
+            raise ConfigurationError(
+                f"{package}/agent.json: tool names must be unique, {clash} repeat"
+            )
         self.specs = list(specs)
         self.client = client
         self.package = package
@@ -165,7 +167,7 @@ class Toolset:
             specs = [ToolSpec.from_json(tool) for tool in data["tools"]]
             info = AgentInfo(str(agent.get("name", package)), str(agent.get("instructions", "")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(
+            raise ConfigurationError(
                 f"{where}: cannot read the tools ({type(exc).__name__}: {exc})"
             ) from exc
         return cls(specs, client, package=package, agent=info, result_budget=result_budget)
