@@ -23,6 +23,7 @@ from typing import Any
 from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._identity import Identity
 from specagent_runtime._tasks.input import InvalidAnswer, validate
+from specagent_runtime._tasks.record import RunRecord
 from specagent_runtime._tasks.steps import InputSpec, Instruct
 from specagent_runtime._tools.formats import arguments_object, assistant_message
 from specagent_runtime._tools.shaping import dumps
@@ -225,11 +226,11 @@ def check_output(
 
 async def run_instruct(
     step_model: StepModel | None,
-    record: dict[str, Any],
+    record: RunRecord,
     step: str,
     effect: Instruct,
     *,
-    log: Callable[[dict[str, Any], str | None, str, str], None],
+    log: Callable[[RunRecord, str | None, str, str], None],
     hand_off: Callable[..., None],
 ) -> None:
     """Apply an `Instruct` effect to a run record (the engine saves it afterwards).
@@ -240,11 +241,10 @@ async def run_instruct(
     if step_model is None:
         hand_off(record, f"step {step} needs a model (TaskEngine(step_model=...))", step=step)
         return
-    fields = {str(k): str(v) for k, v in (record["variables"].get("identity") or {}).items()}
-    identity = _identity(fields)
+    identity = _identity(record.identity)
     log(record, step, "instruct", effect.instruction)
     try:
-        outcome = await step_model.run(effect, record["variables"], identity)
+        outcome = await step_model.run(effect, record.variables, identity)
     except Exception as exc:
         # The model service failed; a person can still help, and the run stays inspectable.
         logger.warning("instruction step %s: the model call failed: %s", step, type(exc).__name__)
@@ -253,8 +253,8 @@ async def run_instruct(
     if outcome.values is None:
         hand_off(record, f"step {step}: {outcome.reason}", step=step)
         return
-    record["variables"][effect.save_as] = outcome.values
-    record["step"] = effect.next
+    record.variables[effect.save_as] = outcome.values
+    record.step = effect.next
     log(record, step, "instructed", ", ".join(sorted(outcome.values)))
 
 
