@@ -67,9 +67,11 @@ if TYPE_CHECKING:
     from specagent_runtime._identity import Identity
     from specagent_runtime._lazy import lazy_module
     from specagent_runtime._mcp.cli import main as mcp_main
-    from specagent_runtime._mcp.server import serve_mcp, serve_mcp_async
+    from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
     from specagent_runtime._secrets import Secret
     from specagent_runtime._spec import (
+        IDEMPOTENT_METHODS,
+        SAFE_METHODS,
         ApiKeyScheme,
         Arg,
         HttpBasicScheme,
@@ -117,7 +119,7 @@ if TYPE_CHECKING:
         to_openai_responses,
     )
     from specagent_runtime._tools.formats import definitions as tool_definitions
-    from specagent_runtime._tools.toolset import PreparedCall, ToolResult, Toolset
+    from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 # public name -> (module, attribute in it)
 _SOURCES: dict[str, tuple[str, str]] = {
@@ -175,11 +177,14 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "tool_definitions": ("specagent_runtime._tools.formats", "definitions"),
     "Identity": ("specagent_runtime._identity", "Identity"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
+    "mcp_tools": ("specagent_runtime._mcp.server", "mcp_tools"),
     "serve_mcp": ("specagent_runtime._mcp.server", "serve_mcp"),
     "serve_mcp_async": ("specagent_runtime._mcp.server", "serve_mcp_async"),
     "mcp_main": ("specagent_runtime._mcp.cli", "main"),
     "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
     "Secret": ("specagent_runtime._secrets", "Secret"),
+    "IDEMPOTENT_METHODS": ("specagent_runtime._spec", "IDEMPOTENT_METHODS"),
+    "SAFE_METHODS": ("specagent_runtime._spec", "SAFE_METHODS"),
     "ApiKeyScheme": ("specagent_runtime._spec", "ApiKeyScheme"),
     "Arg": ("specagent_runtime._spec", "Arg"),
     "HttpBasicScheme": ("specagent_runtime._spec", "HttpBasicScheme"),
@@ -217,6 +222,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
     "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
+    "HANDOFF_TOOL": ("specagent_runtime._tools.toolset", "HANDOFF_TOOL"),
     "PreparedCall": ("specagent_runtime._tools.toolset", "PreparedCall"),
     "ToolResult": ("specagent_runtime._tools.toolset", "ToolResult"),
     "Toolset": ("specagent_runtime._tools.toolset", "Toolset"),
@@ -239,6 +245,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "HANDOFF_TOOL",
+    "IDEMPOTENT_METHODS",
+    "SAFE_METHODS",
     "AccessToken",
     "Agent",
     "AgentError",
@@ -330,6 +339,7 @@ __all__ = [
     "idempotency_key",
     "lazy_module",
     "mcp_main",
+    "mcp_tools",
     "parse_tool_call",
     "run_tool_call",
     "serve_mcp",

@@ -33,7 +33,6 @@ from specagent_runtime._agent.conversation import (
 )
 from specagent_runtime._agent.tasks import (
     before_model,
-    load_task_module,
     openai_task_tools,
     shown_run,
     start_task,
@@ -41,7 +40,7 @@ from specagent_runtime._agent.tasks import (
     turn_result,
     turn_text,
 )
-from specagent_runtime._agent.user_context import UserContext, load_context
+from specagent_runtime._agent.user_context import UserContext, user_context_from
 from specagent_runtime._errors import (
     AgentError,
     ConfigurationError,
@@ -64,9 +63,17 @@ from specagent_runtime._stores.sqlite import SQLiteStore
 from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.instruct import StepModel
 from specagent_runtime._tasks.run import TaskTurn
+from specagent_runtime._tasks.steps import load_task_module
+from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.formats import arguments_object, assistant_message
 from specagent_runtime._tools.shaping import dumps
-from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
+from specagent_runtime._tools.toolset import (
+    HANDOFF_RESULT,
+    HANDOFF_TOOL,
+    PreparedCall,
+    ToolResult,
+    Toolset,
+)
 
 logger = logging.getLogger("specagent_runtime.agent")
 
@@ -104,8 +111,9 @@ class Agent:
         instructions: str | None = None,
         history_limit: int = 100,
         tasks: TaskEngine | None = None,
-        context: UserContext | None = None,
+        user_context: UserContext | None = None,
         owns_client: bool = False,
+        context: UserContext | None = None,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
@@ -123,8 +131,9 @@ class Agent:
         if tasks is not None and tasks.step_model is None:
             # `instruct:` steps talk to the same model through the same client as the loop.
             tasks.step_model = StepModel(None, model, toolset, client_factory=self._openai)
-        # The verified customer's data given to the model up front (agent file `context:`).
-        self.context = context
+        # The verified customer's data given to the model up front (agent file `context:`);
+        # `context` is this argument's old name.
+        self.user_context = user_context if user_context is not None else context
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
         self.max_rounds = max_rounds
@@ -158,7 +167,8 @@ class Agent:
         variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
         stateless webhook handler can resume any conversation; tests pass a `MemoryStore`.
         Task runs of ``<package>.tasks`` (when the agent file has tasks) share that store."""
-        toolset = Toolset.from_package(package, client, result_budget=result_budget)
+        data = load_agent_json(package)
+        toolset = Toolset.from_agent_json(package, data, client, result_budget=result_budget)
         if store is None:
             store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
         module = load_task_module(package)
@@ -169,7 +179,7 @@ class Agent:
             store=store,
             max_rounds=max_rounds,
             tasks=TaskEngine(store, client, module) if module is not None else None,
-            context=load_context(package, toolset),
+            user_context=user_context_from(package, data, toolset),
             owns_client=owns_client,
         )
 
@@ -196,8 +206,8 @@ class Agent:
             )
             if turns:
                 conversation.task_run = shown_run(turns)
-                if self.context is not None:
-                    self.context.invalidate(identity)  # the run may have acted on the account
+                if self.user_context is not None:
+                    self.user_context.invalidate(identity)  # the run may have acted on the account
                 for turn in turns:
                     events.extend(turn_events(turn, started=False))
                 text = "\n\n".join(turn_text(turn) for turn in turns)
@@ -222,8 +232,8 @@ class Agent:
         conversation = await conversation_store.load(self.store, conversation_id)
         conversation.next_turn()
         turn = await self.tasks.confirm(run_id, approved, identity)
-        if self.context is not None:
-            self.context.invalidate(identity)  # the run may have acted on the account
+        if self.user_context is not None:
+            self.user_context.invalidate(identity)  # the run may have acted on the account
         conversation.task_run = shown_run([turn])
         text = turn_text(turn)
         conversation.messages.append({"role": "assistant", "content": text})
@@ -262,8 +272,8 @@ class Agent:
         conversation.messages.append(assistant_message(None, [call]))
         if isinstance(prepared, PreparedCall):
             result = await self._run_confirmed(conversation, action, prepared, "host", events)
-            if self.context is not None:
-                self.context.invalidate(identity)
+            if self.user_context is not None:
+                self.user_context.invalidate(identity)
         else:
             result = prepared
         events.append(tool_event(model_arguments, result))
@@ -336,7 +346,7 @@ class Agent:
                 return content or ""
             started: list[TaskTurn] = []
             handed_off = await self._handle(conversation, calls, identity, events, started)
-            self._refresh_context(calls, identity)
+            self._refresh_user_context(calls, identity)
             if handed_off:
                 return content or HANDOFF_REPLY
             if started:
@@ -365,7 +375,7 @@ class Agent:
             reason = str((arguments_object(handoff.arguments) or {}).get("reason") or "not given")
             for call in calls:
                 done = call is handoff
-                message = "a human colleague will take over" if done else "not run: handed off"
+                message = HANDOFF_RESULT if done else "not run: handed off"
                 result = ToolResult(call.name, "ok" if done else "error", message=message)
                 conversation.messages.append(tool_message(call.id, result))
             events.append(HandoffRequested(reason))
@@ -465,7 +475,9 @@ class Agent:
         self, messages: list[dict[str, Any]], identity: Identity | None
     ) -> tuple[str | None, list[ModelCall]]:
         system = "\n\n".join(part for part in (self.instructions.strip(), SAFETY_PREAMBLE) if part)
-        section = await self.context.section(identity) if self.context is not None else None
+        section = (
+            await self.user_context.section(identity) if self.user_context is not None else None
+        )
         if section:
             system += "\n\n" + section
         limit = self.history_limit
@@ -487,16 +499,16 @@ class Agent:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _refresh_context(self, calls: list[ModelCall], identity: Identity | None) -> None:
+    def _refresh_user_context(self, calls: list[ModelCall], identity: Identity | None) -> None:
         """After a call that may change what the context shows (any tool that is not read-only,
         any task), fetch the context again before the model's next look at it."""
-        if self.context is None:
+        if self.user_context is None:
             return
         for call in calls:
             spec = self.toolset.get(call.name)
             if spec is None or not spec.read_only:
                 if call.name != HANDOFF_TOOL:
-                    self.context.invalidate(identity)
+                    self.user_context.invalidate(identity)
                     return
 
     def _tools(self, identity: Identity | None) -> list[dict[str, Any]]:

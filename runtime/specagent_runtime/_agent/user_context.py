@@ -11,12 +11,10 @@ changed it (the agent calls `invalidate` after every tool or task call that is n
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 from specagent_runtime._errors import ConfigurationError
@@ -129,15 +127,12 @@ class UserContext:
         return await self.toolset.run(prepared)
 
 
-def load_context(package: str, toolset: Toolset) -> UserContext | None:
-    """The package's user context (agent.json `context`), or None when it declares none."""
-    try:
-        data = json.loads((files(package) / "agent.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"{package}/agent.json: cannot read it ({type(exc).__name__})"
-        ) from exc
-    entry = data.get("context") if isinstance(data, dict) else None
+def user_context_from(
+    package: str, data: Mapping[str, Any], toolset: Toolset
+) -> UserContext | None:
+    """The user context that ``agent.json`` (`data`, from `load_agent_json`) declares in its
+    ``context`` entry, or None when it declares none."""
+    entry = data.get("context")
     if not entry:
         return None
     try:

@@ -27,10 +27,10 @@ from specagent_runtime._errors import (
 )
 from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.decode import decode_success
-from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, IDEMPOTENT_METHODS, RetryPolicy
+from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
 from specagent_runtime._http.status import status_error
-from specagent_runtime._spec import OperationSpec, SecurityScheme
+from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec, SecurityScheme
 
 T = TypeVar("T")
 

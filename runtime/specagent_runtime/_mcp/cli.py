@@ -13,11 +13,10 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from specagent_runtime._errors import SpecagentError, StoreError
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, identity_from_fields
 from specagent_runtime._stores.sqlite import SQLiteStore
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
-_NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,11 +75,7 @@ def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | No
         if not sep or not field or not value:
             raise _UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
         values[field] = value
-    if not values:
-        return None
-    named = {key: value for key, value in values.items() if key in _NAMED_FIELDS}
-    extra = {key: value for key, value in values.items() if key not in _NAMED_FIELDS}
-    return Identity(**named, extra=extra)
+    return identity_from_fields(values)
 
 
 def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:

@@ -10,7 +10,6 @@ another identity is refused), and exactly-once calls.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -38,17 +37,6 @@ _REPLY_SCHEMA: dict[str, Any] = {
     },
     "required": ["run_id", "message"],
 }
-
-
-def load_tasks(package: str) -> Any | None:
-    """The package's generated ``tasks`` module, or None when it has no tasks."""
-    try:
-        module = importlib.import_module(f"{package}.tasks")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{package}.tasks":
-            return None
-        raise
-    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None
 
 
 class McpTasks:

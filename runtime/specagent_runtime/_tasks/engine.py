@@ -30,9 +30,8 @@ from specagent_runtime._errors import (
     TaskDataError,
     TaskError,
 )
-from specagent_runtime._http.retry import IDEMPOTENT_METHODS
-from specagent_runtime._identity import Identity
-from specagent_runtime._spec import OperationSpec
+from specagent_runtime._identity import Identity, identity_fields
+from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec
 from specagent_runtime._stores.base import Store
 from specagent_runtime._tasks.input import (
     InvalidAnswer,
@@ -96,15 +95,6 @@ def idempotency_key(run_id: str, step: str) -> str:
     """The same key for every attempt of one step of one run, and only for it."""
     digest = hashlib.sha256(f"{run_id}\x00{step}".encode()).hexdigest()[:32]
     return f"task-{digest}"
-
-
-def identity_fields(identity: Identity | Mapping[str, str] | None) -> dict[str, str]:
-    if identity is None:
-        return {}
-    if isinstance(identity, Identity):
-        values = {name: identity.get(name) for name in sorted(identity.fields())}
-        return {name: value for name, value in values.items() if value}
-    return {str(name): str(value) for name, value in identity.items() if value}
 
 
 class TaskEngine:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent_runtime._errors import ConfigurationError
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, identity_from_fields
 from specagent_runtime._tasks.input import InvalidAnswer, validate
 from specagent_runtime._tasks.record import RunRecord
 from specagent_runtime._tasks.steps import InputSpec, Instruct
@@ -241,7 +241,7 @@ async def run_instruct(
     if step_model is None:
         hand_off(record, f"step {step} needs a model (TaskEngine(step_model=...))", step=step)
         return
-    identity = _identity(record.identity)
+    identity = identity_from_fields(record.identity)
     log(record, step, "instruct", effect.instruction)
     try:
         outcome = await step_model.run(effect, record.variables, identity)
@@ -256,17 +256,3 @@ async def run_instruct(
     record.variables[effect.save_as] = outcome.values
     record.step = effect.next
     log(record, step, "instructed", ", ".join(sorted(outcome.values)))
-
-
-def _identity(fields: Mapping[str, str]) -> Identity | None:
-    if not fields:
-        return None
-    named = ("email", "user_id", "username", "customer_id")
-    extra = {key: value for key, value in fields.items() if key not in named}
-    return Identity(
-        email=fields.get("email"),
-        user_id=fields.get("user_id"),
-        username=fields.get("username"),
-        customer_id=fields.get("customer_id"),
-        extra=extra,
-    )

@@ -9,8 +9,10 @@ saves the run, which is what makes a run resumable after every step.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Literal, TypeVar
 
 from specagent_runtime._errors import TaskDataError
@@ -292,3 +294,14 @@ def _show(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(_show(item) for item in value)
     return str(value)
+
+
+def load_task_module(package: str) -> ModuleType | None:
+    """The package's generated ``tasks`` module, or None when the agent file has no tasks."""
+    try:
+        module = importlib.import_module(f"{package}.tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{package}.tasks":
+            return None
+        raise
+    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None

@@ -22,12 +22,16 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from specagent_runtime._errors import ConfigurationError, ToolCallError
 from specagent_runtime._identity import Identity
-from specagent_runtime._tools.toolset import _HANDOFF_SCHEMA, HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._tools.toolset import (
+    HANDOFF_RESULT,
+    HANDOFF_SCHEMA,
+    HANDOFF_TOOL,
+    ToolResult,
+    Toolset,
+)
 
 Format = Literal["openai_chat", "openai_responses", "anthropic"]
 FORMATS: tuple[str, ...] = get_args(Format)
-
-HANDOFF_MESSAGE = "a human colleague will take over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,7 @@ def definitions(
         for spec in toolset.offered(identity)
     ]
     if handoff:
-        function = _HANDOFF_SCHEMA["function"]
+        function = HANDOFF_SCHEMA["function"]
         tools.append(
             ToolDefinition(function["name"], function["description"], function["parameters"])
         )
@@ -210,7 +214,7 @@ async def run_tool_call(
         result = ToolResult.error(exc.name or "unknown", str(exc))
         return format_result(result, exc.call_id, format)
     if name == HANDOFF_TOOL:
-        result = ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_MESSAGE)
+        result = ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_RESULT)
     else:
         result = await toolset.execute(name, arguments, identity, confirmed=confirmed)
     return format_result(result, call_id, format)

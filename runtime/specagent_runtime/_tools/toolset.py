@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import copy
 import importlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -24,13 +22,16 @@ from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import ToolSpec
+from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
 from specagent_runtime._tools.shaping import dumps, fit, shape, to_json_data
 
 logger = logging.getLogger("specagent_runtime.tools")
 
 HANDOFF_TOOL = "handoff_to_human"
-_HANDOFF_SCHEMA: dict[str, Any] = {
+# What the model is told a call of the hand-off tool did (the host routes the conversation).
+HANDOFF_RESULT = "a human colleague will take over"
+HANDOFF_SCHEMA: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": HANDOFF_TOOL,
@@ -160,15 +161,26 @@ class Toolset:
         cls, package: str, client: AsyncApiClient, *, result_budget: int = 4000
     ) -> Toolset:
         """Read ``<package>/agent.json``; the models module is imported on the first call."""
-        where = f"{package}/agent.json"
+        data = load_agent_json(package)
+        return cls.from_agent_json(package, data, client, result_budget=result_budget)
+
+    @classmethod
+    def from_agent_json(
+        cls,
+        package: str,
+        data: Mapping[str, Any],
+        client: AsyncApiClient,
+        *,
+        result_budget: int = 4000,
+    ) -> Toolset:
+        """The tools of an ``agent.json`` already read (`load_agent_json`)."""
         try:
-            data = json.loads((files(package) / "agent.json").read_text(encoding="utf-8"))
             agent = data.get("agent", {})
             specs = [ToolSpec.from_json(tool) for tool in data["tools"]]
             info = AgentInfo(str(agent.get("name", package)), str(agent.get("instructions", "")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(
-                f"{where}: cannot read the tools ({type(exc).__name__}: {exc})"
+                f"{package}/agent.json: cannot read the tools ({type(exc).__name__}: {exc})"
             ) from exc
         return cls(specs, client, package=package, agent=info, result_budget=result_budget)
 
@@ -207,7 +219,7 @@ class Toolset:
     def openai_tools(self, identity: Identity | None) -> list[dict[str, Any]]:
         """The chat-completions ``tools`` list for this identity, hand-off included."""
         if self.indexed(identity):
-            return [*index_tools(self.offered(identity)), copy.deepcopy(_HANDOFF_SCHEMA)]
+            return [*index_tools(self.offered(identity)), copy.deepcopy(HANDOFF_SCHEMA)]
         tools = [
             {
                 "type": "function",
@@ -219,7 +231,7 @@ class Toolset:
             }
             for spec in self.offered(identity)
         ]
-        return [*tools, copy.deepcopy(_HANDOFF_SCHEMA)]
+        return [*tools, copy.deepcopy(HANDOFF_SCHEMA)]
 
     def _args_model(self, spec: ToolSpec) -> type[BaseModel]:
         if self._models is None:
