@@ -43,7 +43,6 @@ runtime chose, and API bodies are scrubbed of the secrets in use (`_http.status`
 from __future__ import annotations
 
 import re
-from http import HTTPStatus
 
 MODEL_TEXT_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
@@ -305,6 +304,8 @@ class ToolCallError(SpecagentError, ValueError):
 
 def reason(status: int) -> str:
     """The HTTP reason phrase of `status` ("Not Found"), "Error" for a code it does not know."""
+    from http import HTTPStatus  # noqa: PLC0415 - only for API errors, not on a cold start
+
     try:
         return HTTPStatus(status).phrase
     except ValueError:
