@@ -111,10 +111,12 @@ SecurityScheme = ApiKeyScheme | HttpBearerScheme | HttpBasicScheme | OAuth2Schem
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
+    """One tool of the package, as its ``agent.json`` lists it."""
+
     name: str
     description: str
     operation: str  # operation id
-    method: str  # client method name
+    client_method: str  # the generated client's method (not an HTTP verb: see OperationSpec)
     args_model: str  # class name in the package's models module
     input_schema: Mapping[str, Any]  # full JSON schema, bound arguments included
     bindings: Mapping[str, str] = field(default_factory=dict)  # argument key -> identity field
@@ -130,7 +132,9 @@ class ToolSpec:
             name=data["name"],
             description=data["description"],
             operation=data["operation"],
-            method=data["method"],
+            # "method" until agent.json called it "client_method": packages generated then
+            # are committed in users' repositories.
+            client_method=data["client_method"] if "client_method" in data else data["method"],
             args_model=data["args_model"],
             input_schema=data["input_schema"],
             bindings=dict(data.get("bindings", {})),

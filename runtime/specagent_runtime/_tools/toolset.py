@@ -328,7 +328,7 @@ class Toolset:
         spec = call.spec
         kwargs = {name: getattr(call.values, name) for name in type(call.values).model_fields}
         try:
-            response = await getattr(self.client, spec.method)(**kwargs)
+            response = await getattr(self.client, spec.client_method)(**kwargs)
         except ApiError as exc:
             # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
             logger.info("tool %s: %s", spec.name, exc)
