@@ -1,43 +1,31 @@
-"""``python -m <package> mcp``: the command line of the MCP server.
+"""``python -m <package> mcp``: the command line of the MCP server (a command of `_cli`).
 
-Lives in the runtime so the generated ``__main__.py`` stays one line per command and every
-package gets fixes without being regenerated. Problems are printed as one line to stderr with
-exit code 2, never as a traceback: an MCP host shows the server's stderr to its user.
+Problems are printed as one line to stderr with exit code 2, never as a traceback: an MCP host
+shows the server's stderr to its user. The MCP SDK is imported only to serve, so a missing
+extra is explained in that same one line.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from specagent_runtime._identity import Identity
-from specagent_runtime._store import SQLiteStore, StoreError
+from specagent_runtime._cli import UsageError
+from specagent_runtime._cli import main as package_main
+from specagent_runtime._errors import StoreError
+from specagent_runtime._identity import Identity, identity_from_fields
+from specagent_runtime._stores.sqlite import SQLiteStore
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
-_NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # argparse would print the usage and exit 2 itself; keep one format for every problem.
-        raise _UsageError(message)
-
-
-class _UsageError(Exception):
-    pass
-
-
-def _parser(package: str) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=f"python -m {package} mcp",
-        description=(
-            f"Serve the tools of {package} over MCP: stdio by default (the identity from "
-            f"--identity or {IDENTITY_ENV_PREFIX}* variables), or streamable HTTP at "
-            "http://HOST:PORT/mcp with --http (the identity from each request's X-Verified-* "
-            "headers, set by the host's gateway)."
-        ),
+def add_arguments(parser: argparse.ArgumentParser, package: str) -> None:
+    parser.description = (
+        f"Serve the tools of {package} over MCP: stdio by default (the identity from "
+        f"--identity or {IDENTITY_ENV_PREFIX}* variables), or streamable HTTP at "
+        "http://HOST:PORT/mcp with --http (the identity from each request's X-Verified-* "
+        "headers, set by the host's gateway)."
     )
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
@@ -58,7 +46,6 @@ def _parser(package: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--handoff", action="store_true", help="also offer the handoff_to_human tool"
     )
-    return parser
 
 
 def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | None:
@@ -73,40 +60,35 @@ def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | No
         field, sep, value = pair.partition("=")
         field = field.strip().lower().replace("-", "_")
         if not sep or not field or not value:
-            raise _UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
+            raise UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
         values[field] = value
-    if not values:
-        return None
-    named = {key: value for key, value in values.items() if key in _NAMED_FIELDS}
-    extra = {key: value for key, value in values.items() if key not in _NAMED_FIELDS}
-    return Identity(**named, extra=extra)
+    return identity_from_fields(values)
 
 
 def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
-    """Run ``mcp`` with the arguments after it; returns the exit code."""
-    environ = os.environ if env is None else env
+    """Run ``mcp`` with the arguments after it; returns the exit code (`mcp_main`)."""
+    return package_main(package, ["mcp", *argv], env)
+
+
+def run(package: str, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Serve until the host disconnects or the process is stopped."""
+    identity = identity_from(args.identity, env)
+    if args.http and identity is not None:
+        raise UsageError(
+            "--identity and SPECAGENT_IDENTITY_* are for stdio; over --http the identity "
+            f"comes from each request's {args.identity_header_prefix}* headers"
+        )
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be between 0 and 65535")
     try:
-        args = _parser(package).parse_args(list(argv))
-        identity = identity_from(args.identity, environ)
-        if args.http and identity is not None:
-            raise _UsageError(
-                "--identity and SPECAGENT_IDENTITY_* are for stdio; over --http the identity "
-                f"comes from each request's {args.identity_header_prefix}* headers"
-            )
-        if not 0 <= args.port <= 65535:
-            raise _UsageError(f"--port {args.port}: must be between 0 and 65535")
-    except _UsageError as exc:
-        sys.stderr.write(f"error: {exc}\nusage: python -m {package} mcp --help\n")
-        return 2
-    try:
-        from specagent_runtime._mcp import McpConfigError, serve_mcp  # noqa: PLC0415
+        from specagent_runtime._mcp.server import McpConfigError, serve_mcp  # noqa: PLC0415
     except ImportError:
         sys.stderr.write(
             "error: the MCP server needs the mcp package: pip install 'specagent-runtime[mcp]'\n"
         )
         return 2
     try:
-        path = environ.get("SPECAGENT_STORE")
+        path = env.get("SPECAGENT_STORE")
         serve_mcp(
             package,
             transport="http" if args.http else "stdio",

@@ -15,17 +15,19 @@ confirmation is refused, because nobody can confirm in the middle of a step; the
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps
-from specagent_runtime._task_input import InvalidAnswer, validate
-from specagent_runtime._task_steps import InputSpec, Instruct
-from specagent_runtime._toolset import HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._errors import ConfigurationError
+from specagent_runtime._identity import Identity, identity_from_fields
+from specagent_runtime._tasks.input import InvalidAnswer, validate
+from specagent_runtime._tasks.record import RunRecord
+from specagent_runtime._tasks.steps import InputSpec, Instruct
+from specagent_runtime._tools.formats import arguments_object, assistant_message
+from specagent_runtime._tools.shaping import dumps
+from specagent_runtime._tools.toolset import HANDOFF_TOOL, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.tasks")
 
@@ -87,12 +89,17 @@ class StepModel:
         for round_number in range(1, effect.max_rounds + 1):
             message = await self._complete(messages, tools)
             calls = list(getattr(message, "tool_calls", None) or [])
-            messages.append(_assistant(message, calls))
+            messages.append(
+                assistant_message(
+                    getattr(message, "content", None),
+                    [(item.id, item.function.name, item.function.arguments) for item in calls],
+                )
+            )
             if not calls:
                 messages.append({"role": "user", "content": f"Call {FINISH_TOOL} with the result."})
                 continue
             for item in calls:
-                name, arguments = item.function.name, _arguments(item.function.arguments)
+                name, arguments = item.function.name, arguments_object(item.function.arguments)
                 if name == HANDOFF_TOOL:
                     reason = str((arguments or {}).get("reason") or "not given")
                     return StepOutcome(None, f"the step was handed off: {reason}", round_number)
@@ -175,7 +182,7 @@ class StepModel:
         if client is None and self._client_factory is not None:
             client = self._client_factory()
         if client is None:
-            raise RuntimeError("StepModel has no model client")
+            raise ConfigurationError("StepModel has no model client")
         completion = await client.chat.completions.create(
             model=self.model, messages=messages, tools=tools
         )
@@ -217,37 +224,13 @@ def check_output(
     return values, ""
 
 
-def _arguments(text: str | None) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _assistant(message: Any, calls: list[Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"role": "assistant", "content": getattr(message, "content", None)}
-    if calls:
-        entry["tool_calls"] = [
-            {
-                "id": item.id,
-                "type": "function",
-                "function": {"name": item.function.name, "arguments": item.function.arguments},
-            }
-            for item in calls
-        ]
-    elif entry["content"] is None:
-        entry["content"] = ""
-    return entry
-
-
 async def run_instruct(
     step_model: StepModel | None,
-    record: dict[str, Any],
+    record: RunRecord,
     step: str,
     effect: Instruct,
     *,
-    log: Callable[[dict[str, Any], str | None, str, str], None],
+    log: Callable[[RunRecord, str | None, str, str], None],
     hand_off: Callable[..., None],
 ) -> None:
     """Apply an `Instruct` effect to a run record (the engine saves it afterwards).
@@ -258,11 +241,10 @@ async def run_instruct(
     if step_model is None:
         hand_off(record, f"step {step} needs a model (TaskEngine(step_model=...))", step=step)
         return
-    fields = {str(k): str(v) for k, v in (record["variables"].get("identity") or {}).items()}
-    identity = _identity(fields)
+    identity = identity_from_fields(record.identity)
     log(record, step, "instruct", effect.instruction)
     try:
-        outcome = await step_model.run(effect, record["variables"], identity)
+        outcome = await step_model.run(effect, record.variables, identity)
     except Exception as exc:
         # The model service failed; a person can still help, and the run stays inspectable.
         logger.warning("instruction step %s: the model call failed: %s", step, type(exc).__name__)
@@ -271,20 +253,6 @@ async def run_instruct(
     if outcome.values is None:
         hand_off(record, f"step {step}: {outcome.reason}", step=step)
         return
-    record["variables"][effect.save_as] = outcome.values
-    record["step"] = effect.next
+    record.variables[effect.save_as] = outcome.values
+    record.step = effect.next
     log(record, step, "instructed", ", ".join(sorted(outcome.values)))
-
-
-def _identity(fields: Mapping[str, str]) -> Identity | None:
-    if not fields:
-        return None
-    named = ("email", "user_id", "username", "customer_id")
-    extra = {key: value for key, value in fields.items() if key not in named}
-    return Identity(
-        email=fields.get("email"),
-        user_id=fields.get("user_id"),
-        username=fields.get("username"),
-        customer_id=fields.get("customer_id"),
-        extra=extra,
-    )

@@ -1,8 +1,8 @@
 """The base classes of generated API clients: send an operation, return its typed result.
 
 `AsyncApiClient` and its sync facade `ApiClient` share everything except the sending loop:
-request building is pure (`_serialize`), auth comes from `_auth`, retry decisions from
-`_retry`, error mapping from `_errors`, response decoding from `_decode`.
+request building is pure (`serialize`), auth comes from `auth`, retry decisions from `retry`,
+the error types from `_errors`, response decoding from `decode`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from typing import Any, ClassVar, Self, TypeVar, overload
 
 import httpx
 
-from specagent_runtime._auth import AuthResolver, Credential
-from specagent_runtime._decode import decode_success
 from specagent_runtime._errors import (
     ApiConnectionError,
     ApiError,
@@ -26,11 +24,13 @@ from specagent_runtime._errors import (
     CredentialsError,
     RequestError,
     ResponseDecodeError,
-    status_error,
 )
-from specagent_runtime._retry import IDEMPOTENCY_HEADER, IDEMPOTENT_METHODS, RetryPolicy
-from specagent_runtime._serialize import PreparedRequest, header_safe, prepare_request
-from specagent_runtime._spec import OperationSpec, SecurityScheme
+from specagent_runtime._http.auth import AuthResolver, Credential
+from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
+from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
+from specagent_runtime._http.status import status_error
+from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec, SecurityScheme
 
 T = TypeVar("T")
 

@@ -20,10 +20,10 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from specagent_runtime._confirm import summarise
+from specagent_runtime._agent.consent import summarise
 from specagent_runtime._identity import Identity
 from specagent_runtime._spec import ToolSpec
-from specagent_runtime._toolset import PreparedCall, ToolResult
+from specagent_runtime._tools.toolset import PreparedCall, ToolResult
 
 CONFIRM_ARGUMENT = "confirm"
 _FALLBACK_ARGUMENT = "specagent_confirm"

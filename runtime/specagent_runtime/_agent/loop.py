@@ -9,16 +9,30 @@ the host and reaches the model only through the results of tools bound to it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
 from typing import Any, Literal
 
-from specagent_runtime._agent_tasks import (
+from specagent_runtime._agent import conversation as conversation_store
+from specagent_runtime._agent.anthropic import as_chat_client
+from specagent_runtime._agent.consent import (
+    PendingAction,
+    expire,
+    gate,
+    needs_confirmation,
+    refuse_same_turn,
+)
+from specagent_runtime._agent.conversation import (
+    Conversation,
+    ModelCall,
+    calls_of,
+    recent,
+    tool_event,
+    tool_message,
+)
+from specagent_runtime._agent.tasks import (
     before_model,
-    load_task_module,
     openai_task_tools,
     shown_run,
     start_task,
@@ -26,31 +40,40 @@ from specagent_runtime._agent_tasks import (
     turn_result,
     turn_text,
 )
-from specagent_runtime._anthropic import as_chat_client
-from specagent_runtime._client import AsyncApiClient
-from specagent_runtime._confirm import (
-    PendingAction,
-    expire,
-    gate,
-    needs_confirmation,
-    refuse_same_turn,
+from specagent_runtime._agent.user_context import UserContext, user_context_from
+from specagent_runtime._errors import (
+    AgentError,
+    ConfigurationError,
+    ConfirmationNotFound,
+    ModelError,
+    StoreConflict,
 )
-from specagent_runtime._context import UserContext, load_context
 from specagent_runtime._events import (
     ConfirmationExecuted,
     ConfirmationRequested,
     Event,
     HandoffRequested,
     Reply,
-    ToolCalled,
 )
+from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps
-from specagent_runtime._store import MemoryStore, SQLiteStore, Store, StoreConflict
-from specagent_runtime._task_instruct import StepModel
-from specagent_runtime._task_run import TaskTurn
-from specagent_runtime._tasks import TaskEngine
-from specagent_runtime._toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
+from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.memory import MemoryStore
+from specagent_runtime._stores.sqlite import SQLiteStore
+from specagent_runtime._tasks.engine import TaskEngine
+from specagent_runtime._tasks.instruct import StepModel
+from specagent_runtime._tasks.run import TaskTurn
+from specagent_runtime._tasks.steps import load_task_module
+from specagent_runtime._tools.agent_json import load_agent_json
+from specagent_runtime._tools.formats import arguments_object, assistant_message
+from specagent_runtime._tools.shaping import dumps
+from specagent_runtime._tools.toolset import (
+    HANDOFF_RESULT,
+    HANDOFF_TOOL,
+    PreparedCall,
+    ToolResult,
+    Toolset,
+)
 
 logger = logging.getLogger("specagent_runtime.agent")
 
@@ -73,43 +96,6 @@ FALLBACK_REPLY = (
 HANDOFF_REPLY = "I'm passing you to a colleague who will get back to you here."
 
 
-class AgentError(Exception):
-    """A problem the host must handle (configuration, the model service), not the model."""
-
-
-class ModelError(AgentError):
-    """The model service failed or answered something unusable; the turn was not saved."""
-
-
-class ConfirmationNotFound(AgentError, LookupError):
-    """`Agent.confirm` named an action that is not pending (expired, replaced or done)."""
-
-
-@dataclass(slots=True)
-class _Conversation:
-    id: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[PendingAction] = field(default_factory=list)
-    turn: int = 0
-    version: int = 0
-    task_run: str | None = None  # the task run whose question the customer last received
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.messages,
-            "pending": [action.to_json() for action in self.pending],
-            "turn": self.turn,
-            "task_run": self.task_run,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    id: str
-    name: str
-    arguments: str
-
-
 class Agent:
     """A support agent over a generated package's tools; see `from_package`."""
 
@@ -125,18 +111,19 @@ class Agent:
         instructions: str | None = None,
         history_limit: int = 100,
         tasks: TaskEngine | None = None,
-        context: UserContext | None = None,
+        user_context: UserContext | None = None,
         owns_client: bool = False,
+        context: UserContext | None = None,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
             clash = sorted(set(tasks.tasks) & taken)
             if clash:
-                raise ValueError(f"task and tool names must differ, {clash} are both")
+                raise ConfigurationError(f"task and tool names must differ, {clash} are both")
         if max_rounds < 1:
-            raise ValueError(f"max_rounds must be at least 1, not {max_rounds}")
+            raise ConfigurationError(f"max_rounds must be at least 1, not {max_rounds}")
         if history_limit < 1:
-            raise ValueError(f"history_limit must be at least 1, not {history_limit}")
+            raise ConfigurationError(f"history_limit must be at least 1, not {history_limit}")
         self.history_limit = history_limit
         self.toolset = toolset
         # The agent file's tasks (None without): the model starts them, the engine runs them.
@@ -144,8 +131,9 @@ class Agent:
         if tasks is not None and tasks.step_model is None:
             # `instruct:` steps talk to the same model through the same client as the loop.
             tasks.step_model = StepModel(None, model, toolset, client_factory=self._openai)
-        # The verified customer's data given to the model up front (agent file `context:`).
-        self.context = context
+        # The verified customer's data given to the model up front (agent file `context:`);
+        # `context` is this argument's old name.
+        self.user_context = user_context if user_context is not None else context
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
         self.max_rounds = max_rounds
@@ -179,7 +167,8 @@ class Agent:
         variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
         stateless webhook handler can resume any conversation; tests pass a `MemoryStore`.
         Task runs of ``<package>.tasks`` (when the agent file has tasks) share that store."""
-        toolset = Toolset.from_package(package, client, result_budget=result_budget)
+        data = load_agent_json(package)
+        toolset = Toolset.from_agent_json(package, data, client, result_budget=result_budget)
         if store is None:
             store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
         module = load_task_module(package)
@@ -190,7 +179,7 @@ class Agent:
             store=store,
             max_rounds=max_rounds,
             tasks=TaskEngine(store, client, module) if module is not None else None,
-            context=load_context(package, toolset),
+            user_context=user_context_from(package, data, toolset),
             owns_client=owns_client,
         )
 
@@ -205,8 +194,8 @@ class Agent:
         """Answer one customer message. Raises `ModelError` if the model service fails (nothing
         is saved, so the host may retry) and `StoreConflict` if another worker saved the same
         conversation meanwhile (hosts should deliver one conversation's messages in order)."""
-        conversation = await self._load(conversation_id)
-        self._next_turn(conversation)
+        conversation = await conversation_store.load(self.store, conversation_id)
+        conversation.next_turn()
         conversation.messages.append({"role": "user", "content": message})
         events: list[Event] = []
         if self.tasks is not None:
@@ -217,13 +206,13 @@ class Agent:
             )
             if turns:
                 conversation.task_run = shown_run(turns)
-                if self.context is not None:
-                    self.context.invalidate(identity)  # the run may have acted on the account
+                if self.user_context is not None:
+                    self.user_context.invalidate(identity)  # the run may have acted on the account
                 for turn in turns:
                     events.extend(turn_events(turn, started=False))
                 text = "\n\n".join(turn_text(turn) for turn in turns)
                 conversation.messages.append({"role": "assistant", "content": text})
-                await self._save(conversation)
+                await conversation_store.save(self.store, conversation)
                 return Reply(text=text, events=events, conversation_id=conversation_id)
         text = await self._finish_turn(conversation, identity, events)
         return Reply(text=text, events=events, conversation_id=conversation_id)
@@ -240,15 +229,15 @@ class Agent:
         `TaskWaiting` event); raises `TaskError` if the run is not waiting for one."""
         if self.tasks is None:
             raise AgentError("this agent has no tasks")
-        conversation = await self._load(conversation_id)
-        self._next_turn(conversation)
+        conversation = await conversation_store.load(self.store, conversation_id)
+        conversation.next_turn()
         turn = await self.tasks.confirm(run_id, approved, identity)
-        if self.context is not None:
-            self.context.invalidate(identity)  # the run may have acted on the account
+        if self.user_context is not None:
+            self.user_context.invalidate(identity)  # the run may have acted on the account
         conversation.task_run = shown_run([turn])
         text = turn_text(turn)
         conversation.messages.append({"role": "assistant", "content": text})
-        await self._save(conversation)
+        await conversation_store.save(self.store, conversation)
         return Reply(
             text=text, events=turn_events(turn, started=False), conversation_id=conversation_id
         )
@@ -265,8 +254,8 @@ class Agent:
     ) -> Reply:
         """Run a pending action because the host confirmed it (the customer pressed a button),
         then let the model tell the customer the outcome. Counts as a customer turn."""
-        conversation = await self._load(conversation_id)
-        self._next_turn(conversation)
+        conversation = await conversation_store.load(self.store, conversation_id)
+        conversation.next_turn()
         action = next((a for a in conversation.pending if a.id == action_id), None)
         if action is None:
             raise ConfirmationNotFound(
@@ -279,23 +268,23 @@ class Agent:
         model_arguments = (
             dict(prepared.model_arguments) if isinstance(prepared, PreparedCall) else {}
         )
-        call = _Call(f"confirmed_{action.id}", action.tool, dumps(model_arguments))
-        conversation.messages.append(_assistant_message(None, [call]))
+        call = ModelCall(f"confirmed_{action.id}", action.tool, dumps(model_arguments))
+        conversation.messages.append(assistant_message(None, [call]))
         if isinstance(prepared, PreparedCall):
             result = await self._run_confirmed(conversation, action, prepared, "host", events)
-            if self.context is not None:
-                self.context.invalidate(identity)
+            if self.user_context is not None:
+                self.user_context.invalidate(identity)
         else:
             result = prepared
-        events.append(_tool_event(model_arguments, result))
-        conversation.messages.append(_tool_message(call.id, result))
+        events.append(tool_event(model_arguments, result))
+        conversation.messages.append(tool_message(call.id, result))
         text = await self._finish_turn(conversation, identity, events)
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     async def pending(self, conversation_id: str) -> list[PendingAction]:
         """Actions the customer's next message (or `confirm`) could still confirm, e.g. to show
         confirm buttons."""
-        conversation = await self._load(conversation_id)
+        conversation = await conversation_store.load(self.store, conversation_id)
         return expire(conversation.pending, conversation.turn + 1)
 
     async def aclose(self) -> None:
@@ -334,7 +323,7 @@ class Agent:
     # --- the loop -------------------------------------------------------------------------
 
     async def _finish_turn(
-        self, conversation: _Conversation, identity: Identity | None, events: list[Event]
+        self, conversation: Conversation, identity: Identity | None, events: list[Event]
     ) -> str:
         try:
             text = await self._rounds(conversation, identity, events)
@@ -342,26 +331,26 @@ class Agent:
             # Normally nothing is saved so the host can retry the message; but once a confirmed
             # action ran, the history must say so, or the next turn would propose it again.
             if any(isinstance(event, ConfirmationExecuted) for event in events):
-                await self._save(conversation)
+                await conversation_store.save(self.store, conversation)
             raise
-        await self._save(conversation)
+        await conversation_store.save(self.store, conversation)
         return text
 
     async def _rounds(
-        self, conversation: _Conversation, identity: Identity | None, events: list[Event]
+        self, conversation: Conversation, identity: Identity | None, events: list[Event]
     ) -> str:
         for _ in range(self.max_rounds):
             content, calls = await self._complete(conversation.messages, identity)
-            conversation.messages.append(_assistant_message(content, calls))
+            conversation.messages.append(assistant_message(content, calls))
             if not calls:
                 return content or ""
             started: list[TaskTurn] = []
             handed_off = await self._handle(conversation, calls, identity, events, started)
-            self._refresh_context(calls, identity)
+            self._refresh_user_context(calls, identity)
             if handed_off:
                 return content or HANDOFF_REPLY
             if started:
-                # The task speaks for itself (see `_agent_tasks`): its messages end the turn.
+                # The task speaks for itself (see `tasks`): its messages end the turn.
                 text = turn_text(started[0])
                 conversation.task_run = shown_run(started)
                 conversation.messages.append({"role": "assistant", "content": text})
@@ -373,8 +362,8 @@ class Agent:
 
     async def _handle(
         self,
-        conversation: _Conversation,
-        calls: list[_Call],
+        conversation: Conversation,
+        calls: list[ModelCall],
         identity: Identity | None,
         events: list[Event],
         started: list[TaskTurn] | None = None,
@@ -383,12 +372,12 @@ class Agent:
         the round started are added to `started`."""
         handoff = next((call for call in calls if call.name == HANDOFF_TOOL), None)
         if handoff is not None:
-            reason = str((_parse_arguments(handoff.arguments) or {}).get("reason") or "not given")
+            reason = str((arguments_object(handoff.arguments) or {}).get("reason") or "not given")
             for call in calls:
                 done = call is handoff
-                message = "a human colleague will take over" if done else "not run: handed off"
+                message = HANDOFF_RESULT if done else "not run: handed off"
                 result = ToolResult(call.name, "ok" if done else "error", message=message)
-                conversation.messages.append(_tool_message(call.id, result))
+                conversation.messages.append(tool_message(call.id, result))
             events.append(HandoffRequested(reason))
             return True
         # Checks and confirmation decisions run in call order (two identical calls in one round
@@ -397,7 +386,7 @@ class Agent:
         arguments: list[dict[str, Any] | None] = []
         task_calls = 0
         for call in calls:
-            parsed = _parse_arguments(call.arguments)
+            parsed = arguments_object(call.arguments)
             arguments.append(parsed)
             if self.tasks is not None and call.name in self.tasks.tasks:
                 task_calls += 1
@@ -411,14 +400,14 @@ class Agent:
         results = await asyncio.gather(*jobs)
         for call, parsed, result in zip(calls, arguments, results, strict=True):
             logger.info("tool call %s: %s", call.name, result.status)
-            events.append(_tool_event(parsed, result))
-            conversation.messages.append(_tool_message(call.id, result))
+            events.append(tool_event(parsed, result))
+            conversation.messages.append(tool_message(call.id, result))
         return False
 
     async def _start_task(
         self,
-        conversation: _Conversation,
-        call: _Call,
+        conversation: Conversation,
+        call: ModelCall,
         parsed: dict[str, Any] | None,
         identity: Identity | None,
         events: list[Event],
@@ -438,8 +427,8 @@ class Agent:
 
     def _decide(
         self,
-        conversation: _Conversation,
-        call: _Call,
+        conversation: Conversation,
+        call: ModelCall,
         parsed: dict[str, Any] | None,
         identity: Identity | None,
         events: list[Event],
@@ -463,7 +452,7 @@ class Agent:
 
     async def _run_confirmed(
         self,
-        conversation: _Conversation,
+        conversation: Conversation,
         action: PendingAction,
         prepared: PreparedCall,
         by: Literal["customer", "host"],
@@ -484,9 +473,11 @@ class Agent:
 
     async def _complete(
         self, messages: list[dict[str, Any]], identity: Identity | None
-    ) -> tuple[str | None, list[_Call]]:
+    ) -> tuple[str | None, list[ModelCall]]:
         system = "\n\n".join(part for part in (self.instructions.strip(), SAFETY_PREAMBLE) if part)
-        section = await self.context.section(identity) if self.context is not None else None
+        section = (
+            await self.user_context.section(identity) if self.user_context is not None else None
+        )
         if section:
             system += "\n\n" + section
         limit = self.history_limit
@@ -494,7 +485,7 @@ class Agent:
         try:
             completion = await client.chat.completions.create(
                 model=self.model,
-                messages=[{"role": "system", "content": system}, *_recent(messages, limit)],
+                messages=[{"role": "system", "content": system}, *recent(messages, limit)],
                 tools=self._tools(identity),
             )
             message = completion.choices[0].message
@@ -504,25 +495,20 @@ class Agent:
             detail = f" (HTTP {status})" if status else ""
             logger.warning("model call failed: %s%s", type(exc).__name__, detail)
             raise ModelError(f"the model call failed: {type(exc).__name__}{detail}") from exc
-        calls = []
-        for item in message.tool_calls or []:
-            function = getattr(item, "function", None)
-            if function is not None:
-                calls.append(_Call(item.id, function.name, function.arguments or ""))
-        return message.content, calls
+        return message.content, calls_of(message)
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _refresh_context(self, calls: list[_Call], identity: Identity | None) -> None:
+    def _refresh_user_context(self, calls: list[ModelCall], identity: Identity | None) -> None:
         """After a call that may change what the context shows (any tool that is not read-only,
         any task), fetch the context again before the model's next look at it."""
-        if self.context is None:
+        if self.user_context is None:
             return
         for call in calls:
             spec = self.toolset.get(call.name)
             if spec is None or not spec.read_only:
                 if call.name != HANDOFF_TOOL:
-                    self.context.invalidate(identity)
+                    self.user_context.invalidate(identity)
                     return
 
     def _tools(self, identity: Identity | None) -> list[dict[str, Any]]:
@@ -555,80 +541,6 @@ class Agent:
             self._runner = asyncio.Runner()
         return self._runner
 
-    async def _load(self, conversation_id: str) -> _Conversation:
-        stored = await self.store.load(conversation_id)
-        if stored is None:
-            return _Conversation(conversation_id)
-        data = stored.value
-        return _Conversation(
-            id=conversation_id,
-            messages=list(data["messages"]),
-            pending=[PendingAction.from_json(item) for item in data["pending"]],
-            turn=int(data["turn"]),
-            version=stored.version,
-            task_run=data.get("task_run"),
-        )
-
-    async def _save(self, conversation: _Conversation) -> None:
-        conversation.version = await self.store.save(
-            conversation.id, conversation.to_json(), version=conversation.version
-        )
-
-    @staticmethod
-    def _next_turn(conversation: _Conversation) -> None:
-        conversation.turn += 1
-        conversation.pending = expire(conversation.pending, conversation.turn)
-
-
-def _recent(messages: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The last `limit` messages, starting at a customer message: a window that began inside a
-    round would send tool results without the call they answer, which the API rejects."""
-    if len(messages) <= limit:
-        return messages
-    window = messages[-limit:]
-    start = next((i for i, m in enumerate(window) if m["role"] == "user"), None)
-    if start is None:
-        # One turn longer than the window: keep the turn whole rather than break it.
-        start = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=0)
-        return messages[start:]
-    return window[start:]
-
 
 async def _ready(result: ToolResult) -> ToolResult:
     return result
-
-
-def _parse_arguments(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _assistant_message(content: str | None, calls: list[_Call]) -> dict[str, Any]:
-    # An assistant message needs content or tool calls; an empty answer is stored as "".
-    message: dict[str, Any] = {"role": "assistant", "content": content if calls else content or ""}
-    if calls:
-        message["tool_calls"] = [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments},
-            }
-            for call in calls
-        ]
-    return message
-
-
-def _tool_message(call_id: str, result: ToolResult) -> dict[str, Any]:
-    return {"role": "tool", "tool_call_id": call_id, "content": result.for_model()}
-
-
-def _tool_event(arguments: Mapping[str, Any] | None, result: ToolResult) -> ToolCalled:
-    return ToolCalled(
-        tool=result.tool,
-        arguments=dict(arguments or {}),
-        status=result.status,
-        error=result.message if result.is_error else "",
-    )

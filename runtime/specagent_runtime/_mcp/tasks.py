@@ -10,18 +10,18 @@ another identity is refused), and exactly-once calls.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import mcp_types as types
 
+from specagent_runtime._errors import TaskError
 from specagent_runtime._identity import Identity
-from specagent_runtime._store import Store
-from specagent_runtime._task_run import TaskError, TaskTurn
-from specagent_runtime._tasks import TaskClient, TaskEngine
-from specagent_runtime._toolset import ToolResult
+from specagent_runtime._stores.base import Store
+from specagent_runtime._tasks.engine import TaskClient, TaskEngine
+from specagent_runtime._tasks.run import TaskTurn
+from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.mcp")
 
@@ -37,17 +37,6 @@ _REPLY_SCHEMA: dict[str, Any] = {
     },
     "required": ["run_id", "message"],
 }
-
-
-def load_tasks(package: str) -> Any | None:
-    """The package's generated ``tasks`` module, or None when it has no tasks."""
-    try:
-        module = importlib.import_module(f"{package}.tasks")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{package}.tasks":
-            return None
-        raise
-    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None
 
 
 class McpTasks:
@@ -115,7 +104,7 @@ class McpTasks:
                     )
                 turn = await self.engine.start(name, arguments, identity)
         except TaskError as exc:
-            return ToolResult.error(name, str(exc))
+            return ToolResult.error(name, exc.model_message())
         return ToolResult(name, "ok", data=_turn_data(turn))
 
 

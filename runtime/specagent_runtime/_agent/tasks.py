@@ -10,12 +10,11 @@ answer a question for the customer nor confirm an action.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
-from types import ModuleType
 from typing import Any
 
+from specagent_runtime._errors import TaskError
 from specagent_runtime._events import (
     Event,
     HandoffRequested,
@@ -23,23 +22,12 @@ from specagent_runtime._events import (
     TaskStarted,
     TaskWaiting,
 )
-from specagent_runtime._identity import Identity
-from specagent_runtime._task_run import RunStatus, TaskError, TaskTurn
-from specagent_runtime._tasks import TaskEngine, identity_fields
-from specagent_runtime._toolset import ToolResult
+from specagent_runtime._identity import Identity, identity_fields
+from specagent_runtime._tasks.engine import TaskEngine
+from specagent_runtime._tasks.run import RunStatus, TaskTurn
+from specagent_runtime._tools.toolset import ToolResult
 
 logger = logging.getLogger("specagent_runtime.agent")
-
-
-def load_task_module(package: str) -> ModuleType | None:
-    """The package's generated ``tasks`` module, or None when the agent file has no tasks."""
-    try:
-        module = importlib.import_module(f"{package}.tasks")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{package}.tasks":
-            return None
-        raise
-    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None
 
 
 def openai_task_tools(engine: TaskEngine, identity: Identity | None) -> list[dict[str, Any]]:
@@ -103,7 +91,7 @@ async def start_task(
     try:
         return await engine.start(name, arguments, identity, conversation_id)
     except TaskError as exc:  # bad inputs: the message names the input, never a value
-        return ToolResult.error(name, str(exc))
+        return ToolResult.error(name, exc.model_message())
 
 
 async def recover_runs(engine: TaskEngine, conversation_id: str) -> list[TaskTurn]:

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from specagent_runtime._formats import ToolDefinition, to_anthropic
+from specagent_runtime._errors import ConfigurationError
+from specagent_runtime._tools.formats import ToolDefinition, to_anthropic
 
 DEFAULT_MAX_TOKENS = 1024
 
@@ -93,7 +94,7 @@ class AnthropicChat:
         options: Mapping[str, Any] | None = None,
     ) -> None:
         if max_tokens < 1:
-            raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
+            raise ConfigurationError(f"max_tokens must be at least 1, not {max_tokens}")
         self.client = client
         self.max_tokens = max_tokens
         self.options = dict(options or {})

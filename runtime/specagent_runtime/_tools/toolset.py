@@ -11,26 +11,27 @@ from __future__ import annotations
 
 import copy
 import importlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from specagent_runtime._client import AsyncApiClient
-from specagent_runtime._errors import ApiError
+from specagent_runtime._errors import ApiError, ConfigurationError
+from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps, fit, shape, to_json_data
 from specagent_runtime._spec import ToolSpec
-from specagent_runtime._tool_index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
+from specagent_runtime._tools.agent_json import load_agent_json
+from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
+from specagent_runtime._tools.shaping import dumps, fit, shape, to_json_data
 
 logger = logging.getLogger("specagent_runtime.tools")
 
 HANDOFF_TOOL = "handoff_to_human"
-_HANDOFF_SCHEMA: dict[str, Any] = {
+# What the model is told a call of the hand-off tool did (the host routes the conversation).
+HANDOFF_RESULT = "a human colleague will take over"
+HANDOFF_SCHEMA: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": HANDOFF_TOOL,
@@ -141,14 +142,16 @@ class Toolset:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates or HANDOFF_TOOL in names:
             clash = duplicates or [HANDOFF_TOOL]
-            raise ValueError(f"{package}/agent.json: tool names must be unique, {clash} repeat")
+            raise ConfigurationError(
+                f"{package}/agent.json: tool names must be unique, {clash} repeat"
+            )
         self.specs = list(specs)
         self.client = client
         self.package = package
         self.agent = agent or AgentInfo(name=package, instructions="")
         self.result_budget = result_budget
         # More tools offered than this: the model gets `find_tools`/`call_tool` and an index
-        # instead of every schema (see _tool_index). None: always every schema.
+        # instead of every schema (see `index`). None: always every schema.
         self.index_above = index_above
         self._by_name = {spec.name: spec for spec in specs}
         self._models: Any = None
@@ -158,15 +161,26 @@ class Toolset:
         cls, package: str, client: AsyncApiClient, *, result_budget: int = 4000
     ) -> Toolset:
         """Read ``<package>/agent.json``; the models module is imported on the first call."""
-        where = f"{package}/agent.json"
+        data = load_agent_json(package)
+        return cls.from_agent_json(package, data, client, result_budget=result_budget)
+
+    @classmethod
+    def from_agent_json(
+        cls,
+        package: str,
+        data: Mapping[str, Any],
+        client: AsyncApiClient,
+        *,
+        result_budget: int = 4000,
+    ) -> Toolset:
+        """The tools of an ``agent.json`` already read (`load_agent_json`)."""
         try:
-            data = json.loads((files(package) / "agent.json").read_text(encoding="utf-8"))
             agent = data.get("agent", {})
             specs = [ToolSpec.from_json(tool) for tool in data["tools"]]
             info = AgentInfo(str(agent.get("name", package)), str(agent.get("instructions", "")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(
-                f"{where}: cannot read the tools ({type(exc).__name__}: {exc})"
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigurationError(
+                f"{package}/agent.json: cannot read the tools ({type(exc).__name__}: {exc})"
             ) from exc
         return cls(specs, client, package=package, agent=info, result_budget=result_budget)
 
@@ -205,7 +219,7 @@ class Toolset:
     def openai_tools(self, identity: Identity | None) -> list[dict[str, Any]]:
         """The chat-completions ``tools`` list for this identity, hand-off included."""
         if self.indexed(identity):
-            return [*index_tools(self.offered(identity)), copy.deepcopy(_HANDOFF_SCHEMA)]
+            return [*index_tools(self.offered(identity)), copy.deepcopy(HANDOFF_SCHEMA)]
         tools = [
             {
                 "type": "function",
@@ -217,7 +231,7 @@ class Toolset:
             }
             for spec in self.offered(identity)
         ]
-        return [*tools, copy.deepcopy(_HANDOFF_SCHEMA)]
+        return [*tools, copy.deepcopy(HANDOFF_SCHEMA)]
 
     def _args_model(self, spec: ToolSpec) -> type[BaseModel]:
         if self._models is None:
@@ -314,7 +328,7 @@ class Toolset:
         spec = call.spec
         kwargs = {name: getattr(call.values, name) for name in type(call.values).model_fields}
         try:
-            response = await getattr(self.client, spec.method)(**kwargs)
+            response = await getattr(self.client, spec.client_method)(**kwargs)
         except ApiError as exc:
             # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
             logger.info("tool %s: %s", spec.name, exc)

@@ -20,23 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, get_args
 
+from specagent_runtime._errors import ConfigurationError, ToolCallError
 from specagent_runtime._identity import Identity
-from specagent_runtime._toolset import _HANDOFF_SCHEMA, HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._tools.toolset import (
+    HANDOFF_RESULT,
+    HANDOFF_SCHEMA,
+    HANDOFF_TOOL,
+    ToolResult,
+    Toolset,
+)
 
 Format = Literal["openai_chat", "openai_responses", "anthropic"]
 FORMATS: tuple[str, ...] = get_args(Format)
-
-HANDOFF_MESSAGE = "a human colleague will take over"
-
-
-class ToolCallError(ValueError):
-    """A tool call payload that cannot be read. `call_id` and `name` are set when the payload
-    got that far, so the host can still answer the model with an error result."""
-
-    def __init__(self, message: str, *, call_id: str | None = None, name: str | None = None):
-        super().__init__(message)
-        self.call_id = call_id
-        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +64,7 @@ def definitions(
         for spec in toolset.offered(identity)
     ]
     if handoff:
-        function = _HANDOFF_SCHEMA["function"]
+        function = HANDOFF_SCHEMA["function"]
         tools.append(
             ToolDefinition(function["name"], function["description"], function["parameters"])
         )
@@ -133,7 +128,7 @@ def export_tools(
         return to_openai_responses(tools)
     if format == "anthropic":
         return to_anthropic(tools)
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 def parse_tool_call(payload: Any, format: Format) -> ToolCall:
@@ -175,7 +170,7 @@ def parse_tool_call(payload: Any, format: Format) -> ToolCall:
                 name=name,
             )
         return ToolCall(name, dict(arguments), call_id)
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 def format_result(result: ToolResult, call_id: str, format: Format) -> dict[str, Any]:
@@ -192,7 +187,7 @@ def format_result(result: ToolResult, call_id: str, format: Format) -> dict[str,
         if result.is_error:
             block["is_error"] = True
         return block
-    raise ValueError(f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}")
+    raise _unknown_format(format)
 
 
 async def run_tool_call(
@@ -219,13 +214,43 @@ async def run_tool_call(
         result = ToolResult.error(exc.name or "unknown", str(exc))
         return format_result(result, exc.call_id, format)
     if name == HANDOFF_TOOL:
-        result = ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_MESSAGE)
+        result = ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_RESULT)
     else:
         result = await toolset.execute(name, arguments, identity, confirmed=confirmed)
     return format_result(result, call_id, format)
 
 
+def arguments_object(text: str | None) -> dict[str, Any] | None:
+    """A model's arguments (JSON text) as an object, None when they are not one. OpenAI sends
+    arguments as JSON text, and models sometimes send an empty string for none."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def assistant_message(
+    content: str | None, calls: Sequence[tuple[str, str, str | None]]
+) -> dict[str, Any]:
+    """A chat-completions assistant message with its tool calls, given as (id, name, arguments
+    text). It needs content or tool calls, so an empty answer is stored as ""."""
+    message: dict[str, Any] = {"role": "assistant", "content": content if calls else content or ""}
+    if calls:
+        message["tool_calls"] = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+            for call_id, name, arguments in calls
+        ]
+    return message
+
+
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _unknown_format(format: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"unknown tool format {format!r}; the formats are {', '.join(FORMATS)}"
+    )
 
 
 def _as_dict(payload: Any, format: str) -> Mapping[str, Any]:
@@ -258,14 +283,10 @@ def _text(
 
 
 def _json_arguments(value: Any, format: str, call_id: str, name: str) -> dict[str, Any]:
-    """OpenAI sends arguments as JSON text; models sometimes send an empty string for none."""
     if isinstance(value, Mapping):
         return dict(value)
-    try:
-        parsed = json.loads(value or "{}") if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
+    parsed = arguments_object(value) if isinstance(value, str) else None
+    if parsed is None:
         raise ToolCallError(
             f"{format} tool call {call_id} to `{name}`: the arguments must be a JSON object",
             call_id=call_id,

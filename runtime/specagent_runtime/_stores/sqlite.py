@@ -1,11 +1,7 @@
-"""Where conversations (and later task runs) live between messages.
+"""The default store: one SQLite file, shared safely by several worker processes on one host.
 
-A webhook handler is stateless: every message may land on a different worker process, so all
-state is loaded from the store at the start of a turn and saved at the end. Records are JSON
-values with a version number; a save names the version it started from and fails with
-`StoreConflict` when another worker saved in between (optimistic concurrency: no lock is held
-while the model thinks). Saving with ``version=0`` means "create", which also makes a cheap
-exactly-once claim: only one worker can create a given record.
+Embedded (nothing to run or configure), durable, and safe under concurrency thanks to WAL mode
+and immediate write transactions; several hosts need the PostgreSQL store instead.
 """
 
 from __future__ import annotations
@@ -15,99 +11,11 @@ import contextlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-CONVERSATION = "conversation"
-
-
-class StoreError(Exception):
-    """The store cannot be used (a file that cannot be opened, locked too long, a full disk, a
-    corrupt database). `kind` and `key` name the record it could not read or save ("" when the
-    store itself failed), so the host can say exactly what was lost."""
-
-    def __init__(self, message: str, *, kind: str = "", key: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.key = key
-
-
-class StoreConflict(StoreError):
-    """Another worker changed (or created) the record since it was loaded."""
-
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(
-            f"{kind} {key!r} was changed by someone else; load it again and retry",
-            kind=kind,
-            key=key,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Versioned:
-    value: Any  # JSON data
-    version: int
-
-
-class Store(Protocol):
-    """JSON records by (kind, key) with optimistic concurrency.
-
-    `put` with a `version` succeeds only if the stored version still equals it (0: the record
-    must not exist yet) and returns the new version; `version=None` overwrites unconditionally.
-    """
-
-    async def get(self, kind: str, key: str) -> Versioned | None: ...
-
-    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int: ...
-
-    async def delete(self, kind: str, key: str) -> None: ...
-
-    async def load(self, conversation_id: str) -> Versioned | None: ...
-
-    async def save(self, conversation_id: str, value: Any, *, version: int) -> int: ...
-
-
-class _Records(Protocol):
-    async def get(self, kind: str, key: str) -> Versioned | None: ...
-
-    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int: ...
-
-
-class _ConversationMixin:
-    """Conversations are records of kind "conversation"; the named methods keep call sites clear."""
-
-    async def load(self: _Records, conversation_id: str) -> Versioned | None:
-        return await self.get(CONVERSATION, conversation_id)
-
-    async def save(self: _Records, conversation_id: str, value: Any, *, version: int) -> int:
-        return await self.put(CONVERSATION, conversation_id, value, version=version)
-
-
-class MemoryStore(_ConversationMixin):
-    """A store in this process's memory, for tests and single-process demos."""
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str], tuple[str, int]] = {}
-
-    async def get(self, kind: str, key: str) -> Versioned | None:
-        found = self._records.get((kind, key))
-        if found is None:
-            return None
-        # Stored as text so callers can never mutate what is stored through a shared object.
-        return Versioned(json.loads(found[0]), found[1])
-
-    async def put(self, kind: str, key: str, value: Any, *, version: int | None = None) -> int:
-        current = self._records.get((kind, key))
-        current_version = current[1] if current else 0
-        if version is not None and version != current_version:
-            raise StoreConflict(kind, key)
-        self._records[(kind, key)] = (json.dumps(value), current_version + 1)
-        return current_version + 1
-
-    async def delete(self, kind: str, key: str) -> None:
-        self._records.pop((kind, key), None)
-
+from specagent_runtime._errors import StoreConflict, StoreError
+from specagent_runtime._stores.base import ConversationMethods, Versioned
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS specagent_records (
@@ -121,7 +29,7 @@ CREATE TABLE IF NOT EXISTS specagent_records (
 """
 
 
-class SQLiteStore(_ConversationMixin):
+class SQLiteStore(ConversationMethods):
     """Records in one SQLite file, shared safely by several worker processes.
 
     WAL mode lets readers proceed while one process writes; writes take the lock up front

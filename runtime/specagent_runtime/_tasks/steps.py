@@ -9,24 +9,19 @@ saves the run, which is what makes a run resumable after every step.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Literal, TypeVar
 
+from specagent_runtime._errors import TaskDataError
 from specagent_runtime._spec import OperationSpec
 
 InputType = Literal["string", "integer", "number", "boolean"]
 EndStatus = Literal["done", "cancelled", "failed"]
 PathPart = str | int
 _T = TypeVar("_T")
-
-
-class TaskDataError(Exception):
-    """A value a step needs is missing or has the wrong type at run time.
-
-    The spec promised the field, the API did not send it: the engine hands the run to a human
-    rather than guess. The message names the expression's path, never its value.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +133,7 @@ class Instruct:
 
     It may use the named `tools` for at most `max_rounds` rounds and must finish with a value
     for every `output` field (checked like a customer's answer); the result is saved under
-    `save_as`. A step that cannot finish hands the run to a human. Run by `_task_instruct`.
+    `save_as`. A step that cannot finish hands the run to a human. Run by `instruct`.
     """
 
     instruction: str
@@ -299,3 +294,14 @@ def _show(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(_show(item) for item in value)
     return str(value)
+
+
+def load_task_module(package: str) -> ModuleType | None:
+    """The package's generated ``tasks`` module, or None when the agent file has no tasks."""
+    try:
+        module = importlib.import_module(f"{package}.tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{package}.tasks":
+            return None
+        raise
+    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None

@@ -22,11 +22,18 @@ from typing import Any, Protocol
 
 import pydantic
 
-from specagent_runtime._errors import ApiError, ApiStatusError, RequestError
-from specagent_runtime._identity import Identity
-from specagent_runtime._spec import OperationSpec
-from specagent_runtime._store import Store, StoreConflict
-from specagent_runtime._task_input import (
+from specagent_runtime._errors import (
+    ApiError,
+    ApiStatusError,
+    RequestError,
+    StoreConflict,
+    TaskDataError,
+    TaskError,
+)
+from specagent_runtime._identity import Identity, identity_fields
+from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec
+from specagent_runtime._stores.base import Store
+from specagent_runtime._tasks.input import (
     InvalidAnswer,
     accepted_inputs,
     input_spec,
@@ -34,20 +41,18 @@ from specagent_runtime._task_input import (
     validate,
     yes_or_no,
 )
-from specagent_runtime._task_instruct import StepModel, run_instruct
-from specagent_runtime._task_run import (
+from specagent_runtime._tasks.instruct import StepModel, run_instruct
+from specagent_runtime._tasks.record import (
     RUN_KIND,
-    RunInfo,
-    RunStatus,
-    TaskError,
-    TaskTurn,
+    PendingCall,
+    RunRecord,
+    WaitingConfirmation,
+    WaitingInput,
     add_to_index,
     indexed_runs,
-    info,
-    new_record,
-    waiting_for,
 )
-from specagent_runtime._task_steps import (
+from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
+from specagent_runtime._tasks.steps import (
     Ask,
     Call,
     Confirm,
@@ -59,14 +64,12 @@ from specagent_runtime._task_steps import (
     Respond,
     SetValues,
     TaskContext,
-    TaskDataError,
     TaskDefinition,
 )
 
 MAX_STEPS_PER_TURN = 500  # a compiled task has no loops; this only guards against a bad module
 MAX_INVALID_ANSWERS = 3
-_RETRY_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-HANDOFF_MESSAGE = "I'm passing this to a colleague who can help you further."
+TASK_HANDOFF_MESSAGE = "I'm passing this to a colleague who can help you further."
 DECLINED_MESSAGE = "All right, I have not done it."
 STOPPED_MESSAGE = "All right, I have stopped."
 # A whole message that means "stop this task" while it waits for an answer.
@@ -92,15 +95,6 @@ def idempotency_key(run_id: str, step: str) -> str:
     """The same key for every attempt of one step of one run, and only for it."""
     digest = hashlib.sha256(f"{run_id}\x00{step}".encode()).hexdigest()[:32]
     return f"task-{digest}"
-
-
-def identity_fields(identity: Identity | Mapping[str, str] | None) -> dict[str, str]:
-    if identity is None:
-        return {}
-    if isinstance(identity, Identity):
-        values = {name: identity.get(name) for name in sorted(identity.fields())}
-        return {name: value for name, value in values.items() if value}
-    return {str(name): str(value) for name, value in identity.items() if value}
 
 
 class TaskEngine:
@@ -151,7 +145,7 @@ class TaskEngine:
         accepted = accepted_inputs(definition, inputs)
         run_id = self._new_id()
         now = self._clock()
-        record = new_record(
+        record = RunRecord.new(
             run_id,
             task=task,
             conversation_id=conversation_id,
@@ -164,7 +158,7 @@ class TaskEngine:
         # Indexed first: a crash in between leaves an index entry without a run (skipped when
         # listing), never a run that cannot be listed.
         await add_to_index(self.store, run_id, conversation_id)
-        version = await self.store.put(RUN_KIND, run_id, record, version=0)
+        version = await self.store.put(RUN_KIND, run_id, record.to_json(), version=0)
         return await self._drive(definition, record, version)
 
     async def resume(
@@ -172,17 +166,19 @@ class TaskEngine:
     ) -> TaskTurn:
         """Continue a run with the customer's next message (an answer, or yes/no)."""
         record, version = await self._load(run_id)
-        definition = self._definition(record["task"])
-        stored = record["variables"].get("identity") or {}
-        if stored and stored != identity_fields(identity):
+        definition = self._definition(record.task)
+        owner = record.identity
+        if owner and owner != identity_fields(identity):
             raise TaskError("this task run belongs to another customer")
-        status = RunStatus(record["status"])
-        if status.finished:
-            raise TaskError(f"task run {run_id} is already {status.value}")
-        if status is RunStatus.WAITING_INPUT:
-            return await self._answer(definition, record, version, message)
-        if status is RunStatus.WAITING_CONFIRMATION:
-            return await self._confirm_answer(definition, record, version, message)
+        if record.status.finished:
+            raise TaskError(f"task run {run_id} is already {record.status.value}")
+        waiting = record.waiting
+        if record.status is RunStatus.WAITING_INPUT and isinstance(waiting, WaitingInput):
+            return await self._answer(definition, record, waiting, version, message)
+        if record.status is RunStatus.WAITING_CONFIRMATION and isinstance(
+            waiting, WaitingConfirmation
+        ):
+            return await self._confirm_answer(definition, record, waiting, version, message)
         return await self._drive(definition, record, version)
 
     async def confirm(
@@ -193,7 +189,7 @@ class TaskEngine:
     ) -> TaskTurn:
         """The host's yes/no button for a run waiting for a confirmation (no text to read)."""
         record, _ = await self._load(run_id)
-        if RunStatus(record["status"]) is not RunStatus.WAITING_CONFIRMATION:
+        if record.status is not RunStatus.WAITING_CONFIRMATION:
             raise TaskError(f"task run {run_id} is not waiting for a confirmation")
         return await self.resume(run_id, "yes" if approved else "no", identity)
 
@@ -201,25 +197,24 @@ class TaskEngine:
         """Continue a run a dead process left behind; a waiting run repeats its question, a
         finished one hands over the messages it had not delivered yet (once)."""
         record, version = await self._load(run_id)
-        definition = self._definition(record["task"])
-        status = RunStatus(record["status"])
-        if status.waiting:
-            if record["outbox"]:  # never delivered: the question is among them
+        definition = self._definition(record.task)
+        if record.status.waiting:
+            if record.outbox or record.waiting is None:  # never delivered: the question is there
                 return await self._deliver(record, version)
-            return self._turn(record, (record["waiting"]["message"],))
-        if status.finished:
+            return self._turn(record, (record.waiting.message,))
+        if record.status.finished:
             return await self._deliver(record, version)
         return await self._drive(definition, record, version)
 
     async def cancel(self, run_id: str, reason: str = "cancelled by the host") -> RunInfo:
         """Stop a run that is waiting or was left running; refuses while a call is in doubt."""
         record, version = await self._load(run_id)
-        if record.get("pending"):
+        if record.pending is not None:
             raise TaskError("a call of this run may be in progress; recover it first")
-        if not RunStatus(record["status"]).finished:
-            record["status"] = RunStatus.CANCELLED.value
-            record["waiting"] = None
-            self._log(record, record.get("step"), "cancelled", reason)
+        if not record.status.finished:
+            record.status = RunStatus.CANCELLED
+            record.waiting = None
+            self._log(record, record.step, "cancelled", reason)
             await self._save(record, version)
         return self._info(record)
 
@@ -233,7 +228,7 @@ class TaskEngine:
         for run_id in await indexed_runs(self.store, conversation_id):
             stored = await self.store.get(RUN_KIND, run_id)
             if stored is not None:
-                found.append(self._info(stored.value))
+                found.append(self._info(RunRecord.from_json(stored.value)))
         return sorted(found, key=lambda run: (run.created_at, run.id))
 
     def offered(self, identity: Identity | Mapping[str, str] | None) -> list[dict[str, Any]]:
@@ -269,16 +264,14 @@ class TaskEngine:
 
     # --- the step loop -------------------------------------------------------------------------
 
-    async def _drive(
-        self, definition: TaskDefinition, record: dict[str, Any], version: int
-    ) -> TaskTurn:
+    async def _drive(self, definition: TaskDefinition, record: RunRecord, version: int) -> TaskTurn:
         for _ in range(MAX_STEPS_PER_TURN):
-            if RunStatus(record["status"]) is not RunStatus.RUNNING:
+            if record.status is not RunStatus.RUNNING:
                 break
-            if record.get("pending"):
-                version = await self._settle_pending(definition, record, version)
+            if record.pending is not None:
+                version = await self._settle_pending(definition, record, record.pending, version)
                 continue
-            step = record["step"]
+            step = record.step
             if step is None:
                 self._finish(record, RunStatus.DONE, None)
                 version = await self._save(record, version)
@@ -289,7 +282,7 @@ class TaskEngine:
                 version = await self._save(record, version)
                 break
             try:
-                effect = function(TaskContext(record["variables"]))
+                effect = function(TaskContext(record.variables))
             except TaskDataError as problem:
                 self._hand_off(record, f"step {step}: {problem}")
                 version = await self._save(record, version)
@@ -303,7 +296,7 @@ class TaskEngine:
     async def _apply(
         self,
         definition: TaskDefinition,
-        record: dict[str, Any],
+        record: RunRecord,
         version: int,
         step: str,
         effect: Effect,
@@ -319,25 +312,20 @@ class TaskEngine:
         if isinstance(effect, Ask):
             self._ask(definition, record, step, effect)
         elif isinstance(effect, Confirm):
-            record["status"] = RunStatus.WAITING_CONFIRMATION.value
-            record["waiting"] = {
-                "kind": "confirm",
-                "message": effect.message,
-                "next": effect.next,
-                "declined": effect.declined,
-            }
-            record["outbox"].append(effect.message)
+            record.status = RunStatus.WAITING_CONFIRMATION
+            record.waiting = WaitingConfirmation(effect.message, effect.next, effect.declined)
+            record.outbox.append(effect.message)
             self._log(record, step, "confirm", effect.message)
         elif isinstance(effect, Respond):
-            record["outbox"].append(effect.message)
-            record["step"] = effect.next
+            record.outbox.append(effect.message)
+            record.step = effect.next
             self._log(record, step, "respond", effect.message)
         elif isinstance(effect, SetValues):
-            record["variables"].update(_json(dict(effect.values)))
-            record["step"] = effect.next
+            record.variables.update(_json(dict(effect.values)))
+            record.step = effect.next
             self._log(record, step, "set", ", ".join(sorted(effect.values)))
         elif isinstance(effect, Goto):
-            record["step"] = effect.next
+            record.step = effect.next
             self._log(record, step, "branch", f"to {effect.next or 'the end'}")
         elif isinstance(effect, Handoff):
             self._hand_off(record, effect.reason, step=step)
@@ -347,161 +335,155 @@ class TaskEngine:
             raise TypeError(f"unknown task effect {effect!r}")
         return await self._save(record, version)
 
-    def _ask(
-        self, definition: TaskDefinition, record: dict[str, Any], step: str, effect: Ask
-    ) -> None:
+    def _ask(self, definition: TaskDefinition, record: RunRecord, step: str, effect: Ask) -> None:
         spec = input_spec(definition, effect.input)
-        current = record["variables"]["inputs"].get(effect.input)
+        current = record.inputs.get(effect.input)
         if current is not None:
             try:
                 validate(spec, current)
             except InvalidAnswer:
                 pass
             else:
-                record["step"] = effect.next
+                record.step = effect.next
                 self._log(record, step, "given", effect.input)
                 return
-        record["status"] = RunStatus.WAITING_INPUT.value
-        record["waiting"] = {
-            "kind": "input",
-            "input": effect.input,
-            "message": effect.prompt,
-            "next": effect.next,
-            "attempts": 0,
-        }
-        record["outbox"].append(effect.prompt)
+        record.status = RunStatus.WAITING_INPUT
+        record.waiting = WaitingInput(effect.input, effect.prompt, effect.next)
+        record.outbox.append(effect.prompt)
         self._log(record, step, "asked", effect.input)
 
     # --- calls ---------------------------------------------------------------------------------
 
     async def _call(
-        self, record: dict[str, Any], version: int, step: str, effect: Call, *, retrying: bool
+        self, record: RunRecord, version: int, step: str, effect: Call, *, retrying: bool
     ) -> int:
         op = effect.operation
-        key = idempotency_key(record["id"], step)
-        record["pending"] = {
-            "step": step,
-            "operation": op.id,
-            "retry_safe": op.method.upper() in _RETRY_SAFE_METHODS or op.idempotency_key,
-        }
+        key = idempotency_key(record.id, step)
+        retry_safe = op.method.upper() in IDEMPOTENT_METHODS or op.idempotency_key
+        record.pending = PendingCall(step, op.id, retry_safe)
         self._log(record, step, "call", op.id + (" (retry, same key)" if retrying else ""))
         version = await self._save(record, version)  # the attempt is on record before it is sent
         try:
             result = await self.client._call(op, effect.args, effect.response, idempotency_key=key)
         except RequestError as exc:  # nothing was sent
-            record["pending"] = None
+            record.pending = None
             self._fail(record, step, f"{op.id} could not be sent: {exc.model_message()}")
         except ApiStatusError as exc:
-            record["pending"] = None
+            record.pending = None
             if retrying and op.method.upper() == "DELETE" and exc.status in (404, 410):
                 # A retried DELETE of something the lost first attempt already removed.
                 self._called(record, step, effect, None, "already done by the first attempt")
             elif effect.on_error is not None:
                 message = exc.model_message()
-                record["variables"]["error"] = {"status": exc.status, "message": message}
-                record["step"] = effect.on_error
+                record.variables["error"] = {"status": exc.status, "message": message}
+                record.step = effect.on_error
                 self._log(record, step, "error", f"{op.id}: {exc.status}")
             else:
                 self._fail(record, step, exc.model_message(), detail=f"{op.id}: {exc.status}")
         except ApiError as exc:  # sent, but the outcome is unknown (connection, timeout, body)
-            if record["pending"]["retry_safe"] and not retrying:
+            if retry_safe and not retrying:
                 self._log(record, step, "unknown", f"{op.id}: {type(exc).__name__}")
                 return await self._call(record, version, step, effect, retrying=True)
-            record["pending"] = None
+            record.pending = None
             self._hand_off(
                 record,
                 f"could not tell whether {op.id} went through ({type(exc).__name__})",
                 step=step,
             )
         else:
-            record["pending"] = None
+            record.pending = None
             self._called(record, step, effect, result, "ok")
         return await self._save(record, version)
 
-    def _called(
-        self, record: dict[str, Any], step: str, effect: Call, result: Any, detail: str
-    ) -> None:
+    def _called(self, record: RunRecord, step: str, effect: Call, result: Any, detail: str) -> None:
         if effect.save_as is not None:
-            record["variables"][effect.save_as] = _json(result)
-        record["step"] = effect.next
+            record.variables[effect.save_as] = _json(result)
+        record.step = effect.next
         self._log(record, step, "called", f"{effect.operation.id}: {detail}")
 
     async def _settle_pending(
-        self, definition: TaskDefinition, record: dict[str, Any], version: int
+        self, definition: TaskDefinition, record: RunRecord, pending: PendingCall, version: int
     ) -> int:
         """A call was recorded as started but its outcome never was: the process died."""
-        pending = record["pending"]
-        step = pending["step"]
-        if not pending["retry_safe"]:
-            record["pending"] = None
+        step = pending.step
+        if not pending.retry_safe:
+            record.pending = None
             self._hand_off(
                 record,
-                f"the outcome of {pending['operation']} is unknown after an interruption,"
+                f"the outcome of {pending.operation} is unknown after an interruption,"
                 " and repeating it is not safe",
                 step=step,
             )
             return await self._save(record, version)
         function = definition.steps.get(step)
-        effect = function(TaskContext(record["variables"])) if function is not None else None
+        effect = function(TaskContext(record.variables)) if function is not None else None
         if not isinstance(effect, Call):
-            record["pending"] = None
+            record.pending = None
             self._hand_off(record, f"step {step} changed since the interrupted call", step=step)
             return await self._save(record, version)
-        self._log(record, step, "recover", pending["operation"])
+        self._log(record, step, "recover", pending.operation)
         return await self._call(record, version, step, effect, retrying=True)
 
     # --- answers from the customer -------------------------------------------------------------
 
     async def _answer(
-        self, definition: TaskDefinition, record: dict[str, Any], version: int, message: str
+        self,
+        definition: TaskDefinition,
+        record: RunRecord,
+        waiting: WaitingInput,
+        version: int,
+        message: str,
     ) -> TaskTurn:
-        waiting = record["waiting"]
-        spec = input_spec(definition, waiting["input"])
+        spec = input_spec(definition, waiting.input)
         if _STOP_WORDS.fullmatch(message.strip()):
-            record["outbox"].append(STOPPED_MESSAGE)
-            self._log(record, record["step"], "stopped", "by the customer")
+            record.outbox.append(STOPPED_MESSAGE)
+            self._log(record, record.step, "stopped", "by the customer")
             self._finish(record, RunStatus.CANCELLED, None)
             version = await self._save(record, version)
             return await self._deliver(record, version)
         try:
             value = parse_answer(spec, message)
         except InvalidAnswer as problem:
-            waiting["attempts"] += 1
-            self._log(record, record["step"], "invalid", waiting["input"])
-            if waiting["attempts"] >= MAX_INVALID_ANSWERS:
-                self._hand_off(record, f"no valid {waiting['input']} after several tries")
+            waiting.attempts += 1
+            self._log(record, record.step, "invalid", waiting.input)
+            if waiting.attempts >= MAX_INVALID_ANSWERS:
+                self._hand_off(record, f"no valid {waiting.input} after several tries")
             else:
-                record["outbox"].append(f"{problem} {waiting['message']}")
+                record.outbox.append(f"{problem} {waiting.message}")
             version = await self._save(record, version)
             return await self._deliver(record, version)
-        record["variables"]["inputs"][waiting["input"]] = value
-        record["step"] = waiting["next"]
-        record["waiting"] = None
-        record["status"] = RunStatus.RUNNING.value
+        record.inputs[waiting.input] = value
+        record.step = waiting.next
+        record.waiting = None
+        record.status = RunStatus.RUNNING
         self._log(record, None, "answered", spec.name)
         version = await self._save(record, version)
         return await self._drive(definition, record, version)
 
     async def _confirm_answer(
-        self, definition: TaskDefinition, record: dict[str, Any], version: int, message: str
+        self,
+        definition: TaskDefinition,
+        record: RunRecord,
+        waiting: WaitingConfirmation,
+        version: int,
+        message: str,
     ) -> TaskTurn:
-        waiting = record["waiting"]
         answer = yes_or_no(message)
         if answer is None:
-            record["outbox"].append(f"Please answer yes or no. {waiting['message']}")
+            record.outbox.append(f"Please answer yes or no. {waiting.message}")
             version = await self._save(record, version)
             return await self._deliver(record, version)
-        record["waiting"] = None
+        record.waiting = None
         if answer:
-            record["step"] = waiting["next"]
-            record["status"] = RunStatus.RUNNING.value
+            record.step = waiting.next
+            record.status = RunStatus.RUNNING
             self._log(record, None, "confirmed", "")
-        elif waiting["declined"] is not None:
-            record["step"] = waiting["declined"]
-            record["status"] = RunStatus.RUNNING.value
+        elif waiting.declined is not None:
+            record.step = waiting.declined
+            record.status = RunStatus.RUNNING
             self._log(record, None, "declined", "")
         else:
-            record["outbox"].append(DECLINED_MESSAGE)
+            record.outbox.append(DECLINED_MESSAGE)
             self._log(record, None, "declined", "")
             self._finish(record, RunStatus.CANCELLED, None)
         version = await self._save(record, version)
@@ -515,63 +497,61 @@ class TaskEngine:
             raise TaskError(f"there is no task `{task}`")
         return definition
 
-    async def _load(self, run_id: str) -> tuple[dict[str, Any], int]:
+    async def _load(self, run_id: str) -> tuple[RunRecord, int]:
         stored = await self.store.get(RUN_KIND, run_id)
         if stored is None:
             raise TaskError(f"there is no task run {run_id}")
-        return dict(stored.value), stored.version
+        return RunRecord.from_json(stored.value), stored.version
 
-    async def _save(self, record: dict[str, Any], version: int) -> int:
-        record["updated_at"] = self._clock()
+    async def _save(self, record: RunRecord, version: int) -> int:
+        record.updated_at = self._clock()
         try:
-            return await self.store.put(RUN_KIND, record["id"], record, version=version)
+            return await self.store.put(RUN_KIND, record.id, record.to_json(), version=version)
         except StoreConflict:
             raise TaskError(
-                f"task run {record['id']} was advanced by another worker; load it again"
+                f"task run {record.id} was advanced by another worker; load it again"
             ) from None
 
-    async def _deliver(self, record: dict[str, Any], version: int) -> TaskTurn:
+    async def _deliver(self, record: RunRecord, version: int) -> TaskTurn:
         """The messages produced since the last delivery; the outbox is emptied in the store."""
-        turn = self._turn(record, tuple(record["outbox"]))
-        if record["outbox"]:
-            record["outbox"] = []
+        turn = self._turn(record, tuple(record.outbox))
+        if record.outbox:
+            record.outbox = []
             await self._save(record, version)
         return turn
 
-    def _turn(self, record: Mapping[str, Any], messages: tuple[str, ...]) -> TaskTurn:
+    def _turn(self, record: RunRecord, messages: tuple[str, ...]) -> TaskTurn:
         return TaskTurn(
-            run_id=record["id"],
-            task=record["task"],
-            status=RunStatus(record["status"]),
+            run_id=record.id,
+            task=record.task,
+            status=record.status,
             messages=messages,
-            waiting_for=waiting_for(record),
-            handoff_reason=record.get("handoff_reason"),
+            waiting_for=record.waiting_for,
+            handoff_reason=record.handoff_reason,
         )
 
-    def _info(self, record: Mapping[str, Any]) -> RunInfo:
-        definition = self.tasks.get(record["task"])
-        return info(record, definition.lines if definition is not None else {})
+    def _info(self, record: RunRecord) -> RunInfo:
+        definition = self.tasks.get(record.task)
+        return record.info(definition.lines if definition is not None else {})
 
-    def _log(self, record: dict[str, Any], step: str | None, event: str, detail: str) -> None:
-        record["history"].append(
-            {"step": step, "event": event, "detail": detail, "at": self._clock()}
-        )
+    def _log(self, record: RunRecord, step: str | None, event: str, detail: str) -> None:
+        record.history.append(HistoryEntry(step, event, detail, self._clock()))
 
-    def _finish(self, record: dict[str, Any], status: RunStatus, step: str | None) -> None:
-        record["status"] = status.value
-        record["step"] = None
-        record["waiting"] = None
+    def _finish(self, record: RunRecord, status: RunStatus, step: str | None) -> None:
+        record.status = status
+        record.step = None
+        record.waiting = None
         self._log(record, step, "end", status.value)
 
-    def _fail(self, record: dict[str, Any], step: str, message: str, *, detail: str = "") -> None:
-        record["outbox"].append(f"Sorry, that did not work: {message}")
+    def _fail(self, record: RunRecord, step: str, message: str, *, detail: str = "") -> None:
+        record.outbox.append(f"Sorry, that did not work: {message}")
         self._log(record, step, "failed", detail or message)
         self._finish(record, RunStatus.FAILED, step)
 
-    def _hand_off(self, record: dict[str, Any], reason: str, *, step: str | None = None) -> None:
-        record["handoff_reason"] = reason
-        record["outbox"].append(HANDOFF_MESSAGE)
-        self._log(record, step or record.get("step"), "handoff", reason)
+    def _hand_off(self, record: RunRecord, reason: str, *, step: str | None = None) -> None:
+        record.handoff_reason = reason
+        record.outbox.append(TASK_HANDOFF_MESSAGE)
+        self._log(record, step or record.step, "handoff", reason)
         self._finish(record, RunStatus.HANDED_OFF, step)
 
 

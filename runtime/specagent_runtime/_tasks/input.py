@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from specagent_runtime._task_run import TaskError
-from specagent_runtime._task_steps import InputSpec, TaskDefinition
+from specagent_runtime._errors import SpecagentError, TaskError
+from specagent_runtime._tasks.steps import InputSpec, TaskDefinition
 
 _INTEGER = re.compile(r"(?<![\w.])[-+]?\d+(?![\w.]|\.\d)")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?![\w.]|\.\d)")
@@ -34,7 +34,7 @@ _LEADING = frozenset(
 )
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(SpecagentError, ValueError):
     """The answer does not fit the input; the message tells the customer what is expected."""
 
 

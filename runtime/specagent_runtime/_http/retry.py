@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from specagent_runtime._spec import IDEMPOTENT_METHODS
+
 RETRYABLE_STATUSES = frozenset({408, 429, 502, 503, 504})
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 

@@ -3,7 +3,7 @@
 The MCP host (Claude, an IDE, another agent) runs the model; this server offers the same tools
 as the built-in agent with the same protections, all through `Toolset`: tools bound to the
 verified identity are listed only when it is known and their bound arguments never appear in a
-schema; consequential tools go through the proposal/``confirm`` gate of `_mcp_confirm`.
+schema; consequential tools go through the proposal/``confirm`` gate of `confirm`.
 
 Who the customer is comes from the server's configuration over stdio (one host, one user) and
 from ``X-Verified-*`` request headers over HTTP, where the host's gateway, not the caller,
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Literal
 
 import anyio
@@ -24,11 +24,11 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-from specagent_runtime._auth import Credential
-from specagent_runtime._client import AsyncApiClient
-from specagent_runtime._formats import HANDOFF_MESSAGE, definitions
-from specagent_runtime._identity import Identity
-from specagent_runtime._mcp_confirm import (
+from specagent_runtime._errors import ConfigurationError
+from specagent_runtime._http.auth import Credential
+from specagent_runtime._http.client import AsyncApiClient
+from specagent_runtime._identity import Identity, identity_from_fields
+from specagent_runtime._mcp.confirm import (
     Confirmations,
     confirm_argument,
     confirmation_required,
@@ -36,22 +36,24 @@ from specagent_runtime._mcp_confirm import (
     scope_of,
     with_confirm_argument,
 )
-from specagent_runtime._mcp_tasks import McpTasks, load_tasks
+from specagent_runtime._mcp.tasks import McpTasks
 from specagent_runtime._spec import OperationSpec, ToolSpec
-from specagent_runtime._store import MemoryStore, Store
-from specagent_runtime._toolset import HANDOFF_TOOL, ToolResult, Toolset
+from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.memory import MemoryStore
+from specagent_runtime._tasks.steps import TaskDefinition, load_task_module
+from specagent_runtime._tools.formats import definitions
+from specagent_runtime._tools.toolset import HANDOFF_RESULT, HANDOFF_TOOL, ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.mcp")
 
 IDENTITY_HEADER_PREFIX = "X-Verified-"
 _SESSION_HEADER = "mcp-session-id"
-_NAMED_FIELDS = ("email", "user_id", "username", "customer_id")
 _DESTRUCTIVE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 
 Transport = Literal["stdio", "http"]
 
 
-class McpConfigError(ValueError):
+class McpConfigError(ConfigurationError):
     """The server cannot start as configured (shown to the operator, without a traceback)."""
 
 
@@ -61,20 +63,13 @@ def identity_from_headers(
     """``X-Verified-Email: ada@example.com`` -> ``Identity(email=...)``; other names after the
     prefix (``X-Verified-Account-Number``) become `Identity.extra` keys (``account_number``)."""
     start = prefix.lower()
-    named: dict[str, str] = {}
-    extra: dict[str, str] = {}
+    fields: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
-        if not lower.startswith(start) or not value:
-            continue
         field = lower[len(start) :].replace("-", "_")
-        if field in _NAMED_FIELDS:
-            named[field] = value
-        elif field:
-            extra[field] = value
-    if not named and not extra:
-        return None
-    return Identity(**named, extra=extra)
+        if lower.startswith(start) and field and value:
+            fields[field] = value
+    return identity_from_fields(fields)
 
 
 def _http_methods(package: str) -> dict[str, str]:
@@ -112,6 +107,7 @@ class McpTools:
         handoff: bool = False,
         confirmations: Confirmations | None = None,
         tasks: McpTasks | None = None,
+        http_methods: Mapping[str, str] | None = None,
     ) -> None:
         if identity is not None and trust_identity_headers:
             raise McpConfigError(
@@ -125,7 +121,9 @@ class McpTools:
         self.handoff = handoff
         self.confirmations = confirmations or Confirmations()
         self.tasks = tasks
-        self._methods = _http_methods(toolset.package)
+        # Operation id -> HTTP method, for the annotations: the package's own by default.
+        methods = _http_methods(toolset.package) if http_methods is None else http_methods
+        self._methods = dict(methods)
 
     def caller(self, ctx: ServerRequestContext[Any, Any]) -> tuple[Identity | None, Hashable]:
         """The verified identity of this request and the scope of its proposals."""
@@ -163,7 +161,7 @@ class McpTools:
         self, name: str, arguments: Mapping[str, Any], identity: Identity | None, scope: Hashable
     ) -> ToolResult:
         if self.handoff and name == HANDOFF_TOOL:
-            return ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_MESSAGE)
+            return ToolResult(HANDOFF_TOOL, "ok", data=HANDOFF_RESULT)
         if self.tasks is not None and self.tasks.handles(name):
             return await self.tasks.call(name, arguments, identity)
         spec = self.toolset.get(name)
@@ -206,6 +204,34 @@ class McpTools:
         return types.CallToolResult(
             content=[types.TextContent(text=result.for_model())], is_error=result.is_error
         )
+
+
+def mcp_tools(
+    toolset: Toolset,
+    identity: Identity | None = None,
+    *,
+    tasks: Iterable[TaskDefinition] = (),
+    http_methods: Mapping[str, str] | None = None,
+    handoff: bool = False,
+) -> list[dict[str, Any]]:
+    """What the MCP server's ``tools/list`` answers `identity` for these tools and tasks, as
+    JSON (what ``specagent tools --format mcp`` shows).
+
+    `http_methods` (operation id -> HTTP method) feed the annotations; by default they are read
+    from the package's ``_operations`` module, which a package still being planned lacks.
+    """
+    served = None
+    definitions = {task.name: task for task in tasks}
+    if definitions:
+        taken = frozenset({spec.name for spec in toolset.specs} | {HANDOFF_TOOL})
+        served = McpTasks(MemoryStore(), toolset.client, definitions, taken=taken)
+    handlers = McpTools(
+        toolset, identity=identity, handoff=handoff, tasks=served, http_methods=http_methods
+    )
+    return [
+        tool.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for tool in handlers.tools(identity)
+    ]
 
 
 def build_server(tools: McpTools, *, version: str = "") -> Server[Any]:
@@ -278,7 +304,7 @@ async def serve_mcp_async(
         toolset = Toolset.from_package(package, client)
     except ValueError as exc:
         raise McpConfigError(str(exc)) from exc
-    tasks_module = load_tasks(package)
+    tasks_module = load_task_module(package)
     tasks = None
     if tasks_module is not None:
         taken = frozenset({spec.name for spec in toolset.specs} | {HANDOFF_TOOL})

@@ -11,17 +11,16 @@ changed it (the agent calls `invalidate` after every tool or task call that is n
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
+from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._identity import Identity
-from specagent_runtime._shaping import dumps, fit
-from specagent_runtime._toolset import ToolResult, Toolset
+from specagent_runtime._tools.shaping import dumps, fit
+from specagent_runtime._tools.toolset import ToolResult, Toolset
 
 logger = logging.getLogger("specagent_runtime.context")
 
@@ -128,17 +127,18 @@ class UserContext:
         return await self.toolset.run(prepared)
 
 
-def load_context(package: str, toolset: Toolset) -> UserContext | None:
-    """The package's user context (agent.json `context`), or None when it declares none."""
-    try:
-        data = json.loads((files(package) / "agent.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{package}/agent.json: cannot read it ({type(exc).__name__})") from exc
-    entry = data.get("context") if isinstance(data, dict) else None
+def user_context_from(
+    package: str, data: Mapping[str, Any], toolset: Toolset
+) -> UserContext | None:
+    """The user context that ``agent.json`` (`data`, from `load_agent_json`) declares in its
+    ``context`` entry, or None when it declares none."""
+    entry = data.get("context")
     if not entry:
         return None
     try:
         config = ContextConfig.from_json(entry)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{package}/agent.json: bad `context` ({type(exc).__name__})") from exc
+        raise ConfigurationError(
+            f"{package}/agent.json: bad `context` ({type(exc).__name__})"
+        ) from exc
     return UserContext(config, toolset)

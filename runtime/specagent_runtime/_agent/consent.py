@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from specagent_runtime._shaping import dumps
-from specagent_runtime._toolset import PreparedCall, ToolResult
+from specagent_runtime._tools.shaping import dumps
+from specagent_runtime._tools.toolset import PreparedCall, ToolResult
 
 # A pending action may be confirmed in the next this-many turns, then it is dropped: a "yes"
 # long after the proposal is more likely about something else.
