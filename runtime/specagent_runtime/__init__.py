@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from specagent_runtime._http.client import ApiClient, AsyncApiClient
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
+    from specagent_runtime._judge import judge
     from specagent_runtime._lazy import lazy_module
     from specagent_runtime._mcp.cli import main as mcp_main
     from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
@@ -153,6 +154,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     # The host API: run the agent (what `build_agent` returns), keep its state, read its events.
     "Agent": ("specagent_runtime._agent.loop", "Agent"),
     "Identity": ("specagent_runtime._identity", "Identity"),
+    "judge": ("specagent_runtime._judge", "judge"),
     "Reply": ("specagent_runtime._events", "Reply"),
     "Event": ("specagent_runtime._events", "Event"),
     "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
@@ -342,6 +344,7 @@ __all__ = [
     "export_tools",
     "format_result",
     "idempotency_key",
+    "judge",
     "lazy_module",
     "mcp_main",
     "mcp_tools",

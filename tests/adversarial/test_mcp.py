@@ -159,7 +159,6 @@ async def _waiting_run(client: Any) -> str:
     return run
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: task_reply reads the reply by its first word")
 async def test_task_reply_yeah_no_is_not_a_yes(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as client:
         run = await _waiting_run(client)

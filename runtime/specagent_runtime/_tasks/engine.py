@@ -186,9 +186,16 @@ class TaskEngine:
         run_id: str,
         approved: bool,
         identity: Identity | Mapping[str, str] | None = None,
+        *,
+        conversation_id: str | None = None,
     ) -> TaskTurn:
-        """The host's yes/no button for a run waiting for a confirmation (no text to read)."""
+        """The host's yes/no button for a run waiting for a confirmation (no text to read).
+
+        With `conversation_id`, the run must belong to that conversation: a button of one
+        conversation never confirms a run of another."""
         record, _ = await self._load(run_id)
+        if conversation_id is not None and record.conversation_id != conversation_id:
+            raise TaskError(f"task run {run_id} belongs to another conversation")
         if record.status is not RunStatus.WAITING_CONFIRMATION:
             raise TaskError(f"task run {run_id} is not waiting for a confirmation")
         return await self.resume(run_id, "yes" if approved else "no", identity)
