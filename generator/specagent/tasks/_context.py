@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from specagent import ir
-from specagent._agentfile_yaml import NodeReader, child_path, compose, is_null
 from specagent._diagnostics import did_you_mean, error
+from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 
 _KEYS = ("refresh_after", "max_chars", "sources")
 _SOURCE_KEYS = ("call", "as")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from specagent._agentfile_yaml import child_path, is_null
+from specagent.agentfile._yaml import child_path, is_null
 from specagent.tasks import _model as m
 
 if TYPE_CHECKING:

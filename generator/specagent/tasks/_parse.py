@@ -15,8 +15,8 @@ from collections.abc import Callable
 import yaml
 
 from specagent import ir
-from specagent._agentfile_yaml import NodeReader, child_path, compose, describe, is_null
 from specagent._diagnostics import did_you_mean
+from specagent.agentfile._yaml import NodeReader, child_path, compose, describe, is_null
 from specagent.tasks import _model as m
 
 STEP_KINDS = ("ask", "call", "if", "confirm", "respond", "set", "handoff", "end", "instruct")

@@ -1,25 +1,7 @@
-"""The agent file (`agent.yaml`): which operations become tools and how they behave.
+"""The first pass over the agent file: its own structure, with the line of every value.
 
-Two passes, because the file is read before the spec is known and checked after: the first
-(`load_agent_file`) validates the file's own structure, the second
-(`check_agent_against_api`) checks every name it uses against the loaded spec. Both return
-diagnostics pointing at `agent.yaml:LINE` and the key path, with a "did you mean" hint, so a
-user can fix every problem in one round.
-
-```yaml
-agent: {name: Petstore support, instructions: You help customers ...}
-tools:
-  include: {operations: [getOrderById], tags: [pet], methods: [GET]}
-  exclude: {operations: [deleteUser]}
-  overrides:
-    getUserByName:
-      name: get_my_account
-      bind: {username: identity.username}
-      expose: [id, username]
-      redact: [password]
-      confirm: false
-tasks: {}
-```
+Read before the spec is known, so every name it uses is kept as written; `_check` compares them
+with the spec afterwards.
 """
 
 from __future__ import annotations
@@ -31,11 +13,10 @@ from pathlib import Path
 import yaml
 
 from specagent import ir
-from specagent._agentfile_check import check_agent_against_api
-from specagent._agentfile_yaml import NodeReader, child_path, compose, is_null
 from specagent._diagnostics import closest, error
+from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 
-__all__ = ["HTTP_METHODS", "check_agent_against_api", "load_agent_file", "parse_agent_text"]
+__all__ = ["HTTP_METHODS", "load_agent_file", "parse_agent_text"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
