@@ -12,7 +12,7 @@ from typing import Any
 
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
-from specagent._plan_tools import select
+from specagent.plan import select
 
 # Up to this many tags are listed in full when none is close to the typo.
 _LIST_LIMIT = 15

@@ -15,7 +15,7 @@ from typing import Any
 from specagent_runtime import Arg, OperationSpec
 
 from specagent import _names, ir
-from specagent._plan_args import is_json
+from specagent.plan import is_json
 from specagent.render._models import Models
 
 Keywords = tuple[tuple[str, Any], ...]

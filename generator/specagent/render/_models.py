@@ -18,7 +18,7 @@ from typing import Any
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
-from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
+from specagent.plan import SCHEMA_REF_PREFIX, schema_ref_name
 from specagent.render._field_names import field_aliases
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,

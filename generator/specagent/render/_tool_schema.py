@@ -14,8 +14,7 @@ from typing import Any
 
 import specagent
 from specagent import ir
-from specagent._plan_args import schema_ref_name
-from specagent._plan_tools import IDEMPOTENT_METHODS, SAFE_METHODS, trim
+from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, schema_ref_name, trim
 
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
 _LITERAL_KEYS = frozenset({"enum", "const", "default"})  # values, not schemas

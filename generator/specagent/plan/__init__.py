@@ -8,10 +8,19 @@ regeneration from the same inputs gives the same names.
 from __future__ import annotations
 
 from specagent import _names, ir
-from specagent._plan_args import build_endpoint
-from specagent._plan_tools import build_tools
+from specagent.plan._args import SCHEMA_REF_PREFIX, build_endpoint, is_json, schema_ref_name
+from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
 
-__all__ = ["make_plan"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "SAFE_METHODS",
+    "SCHEMA_REF_PREFIX",
+    "is_json",
+    "make_plan",
+    "schema_ref_name",
+    "select",
+    "trim",
+]
 
 
 def _model_names(api: ir.Api, classes: _names.NameTable) -> dict[str, str]:
