@@ -31,9 +31,8 @@ from specagent._diagnostics import (
     sort_diagnostics,
     summary_line,
 )
-from specagent._diff_format import format_json, format_markdown, format_text
 from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check, read_manifest
-from specagent.diff import diff_plans
+from specagent.diff import diff_plans, format_json, format_markdown, format_text
 from specagent.generate import GenerateOptions, GenerateResult, generate
 from specagent.tools import FORMATS as TOOL_FORMATS
 from specagent.tools import Format as ToolFormat

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from specagent import cli
-from specagent._diff_format import format_markdown, format_text
-from specagent._diff_model import Change, DiffReport, Severity, TaskRef
+from specagent.diff import Change, DiffReport, Severity, TaskRef, format_markdown, format_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "diff_pairs"

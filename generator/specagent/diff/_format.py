@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from specagent._diff_model import Change, DiffReport, Severity, TaskRef
+from specagent.diff._model import Change, DiffReport, Severity, TaskRef
 
 __all__ = ["format_json", "format_markdown", "format_text"]
 

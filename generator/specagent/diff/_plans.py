@@ -1,16 +1,4 @@
-"""`specagent diff`: what a new version of an API changes for the agent built on it.
-
-Two plans are compared, not two YAML files: the tools the model is offered, each tool's
-arguments (as the model and the tasks pass them), the fields of its responses, its security,
-and the operations the agent file's tasks call. Renamed components, reordered keys and
-reworded prose do not count. Anything a task relies on is named with the task, the step and the
-agent-file line, because that is where the developer has to act.
-
-A change is *breaking* when something that works today can fail after the upgrade: a tool or
-operation gone, an argument removed, renamed, retyped or newly required, an enum value a caller
-may send dropped, a response field removed or retyped, other credentials needed, a task that no
-longer compiles.
-"""
+"""Comparing two plans tool by tool: what is gone, renamed, added, and which task steps it hits."""
 
 from __future__ import annotations
 
@@ -18,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from specagent import ir
-from specagent._diff_model import Change, DiffReport, Severity, TaskRef
-from specagent._diff_ops import compare_endpoints, compare_security_schemes
-from specagent._diff_tasks import TaskUses, task_changes
+from specagent.diff._model import Change, DiffReport, Severity
+from specagent.diff._ops import compare_endpoints, compare_security_schemes
+from specagent.diff._tasks import TaskUses, task_changes
 
-__all__ = ["Change", "DiffReport", "Severity", "TaskRef", "diff_plans"]
+__all__ = ["diff_plans"]
 
 
 def diff_plans(

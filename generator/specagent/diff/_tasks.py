@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from specagent import ir
-from specagent._diff_model import Change, Severity, TaskRef
+from specagent.diff._model import Change, Severity, TaskRef
 from specagent.tasks import _model as m
 from specagent.tasks import compile_tasks, parse_tasks_text
 

@@ -1,8 +1,8 @@
 """Comparing one operation across two plans: its arguments, responses, security and tool.
 
-Each finding is a `Change` without task references; `specagent.diff` adds the task steps it
+Each finding is a `Change` without task references; `_plans` adds the task steps it
 affects. Arguments are compared by key (what the model and the tasks pass), responses by field
-path, types by what they accept (`_diff_schema`).
+path, types by what they accept (`_schema`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import difflib
 from collections.abc import Iterator, Mapping
 
 from specagent import ir
-from specagent._diff_model import Change, Severity
-from specagent._diff_schema import enum_values, narrowed_limits, response_fields, type_of
+from specagent.diff._model import Change, Severity
+from specagent.diff._schema import enum_values, narrowed_limits, response_fields, type_of
 
 __all__ = ["compare_endpoints", "compare_security_schemes"]
 
