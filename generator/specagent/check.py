@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from specagent._cli_write import MANIFEST, package_files
+from specagent.cli._write import MANIFEST, package_files
 
 __all__ = ["CheckReport", "FileChange", "compare_package", "format_check", "read_manifest"]
 

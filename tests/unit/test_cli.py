@@ -1,9 +1,9 @@
 """The `specagent` CLI: options, exit codes, atomic writes, refusal to clobber, progress.
 
 The CLI is driven in-process with click's CliRunner. Tests of the write path replace
-`specagent.cli.generate` with a function returning a fixed result, so that they exercise the
-CLI's own behaviour (what is written, when it refuses, what it prints) independently of the
-spec loader; end-to-end runs on the real petstore spec are at the bottom.
+`specagent.cli._generate.generate` with a function returning a fixed result, so that they
+exercise the CLI's own behaviour (what is written, when it refuses, what it prints)
+independently of the spec loader; end-to-end runs on the real petstore spec are at the bottom.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 from click.testing import CliRunner, Result
 from specagent import __version__, cli, ir
-from specagent._cli_progress import Progress
-from specagent._cli_write import check_owner, check_target, write_package
+from specagent.cli import _generate as generate_cli
+from specagent.cli._progress import Progress
+from specagent.cli._write import check_owner, check_target, write_package
 from specagent.generate import GenerateOptions, GenerateResult, check_package_name
 from specagent.generate import generate as generate_fn
 
@@ -44,7 +45,7 @@ def run(args: list[str]) -> Result:
 
 @pytest.fixture
 def fake_generate(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GenerateResult]]:
-    """`specagent.cli.generate` returning the results queued in the yielded list."""
+    """`specagent.cli._generate.generate` returning the results queued in the yielded list."""
     queue: list[GenerateResult] = []
 
     def fake(
@@ -58,7 +59,7 @@ def fake_generate(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GenerateResu
         progress("loading")
         return queue.pop(0)
 
-    monkeypatch.setattr(cli, "generate", fake)
+    monkeypatch.setattr(generate_cli, "generate", fake)
     yield queue
 
 
@@ -286,7 +287,7 @@ def test_internal_error_is_one_line_exit_3_without_traceback(
     def broken(*args: object, **kwargs: object) -> GenerateResult:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "generate", broken)
+    monkeypatch.setattr(generate_cli, "generate", broken)
     monkeypatch.delenv("SPECAGENT_DEBUG", raising=False)
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
     assert result.exit_code == 3

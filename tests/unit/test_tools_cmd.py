@@ -19,8 +19,8 @@ import pytest
 import tiktoken
 from click.testing import CliRunner
 from specagent import cli
-from specagent._cli_plan import plan_inputs
 from specagent._tokens import count_json_tokens, count_tokens, tool_json
+from specagent.cli._plan import plan_inputs
 from specagent.generate import GenerateOptions
 from specagent.render._tool_schema import agent_json
 from specagent.tasks import build_tasks, task_tools
