@@ -1,3 +1,5 @@
 """specagent: generate typed AI support-agent packages from OpenAPI specs."""
 
-__version__ = "0.1.0"
+from specagent._version import __version__
+
+__all__ = ["__version__"]

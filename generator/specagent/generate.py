@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from specagent import _names, ir
 from specagent._diagnostics import error, sort_diagnostics
+from specagent._manifest import RECORDED_OPTIONS
 from specagent.agentfile import check_agent_against_api, load_agent_file
 
 if TYPE_CHECKING:
@@ -239,8 +240,4 @@ def _relative_to_package(files: dict[PurePosixPath, str], package: str) -> dict[
 
 def _recorded_options(options: GenerateOptions) -> dict[str, object]:
     """The options `specagent check` needs to regenerate identically (no paths, no times)."""
-    return {
-        "strict": options.strict,
-        "allow_remote_refs": options.allow_remote_refs,
-        "allow_outside_refs": options.allow_outside_refs,
-    }
+    return {name: getattr(options, name) for name in RECORDED_OPTIONS}

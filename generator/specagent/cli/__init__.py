@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from specagent import __version__
+from specagent._version import __version__
 from specagent.cli._check import check_command
 from specagent.cli._diff import diff_command
 from specagent.cli._generate import generate_command

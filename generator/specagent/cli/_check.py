@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from specagent._diagnostics import error
-from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check, read_manifest
+from specagent._manifest import package_files, read_manifest, recorded_options, recorded_package
+from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
-from specagent.cli._write import package_files
 from specagent.generate import GenerateOptions, generate
 
 _CHECK_EPILOG = """\b
@@ -78,13 +78,12 @@ def check_command(
             )
             report_problems([problem], strict=False, failed=True, changed=False)
             return EXIT_BAD_INPUT
-        recorded = manifest.get("options", {}) if manifest else {}
-        recorded = recorded if isinstance(recorded, dict) else {}
+        recorded = recorded_options(manifest)
         options = GenerateOptions(
-            package=package or _recorded_package(manifest),
-            strict=strict or recorded.get("strict") is True,
-            allow_remote_refs=allow_remote_refs or recorded.get("allow_remote_refs") is True,
-            allow_outside_refs=allow_outside_refs or recorded.get("allow_outside_refs") is True,
+            package=package or recorded_package(manifest),
+            strict=strict or recorded.get("strict", False),
+            allow_remote_refs=allow_remote_refs or recorded.get("allow_remote_refs", False),
+            allow_outside_refs=allow_outside_refs or recorded.get("allow_outside_refs", False),
         )
         progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
         out_name = Path(os.path.abspath(out_dir)).name
@@ -112,8 +111,3 @@ def check_command(
         return 1 if report.stale else 0
 
     raise SystemExit(guarded(run))
-
-
-def _recorded_package(manifest: dict[str, object] | None) -> str | None:
-    name = manifest.get("package") if manifest else None
-    return name if isinstance(name, str) and name else None

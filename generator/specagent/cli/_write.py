@@ -8,22 +8,24 @@ behind. A folder specagent did not generate is never replaced.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from specagent import ir
 from specagent._diagnostics import error
+from specagent._manifest import (
+    MANIFEST,
+    generated_by_specagent,
+    package_files,
+    read_manifest,
+    recorded_files,
+)
 
-__all__ = ["MANIFEST", "check_owner", "check_target", "package_files", "write_package"]
+__all__ = ["check_owner", "check_target", "write_package"]
 
-MANIFEST = "manifest.json"
-
-# Caches that tools create inside any Python package; never the user's work.
-_CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 _SHOWN = 5  # stray files named in the refusal, the rest counted
 
 
@@ -47,7 +49,7 @@ def check_owner(out_dir: Path) -> list[ir.Diagnostic]:
                 "pass `--out` the package's folder",
             )
         ]
-    if not any(out_dir.iterdir()) or _read_manifest(out_dir / MANIFEST) is not None:
+    if not any(out_dir.iterdir()) or _own_manifest(out_dir) is not None:
         return []
     return [
         error(
@@ -66,8 +68,8 @@ def check_target(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[ir.D
     problems = check_owner(out_dir)
     if problems or not out_dir.is_dir():
         return problems
-    manifest = _read_manifest(out_dir / MANIFEST) or {}
-    known = {str(path) for path in files} | _listed(manifest)
+    manifest = _own_manifest(out_dir) or {}
+    known = {str(path) for path in files} | recorded_files(manifest)
     stray = [path for path in sorted(package_files(out_dir)) if path not in known]
     if not stray:
         return []
@@ -134,32 +136,7 @@ def _set_folder_mode(fresh: Path, target: Path) -> None:
     fresh.chmod(0o777 & ~umask)
 
 
-def package_files(folder: Path) -> Iterator[str]:
-    """Posix paths of the files under `folder`, without the caches tools leave in packages."""
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _CACHE_DIRS)
-        base = Path(root).relative_to(folder)
-        for name in names:
-            if not name.endswith((".pyc", ".pyo")):
-                yield (base / name).as_posix()
-
-
-def _read_manifest(path: Path) -> dict[str, object] | None:
+def _own_manifest(folder: Path) -> dict[str, object] | None:
     """The manifest if it is specagent's, else None (a foreign manifest.json is not ours)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or "specagent" not in json.dumps(data.get("generator", "")):
-        return None
-    return data
-
-
-def _listed(manifest: Mapping[str, object]) -> set[str]:
-    """Files the previous generation wrote, if its manifest lists them."""
-    listed = manifest.get("files")
-    if isinstance(listed, Mapping):
-        return {str(name) for name in listed}
-    if isinstance(listed, list):
-        return {str(name) for name in listed}
-    return set()
+    manifest = read_manifest(folder)
+    return manifest if manifest is not None and generated_by_specagent(manifest) else None

@@ -7,13 +7,13 @@ component and shared between tools. OpenAPI-only keywords the model has no use f
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
-import specagent
 from specagent import ir
+from specagent._manifest import digest
+from specagent._version import __version__
 from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, schema_ref_name, trim
 
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
@@ -131,10 +131,6 @@ def agent_json(plan: ir.Plan) -> str:
     return dump_json({"agent": agent, "tools": tools})
 
 
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def manifest_json(
     plan: ir.Plan,
     spec_sources: Mapping[str, bytes],
@@ -145,7 +141,7 @@ def manifest_json(
     """What the package was made from; `specagent check` compares it to tell it is stale."""
     return dump_json(
         {
-            "generator": {"name": "specagent", "version": specagent.__version__},
+            "generator": {"name": "specagent", "version": __version__},
             "package": plan.package,
             "api": {
                 "title": plan.api.title,
@@ -154,9 +150,9 @@ def manifest_json(
             },
             "options": dict(settings),
             "inputs": {
-                "spec": {name: _digest(data) for name, data in sorted(spec_sources.items())},
-                "agent": {name: _digest(data) for name, data in sorted(agent_sources.items())},
+                "spec": {name: digest(data) for name, data in sorted(spec_sources.items())},
+                "agent": {name: digest(data) for name, data in sorted(agent_sources.items())},
             },
-            "files": {"agent.json": _digest(agent_file.encode("utf-8"))},
+            "files": {"agent.json": digest(agent_file.encode("utf-8"))},
         }
     )
