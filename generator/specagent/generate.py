@@ -10,19 +10,27 @@ from __future__ import annotations
 import keyword
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from specagent import _names, ir
 from specagent._diagnostics import error, sort_diagnostics
 from specagent._manifest import RECORDED_OPTIONS
-from specagent.agentfile import check_agent_against_api, load_agent_file
+from specagent.agentfile import AgentFile, check_agent_against_api, load_agent_file
 
 if TYPE_CHECKING:
     from specagent.loader import LoadedSpec
 
-__all__ = ["GenerateOptions", "GenerateResult", "check_package_name", "generate", "load_inputs"]
+__all__ = [
+    "GenerateOptions",
+    "GenerateResult",
+    "Planned",
+    "check_package_name",
+    "generate",
+    "load_inputs",
+    "plan_inputs",
+]
 
 # Importing a generated package with one of these names would shadow a module it needs.
 _TAKEN_NAMES = frozenset({"specagent", "specagent_runtime", "pydantic", "httpx", "openai"})
@@ -125,7 +133,7 @@ def generate(
     from specagent.loader import build_api  # noqa: PLC0415
     from specagent.plan import make_plan  # noqa: PLC0415
     from specagent.render import RenderError, RenderOptions, render  # noqa: PLC0415
-    from specagent.tasks import TaskProgram, build_tasks  # noqa: PLC0415
+    from specagent.tasks import TaskProgram, compile_agent  # noqa: PLC0415
 
     report: Callable[[str], None] = progress or _silent
     package = options.package if options.package is not None else out_name
@@ -145,17 +153,16 @@ def generate(
     found.extend(api.diagnostics)
     # The config holds only the valid parts of a faulty agent file, so checking it against the
     # spec adds real problems, not echoes: the user sees everything in one run.
-    found.extend(check_agent_against_api(agent, api))
+    found.extend(check_agent_against_api(agent.config, api))
     if _blocking(found, strict=options.strict):
         return stop()
 
     report("planning")
-    plan = make_plan(api, agent, package)
+    plan = make_plan(api, agent.config, package)
     found.extend(plan.diagnostics)
     tasks: TaskProgram | None = None
-    if agent_file is not None and (agent.tasks or agent.context):
-        # Compiled from the text (not the config) so every diagnostic keeps its line number.
-        tasks, task_problems = build_tasks(_read_text(agent_file), agent.source, plan)
+    if agent.declares_tasks:
+        tasks, task_problems = compile_agent(agent, plan)
         found.extend(task_problems)
     if _blocking(found, strict=options.strict) or options.check_only:
         return stop()
@@ -163,7 +170,7 @@ def generate(
     report("rendering")
     render_options = RenderOptions(
         sources=dict(loaded.sources),
-        agent_source=_read_bytes(agent_file),
+        agent_source=agent.data,
         options=_recorded_options(options),
         tasks=tasks if tasks is not None and (tasks.tasks or tasks.context) else None,
     )
@@ -194,9 +201,10 @@ def load_inputs(
     agent_file: Path | None,
     options: GenerateOptions,
     report: Callable[[str], None],
-) -> tuple[LoadedSpec | None, ir.AgentConfig, list[ir.Diagnostic]]:
-    """The loading stage every command shares: the spec and the agent file, with all their
-    problems; the spec is None when it is too broken to build an API from."""
+) -> tuple[LoadedSpec | None, AgentFile, list[ir.Diagnostic]]:
+    """The loading stage every command shares: the spec and the agent file (read once, for the
+    whole run), with all their problems; the spec is None when it is too broken to build an
+    API from."""
     from specagent.loader import load_spec  # noqa: PLC0415
 
     report("loading")
@@ -206,27 +214,72 @@ def load_inputs(
         allow_remote_refs=options.allow_remote_refs,
         allow_outside_refs=options.allow_outside_refs,
     )
-    agent, agent_problems = (
-        load_agent_file(agent_file) if agent_file is not None else (ir.AgentConfig(), [])
-    )
-    found = [*loaded.diagnostics, *agent_problems]
+    agent = load_agent_file(agent_file) if agent_file is not None else _NO_AGENT_FILE
+    found = [*loaded.diagnostics, *agent.problems]
     if _blocking(loaded.diagnostics, strict=False) or not loaded.document:
         return None, agent, found
     return loaded, agent, found
 
 
+_NO_AGENT_FILE = AgentFile("", ir.AgentConfig())
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The plan, or None when the inputs are too broken to make one.
+
+    `problems` are faults of the spec or the agent file on their own (a diff cannot run on
+    them); `agent_problems` are the agent file's references that this spec does not have,
+    which `diff` reports as changes rather than as bad input. `agent` is the agent file as read
+    (None without one), for the tasks.
+    """
+
+    plan: ir.Plan | None
+    problems: tuple[ir.Diagnostic, ...]
+    agent_problems: tuple[ir.Diagnostic, ...] = ()
+    agent: AgentFile | None = field(default=None, repr=False)
+
+    def blocking(self, *, strict: bool, agent_too: bool = True) -> bool:
+        found = [*self.problems, *(self.agent_problems if agent_too else ())]
+        return self.plan is None or _blocking(found, strict=strict)
+
+
+def plan_inputs(
+    spec: str | Path,
+    agent_file: Path | None,
+    package: str,
+    options: GenerateOptions,
+    progress: Callable[[str], None] | None = None,
+) -> Planned:
+    """Load a spec and an agent file up to the plan, for what needs no rendering.
+
+    `specagent tools` and `specagent diff` look at what the model gets (tools, argument
+    schemas, tasks), which the plan holds; rendering models would cost them most of their time
+    on large specs. The stages and their diagnostics are those of `generate`, so a bad input
+    reads the same in every command.
+    """
+    from specagent.loader import build_api  # noqa: PLC0415  # heavy imports
+    from specagent.plan import make_plan  # noqa: PLC0415
+
+    report = progress or _silent
+    loaded, agent, found = load_inputs(spec, agent_file, options, report)
+    read = agent if agent_file is not None else None
+    if loaded is None:
+        return Planned(None, tuple(sort_diagnostics(found)), agent=read)
+    report("building")
+    api = build_api(loaded)
+    found.extend(api.diagnostics)
+    against = check_agent_against_api(agent.config, api)
+    report("planning")
+    plan = make_plan(api, agent.config, package)
+    found.extend(plan.diagnostics)
+    return Planned(
+        plan, tuple(sort_diagnostics(found)), tuple(sort_diagnostics(against)), agent=read
+    )
+
+
 def _silent(_stage: str) -> None:
     return None
-
-
-def _read_text(path: Path) -> str:
-    # Already read and decoded successfully by load_agent_file, so this cannot fail on UTF-8.
-    return path.read_text(encoding="utf-8")
-
-
-def _read_bytes(path: Path | None) -> bytes | None:
-    # Already read successfully by load_agent_file; read again for the manifest's hash.
-    return path.read_bytes() if path is not None else None
 
 
 def _relative_to_package(files: dict[PurePosixPath, str], package: str) -> dict[PurePosixPath, str]:

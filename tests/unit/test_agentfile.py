@@ -33,7 +33,8 @@ tasks: {}
 
 
 def parse(text: str) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
-    return parse_agent_text(textwrap.dedent(text), "agent.yaml")
+    agent = parse_agent_text(textwrap.dedent(text), "agent.yaml")
+    return agent.config, list(agent.problems)
 
 
 def only(diagnostics: list[ir.Diagnostic]) -> ir.Diagnostic:
@@ -64,18 +65,20 @@ def test_contract_example_parses_into_the_ir() -> None:
         where="agent.yaml:8",
     )
     assert delete.confirm is True and delete.name is None and delete.where == "agent.yaml:14"
-    assert config.tasks == {}
+    assert parse_agent_text(textwrap.dedent(CONTRACT_EXAMPLE), "agent.yaml").tasks == ()
     assert config.source == "agent.yaml"
 
 
 def test_petstore_example_file_is_valid() -> None:
     path = ROOT / "examples" / "petstore" / "agent.yaml"
-    config, problems = load_agent_file(path)
+    agent = load_agent_file(path)
+    config, problems = agent.config, list(agent.problems)
     assert problems == [], format_report(problems)
     assert config.source == str(path)
     assert {o.operation_id for o in config.overrides} >= {"getUserByName", "getOrderById"}
     # Cancelling and placing orders are tasks, not raw tools (see docs/tasks.md).
-    assert set(config.tasks) >= {"cancel_order", "place_order"}
+    assert {task.name for task in agent.tasks} >= {"cancel_order", "place_order"}
+    assert agent.task_problems == () and agent.data == path.read_bytes()
 
 
 def test_misspelled_key_names_line_path_and_closest_key() -> None:
@@ -240,19 +243,24 @@ def test_merge_keys_are_supported() -> None:
     assert (b.name, b.confirm, b.bind) == ("tool_b", True, (("email", "email"),))
 
 
-def test_tasks_are_kept_raw() -> None:
-    config, problems = parse("tasks:\n  cancel_order:\n    steps: [{call: deleteOrder}]\n")
-    assert problems == []
-    assert config.tasks == {"cancel_order": {"steps": [{"call": "deleteOrder"}]}}
+def test_tasks_are_read_as_declared() -> None:
+    agent = parse_agent_text(
+        "tasks:\n  cancel_order:\n    steps: [{call: deleteOrder}]\n", "a.yaml"
+    )
+    assert agent.problems == ()
+    assert agent.declares_tasks
+    [task] = agent.tasks
+    assert (task.name, task.where) == ("cancel_order", "a.yaml:2")
+    assert task.steps == (ir.CallStep("a.yaml:3", "deleteOrder", ()),)
 
 
 def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
-    problem = only(load_agent_file(tmp_path / "agent.yaml")[1])
+    problem = only(list(load_agent_file(tmp_path / "agent.yaml").problems))
     assert problem.where == str(tmp_path / "agent.yaml")
     assert "does not exist" in problem.message
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"agent:\n  name: caf\xe9\n")
-    problem = only(load_agent_file(bad)[1])
+    problem = only(list(load_agent_file(bad).problems))
     assert problem.where == f"{bad}:2"
     assert "UTF-8" in problem.message
 

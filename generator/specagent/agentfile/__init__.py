@@ -1,10 +1,11 @@
-"""The agent file (`agent.yaml`): which operations become tools and how they behave.
+"""The agent file (`agent.yaml`): which operations become tools, how they behave, the tasks.
 
 Two passes, because the file is read before the spec is known and checked after: the first
-(`load_agent_file`) validates the file's own structure, the second
-(`check_agent_against_api`) checks every name it uses against the loaded spec. Both return
-diagnostics pointing at `agent.yaml:LINE` and the key path, with a "did you mean" hint, so a
-user can fix every problem in one round.
+(`load_agent_file`, once per run) validates the file's own structure and reads every section
+into an `AgentFile`, the second (`check_agent_against_api`, and the tasks compiler in
+`specagent.tasks`) checks every name it uses against the loaded spec. Both return diagnostics
+pointing at `agent.yaml:LINE` and the key path, with a "did you mean" hint, so a user can fix
+every problem in one round.
 
 ```yaml
 agent: {name: Petstore support, instructions: You help customers ...}
@@ -23,6 +24,12 @@ tasks: {}
 """
 
 from specagent.agentfile._check import check_agent_against_api
-from specagent.agentfile._load import HTTP_METHODS, load_agent_file, parse_agent_text
+from specagent.agentfile._load import HTTP_METHODS, AgentFile, load_agent_file, parse_agent_text
 
-__all__ = ["HTTP_METHODS", "check_agent_against_api", "load_agent_file", "parse_agent_text"]
+__all__ = [
+    "HTTP_METHODS",
+    "AgentFile",
+    "check_agent_against_api",
+    "load_agent_file",
+    "parse_agent_text",
+]

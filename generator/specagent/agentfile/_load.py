@@ -1,26 +1,30 @@
-"""The first pass over the agent file: its own structure, with the line of every value.
+"""Reading the agent file once: its settings, its tasks and context, with the line of every value.
 
-Read before the spec is known, so every name it uses is kept as written; `_check` compares them
-with the spec afterwards.
+The file is read and composed into YAML nodes once; each section is then read from the same
+nodes (`_tasks`, `_context` for theirs). Read before the spec is known, so every name it uses is
+kept as written; `_check` and the tasks compiler compare them with the spec afterwards.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from specagent import ir
 from specagent._diagnostics import closest, error
+from specagent.agentfile._context import read_context
+from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 
-__all__ = ["HTTP_METHODS", "load_agent_file", "parse_agent_text"]
+__all__ = ["HTTP_METHODS", "AgentFile", "load_agent_file", "parse_agent_text"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-_TOP_KEYS = ("agent", "tools", "tasks", "context")  # `context` is read by specagent.tasks
+_TOP_KEYS = ("agent", "tools", "tasks", "context")
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")
@@ -33,40 +37,79 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FIELD_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
 
 
-def load_agent_file(path: Path) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
-    """Read and validate `path`; on errors the returned config holds what was valid."""
+@dataclass(frozen=True, slots=True)
+class AgentFile:
+    """The agent file as read, once per run.
+
+    Problems are kept by section because they are reported at different stages: the settings'
+    (`problems`) with the spec's, the tasks' and the context's once the tasks are compiled
+    against the plan. `data` is the bytes read, whose digest the manifest records.
+    """
+
+    source: str  # the name diagnostics use, as given (`agent.yaml`)
+    config: ir.AgentConfig
+    problems: tuple[ir.Diagnostic, ...] = ()
+    tasks: tuple[ir.TaskDecl, ...] = ()
+    task_problems: tuple[ir.Diagnostic, ...] = ()
+    context: ir.ContextDecl | None = None
+    context_problems: tuple[ir.Diagnostic, ...] = ()
+    declares_tasks: bool = False  # a `tasks:` or `context:` section with entries
+    data: bytes | None = None
+
+
+def load_agent_file(path: Path) -> AgentFile:
+    """Read and validate `path`; on errors the config holds what was valid."""
     source = str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return ir.AgentConfig(source=source), [
-            error("agent.file", source, "the agent file does not exist", _nearby_file_hint(path))
-        ]
+        problem = error(
+            "agent.file", source, "the agent file does not exist", _nearby_file_hint(path)
+        )
+        return _unread(source, problem)
     except OSError as exc:
-        return ir.AgentConfig(source=source), [
-            error("agent.file", source, f"cannot read the agent file: {exc.strerror}")
-        ]
+        return _unread(
+            source, error("agent.file", source, f"cannot read the agent file: {exc.strerror}")
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return ir.AgentConfig(source=source), [
-            error("agent.file", f"{source}:{line}", "the agent file is not UTF-8 text")
-        ]
-    return parse_agent_text(text, source)
+        return _unread(
+            source, error("agent.file", f"{source}:{line}", "the agent file is not UTF-8 text")
+        )
+    return parse_agent_text(text, source, data)
 
 
-def parse_agent_text(text: str, source: str) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
+def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
+    return AgentFile(source, ir.AgentConfig(source=source), (problem,))
+
+
+def parse_agent_text(text: str, source: str, data: bytes | None = None) -> AgentFile:
     """Validate agent file text; `source` is the name diagnostics use (`agent.yaml`)."""
     node, problems = compose(text, source)
     if node is None:
-        return ir.AgentConfig(source=source), problems
+        return AgentFile(source, ir.AgentConfig(source=source), tuple(problems), data=data)
     reader = NodeReader(source)
-    config = _read_config(reader, node, source)
-    return config, reader.diagnostics
+    config, declares_tasks = _read_config(reader, node, source)
+    task_reader = NodeReader(source)
+    tasks = read_tasks(task_reader, node)
+    context, context_problems = read_context(node, source)
+    return AgentFile(
+        source,
+        config,
+        tuple(reader.diagnostics),
+        tuple(tasks),
+        tuple(task_reader.diagnostics),
+        context,
+        tuple(context_problems),
+        declares_tasks,
+        data,
+    )
 
 
-def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentConfig:
+def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.AgentConfig, bool]:
+    """The settings, and whether a `tasks:` or `context:` section has entries."""
     top = reader.mapping(node, "", _TOP_KEYS)
     name = instructions = ""
     if "agent" in top and not is_null(top["agent"]):
@@ -83,18 +126,17 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
             exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
         if "overrides" in tools:
             overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
-    tasks: dict[str, object] = {}
-    if "tasks" in top and not is_null(top["tasks"]):
-        reader.mapping(top["tasks"], "tasks")  # shape and duplicate keys only, for now
-        raw = reader.plain(top["tasks"], "tasks")
-        if isinstance(raw, dict):
-            tasks = {str(key): value for key, value in raw.items()}
-    context: dict[str, object] = {}
-    if "context" in top and not is_null(top["context"]):
-        raw_context = reader.plain(top["context"], "context")
-        if isinstance(raw_context, dict):
-            context = {str(key): value for key, value in raw_context.items()}
-    return ir.AgentConfig(
+    declares_tasks = False
+    for section in ("tasks", "context"):
+        if section not in top or is_null(top[section]):
+            continue
+        if section == "tasks":
+            reader.mapping(top["tasks"], "tasks")  # shape and duplicate keys
+        # Built as plain data too, so that what YAML cannot build (an unknown tag) is reported
+        # here; `_tasks` and `_context` read the sections node by node.
+        raw = reader.plain(top[section], section)
+        declares_tasks = declares_tasks or (isinstance(raw, dict) and bool(raw))
+    config = ir.AgentConfig(
         name=name,
         instructions=instructions,
         include=include,
@@ -102,9 +144,8 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> ir.AgentCo
         overrides=overrides,
         source=source,
         locations=dict(sorted(reader.locations.items())),
-        tasks=tasks,
-        context=context,
     )
+    return config, declares_tasks
 
 
 def _text(reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str) -> str:

@@ -9,10 +9,9 @@ import click
 
 from specagent._diagnostics import count_errors
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
-from specagent.cli._plan import plan_inputs
 from specagent.cli._progress import Progress
 from specagent.diff import diff_plans, format_json, format_markdown, format_text
-from specagent.generate import GenerateOptions
+from specagent.generate import GenerateOptions, plan_inputs
 
 _DIFF_EPILOG = """\b
 Examples:
@@ -76,8 +75,7 @@ def diff_command(
         report = diff_plans(
             old.plan,
             new.plan,
-            agent_text=new.agent_text,
-            agent_source=str(agent_file) if agent_file is not None else "agent.yaml",
+            tasks=new.agent.tasks if new.agent is not None else (),
             old_agent_problems=old.agent_problems,
             new_agent_problems=new.agent_problems,
         )

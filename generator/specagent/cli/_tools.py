@@ -11,9 +11,8 @@ from specagent_runtime import TaskDefinition
 
 from specagent._diagnostics import count_errors, error
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
-from specagent.cli._plan import plan_inputs
 from specagent.cli._progress import Progress
-from specagent.generate import GenerateOptions
+from specagent.generate import GenerateOptions, plan_inputs
 from specagent.tools import FORMATS as TOOL_FORMATS
 from specagent.tools import Format as ToolFormat
 from specagent.tools import MissingExtraError, ToolList, format_table, model_tools, task_definitions
@@ -97,14 +96,14 @@ def _tool_list(
     verified: bool,
 ) -> ToolList | int:
     from specagent.render._tool_schema import agent_json  # noqa: PLC0415  # heavy imports
-    from specagent.tasks import build_tasks  # noqa: PLC0415
+    from specagent.tasks import compile_agent  # noqa: PLC0415
 
     progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
     planned = plan_inputs(source(spec), agent_file, "agent", options, progress)
     problems = [*planned.problems, *planned.agent_problems]
     tasks: list[TaskDefinition] = []
-    if planned.plan is not None and planned.agent_text is not None and agent_file is not None:
-        program, task_problems = build_tasks(planned.agent_text, str(agent_file), planned.plan)
+    if planned.plan is not None and planned.agent is not None:
+        program, task_problems = compile_agent(planned.agent, planned.plan)
         problems.extend(task_problems)
         tasks = task_definitions(program)
     progress.done()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from specagent import ir
@@ -17,18 +17,17 @@ def diff_plans(
     old: ir.Plan,
     new: ir.Plan,
     *,
-    agent_text: str | None = None,
-    agent_source: str = "agent.yaml",
+    tasks: Sequence[ir.TaskDecl] = (),
     old_agent_problems: Iterable[ir.Diagnostic] = (),
     new_agent_problems: Iterable[ir.Diagnostic] = (),
 ) -> DiffReport:
     """Everything that changed for the agent from `old` to `new`, breaking changes first.
 
-    `agent_text` is the agent file (both plans were made with it); its tasks are compiled
+    `tasks` are the agent file's (both plans were made with it), as declared; they are compiled
     against both plans. `*_agent_problems` are the agent file's references each spec lacks
     (`check_agent_against_api`): the new ones are breaking changes.
     """
-    uses = TaskUses.build(agent_text, agent_source, old) if agent_text else TaskUses.empty()
+    uses = TaskUses.build(tasks, old) if tasks else TaskUses.empty()
     changes: list[Change] = []
     old_tools = {tool.endpoint.operation.id: tool for tool in old.tools}
     new_tools = {tool.endpoint.operation.id: tool for tool in new.tools}

@@ -8,13 +8,12 @@ task, the step and the agent-file line, exactly as `generate` would report it af
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from specagent import ir
 from specagent.diff._model import Change, Severity, TaskRef
-from specagent.tasks import _model as m
-from specagent.tasks import compile_tasks, parse_tasks_text
+from specagent.tasks import compile_tasks
 
 __all__ = ["TaskUses", "task_changes"]
 
@@ -34,15 +33,15 @@ def _line(where: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _walk(steps: tuple[m.Step, ...]) -> Iterator[m.Step]:
+def _walk(steps: tuple[ir.Step, ...]) -> Iterator[ir.Step]:
     for step in steps:
         yield step
-        if isinstance(step, m.IfStep):
+        if isinstance(step, ir.IfStep):
             yield from _walk(step.then)
             yield from _walk(step.otherwise)
-        elif isinstance(step, m.CallStep) and step.on_error:
+        elif isinstance(step, ir.CallStep) and step.on_error:
             yield from _walk(step.on_error)
-        elif isinstance(step, m.ConfirmStep) and step.declined:
+        elif isinstance(step, ir.ConfirmStep) and step.declined:
             yield from _walk(step.declined)
 
 
@@ -55,7 +54,7 @@ class TaskUses:
         fields: dict[str, set[tuple[str, str]]],
         places: list[tuple[int, str, list[tuple[int, str]]]],
         baseline: set[tuple[str, str, str]],
-        declarations: list[m.TaskDecl],
+        declarations: Sequence[ir.TaskDecl],
     ) -> None:
         self.calls = calls
         self.fields = fields  # task -> {(operation id, field path with [] for indexes)}
@@ -68,10 +67,8 @@ class TaskUses:
         return cls([], {}, [], set(), [])
 
     @classmethod
-    def build(cls, text: str, source: str, plan: ir.Plan) -> TaskUses:
-        declarations, problems = parse_tasks_text(text, source)
-        program, compiled_problems = compile_tasks(declarations, plan)
-        problems.extend(compiled_problems)
+    def build(cls, declarations: Sequence[ir.TaskDecl], plan: ir.Plan) -> TaskUses:
+        program, problems = compile_tasks(declarations, plan)
         ids = {e.operation.original_id or e.operation.id: e.operation.id for e in plan.endpoints}
         ids.update({e.operation.id: e.operation.id for e in plan.endpoints})
         step_ids = {step.where: step.id for task in program.tasks for step in task.steps}
@@ -82,7 +79,7 @@ class TaskUses:
             for step in _walk(declaration.steps):
                 step_id = step_ids.get(step.where, "?")
                 steps.append((_line(step.where), step_id))
-                if isinstance(step, m.CallStep):
+                if isinstance(step, ir.CallStep):
                     ref = TaskRef(declaration.name, step_id, step.where)
                     operation = ids.get(step.operation, step.operation)
                     calls.append(_Call(ref, operation, frozenset(key for key, _ in step.args)))

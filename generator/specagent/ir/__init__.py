@@ -5,11 +5,32 @@ normalised spec. Schemas stay JSON Schema mappings (OpenAPI 3.1 flavour, every `
 `#/components/schemas/...`), because datamodel-code-generator and the tool schemas both consume
 JSON Schema, and re-modelling JSON Schema as classes would only lose information.
 
-The stages, each a module: the spec as loaded (`_api`), the agent file as read (`_agent`), the
-plan the renderers follow (`_plan`); diagnostics (`_diagnostic`) are values every stage makes.
+The stages, each a module: the spec as loaded (`_api`), the agent file as read with its tasks as
+declared (`_agent`), the plan the renderers follow (`_plan`); diagnostics (`_diagnostic`) are
+values every stage makes.
 """
 
-from specagent.ir._agent import AgentConfig, Selection, ToolOverride
+from specagent.ir._agent import (
+    AgentConfig,
+    AskStep,
+    CallStep,
+    ConfirmStep,
+    ContextDecl,
+    ContextSource,
+    EndStep,
+    Expression,
+    HandoffStep,
+    IfStep,
+    InputDecl,
+    InstructStep,
+    LiteralValue,
+    RespondStep,
+    Selection,
+    SetStep,
+    Step,
+    TaskDecl,
+    ToolOverride,
+)
 from specagent.ir._api import (
     Api,
     JsonSchema,
@@ -32,9 +53,21 @@ __all__ = [
     "AgentConfig",
     "Api",
     "Argument",
+    "AskStep",
+    "CallStep",
+    "ConfirmStep",
+    "ContextDecl",
+    "ContextSource",
     "Diagnostic",
+    "EndStep",
     "Endpoint",
+    "Expression",
+    "HandoffStep",
+    "IfStep",
+    "InputDecl",
+    "InstructStep",
     "JsonSchema",
+    "LiteralValue",
     "MediaType",
     "OAuthFlow",
     "Operation",
@@ -42,13 +75,17 @@ __all__ = [
     "Parameter",
     "Plan",
     "RequestBody",
+    "RespondStep",
     "Response",
     "SecurityRequirement",
     "SecurityScheme",
     "Selection",
     "Server",
     "ServerVariable",
+    "SetStep",
     "Severity",
+    "Step",
+    "TaskDecl",
     "Tool",
     "ToolOverride",
 ]

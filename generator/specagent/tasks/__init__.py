@@ -1,35 +1,31 @@
 """Tasks: multi-step procedures from agent.yaml, checked against the spec and compiled.
 
-    program, diagnostics = load_tasks(Path("agent.yaml"), plan)
+    program, diagnostics = compile_agent(load_agent_file(Path("agent.yaml")), plan)
     files["tasks.py"] = render_tasks(plan, program)       # typed step functions
     agent_json["tasks"] = task_tools(program)             # one tool per task for the model
 
-The `tasks:` section is read with line numbers (`_parse`), every expression is parsed with
-`ast`, type-checked against the inputs, the identity and the response schemas of the calls
-before it (`_expr`, `_types`), and each step becomes one small Python function (`_compile`).
-See docs/tasks.md for the language.
+The `tasks:` section is read with line numbers by `specagent.agentfile`; here every expression
+is parsed with `ast`, type-checked against the inputs, the identity and the response schemas of
+the calls before it (`_expr`, `_types`), and each step becomes one small Python function
+(`_compile`). See docs/tasks.md for the language.
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 from specagent import ir
-from specagent._diagnostics import error
+from specagent.agentfile import AgentFile, parse_agent_text
 from specagent.tasks._compile import CompiledTask, TaskProgram, compile_tasks
-from specagent.tasks._context import build_context
-from specagent.tasks._model import TaskDecl
-from specagent.tasks._parse import parse_tasks_text
+from specagent.tasks._context import compile_context
 
 __all__ = [
     "CompiledTask",
-    "TaskDecl",
     "TaskProgram",
     "build_tasks",
+    "compile_agent",
     "compile_tasks",
-    "load_tasks",
-    "parse_tasks_text",
     "render_tasks",
     "task_tools",
 ]
@@ -49,24 +45,20 @@ _EFFECT_BY_KIND = {
 }
 
 
-def build_tasks(text: str, source: str, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnostic]]:
-    """Parse the agent file `text` (named `source` in diagnostics) and compile its tasks."""
-    declarations, diagnostics = parse_tasks_text(text, source)
-    program, problems = compile_tasks(declarations, plan)
+def compile_agent(agent: AgentFile, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnostic]]:
+    """The agent file's tasks and context, compiled against `plan`, with every problem: those
+    found reading the two sections, then the compiler's."""
+    diagnostics = list(agent.task_problems)
+    program, problems = compile_tasks(agent.tasks, plan)
     diagnostics.extend(problems)
-    context, context_problems = build_context(text, source, plan)
+    context, context_problems = compile_context(agent.context, agent.context_problems, plan)
     diagnostics.extend(context_problems)
     return TaskProgram(program.tasks, tuple(diagnostics), context), diagnostics
 
 
-def load_tasks(path: Path, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnostic]]:
-    """The tasks of the agent file at `path`; diagnostics name `path` as given."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problem = error("agent.file", str(path), f"cannot read the agent file: {exc}")
-        return TaskProgram(()), [problem]
-    return build_tasks(text, str(path), plan)
+def build_tasks(text: str, source: str, plan: ir.Plan) -> tuple[TaskProgram, list[ir.Diagnostic]]:
+    """`compile_agent` for agent file `text` (named `source` in diagnostics)."""
+    return compile_agent(parse_agent_text(text, source), plan)
 
 
 def render_tasks(plan: ir.Plan, program: TaskProgram) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
-from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
 from specagent.tasks._flow import (
@@ -83,7 +82,7 @@ class TaskProgram:
 
 
 def compile_tasks(
-    declarations: Iterable[m.TaskDecl], plan: ir.Plan
+    declarations: Iterable[ir.TaskDecl], plan: ir.Plan
 ) -> tuple[TaskProgram, list[ir.Diagnostic]]:
     diagnostics: list[ir.Diagnostic] = []
     tasks = []
@@ -113,7 +112,7 @@ def operation_constant(endpoint: ir.Endpoint) -> str:
 
 class _TaskCompiler:
     def __init__(
-        self, declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+        self, declaration: ir.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
     ) -> None:
         self.task = declaration
         self.plan = plan
@@ -179,7 +178,7 @@ class _TaskCompiler:
 
     def _block(
         self,
-        steps: tuple[m.Step, ...],
+        steps: tuple[ir.Step, ...],
         prefix: str,
         after: str | None,
         variables: dict[str, Ty],
@@ -214,13 +213,13 @@ class _TaskCompiler:
         return {name: where for name, where in self.later.items() if name not in variables}
 
     def _branch(
-        self, steps: tuple[m.Step, ...], prefix: str, after: str | None, scope: Scope
+        self, steps: tuple[ir.Step, ...], prefix: str, after: str | None, scope: Scope
     ) -> tuple[dict[str, Ty], dict[str, str], bool]:
         return self._block(steps, prefix, after, dict(scope.variables), dict(scope.partial))
 
     def _step(
         self,
-        step: m.Step,
+        step: ir.Step,
         step_id: str,
         following: str | None,
         scope: Scope,
@@ -232,24 +231,24 @@ class _TaskCompiler:
         slot = len(self.steps)  # the step comes before its branches in the output
         body: list[str] = []
         terminates = False
-        if isinstance(step, m.AskStep):
+        if isinstance(step, ir.AskStep):
             body = self._ask(step, following, scope)
-        elif isinstance(step, m.CallStep):
+        elif isinstance(step, ir.CallStep):
             body = self._call(step, step_id, following, scope, variables)
-        elif isinstance(step, m.IfStep):
+        elif isinstance(step, ir.IfStep):
             body, terminates = self._if(
                 step, step_id, following, scope, variables=variables, partial=partial
             )
-        elif isinstance(step, m.ConfirmStep):
+        elif isinstance(step, ir.ConfirmStep):
             body = self._confirm(step, step_id, following, scope)
-        elif isinstance(step, m.RespondStep):
+        elif isinstance(step, ir.RespondStep):
             message = self._template(step.message, step.where, scope)
             body = [f"return Respond(message={message}, next={following!r})"]
-        elif isinstance(step, m.SetStep):
+        elif isinstance(step, ir.SetStep):
             body = self._set(step, following, scope, variables, partial)
-        elif isinstance(step, m.InstructStep):
+        elif isinstance(step, ir.InstructStep):
             body = compile_instruct(self, step, following, scope, variables)
-        elif isinstance(step, m.HandoffStep):
+        elif isinstance(step, ir.HandoffStep):
             reason = self._template(step.reason, step.where, scope)
             body = [f"return Handoff(reason={reason})"]
             terminates = True
@@ -268,7 +267,7 @@ class _TaskCompiler:
 
     # --- steps -----------------------------------------------------------------------------------
 
-    def _ask(self, step: m.AskStep, following: str | None, scope: Scope) -> list[str]:
+    def _ask(self, step: ir.AskStep, following: str | None, scope: Scope) -> list[str]:
         decl = self.inputs.get(step.input)
         if decl is None:
             self._fail(
@@ -288,7 +287,7 @@ class _TaskCompiler:
 
     def _call(
         self,
-        step: m.CallStep,
+        step: ir.CallStep,
         step_id: str,
         following: str | None,
         scope: Scope,
@@ -351,7 +350,7 @@ class _TaskCompiler:
         return self.plan.api.schemas
 
     def _arguments(
-        self, step: m.CallStep, endpoint: ir.Endpoint, scope: Scope
+        self, step: ir.CallStep, endpoint: ir.Endpoint, scope: Scope
     ) -> list[tuple[str, str]]:
         by_key = {argument.key: argument for argument in endpoint.arguments}
         given = dict(step.args)
@@ -423,7 +422,7 @@ class _TaskCompiler:
 
     def _if(
         self,
-        step: m.IfStep,
+        step: ir.IfStep,
         step_id: str,
         following: str | None,
         scope: Scope,
@@ -456,7 +455,7 @@ class _TaskCompiler:
         return lines, then_ends and else_ends
 
     def _confirm(
-        self, step: m.ConfirmStep, step_id: str, following: str | None, scope: Scope
+        self, step: ir.ConfirmStep, step_id: str, following: str | None, scope: Scope
     ) -> list[str]:
         message = self._template(step.message, step.where, scope)
         declined = None
@@ -469,7 +468,7 @@ class _TaskCompiler:
 
     def _terminal_branch(
         self,
-        steps: tuple[m.Step, ...],
+        steps: tuple[ir.Step, ...],
         prefix: str,
         variables: dict[str, Ty],
         scope: Scope,
@@ -484,7 +483,7 @@ class _TaskCompiler:
 
     def _set(
         self,
-        step: m.SetStep,
+        step: ir.SetStep,
         following: str | None,
         scope: Scope,
         variables: dict[str, Ty],
@@ -508,7 +507,7 @@ class _TaskCompiler:
 
     # --- expressions -----------------------------------------------------------------------------
 
-    def _expression(self, source: m.Source, scope: Scope) -> Typed | None:
+    def _expression(self, source: ir.Expression, scope: Scope) -> Typed | None:
         if source.text is None:
             return literal_value(source.value)
         first_new = len(self.used)
@@ -557,7 +556,7 @@ class _TaskCompiler:
                 hint = "write `{{` for a brace"
                 self._fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
                 return repr(text)
-            typed = self._expression(m.Source(text[index + 1 : end], None, where), scope)
+            typed = self._expression(ir.Expression(text[index + 1 : end], None, where), scope)
             if literal:
                 parts.append(repr(literal))
                 literal = ""

@@ -1,4 +1,4 @@
-"""Checking and compiling an `instruct:` step (see `_instruct_parse` for the syntax).
+"""Checking and compiling an `instruct:` step (see `specagent.agentfile._instruct` for the syntax).
 
 The step's tools must be tools of the agent (by tool name or operation id), and its `output`
 becomes a variable typed from the declared fields, so `choice.order_id` in a later step is
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from specagent import ir
 from specagent._diagnostics import did_you_mean
-from specagent.tasks import _model as m
 from specagent.tasks import _types as t
 from specagent.tasks._expr import Scope
 from specagent.tasks._types import Ty
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def compile_instruct(
     compiler: _TaskCompiler,
-    step: m.InstructStep,
+    step: ir.InstructStep,
     following: str | None,
     scope: Scope,
     variables: dict[str, Ty],
@@ -77,7 +77,7 @@ def _tool_name(compiler: _TaskCompiler, written: str, where: str) -> str | None:
     return None
 
 
-def _input_spec(decl: m.InputDecl) -> str:
+def _input_spec(decl: ir.InputDecl) -> str:
     fields: list[tuple[str, object]] = [("name", decl.name), ("type", decl.type)]
     optional: tuple[tuple[str, object, object], ...] = (
         ("description", decl.description, ""),

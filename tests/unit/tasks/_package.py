@@ -14,7 +14,7 @@ from specagent.generate import GenerateOptions, generate
 from specagent.loader import build_api, load_spec
 from specagent.plan import make_plan
 from specagent.render._format import format_python
-from specagent.tasks import load_tasks, render_tasks
+from specagent.tasks import compile_agent, render_tasks
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -31,9 +31,9 @@ def build_petstore_package(root: Path) -> Path:
     files = dict(result.files)
     tasks_file = PurePosixPath("tasks.py")
     if tasks_file not in files:
-        agent, _ = load_agent_file(AGENT)
-        plan = make_plan(build_api(load_spec(SPEC)), agent, PACKAGE)
-        program, diagnostics = load_tasks(AGENT, plan)
+        agent = load_agent_file(AGENT)
+        plan = make_plan(build_api(load_spec(SPEC)), agent.config, PACKAGE)
+        program, diagnostics = compile_agent(agent, plan)
         assert diagnostics == [], [d.render() for d in diagnostics]
         files[tasks_file] = format_python({tasks_file: render_tasks(plan, program)})[tasks_file]
     package = root / PACKAGE

@@ -37,9 +37,9 @@ FIND = """
 
 @pytest.fixture(scope="module")
 def shop_plan() -> ir.Plan:
-    config, problems = load_agent_file(SHOP / "agent.yaml")
-    assert problems == []
-    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), config, "shop_agent")
+    agent = load_agent_file(SHOP / "agent.yaml")
+    assert agent.problems == ()
+    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), agent.config, "shop_agent")
 
 
 def _build(plan: ir.Plan, steps: str) -> tuple[Any, list[ir.Diagnostic]]:

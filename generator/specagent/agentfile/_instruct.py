@@ -12,23 +12,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import yaml
 
+from specagent import ir
+from specagent.agentfile._values import Values
 from specagent.agentfile._yaml import child_path, is_null
-from specagent.tasks import _model as m
-
-if TYPE_CHECKING:
-    from specagent.tasks._parse import _Parser
 
 MAX_ROUNDS_LIMIT = 20
 DEFAULT_ROUNDS = 4
 
 
 def read_instruct(
-    parser: _Parser, entries: dict[str, yaml.Node], path: str, where: str
-) -> m.Step | None:
+    parser: Values, entries: dict[str, yaml.Node], path: str, where: str
+) -> ir.Step | None:
     reader = parser.reader
     instruction = reader.text(entries["instruct"], child_path(path, "instruct"))
     tools: list[tuple[str, str]] = []
@@ -36,7 +32,7 @@ def read_instruct(
         for name, node in reader.text_list(entries["tools"], child_path(path, "tools")):
             tools.append((name, reader.where(node)))
     rounds = _rounds(parser, entries, path)
-    output: list[m.InputDecl] = []
+    output: list[ir.InputDecl] = []
     if "output" not in entries or is_null(entries["output"]):
         reader.fail(
             "task.missing_key",
@@ -68,8 +64,8 @@ def read_instruct(
     save_as = reader.text(entries["as"], child_path(path, "as"))
     if instruction is None or save_as is None:
         return None
-    parser._check_name(save_as, entries["as"], child_path(path, "as"), "result")
-    return m.InstructStep(
+    parser.check_name(save_as, entries["as"], child_path(path, "as"), "result")
+    return ir.InstructStep(
         where=where,
         instruction=instruction,
         tools=tuple(tools),
@@ -80,11 +76,11 @@ def read_instruct(
     )
 
 
-def _rounds(parser: _Parser, entries: dict[str, yaml.Node], path: str) -> int:
+def _rounds(parser: Values, entries: dict[str, yaml.Node], path: str) -> int:
     node = entries.get("max_rounds")
     if node is None:
         return DEFAULT_ROUNDS
-    value = parser._whole(entries, path, "max_rounds")
+    value = parser.whole(entries, path, "max_rounds")
     if value is None:
         return DEFAULT_ROUNDS
     if not 1 <= value <= MAX_ROUNDS_LIMIT:
