@@ -205,7 +205,7 @@ def specagent_lists(spec: Path, row: Row) -> tuple[dict[str, Any], dict[str, dic
     from specagent._tokens import count_json_tokens  # noqa: PLC0415
     from specagent.generate import GenerateOptions, plan_inputs  # noqa: PLC0415
     from specagent.loader import load_spec  # noqa: PLC0415
-    from specagent.render._tool_schema import agent_json  # noqa: PLC0415
+    from specagent.render import agent_json  # noqa: PLC0415
     from specagent.tools import model_tools  # noqa: PLC0415
     from specagent_runtime import ToolSpec  # noqa: PLC0415
 

@@ -133,7 +133,7 @@ def generate(
     from specagent.loader import build_api  # noqa: PLC0415
     from specagent.plan import make_plan  # noqa: PLC0415
     from specagent.render import RenderError, RenderOptions, render  # noqa: PLC0415
-    from specagent.tasks import TaskProgram, compile_agent  # noqa: PLC0415
+    from specagent.tasks import compile_agent  # noqa: PLC0415
 
     report: Callable[[str], None] = progress or _silent
     package = options.package if options.package is not None else out_name
@@ -160,7 +160,7 @@ def generate(
     report("planning")
     plan = make_plan(api, agent.config, package)
     found.extend(plan.diagnostics)
-    tasks: TaskProgram | None = None
+    tasks: ir.TaskProgram | None = None
     if agent.declares_tasks:
         tasks, task_problems = compile_agent(agent, plan)
         found.extend(task_problems)

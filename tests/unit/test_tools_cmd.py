@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from specagent import cli
 from specagent._tokens import count_json_tokens, count_tokens, tool_json
 from specagent.generate import GenerateOptions, plan_inputs
-from specagent.render._tool_schema import agent_json
-from specagent.tasks import compile_agent, task_tools
+from specagent.render import agent_json, task_tools
+from specagent.tasks import compile_agent
 from specagent.tools import ToolList, format_table, model_tools, task_definitions
 
 ROOT = Path(__file__).resolve().parents[2]

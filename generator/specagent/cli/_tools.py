@@ -95,7 +95,7 @@ def _tool_list(
     *,
     verified: bool,
 ) -> ToolList | int:
-    from specagent.render._tool_schema import agent_json  # noqa: PLC0415  # heavy imports
+    from specagent.render import agent_json  # noqa: PLC0415  # heavy imports
     from specagent.tasks import compile_agent  # noqa: PLC0415
 
     progress = Progress(sys.stderr, interactive=sys.stderr.isatty())

@@ -6,8 +6,8 @@ normalised spec. Schemas stay JSON Schema mappings (OpenAPI 3.1 flavour, every `
 JSON Schema, and re-modelling JSON Schema as classes would only lose information.
 
 The stages, each a module: the spec as loaded (`_api`), the agent file as read with its tasks as
-declared (`_agent`), the plan the renderers follow (`_plan`); diagnostics (`_diagnostic`) are
-values every stage makes.
+declared (`_agent`), the plan the renderers follow (`_plan`), the tasks as compiled against it
+(`_tasks`); diagnostics (`_diagnostic`) are values every stage makes.
 """
 
 from specagent.ir._agent import (
@@ -48,23 +48,50 @@ from specagent.ir._api import (
 )
 from specagent.ir._diagnostic import Diagnostic, Severity
 from specagent.ir._plan import Argument, Endpoint, Plan, Tool
+from specagent.ir._tasks import (
+    AskEffect,
+    BranchEffect,
+    CallEffect,
+    CompiledStep,
+    CompiledTask,
+    ConfirmEffect,
+    Effect,
+    EndEffect,
+    HandoffEffect,
+    InstructEffect,
+    PyExpr,
+    RespondEffect,
+    SetEffect,
+    TaskInput,
+    TaskProgram,
+)
 
 __all__ = [
     "AgentConfig",
     "Api",
     "Argument",
+    "AskEffect",
     "AskStep",
+    "BranchEffect",
+    "CallEffect",
     "CallStep",
+    "CompiledStep",
+    "CompiledTask",
+    "ConfirmEffect",
     "ConfirmStep",
     "ContextDecl",
     "ContextSource",
     "Diagnostic",
+    "Effect",
+    "EndEffect",
     "EndStep",
     "Endpoint",
     "Expression",
+    "HandoffEffect",
     "HandoffStep",
     "IfStep",
     "InputDecl",
+    "InstructEffect",
     "InstructStep",
     "JsonSchema",
     "LiteralValue",
@@ -74,7 +101,9 @@ __all__ = [
     "ParamLocation",
     "Parameter",
     "Plan",
+    "PyExpr",
     "RequestBody",
+    "RespondEffect",
     "RespondStep",
     "Response",
     "SecurityRequirement",
@@ -82,10 +111,13 @@ __all__ = [
     "Selection",
     "Server",
     "ServerVariable",
+    "SetEffect",
     "SetStep",
     "Severity",
     "Step",
     "TaskDecl",
+    "TaskInput",
+    "TaskProgram",
     "Tool",
     "ToolOverride",
 ]

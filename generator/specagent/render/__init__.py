@@ -7,23 +7,27 @@ what is on disk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from specagent import ir
 from specagent.render import _context
 from specagent.render._format import FormatError, format_python
 from specagent.render._models import ModelsError, build_models
+from specagent.render._tasks import render_tasks
 from specagent.render._templates import LiteralError, render_template
-from specagent.render._tool_schema import agent_json, dump_json, manifest_json
+from specagent.render._tool_schema import agent_json, manifest_json, task_tools
 
-if TYPE_CHECKING:
-    from specagent.tasks import TaskProgram
-
-__all__ = ["RenderError", "RenderOptions", "render"]
+__all__ = [
+    "RenderError",
+    "RenderOptions",
+    "agent_json",
+    "render",
+    "render_tasks",
+    "task_tools",
+]
 
 
 class RenderError(RuntimeError):
@@ -45,7 +49,7 @@ class RenderOptions:
     agent_source: bytes | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     format: bool = True
-    tasks: TaskProgram | None = None
+    tasks: ir.TaskProgram | None = None
 
 
 def _check_package(package: str) -> None:
@@ -89,18 +93,7 @@ def _python_files(plan: ir.Plan) -> dict[str, str]:
     }
 
 
-def _with_tasks(agent: str, program: TaskProgram) -> str:
-    """agent.json with one tool per task, which the runtime offers beside the API tools."""
-    from specagent.tasks import task_tools  # noqa: PLC0415  # imports the runtime
-
-    data = json.loads(agent)
-    data["tasks"] = task_tools(program)
-    if program.context is not None:
-        data["context"] = dict(program.context)
-    return dump_json(data)
-
-
-def _readme(plan: ir.Plan, program: TaskProgram | None) -> str:
+def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
     tools = [
         {
             "name": tool.name,
@@ -142,13 +135,10 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     _check_package(plan.package)
     try:
         python = _python_files(plan)
-        agent = agent_json(plan)
-        if options.tasks is not None:
-            from specagent.tasks import render_tasks  # noqa: PLC0415
-
-            if options.tasks.tasks:  # an agent file may have a `context:` and no tasks
-                python["tasks.py"] = render_tasks(plan, options.tasks)
-            agent = _with_tasks(agent, options.tasks)
+        agent = agent_json(plan, options.tasks)
+        if options.tasks is not None and options.tasks.tasks:
+            # An agent file may have a `context:` and no tasks.
+            python["tasks.py"] = render_tasks(options.tasks)
     except (ModelsError, LiteralError) as error:
         raise RenderError(f"{plan.package}: {error}") from error
     files = {PurePosixPath(plan.package, name): text for name, text in python.items()}

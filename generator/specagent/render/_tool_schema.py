@@ -102,7 +102,9 @@ def _input_schema(endpoint: ir.Endpoint, converter: _Converter) -> dict[str, Any
     return result
 
 
-def agent_json(plan: ir.Plan) -> str:
+def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
+    """agent.json: the agent's settings and tools, and the tasks' tools and the `context` entry
+    when the agent file declares them (`tasks`)."""
     converter = _Converter(plan.api.schemas, plan.model_names)
     tools = []
     for tool in plan.tools:
@@ -128,7 +130,20 @@ def agent_json(plan: ir.Plan) -> str:
         "name": plan.agent.name or plan.api.title or plan.package,
         "instructions": plan.agent.instructions,
     }
-    return dump_json({"agent": agent, "tools": tools})
+    document: dict[str, Any] = {"agent": agent, "tools": tools}
+    if tasks is not None:
+        document["tasks"] = task_tools(tasks)
+        if tasks.context is not None:
+            document["context"] = dict(tasks.context)
+    return dump_json(document)
+
+
+def task_tools(program: ir.TaskProgram) -> list[dict[str, Any]]:
+    """One tool per task for agent.json: name, description, `requires`, argument schema; the
+    definitions `specagent tools` shows, so the two cannot drift apart."""
+    from specagent.tools import task_definitions  # noqa: PLC0415  # the runtime's tool layer
+
+    return [definition.tool_json() for definition in task_definitions(program)]
 
 
 def manifest_json(

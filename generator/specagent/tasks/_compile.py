@@ -1,16 +1,15 @@
-"""Checking task declarations against the plan and compiling each step to Python source.
+"""Checking task declarations against the plan and compiling each step to its effect.
 
 One walk does both: a step is checked with the variables known at that point (inputs, identity,
 results of the calls and `set`s before it, only those set on every path) and, when it is sound,
-its function body is written. Problems are collected as diagnostics, never raised, so a user
-sees every mistake of the file at once.
+reduced to the effect it returns (`ir.CompiledStep`), with its expressions written as Python
+source from the checked tree. Problems are collected as diagnostics, never raised, so a user
+sees every mistake of the file at once. `specagent.render` lays the steps out as `tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
@@ -22,68 +21,16 @@ from specagent.tasks._flow import (
     kind_of,
     merge_branches,
     names_set,
+    task_input,
     warn_unconfirmed,
 )
 from specagent.tasks._instruct import compile_instruct
 from specagent.tasks._types import Ty
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledStep:
-    id: str  # "2.then.1": the step's place in the task, shown when a run is inspected
-    function: str  # the generated function's name
-    where: str  # agent.yaml:LINE
-    kind: str
-    body: tuple[str, ...]  # Python source lines of the function body, unindented
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledInput:
-    name: str
-    type: str
-    description: str
-    required: bool
-    enum: tuple[str, ...]
-    pattern: str | None
-    format: str | None
-    minimum: float | None
-    maximum: float | None
-    min_length: int | None
-    max_length: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledTask:
-    name: str
-    constant: str  # the module-level name of its TaskDefinition
-    where: str
-    description: str
-    requires: str
-    inputs: tuple[CompiledInput, ...]
-    first: str | None
-    steps: tuple[CompiledStep, ...]
-    # (operation id, response field path) pairs the task reads, e.g. ("getOrderById", "status"):
-    # what `specagent diff` needs to tell that a new spec breaks the task.
-    fields_used: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TaskProgram:
-    """All tasks of an agent file, checked; what `render_tasks` lays out as `tasks.py`."""
-
-    tasks: tuple[CompiledTask, ...]
-    diagnostics: tuple[ir.Diagnostic, ...] = ()
-    # agent.json's `context` entry (the `context:` section, checked); None without one.
-    context: Mapping[str, Any] | None = None
-
-    def fields_used(self) -> dict[str, tuple[tuple[str, str], ...]]:
-        """Task name -> the response fields it relies on, by operation id."""
-        return {task.name: task.fields_used for task in self.tasks}
-
-
 def compile_tasks(
     declarations: Iterable[ir.TaskDecl], plan: ir.Plan
-) -> tuple[TaskProgram, list[ir.Diagnostic]]:
+) -> tuple[ir.TaskProgram, list[ir.Diagnostic]]:
     diagnostics: list[ir.Diagnostic] = []
     tasks = []
     tool_names = {tool.name: tool.endpoint.operation.id for tool in plan.tools}
@@ -102,7 +49,7 @@ def compile_tasks(
         warn_unconfirmed(declaration, plan, diagnostics)
         compiler = _TaskCompiler(declaration, plan, diagnostics)
         tasks.append(compiler.compile())
-    return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
+    return ir.TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
 
 
 def operation_constant(endpoint: ir.Endpoint) -> str:
@@ -117,7 +64,7 @@ class _TaskCompiler:
         self.task = declaration
         self.plan = plan
         self.diagnostics = diagnostics
-        self.steps: list[CompiledStep] = []
+        self.steps: list[ir.CompiledStep] = []
         self.endpoints: dict[str, ir.Endpoint] = {}
         for endpoint in plan.endpoints:
             self.endpoints[endpoint.operation.id] = endpoint
@@ -130,7 +77,7 @@ class _TaskCompiler:
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.used: list[tuple[str | int, ...]] = []
 
-    def compile(self) -> CompiledTask:
+    def compile(self) -> ir.CompiledTask:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
@@ -138,22 +85,9 @@ class _TaskCompiler:
         }
         self._block(self.task.steps, "", None, variables)
         inputs = tuple(
-            CompiledInput(
-                name=decl.name,
-                type=decl.type,
-                description=decl.description,
-                required=decl.name not in self.asked,
-                enum=decl.enum,
-                pattern=decl.pattern,
-                format=decl.format,
-                minimum=decl.minimum,
-                maximum=decl.maximum,
-                min_length=decl.min_length,
-                max_length=decl.max_length,
-            )
-            for decl in self.task.inputs
+            task_input(decl, required=decl.name not in self.asked) for decl in self.task.inputs
         )
-        return CompiledTask(
+        return ir.CompiledTask(
             name=self.task.name,
             constant=f"{self.task.name.upper()}_TASK",
             where=self.task.where,
@@ -229,48 +163,46 @@ class _TaskCompiler:
     ) -> bool:
         """Compile one step (and its branches); updates `variables` in place."""
         slot = len(self.steps)  # the step comes before its branches in the output
-        body: list[str] = []
+        effect: ir.Effect
         terminates = False
         if isinstance(step, ir.AskStep):
-            body = self._ask(step, following, scope)
+            effect = self._ask(step, following, scope)
         elif isinstance(step, ir.CallStep):
-            body = self._call(step, step_id, following, scope, variables)
+            effect = self._call(step, step_id, following, scope, variables)
         elif isinstance(step, ir.IfStep):
-            body, terminates = self._if(
+            effect, terminates = self._if(
                 step, step_id, following, scope, variables=variables, partial=partial
             )
         elif isinstance(step, ir.ConfirmStep):
-            body = self._confirm(step, step_id, following, scope)
+            effect = self._confirm(step, step_id, following, scope)
         elif isinstance(step, ir.RespondStep):
-            message = self._template(step.message, step.where, scope)
-            body = [f"return Respond(message={message}, next={following!r})"]
+            effect = ir.RespondEffect(self.template(step.message, step.where, scope), following)
         elif isinstance(step, ir.SetStep):
-            body = self._set(step, following, scope, variables, partial)
+            effect = self._set(step, following, scope, variables, partial)
         elif isinstance(step, ir.InstructStep):
-            body = compile_instruct(self, step, following, scope, variables)
+            effect = compile_instruct(self, step, following, scope, variables)
         elif isinstance(step, ir.HandoffStep):
-            reason = self._template(step.reason, step.where, scope)
-            body = [f"return Handoff(reason={reason})"]
+            effect = ir.HandoffEffect(self.template(step.reason, step.where, scope))
             terminates = True
         else:
-            body = [f"return End(status={step.status!r})"]
+            effect = ir.EndEffect(step.status)
             terminates = True
-        self._emit(step_id, step.where, kind_of(step), body, slot=slot)
+        self._emit(step_id, step.where, kind_of(step), effect, slot=slot)
         return terminates
 
     def _emit(
-        self, step_id: str, where: str, kind: str, body: list[str], *, slot: int | None = None
+        self, step_id: str, where: str, kind: str, effect: ir.Effect, *, slot: int | None = None
     ) -> None:
         function = f"_{self.task.name}_{step_id.replace('.', '_')}"
-        step = CompiledStep(step_id, function, where, kind, tuple(body))
+        step = ir.CompiledStep(step_id, function, where, kind, effect)
         self.steps.insert(len(self.steps) if slot is None else slot, step)
 
     # --- steps -----------------------------------------------------------------------------------
 
-    def _ask(self, step: ir.AskStep, following: str | None, scope: Scope) -> list[str]:
+    def _ask(self, step: ir.AskStep, following: str | None, scope: Scope) -> ir.AskEffect:
         decl = self.inputs.get(step.input)
         if decl is None:
-            self._fail(
+            self.fail(
                 "task.unknown_input",
                 step.where,
                 f"`ask: {step.input}`: the task has no input `{step.input}`",
@@ -280,10 +212,10 @@ class _TaskCompiler:
             )
         self.asked.add(step.input)
         if step.prompt is not None:
-            prompt = self._template(step.prompt, step.prompt_where or step.where, scope)
+            prompt = self.template(step.prompt, step.prompt_where or step.where, scope)
         else:
             prompt = repr(default_prompt(step.input, decl.description if decl else ""))
-        return [f"return Ask(input={step.input!r}, prompt={prompt}, next={following!r})"]
+        return ir.AskEffect(step.input, prompt, following)
 
     def _call(
         self,
@@ -292,10 +224,10 @@ class _TaskCompiler:
         following: str | None,
         scope: Scope,
         variables: dict[str, Ty],
-    ) -> list[str]:
+    ) -> ir.CallEffect | ir.EndEffect:
         endpoint = self.endpoints.get(step.operation)
         if endpoint is None:
-            self._fail(
+            self.fail(
                 "task.unknown_operation",
                 step.where,
                 f"`call: {step.operation}`: the spec has no operation `{step.operation}`",
@@ -305,7 +237,7 @@ class _TaskCompiler:
                 self._expression(source, scope)  # still report problems in the arguments
             if step.save_as is not None:
                 variables[step.save_as] = Ty(t.ANY)
-            return ["return End(status='failed')"]
+            return ir.EndEffect("failed")
         args = self._arguments(step, endpoint, scope)
         on_error = None
         if step.on_error is not None:
@@ -315,10 +247,9 @@ class _TaskCompiler:
                 t.OBJECT, fields={"status": Ty(t.INTEGER), "message": Ty(t.STRING)}
             )
             self._terminal_branch(step.on_error, f"{step_id}.error.", error_scope, scope, "failed")
-        response = "None"
         if step.save_as is not None:
             if endpoint.success_schema is None:
-                self._fail(
+                self.fail(
                     "task.no_result",
                     step.save_where or step.where,
                     f"`call: {step.operation}` returns no JSON data to keep `as: {step.save_as}`",
@@ -328,22 +259,14 @@ class _TaskCompiler:
             else:
                 variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
                 self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
-        if endpoint.success_schema is not None and endpoint.response_model is not None:
-            response = f"models.{endpoint.response_model}"
-        lines = [
-            "return Call(",
-            f"    operation=_operations.{operation_constant(endpoint)},",
-            "    args={",
-            *(f"        {key!r}: {code}," for key, code in args),
-            "    },",
-            f"    response={response},",
-            f"    save_as={step.save_as!r},",
-            f"    next={following!r},",
-        ]
-        if on_error is not None:
-            lines.append(f"    on_error={on_error!r},")
-        lines.append(")")
-        return lines
+        return ir.CallEffect(
+            operation=operation_constant(endpoint),
+            args=tuple(args),
+            response_model=endpoint.response_model if endpoint.success_schema is not None else None,
+            save_as=step.save_as,
+            next=following,
+            on_error=on_error,
+        )
 
     @property
     def _schemas(self) -> Mapping[str, ir.JsonSchema]:
@@ -358,7 +281,7 @@ class _TaskCompiler:
         for key, source in step.args:
             argument = by_key.get(key)
             if argument is None:
-                self._fail(
+                self.fail(
                     "task.unknown_argument",
                     source.where,
                     f"`call: {step.operation}` has no parameter `{key}`",
@@ -380,7 +303,7 @@ class _TaskCompiler:
                 codes.append((argument.key, f"ctx.need_text('identity', {field!r})"))
                 continue
             if argument.required:
-                self._fail(
+                self.fail(
                     "task.missing_argument",
                     step.where,
                     f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
@@ -404,7 +327,7 @@ class _TaskCompiler:
             expected.kind == t.INTEGER and typed.ty.kind == t.NUMBER
         )
         if mismatch:
-            self._fail(
+            self.fail(
                 "task.type_mismatch",
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
@@ -412,7 +335,7 @@ class _TaskCompiler:
             )
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
-            self._fail(
+            self.fail(
                 "task.type_mismatch",
                 where,
                 f"`{argument.key}` of `{operation}` is one of"
@@ -429,7 +352,7 @@ class _TaskCompiler:
         *,
         variables: dict[str, Ty],
         partial: dict[str, str],
-    ) -> tuple[list[str], bool]:
+    ) -> tuple[ir.BranchEffect, bool]:
         condition = self._expression(step.condition, scope)
         then_first = f"{step_id}.then.1" if step.then else following
         else_first = f"{step_id}.else.1" if step.otherwise else following
@@ -447,24 +370,19 @@ class _TaskCompiler:
             step.where,
         )
         code = render(condition) if condition is not None else "False"
-        lines = [
-            f"if {code}:",
-            f"    return Goto({then_first!r})",
-            f"return Goto({else_first!r})",
-        ]
-        return lines, then_ends and else_ends
+        return ir.BranchEffect(code, then_first, else_first), then_ends and else_ends
 
     def _confirm(
         self, step: ir.ConfirmStep, step_id: str, following: str | None, scope: Scope
-    ) -> list[str]:
-        message = self._template(step.message, step.where, scope)
+    ) -> ir.ConfirmEffect:
+        message = self.template(step.message, step.where, scope)
         declined = None
         if step.declined is not None:
             declined = f"{step_id}.no.1"
             self._terminal_branch(
                 step.declined, f"{step_id}.no.", dict(scope.variables), scope, "cancelled"
             )
-        return [f"return Confirm(message={message}, next={following!r}, declined={declined!r})"]
+        return ir.ConfirmEffect(message, following, declined)
 
     def _terminal_branch(
         self,
@@ -479,7 +397,7 @@ class _TaskCompiler:
         _, _, ends = self._block(steps, prefix, end_id, variables, dict(scope.partial))
         if not ends:
             where = steps[-1].where if steps else ""
-            self._emit(end_id, where, "end", [f"return End(status={status!r})"])
+            self._emit(end_id, where, "end", ir.EndEffect(status))
 
     def _set(
         self,
@@ -488,22 +406,15 @@ class _TaskCompiler:
         scope: Scope,
         variables: dict[str, Ty],
         partial: dict[str, str],
-    ) -> list[str]:
-        entries = []
+    ) -> ir.SetEffect:
+        values = []
         for name, source in step.values:
             typed = self._expression(source, scope)
             variables[name] = typed.ty if typed is not None else Ty(t.ANY)
             partial.pop(name, None)
             if typed is not None:
-                entries.append(f"    {name!r}: {render(typed)},")
-        return [
-            "return SetValues(",
-            "    values={",
-            *entries,
-            "    },",
-            f"    next={following!r},",
-            ")",
-        ]
+                values.append((name, render(typed)))
+        return ir.SetEffect(tuple(values), following)
 
     # --- expressions -----------------------------------------------------------------------------
 
@@ -514,7 +425,7 @@ class _TaskCompiler:
         try:
             typed = check(source.text, scope, self.used)
         except ExpressionError as problem:
-            self._fail(problem.code, source.where, problem.message, problem.hint)
+            self.fail(problem.code, source.where, problem.message, problem.hint)
             return None
         for path in self.used[first_new:]:
             name = str(path[1]) if path[0] == "inputs" and len(path) > 1 else ""
@@ -531,7 +442,7 @@ class _TaskCompiler:
                 )
         return typed
 
-    def _template(self, text: str, where: str, scope: Scope) -> str:
+    def template(self, text: str, where: str, scope: Scope) -> str:
         """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""
         parts: list[str] = []
         literal = ""
@@ -543,7 +454,7 @@ class _TaskCompiler:
                 index += 2
                 continue
             if char == "}":
-                self._fail(
+                self.fail(
                     "task.bad_message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
                 )
                 return repr(text)
@@ -554,7 +465,7 @@ class _TaskCompiler:
             end = text.find("}", index)
             if end < 0:
                 hint = "write `{{` for a brace"
-                self._fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
+                self.fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
                 return repr(text)
             typed = self._expression(ir.Expression(text[index + 1 : end], None, where), scope)
             if literal:
@@ -568,5 +479,5 @@ class _TaskCompiler:
             parts.append(repr(literal))
         return "ctx.format(" + ", ".join(parts) + ")"
 
-    def _fail(self, code: str, where: str, message: str, hint: str = "") -> None:
+    def fail(self, code: str, where: str, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))

@@ -77,6 +77,22 @@ def kind_of(step: ir.Step) -> str:
     }[type(step)]
 
 
+def task_input(decl: ir.InputDecl, *, required: bool = True) -> ir.TaskInput:
+    return ir.TaskInput(
+        name=decl.name,
+        type=decl.type,
+        description=decl.description,
+        required=required,
+        enum=decl.enum,
+        pattern=decl.pattern,
+        format=decl.format,
+        minimum=decl.minimum,
+        maximum=decl.maximum,
+        min_length=decl.min_length,
+        max_length=decl.max_length,
+    )
+
+
 def default_prompt(name: str, description: str) -> str:
     if description:
         text = description.strip().rstrip(".?")
