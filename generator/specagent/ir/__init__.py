@@ -47,7 +47,7 @@ from specagent.ir._api import (
     ServerVariable,
 )
 from specagent.ir._diagnostic import Diagnostic, Severity
-from specagent.ir._plan import Argument, Endpoint, Plan, Tool
+from specagent.ir._plan import Argument, AuthScheme, Endpoint, EnvVar, Plan, Tool
 from specagent.ir._tasks import (
     AskEffect,
     BranchEffect,
@@ -72,6 +72,7 @@ __all__ = [
     "Argument",
     "AskEffect",
     "AskStep",
+    "AuthScheme",
     "BranchEffect",
     "CallEffect",
     "CallStep",
@@ -86,6 +87,7 @@ __all__ = [
     "EndEffect",
     "EndStep",
     "Endpoint",
+    "EnvVar",
     "Expression",
     "HandoffEffect",
     "HandoffStep",

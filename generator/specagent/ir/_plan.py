@@ -38,6 +38,7 @@ class Endpoint:
 
     operation: Operation
     method_name: str  # unique snake_case Python identifier
+    constant: str  # the name of its `OperationSpec` in the package's `_operations.py`
     args_model: str  # class name of the argument model in models.py
     arguments: tuple[Argument, ...]
     body_media_type: str | None  # the chosen request media type, if there is a body
@@ -62,6 +63,30 @@ class Tool:
 
 
 @dataclass(frozen=True, slots=True)
+class EnvVar:
+    """An environment variable the package reads a credential from."""
+
+    keyword: str  # the runtime scheme's constructor keyword: env, env_username, env_token, ...
+    name: str  # ACME_AGENT_API_KEY
+    holds: str  # what it holds, for the README: "API key"
+    documented: bool = True  # listed in the README (not when the scheme never reads it)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthScheme:
+    """A security scheme of the spec that the runtime can serve, and where its credentials come
+    from; schemes it cannot serve (mutual TLS, an API key in an unknown place) have none."""
+
+    name: str  # key under components.securitySchemes
+    kind: str  # api_key, basic, bearer, oauth2: the runtime's descriptor
+    env: tuple[EnvVar, ...]
+    param_name: str = ""  # api_key: the header, query or cookie name
+    location: str = ""  # api_key: header, query or cookie
+    token_url: str = ""  # oauth2: the client-credentials token endpoint, if the spec has one
+    scopes: tuple[str, ...] = ()  # oauth2 with a token URL: what the operations ask for
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything the renderers need: the API, the agent settings, endpoints and tools."""
 
@@ -72,3 +97,4 @@ class Plan:
     tools: tuple[Tool, ...]
     model_names: Mapping[str, str]  # components.schemas name -> class name in models.py
     diagnostics: tuple[Diagnostic, ...] = ()
+    auth: tuple[AuthScheme, ...] = ()  # by scheme name

@@ -1,14 +1,18 @@
 """From an API and an agent config to the plan the renderers follow.
 
-All naming decisions are made here, once, in a stable order (schemas sorted by spec name, then
-operations in spec order), so that the templates only lay out what the plan says and a
-regeneration from the same inputs gives the same names.
+All naming decisions are made here, once (class and method names, operation constants, the
+environment variables of credentials; `_identifiers` holds the rules the tasks compiler shares),
+in a stable order (schemas sorted by spec name, then operations in spec order), so that the
+templates only lay out what the plan says and a regeneration from the same inputs gives the
+same names.
 """
 
 from __future__ import annotations
 
 from specagent import _names, ir
 from specagent.plan._args import SCHEMA_REF_PREFIX, build_endpoint, is_json, schema_ref_name
+from specagent.plan._auth import auth_schemes
+from specagent.plan._identifiers import operation_constant, step_function, task_constant
 from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
 
 __all__ = [
@@ -17,8 +21,11 @@ __all__ = [
     "SCHEMA_REF_PREFIX",
     "is_json",
     "make_plan",
+    "operation_constant",
     "schema_ref_name",
     "select",
+    "step_function",
+    "task_constant",
     "trim",
 ]
 
@@ -48,6 +55,7 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
             build_endpoint(
                 operation,
                 method_name=method_name,
+                constant=operation_constant(method_name),
                 args_model=classes.take(base + "Args"),
                 response_name=classes.take(base + "Response"),
                 model_names=model_names,
@@ -65,4 +73,5 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
         tools=tools,
         model_names=model_names,
         diagnostics=tuple(diagnostics),
+        auth=auth_schemes(api, package),
     )

@@ -203,6 +203,7 @@ def build_endpoint(
     operation: ir.Operation,
     *,
     method_name: str,
+    constant: str,
     args_model: str,
     response_name: str,
     model_names: Mapping[str, str],
@@ -238,6 +239,7 @@ def build_endpoint(
     return ir.Endpoint(
         operation=operation,
         method_name=method_name,
+        constant=constant,
         args_model=args_model,
         arguments=tuple(_unique_keys(arguments)),
         body_media_type=media.name if media is not None else None,

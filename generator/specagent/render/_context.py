@@ -1,6 +1,7 @@
 """What the Python templates lay out, computed from the plan and the generated models.
 
-Every decision (which names, which types, which environment variables) is made here so the
+Names (methods, constants, environment variables) come decided from the plan; what is left to
+decide here is how the runtime's classes take them (which types, which keywords), so the
 templates hold layout only. Values stay plain data; the templates pass them through
 `py_literal`.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from specagent_runtime import Arg, OperationSpec
 
-from specagent import _names, ir
+from specagent import ir
 from specagent.plan import is_json
 from specagent.render._models import Models
 
@@ -48,10 +49,6 @@ class SchemeView:
     name: str
     fields: tuple[tuple[str, Any], ...]  # constructor keyword -> value
     env: tuple[tuple[str, str], ...]  # variable name -> what it holds
-
-
-def operation_const(endpoint: ir.Endpoint) -> str:
-    return endpoint.method_name.upper()
 
 
 def _without_defaults(cls: type[Any], values: dict[str, Any]) -> Keywords:
@@ -107,7 +104,7 @@ def operations(plan: ir.Plan, scheme_names: frozenset[str]) -> list[OperationVie
         )
         views.append(
             OperationView(
-                const=operation_const(endpoint),
+                const=endpoint.constant,
                 fields=_without_defaults(OperationSpec, fields),
                 args=args,
             )
@@ -167,93 +164,25 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
                 returns=response_expr != "None",
                 return_annotation=return_annotation,
                 doc=_doc(endpoint.operation),
-                const=operation_const(endpoint),
+                const=endpoint.constant,
             )
         )
     return views
 
 
-def _scopes(plan: ir.Plan, scheme: str) -> tuple[str, ...]:
-    """The scopes the operations ask for: what a client-credentials token must carry."""
-    scopes: set[str] = set()
-    for operation in plan.api.operations:
-        for requirement in operation.security:
-            for name, wanted in requirement.schemes:
-                if name == scheme:
-                    scopes.update(wanted)
-    return tuple(sorted(scopes))
-
-
 def schemes(plan: ir.Plan) -> list[SchemeView]:
-    """One descriptor per scheme the runtime can serve; mutual TLS has no descriptor."""
-    prefix = plan.package.upper()
-    env_names = _names.NameTable()
+    """One descriptor per scheme the runtime serves (the plan chose them and named the
+    environment variables); its constructor keywords, and the variables the README lists."""
     views = []
-    for scheme in sorted(plan.api.security_schemes, key=lambda item: item.name):
-        base = f"{prefix}_{env_names.take(_names.python_name(scheme.name, fallback='auth'))}"
-        base = base.upper()
-        kind = scheme.type
-        if kind == "apiKey" and scheme.location in {"header", "query", "cookie"}:
-            views.append(
-                SchemeView(
-                    "api_key",
-                    scheme.name,
-                    (
-                        ("name", scheme.name),
-                        ("param_name", scheme.param_name),
-                        ("location", scheme.location),
-                        ("env", base),
-                    ),
-                    ((base, "API key"),),
-                )
-            )
-        elif kind == "http" and scheme.scheme.lower() == "basic":
-            user, password = f"{base}_USERNAME", f"{base}_PASSWORD"
-            views.append(
-                SchemeView(
-                    "basic",
-                    scheme.name,
-                    (("name", scheme.name), ("env_username", user), ("env_password", password)),
-                    ((user, "user name"), (password, "password")),
-                )
-            )
-        elif kind == "http":
-            token = f"{base}_TOKEN"
-            views.append(
-                SchemeView(
-                    "bearer",
-                    scheme.name,
-                    (("name", scheme.name), ("env", token)),
-                    ((token, "bearer token"),),
-                )
-            )
-        elif kind in {"oauth2", "openIdConnect"}:
-            token_url = next(
-                (flow.token_url for flow in scheme.flows if flow.kind == "clientCredentials"), ""
-            )
-            client_id, secret, token = (
-                f"{base}_CLIENT_ID",
-                f"{base}_CLIENT_SECRET",
-                f"{base}_TOKEN",
-            )
-            env = [(token, "access token (used when set)")]
-            if token_url:
-                env = [(client_id, "OAuth2 client id"), (secret, "OAuth2 client secret"), *env]
-            views.append(
-                SchemeView(
-                    "oauth2",
-                    scheme.name,
-                    (
-                        ("name", scheme.name),
-                        ("token_url", token_url),
-                        ("scopes", _scopes(plan, scheme.name) if token_url else ()),
-                        ("env_client_id", client_id),
-                        ("env_client_secret", secret),
-                        ("env_token", token),
-                    ),
-                    tuple(env),
-                )
-            )
+    for scheme in plan.auth:
+        fields: list[tuple[str, Any]] = [("name", scheme.name)]
+        if scheme.kind == "api_key":
+            fields += [("param_name", scheme.param_name), ("location", scheme.location)]
+        elif scheme.kind == "oauth2":
+            fields += [("token_url", scheme.token_url), ("scopes", scheme.scopes)]
+        fields += [(var.keyword, var.name) for var in scheme.env]
+        documented = tuple((var.name, var.holds) for var in scheme.env if var.documented)
+        views.append(SchemeView(scheme.kind, scheme.name, tuple(fields), documented))
     return views
 
 

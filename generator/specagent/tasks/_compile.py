@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
+from specagent.plan import step_function, task_constant
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
 from specagent.tasks._flow import (
@@ -52,11 +53,6 @@ def compile_tasks(
     return ir.TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
 
 
-def operation_constant(endpoint: ir.Endpoint) -> str:
-    """The name of the operation's `OperationSpec` in the package's `_operations.py`."""
-    return endpoint.method_name.upper()
-
-
 class _TaskCompiler:
     def __init__(
         self, declaration: ir.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
@@ -89,7 +85,7 @@ class _TaskCompiler:
         )
         return ir.CompiledTask(
             name=self.task.name,
-            constant=f"{self.task.name.upper()}_TASK",
+            constant=task_constant(self.task.name),
             where=self.task.where,
             description=self.task.description,
             requires=self.task.requires,
@@ -193,7 +189,7 @@ class _TaskCompiler:
     def _emit(
         self, step_id: str, where: str, kind: str, effect: ir.Effect, *, slot: int | None = None
     ) -> None:
-        function = f"_{self.task.name}_{step_id.replace('.', '_')}"
+        function = step_function(self.task.name, step_id)
         step = ir.CompiledStep(step_id, function, where, kind, effect)
         self.steps.insert(len(self.steps) if slot is None else slot, step)
 
@@ -260,7 +256,7 @@ class _TaskCompiler:
                 variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
                 self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
         return ir.CallEffect(
-            operation=operation_constant(endpoint),
+            operation=endpoint.constant,
             args=tuple(args),
             response_model=endpoint.response_model if endpoint.success_schema is not None else None,
             save_as=step.save_as,
