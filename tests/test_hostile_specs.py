@@ -32,9 +32,8 @@ from typing import Any
 import pytest
 import specagent_runtime
 from click.testing import CliRunner
-from specagent import cli, ir
+from specagent import GenerateOptions, GenerateResult, cli, generate, ir
 from specagent.cli import _progress
-from specagent.generate import GenerateOptions, GenerateResult, generate
 
 from tests.support.fault_server import Fault, FaultServer
 

@@ -20,12 +20,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from click.testing import CliRunner, Result
-from specagent import __version__, cli, ir
+from specagent import GenerateOptions, GenerateResult, __version__, cli, ir
+from specagent import generate as generate_fn
+from specagent._generate import check_package_name
 from specagent.cli import _generate as generate_cli
 from specagent.cli._progress import Progress
 from specagent.cli._write import check_owner, check_target, write_package
-from specagent.generate import GenerateOptions, GenerateResult, check_package_name
-from specagent.generate import generate as generate_fn
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore"

@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import tiktoken
 from click.testing import CliRunner
-from specagent import cli
+from specagent import GenerateOptions, cli, plan_inputs
 from specagent._tokens import count_json_tokens, count_tokens, tool_json
-from specagent.generate import GenerateOptions, plan_inputs
 from specagent.render import agent_json, task_tools
 from specagent.tasks import compile_agent
 from specagent.tools import ToolList, format_table, model_tools, task_definitions

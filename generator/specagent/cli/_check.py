@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from specagent._diagnostics import error
+from specagent._generate import GenerateOptions, generate
 from specagent._manifest import package_files, read_manifest, recorded_options, recorded_package
 from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
-from specagent.generate import GenerateOptions, generate
 
 _CHECK_EPILOG = """\b
 Examples:

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from specagent._diagnostics import count_errors
+from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
 from specagent.diff import diff_plans, format_json, format_markdown, format_text
-from specagent.generate import GenerateOptions, plan_inputs
 
 _DIFF_EPILOG = """\b
 Examples:

@@ -10,10 +10,10 @@ from pathlib import Path, PurePosixPath
 import click
 
 from specagent._diagnostics import count_errors, error
+from specagent._generate import GenerateOptions, GenerateResult, generate
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
 from specagent.cli._progress import Progress
 from specagent.cli._write import check_owner, check_target, write_package
-from specagent.generate import GenerateOptions, GenerateResult, generate
 
 _GENERATE_EPILOG = """\b
 Examples:

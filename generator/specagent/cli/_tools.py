@@ -10,9 +10,9 @@ import click
 from specagent_runtime import TaskDefinition
 
 from specagent._diagnostics import count_errors, error
+from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
-from specagent.generate import GenerateOptions, plan_inputs
 from specagent.tools import FORMATS as TOOL_FORMATS
 from specagent.tools import Format as ToolFormat
 from specagent.tools import MissingExtraError, ToolList, format_table, model_tools, task_definitions

@@ -212,7 +212,7 @@ def test_bad_numbers_and_keys(shop_plan: ir.Plan) -> None:
 
 
 def test_an_agent_file_with_context_and_no_tasks_keeps_its_context(tmp_path: Path) -> None:
-    from specagent.generate import GenerateOptions, generate  # noqa: PLC0415
+    from specagent import GenerateOptions, generate  # noqa: PLC0415
 
     agent = tmp_path / "agent.yaml"
     agent.write_text(

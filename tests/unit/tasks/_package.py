@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from specagent import ir
+from specagent import GenerateOptions, generate, ir
 from specagent.agentfile import load_agent_file
-from specagent.generate import GenerateOptions, generate
 from specagent.loader import build_api, load_spec
 from specagent.plan import make_plan
 from specagent.render import render_tasks
