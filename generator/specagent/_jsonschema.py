@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote
 
 MISSING: Any = object()
@@ -82,7 +82,7 @@ def schema_ref(name: str) -> str:
     return SCHEMAS_PREFIX + escape(name)
 
 
-def is_schema_ref(ref: object) -> bool:
+def is_schema_ref(ref: object) -> TypeGuard[str]:
     return isinstance(ref, str) and ref.startswith(SCHEMAS_PREFIX)
 
 
@@ -110,18 +110,26 @@ def resolve_schema(
     {} (any value) when a reference points at nothing or a chain of bare references loops; a
     reference elsewhere is returned as it is.
     """
-    current: Mapping[str, Any] = schema or {}
-    seen: set[str] = set()
+    return follow_refs(schema or {}, schemas)[0]
+
+
+def follow_refs(
+    schema: Mapping[str, Any], schemas: Mapping[str, Any], seen: frozenset[str] = frozenset()
+) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """`resolve_schema`, for walks that descend into what they resolve: the components met on
+    the way so far (`seen`, given and returned) count as a loop too, so a recursive schema
+    (`Tree: {items: {$ref: Tree}}`) ends as {} instead of recursing forever."""
+    current = schema
     while is_schema_ref(current.get("$ref")):
         name = schema_ref_name(current["$ref"], schemas)
         if name is None or name in seen:
-            return {}
-        seen.add(name)
+            return {}, seen
+        seen = seen | {name}
         target = schemas[name]
         if not isinstance(target, Mapping):
-            return {}
+            return {}, seen
         current = target
-    return current
+    return current, seen
 
 
 # --- keywords -----------------------------------------------------------------------------------

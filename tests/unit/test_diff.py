@@ -404,3 +404,37 @@ def test_tighter_limits_on_a_parameter_are_breaking(tmp_path: Path) -> None:
     old_path = _write(looser, "old.json", new)
     new_path = _write(looser, "new.json", BASE)
     assert run(str(old_path), str(new_path), "--format", "json").exit_code == 0
+
+
+def test_a_recursive_schema_does_not_crash_the_comparison(tmp_path: Path) -> None:
+    """`Tree: {type: array, items: {$ref: Tree}}`: describing its type used to recurse forever."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "R", "version": "1"},
+        "paths": {
+            "/t": {
+                "post": {
+                    "operationId": "postT",
+                    "requestBody": {"content": {"application/json": {"schema": TREE_REF}}},
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": TREE_REF}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {"Tree": {"type": "array", "items": TREE_REF}}},
+    }
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(spec))
+    spec["components"]["schemas"]["Tree"]["items"] = {"type": "string"}  # type: ignore[index]
+    new.write_text(json.dumps(spec))
+    result = CliRunner().invoke(cli.main, ["diff", str(old), str(new), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    kinds = {c["kind"] for c in json.loads(result.stdout)["changes"]}
+    assert "parameter.type" in kinds and "response.field_type" in kinds
+
+
+TREE_REF = {"$ref": "#/components/schemas/Tree"}

@@ -12,6 +12,7 @@ from typing import Any
 
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
+from specagent._jsonschema import resolve_schema, schema_ref_name
 from specagent.plan import select
 
 # Up to this many tags are listed in full when none is close to the typo.
@@ -156,11 +157,9 @@ def _properties(
 ) -> set[str] | None:
     if depth > 20:  # a reference cycle through allOf: give up rather than loop
         return None
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        prefix = "#/components/schemas/"
-        target = schemas.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
-        return None if target is None else _properties(target, schemas, depth + 1)
+    if isinstance(schema.get("$ref"), str):
+        name = schema_ref_name(schema["$ref"], schemas)
+        return None if name is None else _properties(schemas[name], schemas, depth + 1)
     if any(key in schema for key in ("oneOf", "anyOf")):
         return None
     names: set[str] = set()
@@ -253,11 +252,9 @@ def _fields(
     None when the schema does not say which fields there are."""
     if depth > 20:
         return None
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        prefix = "#/components/schemas/"
-        target = schemas.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
-        return None if target is None else _fields(target, schemas, depth + 1)
+    if isinstance(schema.get("$ref"), str):
+        name = schema_ref_name(schema["$ref"], schemas)
+        return None if name is None else _fields(schemas[name], schemas, depth + 1)
     items = schema.get("items")
     if isinstance(items, Mapping):
         return _fields(items, schemas, depth + 1)
@@ -283,14 +280,6 @@ def _fields(
 
 def _is_scalar(schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema]) -> bool:
     """A string, number or boolean: a path cannot go further into it."""
-    for _ in range(20):
-        ref = schema.get("$ref")
-        if not isinstance(ref, str) or not ref.startswith("#/components/schemas/"):
-            break
-        target = schemas.get(ref.removeprefix("#/components/schemas/"))
-        if target is None:
-            return False
-        schema = target
-    kind = schema.get("type")
+    kind = resolve_schema(schema, schemas).get("type")
     kinds = set(kind) if isinstance(kind, list) else {kind}
     return bool(kinds) and kinds <= {"string", "integer", "number", "boolean", "null"}

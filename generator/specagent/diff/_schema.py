@@ -14,30 +14,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent import ir
+from specagent._jsonschema import follow_refs, schema_ref_name
 
 __all__ = ["Field", "enum_values", "narrowed_limits", "response_fields", "type_of"]
 
-_COMPONENT = "#/components/schemas/"
 MAX_DEPTH = 4  # response fields deeper than this are not compared (Stripe nests 10 levels)
 
 
-def _resolve(schema: Any, schemas: Mapping[str, ir.JsonSchema], seen: frozenset[str]) -> Any:
+def _resolve(
+    schema: Any, schemas: Mapping[str, ir.JsonSchema], seen: frozenset[str] = frozenset()
+) -> tuple[Any, frozenset[str]]:
     """Follow `$ref`s to components; a cycle yields an empty schema (any value)."""
-    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-        ref: str = schema["$ref"]
-        name = ref.removeprefix(_COMPONENT).replace("~1", "/").replace("~0", "~")
-        if not ref.startswith(_COMPONENT) or name in seen or name not in schemas:
-            return {}
-        seen = seen | {name}
-        schema = schemas[name]
-    return schema
+    if not isinstance(schema, Mapping):
+        return schema, seen
+    return follow_refs(schema, schemas, seen)
 
 
 def type_of(
     schema: Any, schemas: Mapping[str, ir.JsonSchema], seen: frozenset[str] = frozenset()
 ) -> str:
-    """A short description of the values `schema` accepts; "any" when it does not say."""
-    schema = _resolve(schema, schemas, seen)
+    """A short description of the values `schema` accepts; "any" when it does not say.
+
+    `seen` holds the components being described further up, so a recursive schema (a list of
+    itself) ends in `any` instead of recursing forever.
+    """
+    schema, seen = _resolve(schema, schemas, seen)
     if not isinstance(schema, Mapping):
         return "any"
     for key in ("oneOf", "anyOf"):
@@ -84,13 +85,15 @@ def _json_kind(value: object) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def enum_values(schema: Any, schemas: Mapping[str, ir.JsonSchema]) -> frozenset[str] | None:
+def enum_values(
+    schema: Any, schemas: Mapping[str, ir.JsonSchema], seen: frozenset[str] = frozenset()
+) -> frozenset[str] | None:
     """The allowed values (as JSON text, so 1 and "1" differ), or None when not an enum."""
-    schema = _resolve(schema, schemas, frozenset())
+    schema, seen = _resolve(schema, schemas, seen)
     if not isinstance(schema, Mapping):
         return None
     if schema.get("type") == "array":
-        return enum_values(schema.get("items", {}), schemas)
+        return enum_values(schema.get("items", {}), schemas, seen)
     values = schema.get("enum")
     if "const" in schema:
         values = [schema["const"]]
@@ -128,13 +131,13 @@ def _walk(
     seen: frozenset[str],
     found: dict[str, Field],
 ) -> None:
-    if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-        name = schema["$ref"].removeprefix(_COMPONENT)
+    name = schema_ref_name(schema.get("$ref"), schemas) if isinstance(schema, Mapping) else None
+    if name is not None:
         if name in seen:
             found.setdefault(path, Field("object", None, required))
             return
         seen = seen | {name}
-    resolved = _resolve(schema, schemas, frozenset())
+    resolved, _ = _resolve(schema, schemas)
     found[path] = Field(type_of(resolved, schemas), enum_values(resolved, schemas), required)
     if depth >= MAX_DEPTH or not isinstance(resolved, Mapping):
         return
@@ -162,7 +165,7 @@ def _properties(
     result: list[tuple[str, Any, bool]] = []
     parts = [schema]
     for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
-        resolved = _resolve(part, schemas, frozenset())
+        resolved, _ = _resolve(part, schemas)
         if isinstance(resolved, Mapping):
             parts.append(resolved)
     for part in parts:
@@ -190,8 +193,8 @@ def narrowed_limits(
 ) -> list[str]:
     """The limits that now refuse values the old schema accepted: `maxLength 100 -> 50`, a
     `pattern` added or changed."""
-    before = _resolve(old, old_schemas, frozenset())
-    after = _resolve(new, new_schemas, frozenset())
+    before, _ = _resolve(old, old_schemas)
+    after, _ = _resolve(new, new_schemas)
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return []
     found = []

@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from specagent import ir
+from specagent import _jsonschema, ir
 from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
@@ -57,7 +56,7 @@ class Builder:
     # --- helpers --------------------------------------------------------------------------
 
     def _where(self, path: tuple[str, ...]) -> str:
-        return f"{self._name}#{_pointer.to_pointer(path)}"
+        return f"{self._name}#{_jsonschema.to_pointer(path)}"
 
     def _warn(self, code: str, message: str, path: tuple[str, ...], hint: str = "") -> None:
         self.diagnostics.append(
@@ -79,7 +78,7 @@ class Builder:
             if ref in seen or not ref.startswith("#"):
                 return {}
             seen.add(ref)
-            value = _pointer.resolve(self._doc, _pointer.split_fragment(ref[1:]))
+            value = _jsonschema.resolve_pointer(self._doc, _jsonschema.split_fragment(ref[1:]))
         result = _as_dict(value)
         return {**result, **overrides} if overrides else result
 

@@ -11,45 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from specagent import _jsonschema
 from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
 from specagent.loader._build import METHODS
 
 # Past this many warnings of one kind, the rest are summed up in one line.
 MAX_WARNINGS_PER_CODE = 25
 
-_ANNOTATIONS = frozenset(
-    {
-        "description",
-        "title",
-        "summary",
-        "example",
-        "examples",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "externalDocs",
-        "xml",
-        "$comment",
-        "nullable",
-    }
-)
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_SLOTS = (
-    "additionalProperties",
-    "not",
-    "additionalItems",
-    "contains",
-    "propertyNames",
-    "if",
-    "then",
-    "else",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contentSchema",
-)
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _TYPE_ALIASES = {
     "int": "integer",
@@ -115,11 +83,11 @@ class _Repairer:
         count = self._counts.get(code, 0) + 1
         self._counts[code] = count
         if count <= MAX_WARNINGS_PER_CODE:
-            where = f"{self._name}#{_pointer.to_pointer(path)}"
+            where = f"{self._name}#{_jsonschema.to_pointer(path)}"
             self._diagnostics.append(Diagnostic(code, Severity.WARNING, message, where))
 
     def _fail(self, code: str, message: str, path: Path) -> None:
-        where = f"{self._name}#{_pointer.to_pointer(path)}"
+        where = f"{self._name}#{_jsonschema.to_pointer(path)}"
         self._diagnostics.append(Diagnostic(code, Severity.ERROR, message, where))
 
     # --- document structure -----------------------------------------------------------------
@@ -246,17 +214,14 @@ class _Repairer:
             if not isinstance(node, dict):
                 continue
             self._fix_schema(node, where)
-            for key in _SCHEMA_MAPS:
+            for key in _jsonschema.SCHEMA_MAPS:
                 for name, child in _mapping(node.get(key)).items():
                     stack.append((child, (*where, key, name)))
-            for key in _SCHEMA_LISTS:
+            for key in _jsonschema.SCHEMA_LISTS:
                 children = node.get(key)
                 if isinstance(children, list):
                     stack.extend((c, (*where, key, str(i))) for i, c in enumerate(children))
-            items = node.get("items")
-            if isinstance(items, dict):
-                stack.append((items, (*where, "items")))
-            for key in _SCHEMA_SLOTS:
+            for key in _jsonschema.SCHEMA_SLOTS:
                 child = node.get(key)
                 if isinstance(child, dict):
                     stack.append((child, (*where, key)))
@@ -324,7 +289,7 @@ class _Repairer:
         structural = sorted(
             key
             for key in node
-            if key != "$ref" and key not in _ANNOTATIONS and not key.startswith("x-")
+            if key != "$ref" and key not in _jsonschema.ANNOTATIONS and not key.startswith("x-")
         )
         if not structural:
             return  # annotations beside a $ref are harmless and kept (3.1 allows them)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+from specagent import _jsonschema
 from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _REF_PREFIXES = {
-    "#/definitions/": "#/components/schemas/",
+    "#/definitions/": _jsonschema.SCHEMAS_PREFIX,
     "#/parameters/": "#/components/parameters/",
     "#/responses/": "#/components/responses/",
 }
@@ -153,7 +153,7 @@ class _Converter:
         param = _mapping(raw)
         ref = param.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-            key = _pointer.unescape(ref.rsplit("/", 1)[1])
+            key = _jsonschema.unescape(ref.rsplit("/", 1)[1])
             return _mapping(self._shared_params.get(key))
         return param
 
@@ -323,7 +323,7 @@ class _Converter:
         return result
 
     def _warn(self, code: str, message: str, path: tuple[str, ...]) -> None:
-        where = f"{self._name}#{_pointer.to_pointer(path)}"
+        where = f"{self._name}#{_jsonschema.to_pointer(path)}"
         self._out.append(Diagnostic(code, Severity.WARNING, message, where))
 
 

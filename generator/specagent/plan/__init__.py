@@ -10,7 +10,7 @@ same names.
 from __future__ import annotations
 
 from specagent import _names, ir
-from specagent.plan._args import SCHEMA_REF_PREFIX, build_endpoint, is_json, schema_ref_name
+from specagent.plan._args import build_endpoint, is_json
 from specagent.plan._auth import auth_schemes
 from specagent.plan._identifiers import operation_constant, step_function, task_constant
 from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
@@ -18,11 +18,9 @@ from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools,
 __all__ = [
     "IDEMPOTENT_METHODS",
     "SAFE_METHODS",
-    "SCHEMA_REF_PREFIX",
     "is_json",
     "make_plan",
     "operation_constant",
-    "schema_ref_name",
     "select",
     "step_function",
     "task_constant",

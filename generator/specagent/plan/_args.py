@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from specagent import ir
+from specagent._jsonschema import resolve_schema, schema_ref_name
 
 # Headers the HTTP layer owns; OpenAPI says parameters with these names are ignored.
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -46,36 +46,6 @@ def choose_media(content: tuple[ir.MediaType, ...]) -> ir.MediaType | None:
     return min(content, key=lambda media: _media_rank(media.name))
 
 
-def resolve(schema: ir.JsonSchema | None, schemas: Mapping[str, ir.JsonSchema]) -> ir.JsonSchema:
-    """Follow `$ref`s to components (bounded, so a cycle of bare refs cannot hang us)."""
-    current: ir.JsonSchema = schema or {}
-    for _ in range(32):
-        name = schema_ref_name(current.get("$ref"), schemas)
-        if name is None:
-            return current
-        current = schemas[name]
-    return current
-
-
-SCHEMA_REF_PREFIX = "#/components/schemas/"
-
-
-def schema_ref_name(ref: object, schemas: Mapping[str, object]) -> str | None:
-    """The components.schemas name a `$ref` points to, if it points to one that exists.
-
-    The pointer is a URI fragment: some specs percent-encode it (`My%20Schema`), all may use
-    the JSON pointer escapes `~1` and `~0`.
-    """
-    if not isinstance(ref, str) or not ref.startswith(SCHEMA_REF_PREFIX):
-        return None
-    token = ref.removeprefix(SCHEMA_REF_PREFIX)
-    for candidate in (token, unquote(token)):
-        name = candidate.replace("~1", "/").replace("~0", "~")
-        if name in schemas:
-            return name
-    return None
-
-
 def _flattenable(schema: ir.JsonSchema) -> bool:
     """An object with named properties and nothing that flattening would lose."""
     properties = schema.get("properties")
@@ -93,7 +63,7 @@ def _flattenable(schema: ir.JsonSchema) -> bool:
 def _body_arguments(
     body: ir.RequestBody, media: ir.MediaType, schemas: Mapping[str, ir.JsonSchema]
 ) -> tuple[list[ir.Argument], bool]:
-    resolved = resolve(media.schema, schemas)
+    resolved = resolve_schema(media.schema, schemas)
     if not _flattenable(resolved):
         whole = ir.Argument(
             key="body",
@@ -108,7 +78,7 @@ def _body_arguments(
     arguments = []
     for name, prop in resolved["properties"].items():
         prop_schema: Mapping[str, Any] = prop if isinstance(prop, Mapping) else {}
-        if resolve(prop_schema, schemas).get("readOnly") is True:
+        if resolve_schema(prop_schema, schemas).get("readOnly") is True:
             continue  # the server sets it; sending it is at best ignored
         arguments.append(
             ir.Argument(

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from specagent import ir
+from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, schema_ref_name
 from specagent._manifest import digest
 from specagent._version import __version__
-from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, schema_ref_name, trim
+from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, trim
 
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
-_LITERAL_KEYS = frozenset({"enum", "const", "default"})  # values, not schemas
 _PROPERTY_DESCRIPTION_MAX = 300
 
 
@@ -44,11 +44,11 @@ class _Converter:
                     refs.add(name)
                     result[key] = "#/$defs/" + self._names[name]
                     continue
-                if key in _LITERAL_KEYS:
+                if key in VALUE_KEYWORDS:
                     result[key] = value
                 elif key == "description" and isinstance(value, str):
                     result[key] = trim(value, _PROPERTY_DESCRIPTION_MAX)
-                elif key in {"properties", "patternProperties", "$defs", "definitions"}:
+                elif key in SCHEMA_MAPS:
                     result[key] = {
                         str(name): self.convert(sub, refs)
                         for name, sub in (value.items() if isinstance(value, Mapping) else ())
