@@ -24,10 +24,9 @@ tasks: {}
 """
 
 from specagent.agentfile._check import check_agent_against_api
-from specagent.agentfile._load import HTTP_METHODS, AgentFile, load_agent_file, parse_agent_text
+from specagent.agentfile._load import AgentFile, load_agent_file, parse_agent_text
 
 __all__ = [
-    "HTTP_METHODS",
     "AgentFile",
     "check_agent_against_api",
     "load_agent_file",

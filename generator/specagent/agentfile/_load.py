@@ -20,9 +20,7 @@ from specagent.agentfile._context import read_context
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 
-__all__ = ["HTTP_METHODS", "AgentFile", "load_agent_file", "parse_agent_text"]
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+__all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
 _TOP_KEYS = ("agent", "tools", "tasks", "context")
 _AGENT_KEYS = ("name", "instructions")
@@ -164,7 +162,7 @@ def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Select
     }
     methods: list[str] = []
     for index, (method, item) in enumerate(lists["methods"]):
-        if method.lower() in HTTP_METHODS:
+        if method.lower() in ir.HTTP_METHODS:
             methods.append(method.lower())
             continue
         reader.fail(
@@ -191,10 +189,10 @@ def _kept(reader: NodeReader, path: str, items: list[tuple[str, yaml.Node]]) -> 
 
 
 def _method_hint(method: str) -> str:
-    best = closest(method, HTTP_METHODS)
+    best = closest(method, ir.HTTP_METHODS)
     if best is not None:
         return f"did you mean `{best.upper()}`?"
-    return "expected one of: " + ", ".join(m.upper() for m in HTTP_METHODS)
+    return "expected one of: " + ", ".join(m.upper() for m in ir.HTTP_METHODS)
 
 
 def _unique(values: Iterable[str]) -> list[str]:

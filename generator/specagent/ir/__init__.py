@@ -32,6 +32,7 @@ from specagent.ir._agent import (
     ToolOverride,
 )
 from specagent.ir._api import (
+    HTTP_METHODS,
     Api,
     JsonSchema,
     MediaType,
@@ -67,6 +68,7 @@ from specagent.ir._tasks import (
 )
 
 __all__ = [
+    "HTTP_METHODS",
     "AgentConfig",
     "Api",
     "Argument",

@@ -12,6 +12,10 @@ from specagent.ir._diagnostic import Diagnostic
 JsonSchema = Mapping[str, Any]
 
 
+# The operations a path item may hold, as OpenAPI names them (lower case), in its order.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
 class ParamLocation(StrEnum):
     PATH = "path"
     QUERY = "query"
@@ -84,7 +88,7 @@ class Server:
 @dataclass(frozen=True, slots=True)
 class Operation:
     id: str  # unique; from operationId, or synthesised from method and path
-    method: str  # lower case: get, put, post, delete, options, head, patch, trace
+    method: str  # lower case, one of HTTP_METHODS
     path: str
     summary: str
     description: str

@@ -16,7 +16,6 @@ from typing import Any
 from specagent import _jsonschema, ir
 from specagent.ir import Diagnostic, Severity
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
@@ -284,7 +283,7 @@ class Builder:
             if path_name.startswith("x-"):
                 continue  # a vendor extension, not a path
             item = self._deref(raw_item)
-            for method in METHODS:
+            for method in ir.HTTP_METHODS:
                 op = item.get(method)
                 if op is None:
                     continue

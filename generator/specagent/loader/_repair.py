@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Severity
-from specagent.loader._build import METHODS
+from specagent.ir import HTTP_METHODS, Diagnostic, Severity
 
 # Past this many warnings of one kind, the rest are summed up in one line.
 MAX_WARNINGS_PER_CODE = 25
@@ -143,7 +142,7 @@ class _Repairer:
         if "$ref" in item:
             return
         self._parameters(item.get("parameters"), (*path, "parameters"))
-        operations = [method for method in METHODS if method in item]
+        operations = [method for method in HTTP_METHODS if method in item]
         if require_operations and not operations:
             self._warn("path.empty", "path has no operations; skipped", path)
         for method in operations:

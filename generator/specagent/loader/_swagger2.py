@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import HTTP_METHODS, Diagnostic, Severity
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+_METHODS = tuple(method for method in HTTP_METHODS if method != "trace")  # not in Swagger 2.0
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _REF_PREFIXES = {
     "#/definitions/": _jsonschema.SCHEMAS_PREFIX,

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 
 from specagent import _names, ir
 
+# The generator's one home for HTTP's method semantics (RFC 9110 9.2.1, 9.2.2), lower case like
+# `ir.Operation.method`: safe methods change nothing (no confirmation by default, tasks need no
+# `confirm` before them); idempotent ones may be retried.
 SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
 IDEMPOTENT_METHODS = SAFE_METHODS | {"put", "delete"}
 DESCRIPTION_MAX = 1024

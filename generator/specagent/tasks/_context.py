@@ -13,8 +13,10 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error
 from specagent.agentfile import parse_agent_text
+from specagent.plan import SAFE_METHODS
 
-_READ_ONLY = frozenset({"get", "head"})
+# Safe methods that return the resource (OPTIONS and TRACE describe the server, not a customer).
+_READ_ONLY = SAFE_METHODS - {"options", "trace"}
 
 
 def check_context(

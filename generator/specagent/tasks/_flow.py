@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from specagent import ir
 from specagent._diagnostics import warning
+from specagent.plan import SAFE_METHODS
 from specagent.tasks._types import Ty
 
 
@@ -164,9 +165,6 @@ def _nested(step: ir.Step) -> tuple[ir.Step, ...]:
     return ()
 
 
-_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
-
-
 def warn_unconfirmed(
     declaration: ir.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
 ) -> None:
@@ -179,7 +177,7 @@ def warn_unconfirmed(
             methods.setdefault(operation.original_id, operation.method)
     for step in unconfirmed_calls(declaration.steps):
         method = methods.get(step.operation)
-        if method is not None and method.lower() not in _SAFE_METHODS:
+        if method is not None and method.lower() not in SAFE_METHODS:
             diagnostics.append(
                 warning(
                     "task.unconfirmed",
