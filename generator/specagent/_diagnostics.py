@@ -82,9 +82,10 @@ def sort_diagnostics(diagnostics: Iterable[ir.Diagnostic]) -> list[ir.Diagnostic
     return sorted(unique.values(), key=place_key)
 
 
-def count_errors(diagnostics: Iterable[ir.Diagnostic], *, strict: bool = False) -> int:
-    """Problems that stop generation: errors, and with `strict` warnings too."""
-    return sum(1 for d in diagnostics if d.severity is ir.Severity.ERROR or strict)
+def blocking(diagnostics: Iterable[ir.Diagnostic], *, strict: bool = False) -> list[ir.Diagnostic]:
+    """The problems that stop generation (`Diagnostic.blocks`): errors, and with `strict`
+    warnings too. Every stage and command asks this one question."""
+    return [d for d in diagnostics if d.blocks(strict=strict)]
 
 
 def summary_line(diagnostics: Sequence[ir.Diagnostic]) -> str:

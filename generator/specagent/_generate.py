@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import keyword
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from specagent import _names, ir
-from specagent._diagnostics import error, sort_diagnostics
+from specagent._diagnostics import blocking, error, sort_diagnostics
 from specagent._manifest import RECORDED_OPTIONS
 from specagent.agentfile import AgentFile, check_agent_against_api, load_agent_file
 
@@ -59,11 +59,7 @@ class GenerateResult:
     @property
     def ok(self) -> bool:
         """No errors (with `strict`, no warnings either)."""
-        return not _blocking(self.diagnostics, strict=self.strict)
-
-
-def _blocking(diagnostics: Sequence[ir.Diagnostic], *, strict: bool) -> bool:
-    return any(d.severity is ir.Severity.ERROR or strict for d in diagnostics)
+        return not blocking(self.diagnostics, strict=self.strict)
 
 
 def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
@@ -154,7 +150,7 @@ def generate(
     # The config holds only the valid parts of a faulty agent file, so checking it against the
     # spec adds real problems, not echoes: the user sees everything in one run.
     found.extend(check_agent_against_api(agent.config, api))
-    if _blocking(found, strict=options.strict):
+    if blocking(found, strict=options.strict):
         return stop()
 
     report("planning")
@@ -164,7 +160,7 @@ def generate(
     if agent.declares_tasks:
         tasks, task_problems = compile_agent(agent, plan)
         found.extend(task_problems)
-    if _blocking(found, strict=options.strict) or options.check_only:
+    if blocking(found, strict=options.strict) or options.check_only:
         return stop()
 
     report("rendering")
@@ -216,7 +212,7 @@ def load_inputs(
     )
     agent = load_agent_file(agent_file) if agent_file is not None else _NO_AGENT_FILE
     found = [*loaded.diagnostics, *agent.problems]
-    if _blocking(loaded.diagnostics, strict=False) or not loaded.document:
+    if blocking(loaded.diagnostics, strict=False) or not loaded.document:
         return None, agent, found
     return loaded, agent, found
 
@@ -241,7 +237,7 @@ class Planned:
 
     def blocking(self, *, strict: bool, agent_too: bool = True) -> bool:
         found = [*self.problems, *(self.agent_problems if agent_too else ())]
-        return self.plan is None or _blocking(found, strict=strict)
+        return self.plan is None or bool(blocking(found, strict=strict))
 
 
 def plan_inputs(

@@ -11,7 +11,7 @@ import click
 
 from specagent import ir
 from specagent._diagnostics import (
-    count_errors,
+    blocking,
     format_report,
     redact_urls,
     sort_diagnostics,
@@ -55,7 +55,7 @@ def report_problems(
     closing = f"{summary_line(problems)}; nothing was written"
     if not changed:
         closing = f"{summary_line(problems)}; the existing package, if any, is unchanged"
-    if strict and not count_errors(problems):
+    if strict and not blocking(problems):
         closing += " (--strict treats warnings as errors)"
     click.echo(closing, err=True)
 

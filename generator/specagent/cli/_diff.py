@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from specagent._diagnostics import count_errors
+from specagent._diagnostics import blocking
 from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
@@ -67,7 +67,7 @@ def diff_command(
         new = plan_inputs(source(new_spec), agent_file, "agent", options, progress)
         progress.done()
         problems = list(dict.fromkeys([*old.problems, *new.problems]))
-        if old.plan is None or new.plan is None or count_errors(problems, strict=options.strict):
+        if old.plan is None or new.plan is None or blocking(problems, strict=options.strict):
             report_problems(problems, strict=options.strict, failed=True, changed=False)
             return EXIT_BAD_INPUT
         if new.problems:  # the old spec's warnings are the baseline, not news

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
-from specagent._diagnostics import count_errors, error
+from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, GenerateResult, generate
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
 from specagent.cli._progress import Progress
@@ -107,7 +107,7 @@ def _generate(
     problems = [*result.diagnostics, *owner_problems]
     if result.ok and not owner_problems:
         problems.extend(check_target(out_dir, result.files))
-    if count_errors(problems, strict=options.strict):
+    if blocking(problems, strict=options.strict):
         report_problems(problems, strict=options.strict, failed=True)
         return EXIT_BAD_INPUT
     if problems:

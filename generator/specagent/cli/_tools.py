@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from specagent_runtime import TaskDefinition
 
-from specagent._diagnostics import count_errors, error
+from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
@@ -107,7 +107,7 @@ def _tool_list(
         problems.extend(task_problems)
         tasks = task_definitions(program)
     progress.done()
-    if planned.plan is None or count_errors(problems, strict=options.strict):
+    if planned.plan is None or blocking(problems, strict=options.strict):
         report_problems(problems, strict=options.strict, failed=True, changed=False)
         return EXIT_BAD_INPUT
     if problems:

@@ -29,6 +29,10 @@ class Diagnostic:
     where: str
     hint: str = ""
 
+    def blocks(self, *, strict: bool = False) -> bool:
+        """Whether it stops generation: an error does, a warning only under `--strict`."""
+        return self.severity is Severity.ERROR or strict
+
     def render(self) -> str:
         text = f"{self.severity.value}[{self.code}] {self.where}: {self.message}"
         if self.hint:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from specagent import ir
+from specagent._diagnostics import blocking
 from specagent.ir import Diagnostic, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
@@ -133,9 +134,9 @@ def load_api(
         allow_outside_refs=allow_outside_refs,
     )
     api = build_api(spec)
-    blocking = tuple(d for d in api.diagnostics if strict or d.severity is Severity.ERROR)
-    if blocking or not spec.document:
-        raise SpecError(blocking or spec.diagnostics)
+    fatal = tuple(blocking(api.diagnostics, strict=strict))
+    if fatal or not spec.document:
+        raise SpecError(fatal or spec.diagnostics)
     return api
 
 

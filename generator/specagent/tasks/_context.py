@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from specagent import ir
-from specagent._diagnostics import did_you_mean, error
+from specagent._diagnostics import blocking, did_you_mean, error
 from specagent.agentfile import parse_agent_text
 from specagent.plan import SAFE_METHODS
 
@@ -46,7 +46,7 @@ def check_context(
             continue
         problems.extend(_check_source(source, chosen))
         sources.append({"name": source.label, "tool": chosen.name})
-    if any(problem.severity == ir.Severity.ERROR for problem in problems):
+    if blocking(problems):
         return None, problems
     data = {
         "refresh_after": decl.refresh_after,
@@ -97,7 +97,7 @@ def compile_context(
 ) -> tuple[dict[str, Any] | None, list[ir.Diagnostic]]:
     """The agent.json `context` entry of a read section (None without one, or when reading it
     failed), with the reading problems and those of each source against the plan."""
-    if decl is None or any(p.severity == ir.Severity.ERROR for p in problems):
+    if decl is None or blocking(problems):
         return None, list(problems)
     data, found = check_context(decl, plan)
     return data, [*problems, *found]
