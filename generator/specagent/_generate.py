@@ -62,11 +62,12 @@ class GenerateResult:
         return not blocking(self.diagnostics, strict=self.strict)
 
 
-def check_package_name(name: str, where: str) -> list[ir.Diagnostic]:
+def check_package_name(name: str, option: str) -> list[ir.Diagnostic]:
     """The package's import name must be a plain ASCII identifier that shadows nothing.
 
-    `where` names the origin (`--package` or `--out`) so the user knows which flag to change.
+    `option` names the origin (`--package` or `--out`) so the user knows which flag to change.
     """
+    where = ir.Location(option)
     suggestion = _package_like(name)
     if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
         if name != name.lower():
@@ -176,7 +177,7 @@ def generate(
         found.append(
             error(
                 "render.failed",
-                loaded.source_name,
+                ir.Location(loaded.source_name),
                 f"the package could not be rendered: {exc}",
                 "if the spec looks valid, this is a specagent bug: please report it",
             )

@@ -62,9 +62,9 @@ def test_contract_example_parses_into_the_ir() -> None:
         bind=(("username", "username"),),
         expose=("id", "username", "email"),
         redact=("password", "phone"),
-        where="agent.yaml:8",
+        where=ir.Location.at_line("agent.yaml", 8, key="tools.overrides.getUserByName"),
     )
-    assert delete.confirm is True and delete.name is None and delete.where == "agent.yaml:14"
+    assert delete.confirm is True and delete.name is None and str(delete.where) == "agent.yaml:14"
     assert parse_agent_text(textwrap.dedent(CONTRACT_EXAMPLE), "agent.yaml").tasks == ()
     assert config.source == "agent.yaml"
 
@@ -181,8 +181,10 @@ def test_single_string_counts_as_list_and_repeats_collapse_with_located_items() 
     assert problems == []
     assert config.include.operations == ("a", "b")
     assert config.include.tags == ("pet",)
-    assert config.locations["tools.include.operations[1]"] == "agent.yaml:5"
-    assert config.locations["tools.include.tags[0]"] == "agent.yaml:7"
+    assert config.locations["tools.include.operations[1]"] == ir.Location.at_line(
+        "agent.yaml", 5, key="tools.include.operations[1]"
+    )
+    assert str(config.locations["tools.include.tags[0]"]) == "agent.yaml:7"
 
 
 def test_duplicate_key_points_at_both_places() -> None:
@@ -224,7 +226,8 @@ def test_empty_file_and_empty_sections_mean_defaults() -> None:
     assert parse("") == (ir.AgentConfig(source="agent.yaml"), [])
     config, problems = parse("agent:\ntools:\n  include:\n  overrides:\n    op:\ntasks:\n")
     assert problems == []
-    assert config.overrides == (ir.ToolOverride(operation_id="op", where="agent.yaml:5"),)
+    where = ir.Location.at_line("agent.yaml", 5, key="tools.overrides.op")
+    assert config.overrides == (ir.ToolOverride(operation_id="op", where=where),)
 
 
 def test_merge_keys_are_supported() -> None:
@@ -250,8 +253,8 @@ def test_tasks_are_read_as_declared() -> None:
     assert agent.problems == ()
     assert agent.declares_tasks
     [task] = agent.tasks
-    assert (task.name, task.where) == ("cancel_order", "a.yaml:2")
-    assert task.steps == (ir.CallStep("a.yaml:3", "deleteOrder", ()),)
+    assert (task.name, str(task.where)) == ("cancel_order", "a.yaml:2")
+    assert task.steps == (ir.CallStep(ir.Location.at_line("a.yaml", 3), "deleteOrder", ()),)
 
 
 def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
@@ -494,9 +497,9 @@ def test_field_without_close_match_lists_the_fields_there() -> None:
 
 def test_report_is_sorted_by_file_and_line_numerically() -> None:
     diagnostics = [
-        ir.Diagnostic("b", ir.Severity.ERROR, "m", "agent.yaml:10"),
-        ir.Diagnostic("a", ir.Severity.WARNING, "m", "agent.yaml:9", "h"),
-        ir.Diagnostic("c", ir.Severity.ERROR, "m", "agent.yaml:9"),
+        ir.Diagnostic("b", ir.Severity.ERROR, "m", ir.Location.at_line("agent.yaml", 10)),
+        ir.Diagnostic("a", ir.Severity.WARNING, "m", ir.Location.at_line("agent.yaml", 9), "h"),
+        ir.Diagnostic("c", ir.Severity.ERROR, "m", ir.Location.at_line("agent.yaml", 9)),
     ]
     assert format_report(diagnostics) == (
         "warning[a] agent.yaml:9: m\n  hint: h\nerror[c] agent.yaml:9: m\nerror[b] agent.yaml:10: m"

@@ -249,8 +249,10 @@ def test_errors_are_reported_together_sorted_exit_2(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
     diagnostics = (
-        ir.Diagnostic("b", ir.Severity.ERROR, "second", "agent.yaml:12", "fix it"),
-        ir.Diagnostic("a", ir.Severity.WARNING, "first", "agent.yaml:3"),
+        ir.Diagnostic(
+            "b", ir.Severity.ERROR, "second", ir.Location.at_line("agent.yaml", 12), "fix it"
+        ),
+        ir.Diagnostic("a", ir.Severity.WARNING, "first", ir.Location.at_line("agent.yaml", 3)),
     )
     fake_generate.append(GenerateResult({}, diagnostics, "pkg"))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
@@ -267,7 +269,8 @@ def test_errors_are_reported_together_sorted_exit_2(
 def test_warnings_alone_pass_but_fail_under_strict(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
-    warning = ir.Diagnostic("w", ir.Severity.WARNING, "repaired", "openapi.yaml#/paths")
+    place = ir.Location.in_spec("openapi.yaml", ("paths",))
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "repaired", place)
     fake_generate.append(ok_result(diagnostics=(warning,)))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "a"), "-q"])
     assert result.exit_code == 0
@@ -396,7 +399,7 @@ def test_generate_collects_spec_and_agent_problems_and_renders_nothing(tmp_path:
 
 
 def test_result_ok_counts_warnings_only_when_strict() -> None:
-    warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", "x")
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", ir.Location("x"))
     assert GenerateResult({}, (warning,), "p").ok
     assert not GenerateResult({}, (warning,), "p", strict=True).ok
 
@@ -440,7 +443,8 @@ def test_spec_from_a_url(tmp_path: Path, spec_server: str) -> None:
 def test_credentials_in_urls_never_reach_the_report(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
-    where = "https://bob:s3cr3t@api.example.com/openapi.yaml?api_key=K3Y&v=2#/paths"
+    url = "https://bob:s3cr3t@api.example.com/openapi.yaml?api_key=K3Y&v=2"
+    where = ir.Location(url, pointer="/paths")
     problem = ir.Diagnostic("spec.x", ir.Severity.ERROR, f"cannot read {where}", where)
     fake_generate.append(GenerateResult({}, (problem,), "pkg"))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from specagent import cli
 from specagent.diff import Change, DiffReport, Severity, TaskRef, format_markdown, format_text
+from specagent.ir import Location
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "diff_pairs"
@@ -284,8 +285,8 @@ REPORT = DiffReport(
             "get_order",
             "expand",
             "parameter `expand` (query) is gone | really",
-            "new.yaml#/paths/~1orders~1{id}/get",
-            (TaskRef("cancel", "1", "agent.yaml:11"),),
+            Location.in_spec("new.yaml", ("paths", "/orders/{id}", "get")),
+            (TaskRef("cancel", "1", Location.at_line("agent.yaml", 11)),),
         ),
         Change("tool.added", Severity.INFO, "listOrders", "list_orders", "", "new tool"),
     ),
@@ -369,7 +370,7 @@ def test_markdown_groups_repeated_changes_and_stays_under_the_comment_limit() ->
             f"tool_{n:03}",
             f"owner{n % 40}.id",
             f"response field `owner{n % 40}.id` is gone",
-            f"/runner/tmp/new.json#/paths/~1op{n}/get",
+            Location.in_spec("/runner/tmp/new.json", ("paths", f"/op{n}", "get")),
         )
         for n in range(400)
     )

@@ -75,8 +75,8 @@ def _unused_override(agent: ir.AgentConfig, override: ir.ToolOverride, path: str
     )
 
 
-def _where(agent: ir.AgentConfig, path: str, fallback: str = "") -> str:
-    return agent.locations.get(path) or fallback or agent.source
+def _where(agent: ir.AgentConfig, path: str, fallback: ir.Location | None = None) -> ir.Location:
+    return agent.locations.get(path) or fallback or ir.Location(agent.source)
 
 
 def _unknown_operation(
@@ -91,7 +91,7 @@ def _unknown_operation(
         hint = (
             "operation ids are the spec's `operationId` values; `specagent tools SPEC` lists them"
         )
-    fallback = override.where if override is not None else ""
+    fallback = override.where if override is not None else None
     message = f"`{path}`: the spec has no operation `{name}`"
     return error("agent.unknown_operation", _where(agent, path, fallback), message, hint)
 

@@ -23,11 +23,11 @@ DEFAULT_ROUNDS = 4
 
 
 def read_instruct(
-    parser: Values, entries: dict[str, yaml.Node], path: str, where: str
+    parser: Values, entries: dict[str, yaml.Node], path: str, where: ir.Location
 ) -> ir.Step | None:
     reader = parser.reader
     instruction = reader.text(entries["instruct"], child_path(path, "instruct"))
-    tools: list[tuple[str, str]] = []
+    tools: list[tuple[str, ir.Location]] = []
     if "tools" in entries and not is_null(entries["tools"]):
         for name, node in reader.text_list(entries["tools"], child_path(path, "tools")):
             tools.append((name, reader.where(node)))

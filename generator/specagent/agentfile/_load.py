@@ -62,19 +62,26 @@ def load_agent_file(path: Path) -> AgentFile:
         data = path.read_bytes()
     except FileNotFoundError:
         problem = error(
-            "agent.file", source, "the agent file does not exist", _nearby_file_hint(path)
+            "agent.file",
+            ir.Location(source),
+            "the agent file does not exist",
+            _nearby_file_hint(path),
         )
         return _unread(source, problem)
     except OSError as exc:
         return _unread(
-            source, error("agent.file", source, f"cannot read the agent file: {exc.strerror}")
+            source,
+            error("agent.file", ir.Location(source), f"cannot read the agent file: {exc.strerror}"),
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return _unread(
-            source, error("agent.file", f"{source}:{line}", "the agent file is not UTF-8 text")
+            source,
+            error(
+                "agent.file", ir.Location.at_line(source, line), "the agent file is not UTF-8 text"
+            ),
         )
     return parse_agent_text(text, source, data)
 

@@ -174,22 +174,26 @@ class _TaskParser(Values):
         if kind not in entries:
             return None
         where = self.reader.where(node)
-        reader: Callable[[dict[str, yaml.Node], str, str], ir.Step | None] = getattr(
+        reader: Callable[[dict[str, yaml.Node], str, ir.Location], ir.Step | None] = getattr(
             self, f"_step_{kind}"
         )
         return reader(entries, path, where)
 
     # --- one reader per step kind --------------------------------------------------------------
 
-    def _step_ask(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_ask(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         name = self.text(entries, path, "ask")
         if name is None:
             return None
         prompt = self.text(entries, path, "prompt")
-        prompt_where = self.reader.where(entries["prompt"]) if "prompt" in entries else ""
+        prompt_where = self.reader.where(entries["prompt"]) if "prompt" in entries else None
         return ir.AskStep(where, name, prompt, prompt_where)
 
-    def _step_call(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_call(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         operation = self.text(entries, path, "call")
         if operation is None:
             return None
@@ -201,7 +205,7 @@ class _TaskParser(Values):
                 if source is not None:
                     args.append((key, source))
         save_as = self.text(entries, path, "as")
-        save_where = ""
+        save_where = None
         if save_as is not None:
             save_where = self.reader.where(entries["as"])
             self.check_name(save_as, entries["as"], child_path(path, "as"), "result")
@@ -210,7 +214,9 @@ class _TaskParser(Values):
             on_error = self.steps(entries["on_error"], child_path(path, "on_error"))
         return ir.CallStep(where, operation, tuple(args), save_as, save_where, on_error)
 
-    def _step_if(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_if(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         condition = self.expression(entries["if"], child_path(path, "if"))
         if "then" not in entries:
             self.reader.fail("task.missing_key", entries["if"], f"`{path}` needs `then` steps")
@@ -222,18 +228,24 @@ class _TaskParser(Values):
             return None
         return ir.IfStep(where, condition, then, otherwise)
 
-    def _step_confirm(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_confirm(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         message = self.text(entries, path, "confirm")
         declined = (
             self.steps(entries["else"], child_path(path, "else")) if "else" in entries else None
         )
         return None if message is None else ir.ConfirmStep(where, message, declined)
 
-    def _step_respond(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_respond(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         message = self.text(entries, path, "respond")
         return None if message is None else ir.RespondStep(where, message)
 
-    def _step_set(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_set(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         set_path = child_path(path, "set")
         values = []
         for name, value in self.reader.mapping(entries["set"], set_path).items():
@@ -243,16 +255,20 @@ class _TaskParser(Values):
                 values.append((name, source))
         return ir.SetStep(where, tuple(values))
 
-    def _step_handoff(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_handoff(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         reason = self.text(entries, path, "handoff")
         return None if reason is None else ir.HandoffStep(where, reason)
 
     def _step_instruct(
-        self, entries: dict[str, yaml.Node], path: str, where: str
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
     ) -> ir.Step | None:
         return read_instruct(self, entries, path, where)
 
-    def _step_end(self, entries: dict[str, yaml.Node], path: str, where: str) -> ir.Step | None:
+    def _step_end(
+        self, entries: dict[str, yaml.Node], path: str, where: ir.Location
+    ) -> ir.Step | None:
         node = entries["end"]
         status = "done" if is_null(node) else self.text(entries, path, "end")
         if status is None:

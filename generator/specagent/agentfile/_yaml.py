@@ -59,22 +59,26 @@ class NodeReader:
 
     source: str
     diagnostics: list[ir.Diagnostic] = field(default_factory=list)
-    locations: dict[str, str] = field(default_factory=dict)
+    locations: dict[str, ir.Location] = field(default_factory=dict)
     _constructor: yaml.constructor.SafeConstructor = field(
         default_factory=yaml.constructor.SafeConstructor
     )
 
-    def where(self, node: yaml.Node) -> str:
-        return f"{self.source}:{node.start_mark.line + 1}"
+    def where(self, node: yaml.Node, key: str = "") -> ir.Location:
+        """The node's line; `key` is its key path, when the caller knows it."""
+        return ir.Location.at_line(self.source, node.start_mark.line + 1, key=key)
 
     def remember(self, path: str, node: yaml.Node) -> None:
-        self.locations[path] = self.where(node)
+        self.locations[path] = self.where(node, path)
 
-    def fail(self, code: str, node: yaml.Node, message: str, hint: str = "") -> None:
-        self.diagnostics.append(error(code, self.where(node), message, hint))
+    def fail(
+        self, code: str, node: yaml.Node, message: str, hint: str = "", *, key: str = ""
+    ) -> None:
+        self.diagnostics.append(error(code, self.where(node, key), message, hint))
 
     def wrong_type(self, node: yaml.Node, path: str, expected: str) -> None:
-        self.fail("agent.type", node, f"`{path}` must be {expected}, found {describe(node)}")
+        message = f"`{path}` must be {expected}, found {describe(node)}"
+        self.fail("agent.type", node, message, key=path)
 
     def mapping(
         self, node: yaml.Node, path: str, allowed: Sequence[str] | None = None
@@ -109,15 +113,17 @@ class NodeReader:
                     key_node,
                     f"`{key_path}` is not a known key",
                     did_you_mean(key, allowed),
+                    key=key_path,
                 )
                 continue
             if key in entries:
-                first = self.locations.get(key_path, "")
+                first = self.locations.get(key_path)
                 self.fail(
                     "agent.duplicate_key",
                     key_node,
                     f"`{key_path}` is given twice",
                     f"the first one is at {first}; keep one" if first else "keep one",
+                    key=key_path,
                 )
                 continue
             entries[key] = value_node
@@ -183,9 +189,8 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[ir.Diagnosti
         problem = exc.problem or exc.context or "unreadable YAML"
         column = f" (column {mark.column + 1})" if mark is not None else ""
         message = f"the agent file is not valid YAML: {problem}{column}"
-        return None, [error("agent.syntax", f"{source}:{line}", message)]
+        return None, [error("agent.syntax", ir.Location.at_line(source, line), message)]
     except yaml.YAMLError as exc:
-        return None, [
-            error("agent.syntax", f"{source}:1", f"the agent file is not valid YAML: {exc}")
-        ]
+        message = f"the agent file is not valid YAML: {exc}"
+        return None, [error("agent.syntax", ir.Location.at_line(source, 1), message)]
     return node, []

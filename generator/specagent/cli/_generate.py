@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from specagent import ir
 from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, GenerateResult, generate
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
@@ -118,7 +119,9 @@ def _generate(
     except OSError as exc:
         progress.done()
         reason = exc.strerror or type(exc).__name__
-        failure = error("out.write", str(out_dir), f"cannot write the package: {reason}")
+        failure = error(
+            "out.write", ir.Location(str(out_dir)), f"cannot write the package: {reason}"
+        )
         report_problems([failure], strict=False, failed=True, changed=False)
         return EXIT_BAD_INPUT
     progress.done()

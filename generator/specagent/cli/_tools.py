@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from specagent_runtime import TaskDefinition
 
+from specagent import ir
 from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
@@ -117,5 +118,7 @@ def _tool_list(
     try:
         return model_tools(data, format_, verified=verified, tasks=tasks, http_methods=methods)
     except MissingExtraError as exc:
-        report_problems([error("tools.format", "--format", str(exc))], strict=False, failed=True)
+        report_problems(
+            [error("tools.format", ir.Location("--format"), str(exc))], strict=False, failed=True
+        )
         return EXIT_BAD_INPUT

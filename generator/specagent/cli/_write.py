@@ -35,7 +35,7 @@ def check_owner(out_dir: Path) -> list[ir.Diagnostic]:
     Replacing is allowed only for a missing or empty folder, or one holding specagent's
     `manifest.json`: a folder of the user's own is never replaced.
     """
-    where = str(out_dir)
+    where = ir.Location(str(out_dir))
     if not out_dir.exists():
         if out_dir.parent.exists() and not out_dir.parent.is_dir():
             return [error("out.folder", where, f"`{out_dir.parent}` is not a folder")]
@@ -79,7 +79,7 @@ def check_target(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[ir.D
     return [
         error(
             "out.folder",
-            str(out_dir),
+            ir.Location(str(out_dir)),
             f"the output folder holds files specagent did not generate: {shown}; "
             "refusing to delete them",
             "move them out of the package folder (it is replaced as a whole), then run again",

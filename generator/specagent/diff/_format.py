@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from specagent.diff._model import Change, DiffReport, Severity, TaskRef
+from specagent.ir import Location
 
 __all__ = ["format_json", "format_markdown", "format_text"]
 
@@ -51,7 +52,7 @@ def format_text(report: DiffReport) -> str:
         lines.append(f"{_HEADINGS[level]} ({len(group)}):")
         for change in group:
             lines.append(f"  - {_target(change)}: {change.message}  [{change.kind}]")
-            if change.where:
+            if change.where is not None:
                 lines.append(f"      at {change.where}")
             for ref in change.tasks:
                 lines.append(f"      used by task `{ref.task}`, step {ref.step} ({ref.where})")
@@ -70,10 +71,10 @@ MARKDOWN_LIMIT = 60_000
 _TARGETS_SHOWN = 6
 
 
-def _place(where: str) -> str:
+def _place(where: Location) -> str:
     """A spec pointer without the spec's path (`#/paths/~1pets/get`), an agent-file line as
     is: the path is the CI runner's, the pointer is what the reader looks up."""
-    return where[where.index("#") :] if "#" in where else where
+    return f"#{where.pointer}" if where.pointer is not None else str(where)
 
 
 def _rows(changes: list[Change]) -> list[str]:
@@ -88,8 +89,8 @@ def _rows(changes: list[Change]) -> list[str]:
         place = ", ".join(targets[:_TARGETS_SHOWN])
         if len(targets) > _TARGETS_SHOWN:
             place += f" and {len(targets) - _TARGETS_SHOWN} more"
-        elif len(members) == 1 and members[0].where:
-            place += f"<br><sub>{_cell(_place(members[0].where))}</sub>"
+        elif len(members) == 1 and (where := members[0].where) is not None:
+            place += f"<br><sub>{_cell(_place(where))}</sub>"
         tasks = "<br>".join(
             _cell(f"`{ref.task}` step {ref.step} ({ref.where})")
             for ref in refs

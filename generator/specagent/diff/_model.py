@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from specagent.ir import Location
+
 __all__ = ["Change", "DiffReport", "Severity", "TaskRef"]
 
 
@@ -18,7 +20,7 @@ class Severity(StrEnum):
 class TaskRef:
     task: str
     step: str  # "3", "2.then.1": the step's place in the task, as the runtime shows it
-    where: str  # agent.yaml:LINE
+    where: Location  # the step in the agent file
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ class Change:
     tool: str  # the tool's name; "" for an operation only tasks call, or an API-wide change
     subject: str  # argument key, response field path or scheme name; "" for the whole tool
     message: str
-    where: str = ""  # JSON pointer into the spec, or agent.yaml:LINE
+    where: Location | None = None  # in the new spec, or the agent file
     tasks: tuple[TaskRef, ...] = ()
 
     def to_json(self) -> dict[str, object]:
@@ -40,8 +42,8 @@ class Change:
             "tool": self.tool,
             "subject": self.subject,
             "message": self.message,
-            "where": self.where,
-            "tasks": [{"task": t.task, "step": t.step, "where": t.where} for t in self.tasks],
+            "where": str(self.where) if self.where is not None else "",
+            "tasks": [{"task": t.task, "step": t.step, "where": str(t.where)} for t in self.tasks],
         }
 
 

@@ -34,10 +34,8 @@ class _Pair:
         self.tool = tool
         self.operation = after.operation.id
 
-    def change(
-        self, kind: str, severity: Severity, subject: str, message: str, where: str = ""
-    ) -> Change:
-        where = where or self.after.operation.pointer
+    def change(self, kind: str, severity: Severity, subject: str, message: str) -> Change:
+        where = self.after.operation.where
         return Change(kind, severity, self.operation, self.tool, subject, message, where)
 
 
@@ -301,7 +299,7 @@ def compare_security_schemes(old: ir.Plan, new: ir.Plan) -> list[Change]:
                     "",
                     name,
                     f"security scheme `{name}` changed: {_scheme(a)} -> {_scheme(b)}",
-                    f"#/components/securitySchemes/{name}",
+                    ir.Location("", pointer=f"/components/securitySchemes/{name}"),
                 )
             )
     return changes

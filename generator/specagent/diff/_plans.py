@@ -56,7 +56,7 @@ def diff_plans(
                     "",
                     f"{_what(tool, operation_id)} is gone: the spec no longer has "
                     f"{before.operation.method.upper()} {before.operation.path}",
-                    before.operation.pointer,
+                    before.operation.where,
                     uses.calls_of(operation_id),
                 )
             )
@@ -73,7 +73,7 @@ def diff_plans(
                     "",
                     f"operationId `{operation_id}` is now `{after.operation.id}` "
                     f"({after.operation.method.upper()} {after.operation.path})",
-                    after.operation.pointer,
+                    after.operation.where,
                     uses.calls_of(operation_id),
                 )
             )
@@ -87,7 +87,7 @@ def diff_plans(
                     "",
                     f"tool `{tool.name}` is no longer offered: the agent file's selection "
                     "(operations, tags, methods) no longer includes the operation",
-                    after.operation.pointer,
+                    after.operation.where,
                 )
             )
         found = compare_endpoints(before, after, old=old, new=new, old_tool=tool, new_tool=new_tool)
@@ -104,7 +104,7 @@ def diff_plans(
                 tool.name,
                 "",
                 f"new tool `{tool.name}`: {operation.method.upper()} {operation.path}",
-                operation.pointer,
+                operation.where,
             )
         )
     changes.extend(compare_security_schemes(old, new))
@@ -140,7 +140,7 @@ def _agent_references(old: Iterable[ir.Diagnostic], new: Iterable[ir.Diagnostic]
             continue
         severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
         message = problem.message + (f" ({problem.hint})" if problem.hint else "")
-        changes.append(Change("agent.reference", severity, "", "", "", message, problem.where))
+        changes.append(Change("agent.reference", severity, "", "", "", message, problem.location))
     return changes
 
 
@@ -155,5 +155,11 @@ def _ordered(changes: list[Change]) -> list[Change]:
     unique = list(dict.fromkeys(changes))
     return sorted(
         unique,
-        key=lambda c: (_ORDER[c.severity], c.tool or c.operation, c.kind, c.subject, c.where),
+        key=lambda c: (
+            _ORDER[c.severity],
+            c.tool or c.operation,
+            c.kind,
+            c.subject,
+            str(c.where or ""),
+        ),
     )

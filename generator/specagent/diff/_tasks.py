@@ -18,7 +18,6 @@ from specagent.tasks import compile_tasks
 __all__ = ["TaskUses", "task_changes"]
 
 _INDEX = re.compile(r"\[\d+\]")
-_LINE = re.compile(r":(\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +25,6 @@ class _Call:
     ref: TaskRef
     operation: str  # the operation's id in the old plan
     args: frozenset[str]
-
-
-def _line(where: str) -> int:
-    found = _LINE.search(where)
-    return int(found.group(1)) if found else 0
 
 
 def _walk(steps: tuple[ir.Step, ...]) -> Iterator[ir.Step]:
@@ -78,12 +72,12 @@ class TaskUses:
             steps = []
             for step in _walk(declaration.steps):
                 step_id = step_ids.get(step.where, "?")
-                steps.append((_line(step.where), step_id))
+                steps.append((step.where.line, step_id))
                 if isinstance(step, ir.CallStep):
                     ref = TaskRef(declaration.name, step_id, step.where)
                     operation = ids.get(step.operation, step.operation)
                     calls.append(_Call(ref, operation, frozenset(key for key, _ in step.args)))
-            places.append((_line(declaration.where), declaration.name, sorted(steps)))
+            places.append((declaration.where.line, declaration.name, sorted(steps)))
         fields = {
             task.name: {(ids.get(op, op), _INDEX.sub("[]", path)) for op, path in task.fields_used}
             for task in program.tasks
@@ -117,9 +111,9 @@ class TaskUses:
             return tuple(call.ref for call in calls)
         return ()
 
-    def locate(self, where: str) -> TaskRef | None:
+    def locate(self, where: ir.Location) -> TaskRef | None:
         """The task and step an agent-file line belongs to."""
-        line = _line(where)
+        line = where.line
         found = None
         for task_line, task, steps in self.places:
             if task_line <= line:
@@ -146,7 +140,7 @@ def task_changes(uses: TaskUses, new: ir.Plan) -> list[Change]:
     for problem in problems:
         if (problem.code, problem.where, problem.message) in uses.baseline:
             continue
-        ref = uses.locate(problem.where)
+        ref = uses.locate(problem.location)
         severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
         message = problem.message + (f" ({problem.hint})" if problem.hint else "")
         if ref is not None:
@@ -159,7 +153,7 @@ def task_changes(uses: TaskUses, new: ir.Plan) -> list[Change]:
                 "",
                 ref.task if ref else "",
                 message,
-                problem.where,
+                problem.location,
                 (ref,) if ref else (),
             )
         )

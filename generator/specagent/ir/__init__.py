@@ -47,7 +47,7 @@ from specagent.ir._api import (
     Server,
     ServerVariable,
 )
-from specagent.ir._diagnostic import Diagnostic, Severity
+from specagent.ir._diagnostic import Diagnostic, Location, Severity
 from specagent.ir._plan import Argument, AuthScheme, Endpoint, EnvVar, Plan, Tool
 from specagent.ir._tasks import (
     AskEffect,
@@ -99,6 +99,7 @@ __all__ = [
     "InstructStep",
     "JsonSchema",
     "LiteralValue",
+    "Location",
     "MediaType",
     "OAuthFlow",
     "Operation",

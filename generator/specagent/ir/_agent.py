@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from specagent.ir._diagnostic import Location
+
 
 @dataclass(frozen=True, slots=True)
 class Selection:
@@ -31,7 +33,7 @@ class ToolOverride:
     # Response shaping: dotted field paths the model may see (empty: all) and must not see.
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
-    where: str = ""  # file:line of the override, for diagnostics
+    where: Location | None = None  # the override in the agent file, for diagnostics
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +44,9 @@ class AgentConfig:
     exclude: Selection = field(default_factory=Selection)
     overrides: tuple[ToolOverride, ...] = ()
     source: str = ""  # the agent file's name as given, for diagnostics and the manifest
-    # Key path ("tools.include.operations[1]") -> "file:line", so checks against the spec can
+    # Key path ("tools.include.operations[1]") -> its place, so checks against the spec can
     # point at the exact entry in the agent file.
-    locations: Mapping[str, str] = field(default_factory=dict)
+    locations: Mapping[str, Location] = field(default_factory=dict)
 
 
 # --- tasks: and context: ----------------------------------------------------------------------
@@ -63,13 +65,13 @@ class Expression:
 
     text: str | None
     value: LiteralValue
-    where: str
+    where: Location
 
 
 @dataclass(frozen=True, slots=True)
 class InputDecl:
     name: str
-    where: str
+    where: Location
     type: str = "string"
     description: str = ""
     enum: tuple[str, ...] = ()
@@ -83,25 +85,25 @@ class InputDecl:
 
 @dataclass(frozen=True, slots=True)
 class AskStep:
-    where: str
+    where: Location
     input: str
     prompt: str | None = None
-    prompt_where: str = ""
+    prompt_where: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallStep:
-    where: str
+    where: Location
     operation: str
     args: tuple[tuple[str, Expression], ...]
     save_as: str | None = None
-    save_where: str = ""
+    save_where: Location | None = None
     on_error: tuple[Step, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class IfStep:
-    where: str
+    where: Location
     condition: Expression
     then: tuple[Step, ...]
     otherwise: tuple[Step, ...] = ()
@@ -109,32 +111,32 @@ class IfStep:
 
 @dataclass(frozen=True, slots=True)
 class ConfirmStep:
-    where: str
+    where: Location
     message: str
     declined: tuple[Step, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RespondStep:
-    where: str
+    where: Location
     message: str
 
 
 @dataclass(frozen=True, slots=True)
 class SetStep:
-    where: str
+    where: Location
     values: tuple[tuple[str, Expression], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class HandoffStep:
-    where: str
+    where: Location
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class EndStep:
-    where: str
+    where: Location
     status: str = "done"
 
 
@@ -143,12 +145,12 @@ class InstructStep:
     """A step in words for the model (`instruct:`), with the tools it may use and its typed
     `output`, kept `as` a variable like a call's result."""
 
-    where: str
+    where: Location
     instruction: str
-    tools: tuple[tuple[str, str], ...]  # (tool or operation name, where)
+    tools: tuple[tuple[str, Location], ...]  # (tool or operation name, where)
     output: tuple[InputDecl, ...]
     save_as: str
-    save_where: str = ""
+    save_where: Location | None = None
     max_rounds: int = 4
 
 
@@ -168,7 +170,7 @@ Step = (
 @dataclass(frozen=True, slots=True)
 class TaskDecl:
     name: str
-    where: str
+    where: Location
     description: str
     requires: str
     inputs: tuple[InputDecl, ...]
@@ -179,14 +181,14 @@ class TaskDecl:
 class ContextSource:
     operation: str
     label: str
-    where: str
+    where: Location
 
 
 @dataclass(frozen=True, slots=True)
 class ContextDecl:
     """The `context:` section: what the agent knows about the verified customer from the start."""
 
-    where: str
+    where: Location
     sources: tuple[ContextSource, ...]
     refresh_after: int  # seconds
     max_chars: int  # the size cap of the whole section

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from specagent.ir._diagnostic import Diagnostic
+from specagent.ir._diagnostic import Diagnostic, Location
 
 JsonSchema = Mapping[str, Any]
+
+_NOWHERE = Location("")  # IR built by hand (tests) has no place in a spec
 
 
 # The operations a path item may hold, as OpenAPI names them (lower case), in its order.
@@ -38,7 +40,7 @@ class Parameter:
     # Set when the parameter is described with `content` instead of `schema` (serialised as
     # that media type, usually JSON).
     content_type: str | None = None
-    pointer: str = ""
+    where: Location = _NOWHERE  # its place in the spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class RequestBody:
     required: bool
     description: str
     content: tuple[MediaType, ...]
-    pointer: str = ""
+    where: Location = _NOWHERE  # its place in the spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,7 @@ class Operation:
     security: tuple[SecurityRequirement, ...]
     servers: tuple[Server, ...] = ()
     original_id: str | None = None  # operationId as written, if any
-    pointer: str = ""
+    where: Location = _NOWHERE  # its place in the spec
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from specagent.ir._diagnostic import Diagnostic
+from specagent.ir._diagnostic import Diagnostic, Location
 
 # Python source of a checked expression or message, e.g. "ctx.text('order', 'status')".
 PyExpr = str
@@ -143,7 +143,7 @@ Effect = (
 class CompiledStep:
     id: str  # "2.then.1": the step's place in the task, shown when a run is inspected
     function: str  # the generated function's name
-    where: str  # agent.yaml:LINE
+    where: Location | None  # the step in the agent file (None: an implied `end`)
     kind: str  # the step's kind as written (ask, call, if, ...)
     effect: Effect
 
@@ -152,7 +152,7 @@ class CompiledStep:
 class CompiledTask:
     name: str
     constant: str  # the module-level name of its TaskDefinition
-    where: str
+    where: Location
     description: str
     requires: str
     inputs: tuple[TaskInput, ...]

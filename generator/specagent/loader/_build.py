@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from specagent import _jsonschema, ir
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import Diagnostic, Location, Severity
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
@@ -54,8 +54,8 @@ class Builder:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _where(self, path: tuple[str, ...]) -> str:
-        return f"{self._name}#{_jsonschema.to_pointer(path)}"
+    def _where(self, path: tuple[str, ...]) -> Location:
+        return Location.in_spec(self._name, path)
 
     def _warn(self, code: str, message: str, path: tuple[str, ...], hint: str = "") -> None:
         self.diagnostics.append(
@@ -273,7 +273,7 @@ class Builder:
                     servers=self._servers(op.get("servers"), (*op_path, "servers"))
                     or self._servers(item.get("servers"), ("paths", path_name, "servers")),
                     original_id=original_id,
-                    pointer=self._where(op_path),
+                    where=self._where(op_path),
                 )
             )
         return tuple(result)
@@ -346,7 +346,7 @@ class Builder:
                     location=ir.ParamLocation.PATH,
                     required=True,
                     schema={"type": "string"},
-                    pointer=self._where(op_path),
+                    where=self._where(op_path),
                 )
                 merged[(name, "path")] = (synthesised, op_path)
         return tuple(param for param, _ in merged.values())
@@ -396,7 +396,7 @@ class Builder:
             allow_reserved=param.get("allowReserved") is True,
             deprecated=param.get("deprecated") is True,
             content_type=content_type,
-            pointer=self._where(path),
+            where=self._where(path),
         )
 
     def _request_body(self, raw: Any, op_path: tuple[str, ...]) -> ir.RequestBody | None:
@@ -407,7 +407,7 @@ class Builder:
             required=body.get("required") is True,
             description=_text(body.get("description")),
             content=_media_types(body.get("content")),
-            pointer=self._where((*op_path, "requestBody")),
+            where=self._where((*op_path, "requestBody")),
         )
 
     def _responses(self, raw: Any) -> tuple[ir.Response, ...]:

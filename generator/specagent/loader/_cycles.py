@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import Diagnostic, Location, Severity
 
 _SCHEMAS = _jsonschema.SCHEMAS
 
@@ -34,7 +34,7 @@ def find_ref_cycles(document: Mapping[str, Any], display_name: str) -> list[Diag
                 "ref.cycle",
                 Severity.ERROR,
                 f"schemas {chain} are defined only as each other, so they describe no value",
-                f"{display_name}#{_jsonschema.to_pointer((*_SCHEMAS, ordered[0]))}",
+                Location.in_spec(display_name, (*_SCHEMAS, ordered[0])),
                 "give one of them a definition of its own (type, properties, items); "
                 "a cycle through properties or items is fine",
             )

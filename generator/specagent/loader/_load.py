@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from specagent import ir
 from specagent._diagnostics import blocking
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import Diagnostic, Location, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
 from specagent.loader._cycles import find_ref_cycles
@@ -152,7 +152,7 @@ def _read_referenced(location: str, name: str) -> _read.ReadResult:
 
 def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic | None]:
     """("2" | "3.0" | "3.1" | None, version as declared, problem)."""
-    where = f"{name}#"
+    where = Location(name, pointer="")
     if not isinstance(data, dict):
         return (
             None,
@@ -168,7 +168,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
         )
     if "openapi" in data:
         declared = str(data["openapi"])
-        where = f"{name}#/openapi"
+        where = Location.in_spec(name, ("openapi",))
         if re.fullmatch(r"3\.0(\.\d+)?(-[\w.]+)?", declared):
             return "3.0", declared, None
         if re.fullmatch(r"3\.1(\.\d+)?(-[\w.]+)?", declared):
@@ -201,7 +201,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             _error(
                 "spec.version",
                 f"unsupported Swagger version {declared!r}",
-                f"{name}#/swagger",
+                Location.in_spec(name, ("swagger",)),
                 "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
             ),
         )
@@ -217,5 +217,5 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
     )
 
 
-def _error(code: str, message: str, where: str, hint: str = "") -> Diagnostic:
+def _error(code: str, message: str, where: Location, hint: str = "") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, where, hint)

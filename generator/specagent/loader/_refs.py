@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import Diagnostic, Location, Severity
 from specagent.loader._read import ReadResult, is_url, redact_url
 
 Containers = Mapping[str, tuple[str, ...]]
@@ -486,8 +486,8 @@ class Bundler:
                 if ref.startswith("#"):
                     queue.append((ref[1:], inner_path, inner))
 
-    def _where(self, path: tuple[str, ...]) -> str:
-        return f"{self._display}#{_jsonschema.to_pointer(path)}"
+    def _where(self, path: tuple[str, ...]) -> Location:
+        return Location.in_spec(self._display, path)
 
     def _error(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from specagent import _jsonschema
-from specagent.ir import HTTP_METHODS, Diagnostic, Severity
+from specagent.ir import HTTP_METHODS, Diagnostic, Location, Severity
 
 # Past this many warnings of one kind, the rest are summed up in one line.
 MAX_WARNINGS_PER_CODE = 25
@@ -73,7 +73,7 @@ class _Repairer:
                         code,
                         Severity.WARNING,
                         f"... and {count - MAX_WARNINGS_PER_CODE} more places with this repair",
-                        f"{self._name}#",
+                        Location(self._name, pointer=""),
                     )
                 )
         return self._diagnostics
@@ -82,11 +82,11 @@ class _Repairer:
         count = self._counts.get(code, 0) + 1
         self._counts[code] = count
         if count <= MAX_WARNINGS_PER_CODE:
-            where = f"{self._name}#{_jsonschema.to_pointer(path)}"
+            where = Location.in_spec(self._name, path)
             self._diagnostics.append(Diagnostic(code, Severity.WARNING, message, where))
 
     def _fail(self, code: str, message: str, path: Path) -> None:
-        where = f"{self._name}#{_jsonschema.to_pointer(path)}"
+        where = Location.in_spec(self._name, path)
         self._diagnostics.append(Diagnostic(code, Severity.ERROR, message, where))
 
     # --- document structure -----------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from specagent import _jsonschema
-from specagent.ir import HTTP_METHODS, Diagnostic, Severity
+from specagent.ir import HTTP_METHODS, Diagnostic, Location, Severity
 
 _METHODS = tuple(method for method in HTTP_METHODS if method != "trace")  # not in Swagger 2.0
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -323,7 +323,7 @@ class _Converter:
         return result
 
     def _warn(self, code: str, message: str, path: tuple[str, ...]) -> None:
-        where = f"{self._name}#{_jsonschema.to_pointer(path)}"
+        where = Location.in_spec(self._name, path)
         self._out.append(Diagnostic(code, Severity.WARNING, message, where))
 
 

@@ -105,7 +105,7 @@ def _bindings(
                     message=(
                         f"operation {endpoint.operation.id!r} has no parameter {param!r} to bind"
                     ),
-                    where=override.where or endpoint.operation.pointer,
+                    location=override.where or endpoint.operation.where,
                     hint="known: " + ", ".join(sorted(by_key)) if by_key else "",
                 )
             )

@@ -364,9 +364,9 @@ def build_models(plan: ir.Plan) -> Models:
     # Each class models.py must define, and where in the spec it comes from.
     expected = {cls: schema_ref(name) for name, cls in plan.model_names.items()}
     for endpoint in plan.endpoints:
-        expected.setdefault(endpoint.args_model, endpoint.operation.pointer)
+        expected.setdefault(endpoint.args_model, str(endpoint.operation.where))
         if endpoint.response_model is not None:
-            expected.setdefault(endpoint.response_model, endpoint.operation.pointer)
+            expected.setdefault(endpoint.response_model, str(endpoint.operation.where))
     missing = sorted(set(expected) - classes)
     if missing:
         places = ", ".join(f"{cls} ({expected[cls] or 'spec'})" for cls in missing[:10])

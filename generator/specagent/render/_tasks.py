@@ -7,6 +7,7 @@ names through `repr`, expressions as given.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import PurePath
 from typing import Any
 
@@ -72,12 +73,11 @@ def _task_view(task: ir.CompiledTask) -> dict[str, Any]:
     }
 
 
-def _short_where(where: str) -> str:
+def _short_where(where: ir.Location | None) -> str:
     """`agent.yaml:31` without the folder, so the output does not depend on the checkout."""
-    file, colon, line = where.rpartition(":")
-    if not colon or not line.isdigit():
-        return PurePath(where).name
-    return f"{PurePath(file).name}:{line}"
+    if where is None:
+        return ""
+    return str(dataclasses.replace(where, file=PurePath(where.file).name, column=0, key=""))
 
 
 def _body(effect: ir.Effect) -> tuple[str, ...]:

@@ -112,8 +112,8 @@ class _TaskCompiler:
         prefix: str,
         after: str | None,
         variables: dict[str, Ty],
-        partial: dict[str, str] | None = None,
-    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+        partial: dict[str, ir.Location] | None = None,
+    ) -> tuple[dict[str, Ty], dict[str, ir.Location], bool]:
         """Compile `steps`; returns the variables after them, those set on some paths only, and
         whether the block always ends the run."""
         partial = dict(partial or {})
@@ -139,12 +139,12 @@ class _TaskCompiler:
                 return variables, partial, True
         return variables, partial, False
 
-    def _later_than(self, variables: Mapping[str, Ty]) -> dict[str, str]:
+    def _later_than(self, variables: Mapping[str, Ty]) -> dict[str, ir.Location]:
         return {name: where for name, where in self.later.items() if name not in variables}
 
     def _branch(
         self, steps: tuple[ir.Step, ...], prefix: str, after: str | None, scope: Scope
-    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+    ) -> tuple[dict[str, Ty], dict[str, ir.Location], bool]:
         return self._block(steps, prefix, after, dict(scope.variables), dict(scope.partial))
 
     def _step(
@@ -155,7 +155,7 @@ class _TaskCompiler:
         scope: Scope,
         *,
         variables: dict[str, Ty],
-        partial: dict[str, str],
+        partial: dict[str, ir.Location],
     ) -> bool:
         """Compile one step (and its branches); updates `variables` in place."""
         slot = len(self.steps)  # the step comes before its branches in the output
@@ -187,7 +187,13 @@ class _TaskCompiler:
         return terminates
 
     def _emit(
-        self, step_id: str, where: str, kind: str, effect: ir.Effect, *, slot: int | None = None
+        self,
+        step_id: str,
+        where: ir.Location | None,
+        kind: str,
+        effect: ir.Effect,
+        *,
+        slot: int | None = None,
     ) -> None:
         function = step_function(self.task.name, step_id)
         step = ir.CompiledStep(step_id, function, where, kind, effect)
@@ -316,7 +322,7 @@ class _TaskCompiler:
         return {}
 
     def _check_argument(
-        self, operation: str, argument: ir.Argument, typed: Typed, where: str
+        self, operation: str, argument: ir.Argument, typed: Typed, where: ir.Location
     ) -> None:
         expected = t.from_schema(argument.schema, self._schemas)
         mismatch = not t.comparable(typed.ty, expected) or (
@@ -347,7 +353,7 @@ class _TaskCompiler:
         scope: Scope,
         *,
         variables: dict[str, Ty],
-        partial: dict[str, str],
+        partial: dict[str, ir.Location],
     ) -> tuple[ir.BranchEffect, bool]:
         condition = self._expression(step.condition, scope)
         then_first = f"{step_id}.then.1" if step.then else following
@@ -392,7 +398,7 @@ class _TaskCompiler:
         end_id = f"{prefix}{len(steps) + 1}"
         _, _, ends = self._block(steps, prefix, end_id, variables, dict(scope.partial))
         if not ends:
-            where = steps[-1].where if steps else ""
+            where = steps[-1].where if steps else None
             self._emit(end_id, where, "end", ir.EndEffect(status))
 
     def _set(
@@ -401,7 +407,7 @@ class _TaskCompiler:
         following: str | None,
         scope: Scope,
         variables: dict[str, Ty],
-        partial: dict[str, str],
+        partial: dict[str, ir.Location],
     ) -> ir.SetEffect:
         values = []
         for name, source in step.values:
@@ -438,7 +444,7 @@ class _TaskCompiler:
                 )
         return typed
 
-    def template(self, text: str, where: str, scope: Scope) -> str:
+    def template(self, text: str, where: ir.Location, scope: Scope) -> str:
         """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""
         parts: list[str] = []
         literal = ""
@@ -475,5 +481,5 @@ class _TaskCompiler:
             parts.append(repr(literal))
         return "ctx.format(" + ", ".join(parts) + ")"
 
-    def fail(self, code: str, where: str, message: str, hint: str = "") -> None:
+    def fail(self, code: str, where: ir.Location, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))

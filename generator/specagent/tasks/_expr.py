@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from specagent import ir
 from specagent._diagnostics import did_you_mean
 from specagent.tasks import _types as t
 from specagent.tasks._types import Ty
@@ -74,8 +75,8 @@ class Scope:
     """
 
     variables: Mapping[str, Ty]
-    later: Mapping[str, str] = field(default_factory=dict)
-    partial: Mapping[str, str] = field(default_factory=dict)
+    later: Mapping[str, ir.Location] = field(default_factory=dict)
+    partial: Mapping[str, ir.Location] = field(default_factory=dict)
 
 
 def render(typed: Typed, *, need: bool = False) -> str:

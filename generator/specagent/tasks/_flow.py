@@ -17,10 +17,10 @@ from specagent.tasks._types import Ty
 
 def merge_branches(
     variables: dict[str, Ty],
-    partial: dict[str, str],
-    then: tuple[dict[str, Ty], dict[str, str], bool],
-    otherwise: tuple[dict[str, Ty], dict[str, str], bool],
-    where: str,
+    partial: dict[str, ir.Location],
+    then: tuple[dict[str, Ty], dict[str, ir.Location], bool],
+    otherwise: tuple[dict[str, Ty], dict[str, ir.Location], bool],
+    where: ir.Location,
 ) -> None:
     """The scope after an `if`: names set on every path that continues past it."""
     live = [branch for branch in (then, otherwise) if not branch[2]]
@@ -40,9 +40,9 @@ def merge_branches(
                 partial.setdefault(name, place)
 
 
-def names_set(steps: Iterable[ir.Step]) -> dict[str, str]:
+def names_set(steps: Iterable[ir.Step]) -> dict[str, ir.Location]:
     """Every name a step of the task sets, with where it is first set."""
-    found: dict[str, str] = {}
+    found: dict[str, ir.Location] = {}
     for step in steps:
         if isinstance(step, ir.CallStep):
             if step.save_as is not None:
@@ -143,9 +143,9 @@ def _confirms(steps: Iterable[ir.Step], confirmed: bool) -> bool:
     return confirmed
 
 
-def asks(steps: Iterable[ir.Step]) -> dict[str, str]:
+def asks(steps: Iterable[ir.Step]) -> dict[str, ir.Location]:
     """Every input an `ask` step collects, with where it is first asked."""
-    found: dict[str, str] = {}
+    found: dict[str, ir.Location] = {}
     for step in steps:
         if isinstance(step, ir.AskStep):
             found.setdefault(step.input, step.where)

@@ -28,9 +28,9 @@ class Compiler(Protocol):
     @property
     def endpoints(self) -> Mapping[str, ir.Endpoint]: ...
 
-    def template(self, text: str, where: str, scope: Scope) -> ir.PyExpr: ...
+    def template(self, text: str, where: ir.Location, scope: Scope) -> ir.PyExpr: ...
 
-    def fail(self, code: str, where: str, message: str, hint: str = "") -> None: ...
+    def fail(self, code: str, where: ir.Location, message: str, hint: str = "") -> None: ...
 
 
 def compile_instruct(
@@ -60,7 +60,7 @@ def compile_instruct(
     )
 
 
-def _tool_name(compiler: Compiler, written: str, where: str) -> str | None:
+def _tool_name(compiler: Compiler, written: str, where: ir.Location) -> str | None:
     """The agent's tool `written` names (a tool name or the id of its operation)."""
     by_name = {tool.name: tool for tool in compiler.plan.tools}
     if written in by_name:
