@@ -94,9 +94,9 @@ def format_report(diagnostics: Iterable[ir.Diagnostic]) -> str:
     return "\n".join(redact_urls(d.render()) for d in sort_diagnostics(diagnostics))
 
 
-def error(code: str, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
+def error(code: ir.Code, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
     return ir.Diagnostic(code, ir.Severity.ERROR, message, where, hint)
 
 
-def warning(code: str, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
+def warning(code: ir.Code, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
     return ir.Diagnostic(code, ir.Severity.WARNING, message, where, hint)

@@ -18,6 +18,7 @@ from specagent import _names, ir
 from specagent._diagnostics import blocking, error, sort_diagnostics
 from specagent._manifest import RECORDED_OPTIONS
 from specagent.agentfile import AgentFile, check_agent_against_api, load_agent_file
+from specagent.ir import Code
 
 if TYPE_CHECKING:
     from specagent.loader import LoadedSpec
@@ -73,7 +74,7 @@ def check_package_name(name: str, option: str) -> list[ir.Diagnostic]:
         if name != name.lower():
             return [
                 error(
-                    "package.name",
+                    Code.PACKAGE_NAME,
                     where,
                     f"package name `{name}` must be lower case (Python packages are)",
                     f"pass `--package {_package_like(name)}`",
@@ -82,7 +83,7 @@ def check_package_name(name: str, option: str) -> list[ir.Diagnostic]:
         if name in sys.stdlib_module_names or name in _TAKEN_NAMES:
             return [
                 error(
-                    "package.name",
+                    Code.PACKAGE_NAME,
                     where,
                     f"package name `{name}` would shadow the module `{name}` it must import",
                     f"choose another name, e.g. `--package {name}_agent`",
@@ -103,7 +104,7 @@ def check_package_name(name: str, option: str) -> list[ir.Diagnostic]:
         suggestion = "my_agent"
     hint = f"pass `--package {suggestion}`, or name the output folder `{suggestion}`"
     message = f"package name `{name}` {reason}; it must be importable"
-    return [error("package.name", where, message, hint)]
+    return [error(Code.PACKAGE_NAME, where, message, hint)]
 
 
 def _package_like(name: str) -> str:
@@ -176,7 +177,7 @@ def generate(
     except RenderError as exc:
         found.append(
             error(
-                "render.failed",
+                Code.RENDER_FAILED,
                 ir.Location(loaded.source_name),
                 f"the package could not be rendered: {exc}",
                 "if the spec looks valid, this is a specagent bug: please report it",

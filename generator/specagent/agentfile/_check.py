@@ -13,6 +13,7 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
 from specagent._jsonschema import resolve_schema, schema_ref_name
+from specagent.ir import Code
 from specagent.plan import select
 
 # Up to this many tags are listed in full when none is close to the typo.
@@ -42,7 +43,7 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
                 if not tags:
                     hint = "the spec's operations have no tags; select by `operations` instead"
                 message = f"`{path}`: the spec has no tag `{tag}`"
-                problems.append(error("agent.unknown_tag", _where(agent, path), message, hint))
+                problems.append(error(Code.AGENT_UNKNOWN_TAG, _where(agent, path), message, hint))
     selected = {operation.id for operation in select(agent, api.operations)}
     for override in agent.overrides:
         path = f"tools.overrides.{override.operation_id}"
@@ -68,7 +69,7 @@ def _unused_override(agent: ir.AgentConfig, override: ir.ToolOverride, path: str
         else f"add `{name}` to `tools.include.operations`, or remove the override"
     )
     return warning(
-        "agent.unused_override",
+        Code.AGENT_UNUSED_OVERRIDE,
         _where(agent, path, override.where),
         f"`{path}`: operation `{name}` {reason}, so this override has no effect",
         hint,
@@ -93,7 +94,7 @@ def _unknown_operation(
         )
     fallback = override.where if override is not None else None
     message = f"`{path}`: the spec has no operation `{name}`"
-    return error("agent.unknown_operation", _where(agent, path, fallback), message, hint)
+    return error(Code.AGENT_UNKNOWN_OPERATION, _where(agent, path, fallback), message, hint)
 
 
 def _check_bindings(
@@ -116,7 +117,7 @@ def _check_bindings(
             hint = "this operation takes no parameters"
         message = f"`{bind_path}`: operation `{operation.id}` has no parameter `{parameter}`"
         where = _where(agent, bind_path, override.where)
-        problems.append(error("agent.unknown_parameter", where, message, hint))
+        problems.append(error(Code.AGENT_UNKNOWN_PARAMETER, where, message, hint))
     return problems
 
 
@@ -214,7 +215,7 @@ def _check_fields(
                 f"`{item_path}`: the response of `{operation.id}` has no field `{prefix}{segment}`"
             )
             where = _where(agent, item_path, override.where)
-            problems.append(error("agent.unknown_field", where, message, hint))
+            problems.append(error(Code.AGENT_UNKNOWN_FIELD, where, message, hint))
     return problems
 
 

@@ -22,6 +22,7 @@ import yaml
 
 from specagent import ir
 from specagent.agentfile._yaml import NodeReader, child_path, is_null
+from specagent.ir import Code
 
 _KEYS = ("refresh_after", "max_chars", "sources")
 _SOURCE_KEYS = ("call", "as")
@@ -54,7 +55,7 @@ def read_context(node: yaml.Node, source: str) -> tuple[ir.ContextDecl | None, l
     node_sources = entries.get("sources")
     if node_sources is None or not isinstance(node_sources, yaml.SequenceNode):
         reader.fail(
-            "context.missing_key",
+            Code.CONTEXT_MISSING_KEY,
             node_sources or section,
             "`context` needs `sources`: a list of `{call: <operation>, as: <label>}`",
         )
@@ -64,12 +65,12 @@ def read_context(node: yaml.Node, source: str) -> tuple[ir.ContextDecl | None, l
             fields = reader.mapping(item, path, _SOURCE_KEYS)
             operation = reader.text(fields["call"], f"{path}.call") if "call" in fields else None
             if operation is None:
-                reader.fail("context.missing_key", item, f"`{path}` needs `call: <operation>`")
+                reader.fail(Code.CONTEXT_MISSING_KEY, item, f"`{path}` needs `call: <operation>`")
                 continue
             label = reader.text(fields["as"], f"{path}.as") if "as" in fields else None
             label = label or operation
             if label in labels:
-                reader.fail("context.bad_value", item, f"`{path}`: the label `{label}` repeats")
+                reader.fail(Code.CONTEXT_BAD_VALUE, item, f"`{path}`: the label `{label}` repeats")
             labels.add(label)
             sources.append(ir.ContextSource(operation, label, reader.where(item)))
     decl = ir.ContextDecl(reader.where(section), tuple(sources), refresh, max_chars)
@@ -91,7 +92,7 @@ def _whole(
     value = yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         reader.fail(
-            "context.bad_value",
+            Code.CONTEXT_BAD_VALUE,
             node,
             f"`context.{key}` must be a whole number from {low} to {high}",
         )

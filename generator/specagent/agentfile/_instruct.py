@@ -17,6 +17,7 @@ import yaml
 from specagent import ir
 from specagent.agentfile._values import Values
 from specagent.agentfile._yaml import child_path, is_null
+from specagent.ir import Code
 
 MAX_ROUNDS_LIMIT = 20
 DEFAULT_ROUNDS = 4
@@ -35,7 +36,7 @@ def read_instruct(
     output: list[ir.InputDecl] = []
     if "output" not in entries or is_null(entries["output"]):
         reader.fail(
-            "task.missing_key",
+            Code.TASK_MISSING_KEY,
             entries["instruct"],
             f"`{path}` needs an `output`: the typed result the step must produce",
             "for example `output: {order_id: integer}`",
@@ -48,14 +49,14 @@ def read_instruct(
                 output.append(decl)
         if not output and isinstance(entries["output"], yaml.MappingNode):
             reader.fail(
-                "task.missing_key",
+                Code.TASK_MISSING_KEY,
                 entries["output"],
                 f"`{output_path}` needs at least one field",
                 "for example `output: {order_id: integer}`",
             )
     if "as" not in entries:
         reader.fail(
-            "task.missing_key",
+            Code.TASK_MISSING_KEY,
             entries["instruct"],
             f"`{path}` needs `as`: the name later steps read the output by",
             "for example `as: choice`",
@@ -85,7 +86,7 @@ def _rounds(parser: Values, entries: dict[str, yaml.Node], path: str) -> int:
         return DEFAULT_ROUNDS
     if not 1 <= value <= MAX_ROUNDS_LIMIT:
         parser.reader.fail(
-            "task.bad_value",
+            Code.TASK_BAD_VALUE,
             node,
             f"`{child_path(path, 'max_rounds')}` must be between 1 and {MAX_ROUNDS_LIMIT}",
         )

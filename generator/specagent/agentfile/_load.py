@@ -19,6 +19,7 @@ from specagent._diagnostics import closest, error
 from specagent.agentfile._context import read_context
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
+from specagent.ir import Code
 
 __all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
@@ -62,7 +63,7 @@ def load_agent_file(path: Path) -> AgentFile:
         data = path.read_bytes()
     except FileNotFoundError:
         problem = error(
-            "agent.file",
+            Code.AGENT_FILE,
             ir.Location(source),
             "the agent file does not exist",
             _nearby_file_hint(path),
@@ -71,7 +72,9 @@ def load_agent_file(path: Path) -> AgentFile:
     except OSError as exc:
         return _unread(
             source,
-            error("agent.file", ir.Location(source), f"cannot read the agent file: {exc.strerror}"),
+            error(
+                Code.AGENT_FILE, ir.Location(source), f"cannot read the agent file: {exc.strerror}"
+            ),
         )
     try:
         text = data.decode("utf-8")
@@ -80,7 +83,9 @@ def load_agent_file(path: Path) -> AgentFile:
         return _unread(
             source,
             error(
-                "agent.file", ir.Location.at_line(source, line), "the agent file is not UTF-8 text"
+                Code.AGENT_FILE,
+                ir.Location.at_line(source, line),
+                "the agent file is not UTF-8 text",
             ),
         )
     return parse_agent_text(text, source, data)
@@ -173,7 +178,7 @@ def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Select
             methods.append(method.lower())
             continue
         reader.fail(
-            "agent.method",
+            Code.AGENT_METHOD,
             item,
             f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
             _method_hint(method),
@@ -227,7 +232,7 @@ def _read_override(
     name = _text(reader, entries, path, "name") or None
     if name is not None and not _TOOL_NAME.match(name):
         reader.fail(
-            "agent.tool_name",
+            Code.AGENT_TOOL_NAME,
             entries["name"],
             f"`{child_path(path, 'name')}`: `{name}` is not a usable tool name "
             "(models accept 1 to 64 letters, digits, `_` or `-`)",
@@ -267,7 +272,7 @@ def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[st
         match = _BIND.match(text.strip())
         if match is None:
             reader.fail(
-                "agent.bind",
+                Code.AGENT_BIND,
                 value,
                 f"`{key_path}`: `{text}` is not an identity field; write `identity.<field>`",
                 _bind_hint(text.strip()),
@@ -298,7 +303,7 @@ def _read_fields(
     for index, (value, item) in enumerate(reader.text_list(entries[key], path)):
         if not _FIELD_PATH.match(value):
             reader.fail(
-                "agent.field_path",
+                Code.AGENT_FIELD_PATH,
                 item,
                 f"`{path}[{index}]`: `{value}` is not a field path",
                 "write response field names joined by dots, e.g. `customer.email`",

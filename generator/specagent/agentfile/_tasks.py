@@ -17,6 +17,7 @@ from specagent._diagnostics import did_you_mean
 from specagent.agentfile._instruct import read_instruct
 from specagent.agentfile._values import Values
 from specagent.agentfile._yaml import NodeReader, child_path, describe, is_null
+from specagent.ir import Code
 
 STEP_KINDS = ("ask", "call", "if", "confirm", "respond", "set", "handoff", "end", "instruct")
 END_STATUSES = ("done", "cancelled", "failed")
@@ -85,7 +86,7 @@ class _TaskParser(Values):
             suggestion = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:64] or "my_task"
             self.reader.diagnostics.append(
                 ir.Diagnostic(
-                    "task.bad_task_name",
+                    Code.TASK_BAD_TASK_NAME,
                     ir.Severity.ERROR,
                     f"`{path}`: `{name}` is not a usable task name (lower case letters, digits"
                     " and `_`, starting with a letter, at most 64)",
@@ -99,14 +100,14 @@ class _TaskParser(Values):
         description = self.text(entries, path, "description") or ""
         if "description" not in entries:
             self.reader.fail(
-                "task.missing_key",
+                Code.TASK_MISSING_KEY,
                 node,
                 f"`{path}` needs a `description`: it is what the model reads to choose the task",
             )
         requires = self.text(entries, path, "requires") or "verified"
         if requires not in ("verified", "anyone"):
             self.reader.fail(
-                "task.bad_value",
+                Code.TASK_BAD_VALUE,
                 entries["requires"],
                 f"`{child_path(path, 'requires')}` must be `verified` or `anyone`",
                 did_you_mean(requires, ("verified", "anyone")),
@@ -122,7 +123,7 @@ class _TaskParser(Values):
                     inputs.append(decl)
         steps: tuple[ir.Step, ...] = ()
         if "steps" not in entries:
-            self.reader.fail("task.missing_key", node, f"`{path}` needs `steps`")
+            self.reader.fail(Code.TASK_MISSING_KEY, node, f"`{path}` needs `steps`")
         else:
             steps = self.steps(entries["steps"], child_path(path, "steps"))
         return ir.TaskDecl(name, where, description, requires, tuple(inputs), steps)
@@ -143,7 +144,7 @@ class _TaskParser(Values):
     def step(self, node: yaml.Node, path: str) -> ir.Step | None:
         if not isinstance(node, yaml.MappingNode) or not node.value:
             self.reader.fail(
-                "task.bad_step",
+                Code.TASK_BAD_STEP,
                 node,
                 f"`{path}` must be a step such as `call: getOrderById`, found {describe(node)}",
                 "a step is a mapping whose first key is its kind: " + ", ".join(STEP_KINDS),
@@ -155,7 +156,7 @@ class _TaskParser(Values):
             first = keys[0] if keys else ""
             synonym = _KIND_SYNONYMS.get(first.lower())
             self.reader.fail(
-                "task.unknown_step",
+                Code.TASK_UNKNOWN_STEP,
                 node,
                 f"`{path}`: `{first}` is not a step kind",
                 f"did you mean `{synonym}`?" if synonym else did_you_mean(first, STEP_KINDS),
@@ -163,7 +164,7 @@ class _TaskParser(Values):
             return None
         if len(kinds) > 1:
             self.reader.fail(
-                "task.bad_step",
+                Code.TASK_BAD_STEP,
                 node,
                 f"`{path}` has more than one kind ({', '.join(f'`{k}`' for k in kinds)});"
                 " write one step per list item",
@@ -219,7 +220,7 @@ class _TaskParser(Values):
     ) -> ir.Step | None:
         condition = self.expression(entries["if"], child_path(path, "if"))
         if "then" not in entries:
-            self.reader.fail("task.missing_key", entries["if"], f"`{path}` needs `then` steps")
+            self.reader.fail(Code.TASK_MISSING_KEY, entries["if"], f"`{path}` needs `then` steps")
         then = self.steps(entries["then"], child_path(path, "then")) if "then" in entries else ()
         otherwise = (
             self.steps(entries["else"], child_path(path, "else")) if "else" in entries else ()
@@ -275,7 +276,7 @@ class _TaskParser(Values):
             return None
         if status not in END_STATUSES:
             self.reader.fail(
-                "task.bad_value",
+                Code.TASK_BAD_VALUE,
                 node,
                 f"`{child_path(path, 'end')}`: `{status}` is not an end status",
                 did_you_mean(status, END_STATUSES),

@@ -15,6 +15,7 @@ import yaml
 from specagent import ir
 from specagent._diagnostics import did_you_mean
 from specagent.agentfile._yaml import NodeReader, child_path
+from specagent.ir import Code
 
 INPUT_TYPES = ("string", "integer", "number", "boolean")
 # Names an expression starts from that are not the task's own variables.
@@ -64,7 +65,7 @@ class Values:
         fmt = self.text(entries, path, "format")
         if fmt is not None and fmt != "email":
             self.reader.fail(
-                "task.bad_value",
+                Code.TASK_BAD_VALUE,
                 entries["format"],
                 f"`{child_path(path, 'format')}`: the only input format is `email`",
                 did_you_mean(fmt, ("email",)),
@@ -76,7 +77,7 @@ class Values:
                 re.compile(pattern)
             except re.error as exc:
                 self.reader.fail(
-                    "task.bad_pattern",
+                    Code.TASK_BAD_PATTERN,
                     entries["pattern"],
                     f"`{child_path(path, 'pattern')}` is not a regular expression: {exc.msg}",
                 )
@@ -136,7 +137,7 @@ class Values:
     def check_type(self, kind: str, node: yaml.Node, path: str) -> None:
         if kind not in INPUT_TYPES:
             self.reader.fail(
-                "task.bad_value",
+                Code.TASK_BAD_VALUE,
                 node,
                 f"`{path}`: `{kind}` is not an input type",
                 did_you_mean(kind, INPUT_TYPES),
@@ -145,14 +146,14 @@ class Values:
     def check_name(self, name: str, node: yaml.Node, path: str, what: str) -> None:
         if not name.isascii() or not name.isidentifier() or keyword.iskeyword(name):
             self.reader.fail(
-                "task.bad_name",
+                Code.TASK_BAD_NAME,
                 node,
                 f"`{path}`: {what} name `{name}` must be a plain identifier"
                 " (ASCII letters, digits and `_`, not a Python keyword)",
             )
         elif name in RESERVED_NAMES:
             self.reader.fail(
-                "task.bad_name",
+                Code.TASK_BAD_NAME,
                 node,
                 f"`{path}`: `{name}` is reserved in task expressions; choose another {what} name",
             )

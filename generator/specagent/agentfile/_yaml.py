@@ -16,6 +16,7 @@ import yaml
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error
+from specagent.ir import Code
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
@@ -72,13 +73,13 @@ class NodeReader:
         self.locations[path] = self.where(node, path)
 
     def fail(
-        self, code: str, node: yaml.Node, message: str, hint: str = "", *, key: str = ""
+        self, code: ir.Code, node: yaml.Node, message: str, hint: str = "", *, key: str = ""
     ) -> None:
         self.diagnostics.append(error(code, self.where(node, key), message, hint))
 
     def wrong_type(self, node: yaml.Node, path: str, expected: str) -> None:
         message = f"`{path}` must be {expected}, found {describe(node)}"
-        self.fail("agent.type", node, message, key=path)
+        self.fail(Code.AGENT_TYPE, node, message, key=path)
 
     def mapping(
         self, node: yaml.Node, path: str, allowed: Sequence[str] | None = None
@@ -93,23 +94,23 @@ class NodeReader:
                 message = (
                     f"the agent file must be a mapping with keys {keys}, found {describe(node)}"
                 )
-                self.fail("agent.type", node, message)
+                self.fail(Code.AGENT_TYPE, node, message)
             return {}
         try:
             self._constructor.flatten_mapping(node)  # resolves `<<: *defaults` merge keys
         except yaml.MarkedYAMLError as exc:
-            self.fail("agent.syntax", node, f"`{path}`: {exc.problem}")
+            self.fail(Code.AGENT_SYNTAX, node, f"`{path}`: {exc.problem}")
             return {}
         entries: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or is_null(key_node):
-                self.fail("agent.type", key_node, f"a key in `{path}` must be text")
+                self.fail(Code.AGENT_TYPE, key_node, f"a key in `{path}` must be text")
                 continue
             key = str(key_node.value)
             key_path = child_path(path, key)
             if allowed is not None and key not in allowed:
                 self.fail(
-                    "agent.unknown_key",
+                    Code.AGENT_UNKNOWN_KEY,
                     key_node,
                     f"`{key_path}` is not a known key",
                     did_you_mean(key, allowed),
@@ -119,7 +120,7 @@ class NodeReader:
             if key in entries:
                 first = self.locations.get(key_path)
                 self.fail(
-                    "agent.duplicate_key",
+                    Code.AGENT_DUPLICATE_KEY,
                     key_node,
                     f"`{key_path}` is given twice",
                     f"the first one is at {first}; keep one" if first else "keep one",
@@ -175,7 +176,7 @@ class NodeReader:
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as exc:
-            self.fail("agent.syntax", node, f"`{path}`: {exc.problem}")
+            self.fail(Code.AGENT_SYNTAX, node, f"`{path}`: {exc.problem}")
             return None
 
 
@@ -189,8 +190,8 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[ir.Diagnosti
         problem = exc.problem or exc.context or "unreadable YAML"
         column = f" (column {mark.column + 1})" if mark is not None else ""
         message = f"the agent file is not valid YAML: {problem}{column}"
-        return None, [error("agent.syntax", ir.Location.at_line(source, line), message)]
+        return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, line), message)]
     except yaml.YAMLError as exc:
         message = f"the agent file is not valid YAML: {exc}"
-        return None, [error("agent.syntax", ir.Location.at_line(source, 1), message)]
+        return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, 1), message)]
     return node, []

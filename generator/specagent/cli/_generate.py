@@ -15,6 +15,7 @@ from specagent._generate import GenerateOptions, GenerateResult, generate
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
 from specagent.cli._progress import Progress
 from specagent.cli._write import check_owner, check_target, write_package
+from specagent.ir import Code
 
 _GENERATE_EPILOG = """\b
 Examples:
@@ -120,7 +121,7 @@ def _generate(
         progress.done()
         reason = exc.strerror or type(exc).__name__
         failure = error(
-            "out.write", ir.Location(str(out_dir)), f"cannot write the package: {reason}"
+            Code.OUT_WRITE, ir.Location(str(out_dir)), f"cannot write the package: {reason}"
         )
         report_problems([failure], strict=False, failed=True, changed=False)
         return EXIT_BAD_INPUT

@@ -14,6 +14,7 @@ from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
+from specagent.ir import Code
 from specagent.tools import FORMATS as TOOL_FORMATS
 from specagent.tools import Format as ToolFormat
 from specagent.tools import MissingExtraError, ToolList, format_table, model_tools, task_definitions
@@ -119,6 +120,6 @@ def _tool_list(
         return model_tools(data, format_, verified=verified, tasks=tasks, http_methods=methods)
     except MissingExtraError as exc:
         report_problems(
-            [error("tools.format", ir.Location("--format"), str(exc))], strict=False, failed=True
+            [error(Code.TOOLS_FORMAT, ir.Location("--format"), str(exc))], strict=False, failed=True
         )
         return EXIT_BAD_INPUT

@@ -47,7 +47,7 @@ class TaskUses:
         calls: list[_Call],
         fields: dict[str, set[tuple[str, str]]],
         places: list[tuple[int, str, list[tuple[int, str]]]],
-        baseline: set[tuple[str, str, str]],
+        baseline: set[tuple[ir.Code, str, str]],
         declarations: Sequence[ir.TaskDecl],
     ) -> None:
         self.calls = calls

@@ -47,7 +47,7 @@ from specagent.ir._api import (
     Server,
     ServerVariable,
 )
-from specagent.ir._diagnostic import Diagnostic, Location, Severity
+from specagent.ir._diagnostic import Code, Diagnostic, Location, Severity
 from specagent.ir._plan import Argument, AuthScheme, Endpoint, EnvVar, Plan, Tool
 from specagent.ir._tasks import (
     AskEffect,
@@ -78,6 +78,7 @@ __all__ = [
     "BranchEffect",
     "CallEffect",
     "CallStep",
+    "Code",
     "CompiledStep",
     "CompiledTask",
     "ConfirmEffect",

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Location, Severity
+from specagent.ir import Code, Diagnostic, Location, Severity
 
 _SCHEMAS = _jsonschema.SCHEMAS
 
@@ -31,7 +31,7 @@ def find_ref_cycles(document: Mapping[str, Any], display_name: str) -> list[Diag
         chain = " -> ".join([*ordered, ordered[0]])
         found.append(
             Diagnostic(
-                "ref.cycle",
+                Code.REF_CYCLE,
                 Severity.ERROR,
                 f"schemas {chain} are defined only as each other, so they describe no value",
                 Location.in_spec(display_name, (*_SCHEMAS, ordered[0])),

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from specagent import ir
 from specagent._diagnostics import blocking
-from specagent.ir import Diagnostic, Location, Severity
+from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
 from specagent.loader._cycles import find_ref_cycles
@@ -158,7 +158,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             None,
             "",
             _error(
-                "spec.not_openapi",
+                Code.SPEC_NOT_OPENAPI,
                 "the document is empty"
                 if data is None
                 else f"the document is a {type(data).__name__}, not a mapping",
@@ -175,7 +175,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             return "3.1", declared, None
         if re.fullmatch(r"3\.[2-9](\.\d+)?(-[\w.]+)?", declared):
             warning = Diagnostic(
-                "spec.version",
+                Code.SPEC_VERSION,
                 Severity.WARNING,
                 f"OpenAPI {declared} is newer than 3.1; read as 3.1",
                 where,
@@ -185,7 +185,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             None,
             declared,
             _error(
-                "spec.version",
+                Code.SPEC_VERSION,
                 f"unsupported OpenAPI version {declared!r}",
                 where,
                 "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
@@ -199,7 +199,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             None,
             declared,
             _error(
-                "spec.version",
+                Code.SPEC_VERSION,
                 f"unsupported Swagger version {declared!r}",
                 Location.in_spec(name, ("swagger",)),
                 "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
@@ -209,7 +209,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
         None,
         "",
         _error(
-            "spec.not_openapi",
+            Code.SPEC_NOT_OPENAPI,
             "not an OpenAPI document: no `openapi` (or `swagger`) version field",
             where,
             "add `openapi: 3.1.0` (or the version the document follows) at the top",
@@ -217,5 +217,5 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
     )
 
 
-def _error(code: str, message: str, where: Location, hint: str = "") -> Diagnostic:
+def _error(code: Code, message: str, where: Location, hint: str = "") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, where, hint)

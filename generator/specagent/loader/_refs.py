@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 from specagent import _jsonschema
-from specagent.ir import Diagnostic, Location, Severity
+from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader._read import ReadResult, is_url, redact_url
 
 Containers = Mapping[str, tuple[str, ...]]
@@ -218,7 +218,7 @@ class Bundler:
                 if ref is not None and not isinstance(ref, str | dict):
                     # (a dict is a property that happens to be named "$ref")
                     self._error(
-                        "ref.type", f"$ref must be a string, not {type(ref).__name__}", where
+                        Code.REF_TYPE, f"$ref must be a string, not {type(ref).__name__}", where
                     )
                 for key, value in reversed(obj.items()):
                     if isinstance(value, dict | list) and not _is_data(key, value, where):
@@ -261,7 +261,7 @@ class Bundler:
             target = urljoin(base.loc, uri) if is_url(base.loc) else uri
             if not self._allow_remote and not self._under_root_url(target):
                 self._error(
-                    "ref.remote",
+                    Code.REF_REMOTE,
                     f"$ref to a remote document {uri!r} is not allowed",
                     path,
                     "pass allow_remote_refs (--allow-remote-refs) to fetch it",
@@ -269,14 +269,14 @@ class Bundler:
                 return None
             return target.split("#", 1)[0]
         if urlparse(uri).scheme not in ("", "file") and not re.match(r"^[A-Za-z]:[\\/]", uri):
-            self._error("ref.scheme", f"unsupported $ref location {uri!r}", path)
+            self._error(Code.REF_SCHEME, f"unsupported $ref location {uri!r}", path)
             return None
         relative = unquote(uri[7:] if uri.startswith("file://") else uri)
         target_path = (Path(base.loc).parent / relative).resolve()
         root_dir = Path(self._root.loc).parent
         if not self._allow_outside and not target_path.is_relative_to(root_dir):
             self._error(
-                "ref.outside",
+                Code.REF_OUTSIDE,
                 f"$ref {uri!r} points outside the spec's folder",
                 path,
                 "move the file next to the spec, or pass allow_outside_refs",
@@ -309,7 +309,7 @@ class Bundler:
         if value is _jsonschema.MISSING:
             self.result.diagnostics.append(
                 Diagnostic(
-                    "ref.dangling",
+                    Code.REF_DANGLING,
                     Severity.ERROR,
                     f"$ref {obj['$ref']!r} points at nothing in {source.name}",
                     self._where(path),
@@ -336,10 +336,10 @@ class Bundler:
             obj["$ref"] = local
             return True
         if key in inlining:
-            self._error("ref.cycle", f"$ref {obj['$ref']!r} refers to itself", path)
+            self._error(Code.REF_CYCLE, f"$ref {obj['$ref']!r} refers to itself", path)
             return False
         if not isinstance(value, dict):
-            self._error("ref.target", f"$ref {obj['$ref']!r} is not an object", path)
+            self._error(Code.REF_TARGET, f"$ref {obj['$ref']!r} is not an object", path)
             return False
         siblings = {k: v for k, v in obj.items() if k != "$ref"}
         obj.clear()
@@ -357,7 +357,7 @@ class Bundler:
         if read.data is None:
             first = read.diagnostics[0] if read.diagnostics else None
             reason = f": {first.message} ({first.where})" if first else ""
-            self._error("ref.unreadable", f"cannot load referenced file {name}{reason}", path)
+            self._error(Code.REF_UNREADABLE, f"cannot load referenced file {name}{reason}", path)
             self.result.diagnostics.extend(read.diagnostics[1:])
             self._files[loc] = None
             return None
@@ -410,7 +410,7 @@ class Bundler:
                 node = child
             if not isinstance(node, dict):
                 self._error(
-                    "ref.bundle",
+                    Code.REF_BUNDLE,
                     f"cannot add bundled {name!r}: {'/'.join(container)} is not a mapping",
                     container,
                 )
@@ -431,7 +431,7 @@ class Bundler:
                 holder.pop("$ref", None)
                 self.result.diagnostics.append(
                     Diagnostic(
-                        "ref.dangling",
+                        Code.REF_DANGLING,
                         Severity.WARNING,
                         f"$ref '#{fragment}' points at nothing; this part of the schema "
                         "accepts any value",
@@ -442,7 +442,7 @@ class Bundler:
                 continue
             self.result.diagnostics.append(
                 Diagnostic(
-                    "ref.dangling",
+                    Code.REF_DANGLING,
                     Severity.ERROR,
                     f"$ref '#{fragment}' points at nothing",
                     self._where(path),
@@ -491,7 +491,7 @@ class Bundler:
 
     def _error(
         self,
-        code: str,
+        code: Code,
         message: str,
         path: tuple[str, ...],
         hint: str = "",

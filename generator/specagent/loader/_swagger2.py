@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from specagent import _jsonschema
-from specagent.ir import HTTP_METHODS, Diagnostic, Location, Severity
+from specagent.ir import HTTP_METHODS, Code, Diagnostic, Location, Severity
 
 _METHODS = tuple(method for method in HTTP_METHODS if method != "trace")  # not in Swagger 2.0
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -202,7 +202,7 @@ class _Converter:
         if body_params:
             if form_params:
                 self._warn(
-                    "swagger.body_and_form",
+                    Code.SWAGGER_BODY_AND_FORM,
                     "operation has both a body and formData parameters; formData ignored",
                     path,
                 )
@@ -262,7 +262,7 @@ class _Converter:
             style, explode = _COLLECTION_STYLES.get(str(collection or "csv"), ("form", False))
             if collection == "tsv":
                 self._warn(
-                    "swagger.collection_format",
+                    Code.SWAGGER_COLLECTION_FORMAT,
                     "collectionFormat tsv has no OpenAPI 3 equivalent; sent comma-separated",
                     path,
                 )
@@ -309,7 +309,7 @@ class _Converter:
             flow_name = _FLOW_NAMES.get(str(scheme.get("flow")))
             if flow_name is None:
                 self._warn(
-                    "swagger.oauth_flow", f"unknown oauth2 flow {scheme.get('flow')!r}", path
+                    Code.SWAGGER_OAUTH_FLOW, f"unknown oauth2 flow {scheme.get('flow')!r}", path
                 )
                 flow_name = "clientCredentials"
             flow: dict[str, Any] = {"scopes": _mapping(scheme.get("scopes"))}
@@ -322,7 +322,7 @@ class _Converter:
             result["type"] = kind
         return result
 
-    def _warn(self, code: str, message: str, path: tuple[str, ...]) -> None:
+    def _warn(self, code: Code, message: str, path: tuple[str, ...]) -> None:
         where = Location.in_spec(self._name, path)
         self._out.append(Diagnostic(code, Severity.WARNING, message, where))
 

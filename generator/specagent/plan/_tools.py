@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from specagent import _names, ir
+from specagent.ir import Code
 
 # The generator's one home for HTTP's method semantics (RFC 9110 9.2.1, 9.2.2), lower case like
 # `ir.Operation.method`: safe methods change nothing (no confirmation by default, tasks need no
@@ -100,7 +101,7 @@ def _bindings(
         if found is None:
             diagnostics.append(
                 ir.Diagnostic(
-                    code="unknown-binding",
+                    code=Code.UNKNOWN_BINDING,
                     severity=ir.Severity.ERROR,
                     message=(
                         f"operation {endpoint.operation.id!r} has no parameter {param!r} to bind"

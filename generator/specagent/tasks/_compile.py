@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
+from specagent.ir import Code
 from specagent.plan import step_function, task_constant
 from specagent.tasks import _types as t
 from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
@@ -39,7 +40,7 @@ def compile_tasks(
         if declaration.name in tool_names:
             diagnostics.append(
                 error(
-                    "task.name_taken",
+                    Code.TASK_NAME_TAKEN,
                     declaration.where,
                     f"task `{declaration.name}` has the name of the tool for"
                     f" `{tool_names[declaration.name]}`; the model cannot tell them apart",
@@ -129,7 +130,7 @@ class _TaskCompiler:
                 if index + 1 < len(steps):
                     self.diagnostics.append(
                         warning(
-                            "task.unreachable",
+                            Code.TASK_UNREACHABLE,
                             steps[index + 1].where,
                             f"task `{self.task.name}`: this step never runs: the one before"
                             " always ends the run",
@@ -205,7 +206,7 @@ class _TaskCompiler:
         decl = self.inputs.get(step.input)
         if decl is None:
             self.fail(
-                "task.unknown_input",
+                Code.TASK_UNKNOWN_INPUT,
                 step.where,
                 f"`ask: {step.input}`: the task has no input `{step.input}`",
                 did_you_mean(step.input, self.inputs)
@@ -230,7 +231,7 @@ class _TaskCompiler:
         endpoint = self.endpoints.get(step.operation)
         if endpoint is None:
             self.fail(
-                "task.unknown_operation",
+                Code.TASK_UNKNOWN_OPERATION,
                 step.where,
                 f"`call: {step.operation}`: the spec has no operation `{step.operation}`",
                 did_you_mean(step.operation, self.endpoints, listing=False),
@@ -252,7 +253,7 @@ class _TaskCompiler:
         if step.save_as is not None:
             if endpoint.success_schema is None:
                 self.fail(
-                    "task.no_result",
+                    Code.TASK_NO_RESULT,
                     step.save_where or step.where,
                     f"`call: {step.operation}` returns no JSON data to keep `as: {step.save_as}`",
                     "remove `as:`",
@@ -284,7 +285,7 @@ class _TaskCompiler:
             argument = by_key.get(key)
             if argument is None:
                 self.fail(
-                    "task.unknown_argument",
+                    Code.TASK_UNKNOWN_ARGUMENT,
                     source.where,
                     f"`call: {step.operation}` has no parameter `{key}`",
                     did_you_mean(key, by_key),
@@ -306,7 +307,7 @@ class _TaskCompiler:
                 continue
             if argument.required:
                 self.fail(
-                    "task.missing_argument",
+                    Code.TASK_MISSING_ARGUMENT,
                     step.where,
                     f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
                     f"add it: `with: {{{argument.key}: ...}}`",
@@ -330,7 +331,7 @@ class _TaskCompiler:
         )
         if mismatch:
             self.fail(
-                "task.type_mismatch",
+                Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
                 f" `{typed.label}` is {typed.ty.describe()}",
@@ -338,7 +339,7 @@ class _TaskCompiler:
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
             self.fail(
-                "task.type_mismatch",
+                Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is one of"
                 f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
@@ -434,7 +435,7 @@ class _TaskCompiler:
             if name in self.ask_later and name not in self.asked:
                 self.diagnostics.append(
                     warning(
-                        "task.ask_later",
+                        Code.TASK_ASK_LATER,
                         source.where,
                         f"task `{self.task.name}`: `inputs.{name}` is used before the step"
                         f" that asks for it ({self.ask_later[name]}); the model may not have"
@@ -457,7 +458,10 @@ class _TaskCompiler:
                 continue
             if char == "}":
                 self.fail(
-                    "task.bad_message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
+                    Code.TASK_BAD_MESSAGE,
+                    where,
+                    f"a lone `}}` in {text!r}",
+                    "write `}}` for a brace",
                 )
                 return repr(text)
             if char != "{":
@@ -467,7 +471,7 @@ class _TaskCompiler:
             end = text.find("}", index)
             if end < 0:
                 hint = "write `{{` for a brace"
-                self.fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
+                self.fail(Code.TASK_BAD_MESSAGE, where, f"`{{` without `}}` in {text!r}", hint)
                 return repr(text)
             typed = self._expression(ir.Expression(text[index + 1 : end], None, where), scope)
             if literal:
@@ -481,5 +485,5 @@ class _TaskCompiler:
             parts.append(repr(literal))
         return "ctx.format(" + ", ".join(parts) + ")"
 
-    def fail(self, code: str, where: ir.Location, message: str, hint: str = "") -> None:
+    def fail(self, code: ir.Code, where: ir.Location, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))

@@ -13,6 +13,7 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import blocking, did_you_mean, error
 from specagent.agentfile import parse_agent_text
+from specagent.ir import Code
 from specagent.plan import SAFE_METHODS
 
 # Safe methods that return the resource (OPTIONS and TRACE describe the server, not a customer).
@@ -42,7 +43,7 @@ def check_context(
             else:
                 message = f"the spec has no operation `{source.operation}`"
                 hint = did_you_mean(source.operation, sorted(known_operations), listing=False)
-            problems.append(error("context.unknown_operation", source.where, message, hint))
+            problems.append(error(Code.CONTEXT_UNKNOWN_OPERATION, source.where, message, hint))
             continue
         problems.extend(_check_source(source, chosen))
         sources.append({"name": source.label, "tool": chosen.name})
@@ -62,7 +63,7 @@ def _check_source(source: ir.ContextSource, tool: ir.Tool) -> list[ir.Diagnostic
     if operation.method not in _READ_ONLY:
         found.append(
             error(
-                "context.not_read_only",
+                Code.CONTEXT_NOT_READ_ONLY,
                 source.where,
                 f"`{source.operation}` is {operation.method.upper()}: context is read when a"
                 " conversation starts, so it must only read (GET)",
@@ -73,7 +74,7 @@ def _check_source(source: ir.ContextSource, tool: ir.Tool) -> list[ir.Diagnostic
         if argument.required and argument.key not in bound:
             found.append(
                 error(
-                    "context.unbound_parameter",
+                    Code.CONTEXT_UNBOUND_PARAMETER,
                     source.where,
                     f"`{source.operation}` needs `{argument.key}`, which is not bound to the"
                     " identity, so it cannot be called when the conversation starts",
@@ -84,7 +85,7 @@ def _check_source(source: ir.ContextSource, tool: ir.Tool) -> list[ir.Diagnostic
     if tool.endpoint.success_schema is None:
         found.append(
             error(
-                "context.no_result",
+                Code.CONTEXT_NO_RESULT,
                 source.where,
                 f"`{source.operation}` returns no JSON data to show as context",
             )

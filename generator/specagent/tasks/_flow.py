@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from specagent import ir
 from specagent._diagnostics import warning
+from specagent.ir import Code
 from specagent.plan import SAFE_METHODS
 from specagent.tasks._types import Ty
 
@@ -180,7 +181,7 @@ def warn_unconfirmed(
         if method is not None and method.lower() not in SAFE_METHODS:
             diagnostics.append(
                 warning(
-                    "task.unconfirmed",
+                    Code.TASK_UNCONFIRMED,
                     step.where,
                     f"task `{declaration.name}`: `call: {step.operation}` ({method.upper()})"
                     " changes something, but some path reaches it without a `confirm` step",

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.ir import Code
 from specagent.tasks import _types as t
 from specagent.tasks._expr import Scope
 from specagent.tasks._flow import task_input
@@ -30,7 +31,7 @@ class Compiler(Protocol):
 
     def template(self, text: str, where: ir.Location, scope: Scope) -> ir.PyExpr: ...
 
-    def fail(self, code: str, where: ir.Location, message: str, hint: str = "") -> None: ...
+    def fail(self, code: ir.Code, where: ir.Location, message: str, hint: str = "") -> None: ...
 
 
 def compile_instruct(
@@ -71,14 +72,14 @@ def _tool_name(compiler: Compiler, written: str, where: ir.Location) -> str | No
             return tool.name
     if written in compiler.endpoints:
         compiler.fail(
-            "task.unknown_tool",
+            Code.TASK_UNKNOWN_TOOL,
             where,
             f"`instruct` step: `{written}` is an operation but not a tool of the agent",
             f"add `{written}` to `tools.include.operations`",
         )
         return None
     compiler.fail(
-        "task.unknown_tool",
+        Code.TASK_UNKNOWN_TOOL,
         where,
         f"`instruct` step: the agent has no tool `{written}`",
         did_you_mean(written, sorted(by_name)) if by_name else "the agent file selects no tools",
