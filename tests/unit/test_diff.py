@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from specagent import cli
-from specagent.diff import Change, DiffReport, Severity, TaskRef, format_markdown, format_text
+from specagent.diff import Change, DiffReport, Impact, TaskRef, format_markdown, format_text
 from specagent.ir import Location
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -280,7 +280,7 @@ REPORT = DiffReport(
     (
         Change(
             "parameter.removed",
-            Severity.BREAKING,
+            Impact.BREAKING,
             "getOrder",
             "get_order",
             "expand",
@@ -288,7 +288,7 @@ REPORT = DiffReport(
             Location.in_spec("new.yaml", ("paths", "/orders/{id}", "get")),
             (TaskRef("cancel", "1", Location.at_line("agent.yaml", 11)),),
         ),
-        Change("tool.added", Severity.INFO, "listOrders", "list_orders", "", "new tool"),
+        Change("tool.added", Impact.INFO, "listOrders", "list_orders", "", "new tool"),
     ),
 )
 
@@ -365,7 +365,7 @@ def test_markdown_groups_repeated_changes_and_stays_under_the_comment_limit() ->
     changes = tuple(
         Change(
             "response.field_removed",
-            Severity.BREAKING,
+            Impact.BREAKING,
             f"op{n}",
             f"tool_{n:03}",
             f"owner{n % 40}.id",

@@ -13,13 +13,13 @@ longer compiles.
 """
 
 from specagent.diff._format import format_json, format_markdown, format_text
-from specagent.diff._model import Change, DiffReport, Severity, TaskRef
+from specagent.diff._model import Change, DiffReport, Impact, TaskRef
 from specagent.diff._plans import diff_plans
 
 __all__ = [
     "Change",
     "DiffReport",
-    "Severity",
+    "Impact",
     "TaskRef",
     "diff_plans",
     "format_json",

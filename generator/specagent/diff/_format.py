@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import json
 
-from specagent.diff._model import Change, DiffReport, Severity, TaskRef
+from specagent.diff._model import Change, DiffReport, Impact, TaskRef
 from specagent.ir import Location
 
 __all__ = ["format_json", "format_markdown", "format_text"]
 
 _HEADINGS = {
-    Severity.BREAKING: "Breaking changes",
-    Severity.WARNING: "Changes that may alter the agent's behaviour",
-    Severity.INFO: "Other changes",
+    Impact.BREAKING: "Breaking changes",
+    Impact.WARNING: "Changes that may alter the agent's behaviour",
+    Impact.INFO: "Other changes",
 }
 
 
 def _summary(report: DiffReport) -> str:
-    counts = {level: 0 for level in Severity}
+    counts = {level: 0 for level in Impact}
     for change in report.changes:
-        counts[change.severity] += 1
+        counts[change.impact] += 1
     if not report.changes:
         return "no changes for the agent"
     parts = [
-        f"{counts[Severity.BREAKING]} breaking",
-        f"{counts[Severity.WARNING]} to review",
-        f"{counts[Severity.INFO]} other",
+        f"{counts[Impact.BREAKING]} breaking",
+        f"{counts[Impact.WARNING]} to review",
+        f"{counts[Impact.INFO]} other",
     ]
     return ", ".join(parts)
 
@@ -44,8 +44,8 @@ def _target(change: Change) -> str:
 
 def format_text(report: DiffReport) -> str:
     lines = [f"specagent diff: {report.old} -> {report.new}"]
-    for level in Severity:
-        group = [change for change in report.changes if change.severity is level]
+    for level in Impact:
+        group = [change for change in report.changes if change.impact is level]
         if not group:
             continue
         lines.append("")
@@ -101,7 +101,7 @@ def _rows(changes: list[Change]) -> list[str]:
 
 
 def format_markdown(report: DiffReport, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment: a verdict first, then one table per severity (those that do not
+    """A pull-request comment: a verdict first, then one table per impact (those that do not
     break anything folded), cut to `limit` characters with a count of what was left out."""
     lines = [f"### specagent diff: {_cell(report.old)} → {_cell(report.new)}", ""]
     if not report.changes:
@@ -115,11 +115,11 @@ def format_markdown(report: DiffReport, *, limit: int = MARKDOWN_LIMIT) -> str:
         lines.append(f"No breaking changes for the agent ({_summary(report)}).")
     size = sum(len(line) + 1 for line in lines)
     left_out = 0
-    for level in Severity:
-        group = [change for change in report.changes if change.severity is level]
+    for level in Impact:
+        group = [change for change in report.changes if change.impact is level]
         if not group:
             continue
-        folded = level is not Severity.BREAKING
+        folded = level is not Impact.BREAKING
         heading = f"{_HEADINGS[level]} ({len(group)})"
         section = ["", f"<details><summary>{heading}</summary>" if folded else f"#### {heading}"]
         section += ["", "| where | change | tasks affected |", "| --- | --- | --- |"]

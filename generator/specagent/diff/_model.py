@@ -1,17 +1,21 @@
-"""The values `specagent diff` reports: changes, their severity, and the task steps they hit."""
+"""The values `specagent diff` reports: changes, their impact, and the task steps they hit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from specagent import ir
 from specagent.ir import Location
 
-__all__ = ["Change", "DiffReport", "Severity", "TaskRef"]
+__all__ = ["Change", "DiffReport", "Impact", "TaskRef", "problem_change", "problem_key"]
 
 
-class Severity(StrEnum):
-    BREAKING = "breaking"
+class Impact(StrEnum):
+    """What a change does to the agent (not `ir.Severity`, which says whether a problem of the
+    inputs stops generation)."""
+
+    BREAKING = "breaking"  # something that works today can fail
     WARNING = "warning"  # still works, but the agent may behave differently
     INFO = "info"
 
@@ -26,7 +30,7 @@ class TaskRef:
 @dataclass(frozen=True, slots=True)
 class Change:
     kind: str  # "tool.removed", "parameter.required", "response.field_removed", ...
-    severity: Severity
+    impact: Impact
     operation: str  # operation id (the new one when both specs have it)
     tool: str  # the tool's name; "" for an operation only tasks call, or an API-wide change
     subject: str  # argument key, response field path or scheme name; "" for the whole tool
@@ -37,7 +41,7 @@ class Change:
     def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
-            "severity": self.severity.value,
+            "severity": self.impact.value,  # the name the JSON report has always used
             "operation": self.operation,
             "tool": self.tool,
             "subject": self.subject,
@@ -55,7 +59,7 @@ class DiffReport:
 
     @property
     def breaking(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.severity is Severity.BREAKING)
+        return tuple(c for c in self.changes if c.impact is Impact.BREAKING)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -64,3 +68,25 @@ class DiffReport:
             "breaking": len(self.breaking),
             "changes": [change.to_json() for change in self.changes],
         }
+
+
+def problem_key(problem: ir.Diagnostic) -> tuple[str, str, str]:
+    """What makes a problem of the old run and one of the new run the same: code, place, text."""
+    return (problem.code, problem.where, problem.message)
+
+
+def problem_change(
+    kind: str,
+    problem: ir.Diagnostic,
+    *,
+    subject: str = "",
+    tasks: tuple[TaskRef, ...] = (),
+    prefix: str = "",
+) -> Change:
+    """A problem only the new spec causes, as a change: an error breaks the agent, a warning is
+    one to review; the hint joins the message (less `prefix`, said by the row already)."""
+    impact = Impact.BREAKING if problem.blocks() else Impact.WARNING
+    message = problem.message + (f" ({problem.hint})" if problem.hint else "")
+    return Change(
+        kind, impact, "", "", subject, message.removeprefix(prefix), problem.location, tasks
+    )

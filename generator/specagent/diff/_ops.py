@@ -11,12 +11,12 @@ import difflib
 from collections.abc import Iterator, Mapping
 
 from specagent import ir
-from specagent.diff._model import Change, Severity
+from specagent.diff._model import Change, Impact
 from specagent.diff._schema import enum_values, narrowed_limits, response_fields, type_of
 
 __all__ = ["compare_endpoints", "compare_security_schemes"]
 
-B, W, INFO = Severity.BREAKING, Severity.WARNING, Severity.INFO
+B, W, INFO = Impact.BREAKING, Impact.WARNING, Impact.INFO
 
 
 class _Pair:
@@ -34,9 +34,9 @@ class _Pair:
         self.tool = tool
         self.operation = after.operation.id
 
-    def change(self, kind: str, severity: Severity, subject: str, message: str) -> Change:
+    def change(self, kind: str, impact: Impact, subject: str, message: str) -> Change:
         where = self.after.operation.where
-        return Change(kind, severity, self.operation, self.tool, subject, message, where)
+        return Change(kind, impact, self.operation, self.tool, subject, message, where)
 
 
 def compare_endpoints(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from specagent import ir
-from specagent.diff._model import Change, DiffReport, Severity
+from specagent.diff._model import Change, DiffReport, Impact, problem_change, problem_key
 from specagent.diff._ops import compare_endpoints, compare_security_schemes
 from specagent.diff._tasks import TaskUses, task_changes
 
@@ -50,7 +50,7 @@ def diff_plans(
             changes.append(
                 Change(
                     "tool.removed" if tool else "operation.removed",
-                    Severity.BREAKING,
+                    Impact.BREAKING,
                     operation_id,
                     label,
                     "",
@@ -67,7 +67,7 @@ def diff_plans(
             changes.append(
                 Change(
                     "operation.renamed",
-                    Severity.BREAKING if uses.calls_of(operation_id) else Severity.WARNING,
+                    Impact.BREAKING if uses.calls_of(operation_id) else Impact.WARNING,
                     after.operation.id,
                     new_tool.name if new_tool else label,
                     "",
@@ -81,7 +81,7 @@ def diff_plans(
             changes.append(
                 Change(
                     "tool.removed",
-                    Severity.BREAKING,
+                    Impact.BREAKING,
                     after.operation.id,
                     tool.name,
                     "",
@@ -99,7 +99,7 @@ def diff_plans(
         changes.append(
             Change(
                 "tool.added",
-                Severity.INFO,
+                Impact.INFO,
                 operation_id,
                 tool.name,
                 "",
@@ -122,33 +122,30 @@ def _with_tasks(found: Iterable[Change], old_id: str, uses: TaskUses) -> list[Ch
     longer mere information when it changes."""
     changes = []
     for change in found:
-        severity = change.severity
+        impact = change.impact
         refs = uses.affected(old_id, change.kind, change.subject)
-        if change.kind == "parameter.added" and severity is Severity.INFO:
+        if change.kind == "parameter.added" and impact is Impact.INFO:
             refs = ()  # a new optional parameter asks nothing of the calls already written
-        if refs and severity is Severity.INFO:
-            severity = Severity.WARNING
-        changes.append(replace(change, severity=severity, tasks=refs))
+        if refs and impact is Impact.INFO:
+            impact = Impact.WARNING
+        changes.append(replace(change, impact=impact, tasks=refs))
     return changes
 
 
 def _agent_references(old: Iterable[ir.Diagnostic], new: Iterable[ir.Diagnostic]) -> list[Change]:
-    before = {(d.code, d.where, d.message) for d in old}
-    changes = []
-    for problem in new:
-        if (problem.code, problem.where, problem.message) in before:
-            continue
-        severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
-        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
-        changes.append(Change("agent.reference", severity, "", "", "", message, problem.location))
-    return changes
+    before = {problem_key(problem) for problem in old}
+    return [
+        problem_change("agent.reference", problem)
+        for problem in new
+        if problem_key(problem) not in before
+    ]
 
 
 def _title(plan: ir.Plan) -> str:
     return " ".join(part for part in (plan.api.title, plan.api.version) if part) or plan.package
 
 
-_ORDER = {Severity.BREAKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_ORDER = {Impact.BREAKING: 0, Impact.WARNING: 1, Impact.INFO: 2}
 
 
 def _ordered(changes: list[Change]) -> list[Change]:
@@ -156,7 +153,7 @@ def _ordered(changes: list[Change]) -> list[Change]:
     return sorted(
         unique,
         key=lambda c: (
-            _ORDER[c.severity],
+            _ORDER[c.impact],
             c.tool or c.operation,
             c.kind,
             c.subject,

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from specagent import ir
-from specagent.diff._model import Change, Severity, TaskRef
+from specagent.diff._model import Change, TaskRef, problem_change, problem_key
 from specagent.tasks import compile_tasks
 
 __all__ = ["TaskUses", "task_changes"]
@@ -47,7 +47,7 @@ class TaskUses:
         calls: list[_Call],
         fields: dict[str, set[tuple[str, str]]],
         places: list[tuple[int, str, list[tuple[int, str]]]],
-        baseline: set[tuple[ir.Code, str, str]],
+        baseline: set[tuple[str, str, str]],
         declarations: Sequence[ir.TaskDecl],
     ) -> None:
         self.calls = calls
@@ -82,7 +82,7 @@ class TaskUses:
             task.name: {(ids.get(op, op), _INDEX.sub("[]", path)) for op, path in task.fields_used}
             for task in program.tasks
         }
-        baseline = {(d.code, d.where, d.message) for d in problems}
+        baseline = {problem_key(problem) for problem in problems}
         return cls(calls, fields, sorted(places), baseline, declarations)
 
     @property
@@ -138,23 +138,14 @@ def task_changes(uses: TaskUses, new: ir.Plan) -> list[Change]:
     _, problems = compile_tasks(uses.declarations, new)
     changes = []
     for problem in problems:
-        if (problem.code, problem.where, problem.message) in uses.baseline:
+        if problem_key(problem) in uses.baseline:
             continue
         ref = uses.locate(problem.location)
-        severity = Severity.BREAKING if problem.severity is ir.Severity.ERROR else Severity.WARNING
-        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
-        if ref is not None:
-            message = message.removeprefix(f"task `{ref.task}`: ")
+        if ref is None:
+            changes.append(problem_change("task.broken", problem))
+            continue
+        prefix = f"task `{ref.task}`: "
         changes.append(
-            Change(
-                "task.broken",
-                severity,
-                "",
-                "",
-                ref.task if ref else "",
-                message,
-                problem.location,
-                (ref,) if ref else (),
-            )
+            problem_change("task.broken", problem, subject=ref.task, tasks=(ref,), prefix=prefix)
         )
     return changes
