@@ -10,7 +10,7 @@ hold subschemas (walked by the bundler, the repairs and the renderers) and which
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeGuard
 from urllib.parse import unquote
 
@@ -130,6 +130,20 @@ def follow_refs(
             return {}, seen
         current = target
     return current, seen
+
+
+def object_schema(fields: Iterable[tuple[str, Any, bool]]) -> dict[str, Any]:
+    """An object schema from (property, its schema, required) triples, in their order."""
+    properties: dict[str, Any] = {}
+    required = []
+    for name, schema, is_required in fields:
+        properties[name] = schema
+        if is_required:
+            required.append(name)
+    result: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    return result
 
 
 # --- keywords -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,17 +96,7 @@ def build_api(spec: LoadedSpec) -> ir.Api:
     """The IR of a loaded spec; the loader's diagnostics come first in `Api.diagnostics`."""
     builder = Builder(spec.document, spec.source_name, spec.source_version)
     api = builder.build()
-    return ir.Api(
-        title=api.title,
-        version=api.version,
-        description=api.description,
-        source_version=api.source_version,
-        servers=api.servers,
-        operations=api.operations,
-        schemas=api.schemas,
-        security_schemes=api.security_schemes,
-        diagnostics=(*spec.diagnostics, *api.diagnostics),
-    )
+    return dataclasses.replace(api, diagnostics=(*spec.diagnostics, *api.diagnostics))
 
 
 class SpecError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from specagent import ir
@@ -112,7 +113,7 @@ def _unique_keys(arguments: list[ir.Argument]) -> list[ir.Argument]:
     """Rename `name` to `name__location` where two locations share it (FastMCP's convention)."""
     counts = Counter(arg.key for arg in arguments)
     renamed = [
-        _with_key(arg, f"{arg.key}__{arg.location}") if counts[arg.key] > 1 else arg
+        replace(arg, key=f"{arg.key}__{arg.location}") if counts[arg.key] > 1 else arg
         for arg in arguments
     ]
     # The same name twice in one location (or a rename that hits another name): number them.
@@ -125,23 +126,8 @@ def _unique_keys(arguments: list[ir.Argument]) -> list[ir.Argument]:
             counter += 1
             key = f"{arg.key}_{counter}"
         seen.add(key)
-        result.append(arg if key == arg.key else _with_key(arg, key))
+        result.append(arg if key == arg.key else replace(arg, key=key))
     return result
-
-
-def _with_key(arg: ir.Argument, key: str) -> ir.Argument:
-    return ir.Argument(
-        key=key,
-        name=arg.name,
-        location=arg.location,
-        required=arg.required,
-        schema=arg.schema,
-        description=arg.description,
-        style=arg.style,
-        explode=arg.explode,
-        allow_reserved=arg.allow_reserved,
-        content_type=arg.content_type,
-    )
 
 
 def _success(

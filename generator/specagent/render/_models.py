@@ -18,7 +18,13 @@ from typing import Any
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
-from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, schema_ref, schema_ref_name
+from specagent._jsonschema import (
+    SCHEMA_MAPS,
+    VALUE_KEYWORDS,
+    object_schema,
+    schema_ref,
+    schema_ref_name,
+)
 from specagent.render._field_names import field_aliases
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
@@ -153,19 +159,16 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
 
 
 def _args_schema(endpoint: ir.Endpoint, renames: Mapping[str, str]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    required = []
-    for arg in endpoint.arguments:
-        schema = dict(_rewrite_refs(arg.schema, renames))
-        if arg.description and "description" not in schema:
-            schema["description"] = arg.description
-        properties[arg.key] = schema
-        if arg.required:
-            required.append(arg.key)
-    result: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        result["required"] = required
-    return result
+    return object_schema(
+        (arg.key, _arg_schema(arg, renames), arg.required) for arg in endpoint.arguments
+    )
+
+
+def _arg_schema(arg: ir.Argument, renames: Mapping[str, str]) -> dict[str, Any]:
+    schema = dict(_rewrite_refs(arg.schema, renames))
+    if arg.description and "description" not in schema:
+        schema["description"] = arg.description
+    return schema
 
 
 def synthetic_document(plan: ir.Plan) -> dict[str, Any]:

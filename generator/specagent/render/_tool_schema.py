@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from specagent import ir
-from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, schema_ref_name
+from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, object_schema, schema_ref_name
 from specagent._manifest import digest
 from specagent._version import __version__
 from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, trim
@@ -85,21 +85,19 @@ class _Converter:
 
 def _input_schema(endpoint: ir.Endpoint, converter: _Converter) -> dict[str, Any]:
     refs: set[str] = set()
-    properties: dict[str, Any] = {}
-    required = []
-    for arg in endpoint.arguments:
-        schema = converter.convert(arg.schema, refs)
-        if arg.description:
-            schema["description"] = trim(arg.description, _PROPERTY_DESCRIPTION_MAX)
-        properties[arg.key] = schema
-        if arg.required:
-            required.append(arg.key)
-    result: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        result["required"] = required
+    result = object_schema(
+        (arg.key, _property(arg, converter, refs), arg.required) for arg in endpoint.arguments
+    )
     if refs:
         result["$defs"] = converter.closure(refs)
     return result
+
+
+def _property(arg: ir.Argument, converter: _Converter, refs: set[str]) -> Any:
+    schema = converter.convert(arg.schema, refs)
+    if arg.description:
+        schema["description"] = trim(arg.description, _PROPERTY_DESCRIPTION_MAX)
+    return schema
 
 
 def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
