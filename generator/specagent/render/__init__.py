@@ -13,7 +13,7 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from specagent import ir
-from specagent.render import _context
+from specagent.render import _views
 from specagent.render._format import FormatError, format_python
 from specagent.render._models import ModelsError, build_models
 from specagent.render._tasks import render_tasks
@@ -59,17 +59,17 @@ def _check_package(package: str) -> None:
 
 def _python_files(plan: ir.Plan) -> dict[str, str]:
     models = build_models(plan)
-    schemes = _context.schemes(plan)
-    methods = _context.methods(plan, models)
+    schemes = _views.schemes(plan)
+    methods = _views.methods(plan, models)
     common: dict[str, Any] = {"title": plan.api.title or plan.package, "package": plan.package}
     api_doc = "\n\n".join(part for part in (plan.api.title, plan.api.description) if part.strip())
-    scheme_classes = sorted({_context.SCHEME_CLASSES[view.kind] for view in schemes})
+    scheme_classes = sorted({_views.SCHEME_CLASSES[view.kind] for view in schemes})
     return {
         "__init__.py": render_template("__init__.py.jinja", **common),
         "__main__.py": render_template("__main__.py.jinja", **common),
         "_operations.py": render_template(
             "_operations.py.jinja",
-            operations=_context.operations(plan, _context.scheme_names(schemes)),
+            operations=_views.operations(plan, _views.scheme_names(schemes)),
             **common,
         ),
         "models.py": models.source,
@@ -79,13 +79,13 @@ def _python_files(plan: ir.Plan) -> dict[str, str]:
             imports=sorted(models.imports),
             models_alias=any(view.models_alias != "models" for view in methods),
             class_doc=api_doc or f"Client of the {plan.package} API.",
-            base_url=_context.default_base_url(plan),
+            base_url=_views.default_base_url(plan),
             **common,
         ),
         "auth.py": render_template(
             "auth.py.jinja",
             schemes=schemes,
-            scheme_classes=_context.SCHEME_CLASSES,
+            scheme_classes=_views.SCHEME_CLASSES,
             scheme_imports=[*scheme_classes, "SecurityScheme"],
             **common,
         ),
@@ -100,17 +100,17 @@ def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
             "method": tool.endpoint.operation.method.upper(),
             "path": tool.endpoint.operation.path,
             "confirm": tool.confirm,
-            "summary": _context.first_sentence(tool.description),
+            "summary": _views.first_sentence(tool.description),
         }
         for tool in plan.tools
     ]
-    env = [(name, view.name, what) for view in _context.schemes(plan) for name, what in view.env]
+    env = [(name, view.name, what) for view in _views.schemes(plan) for name, what in view.env]
     tasks = [
         {
             "name": task.name,
             "requires": task.requires,
             "inputs": ", ".join(spec.name for spec in task.inputs),
-            "summary": _context.first_sentence(task.description),
+            "summary": _views.first_sentence(task.description),
         }
         for task in (program.tasks if program is not None else ())
     ]
@@ -119,7 +119,7 @@ def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
         title=plan.api.title or plan.package,
         version=plan.api.version,
         package=plan.package,
-        base_url=_context.default_base_url(plan),
+        base_url=_views.default_base_url(plan),
         tools=tools,
         tasks=tasks,
         env=env,

@@ -1,4 +1,5 @@
-"""What the Python templates lay out, computed from the plan and the generated models.
+"""What the Python templates lay out: a view per operation, client method and security scheme,
+made from the plan and the generated models.
 
 Names (methods, constants, environment variables) come decided from the plan; what is left to
 decide here is how the runtime's classes take them (which types, which keywords), so the
