@@ -1,7 +1,7 @@
 """`specagent tools`: the tool list a model is sent, and what each tool costs in tokens.
 
-The definitions come from the runtime's own export code (`Toolset.model_schema` through
-`specagent_runtime._formats`), fed with the same agent.json the generated package ships, so what
+The definitions come from the runtime's own export code (`specagent_runtime.tool_definitions`
+over `Toolset.model_schema`), fed with the same agent.json the generated package ships, so what
 this command shows is what a running agent sends: bound arguments removed, tools the identity
 cannot fill left out, the built-in hand-off tool included. Only the argument schemas are built
 here (no models are rendered), which keeps the command quick on specs with thousands of
@@ -17,16 +17,18 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import httpx
 from specagent_runtime import (
+    HANDOFF_TOOL,
     AsyncApiClient,
     Identity,
     InputSpec,
-    MemoryStore,
     TaskDefinition,
+    ToolDefinition,
     Toolset,
     ToolSpec,
+    to_anthropic,
+    to_openai_chat,
+    tool_definitions,
 )
-from specagent_runtime._formats import ToolDefinition, definitions, to_anthropic, to_openai_chat
-from specagent_runtime._toolset import HANDOFF_TOOL
 
 from specagent._tokens import ENCODING, count_json_tokens
 
@@ -113,10 +115,10 @@ def model_tools(
     for task in tasks:
         kinds[task.name] = ("task", "anyone" if task.requires == "anyone" else "verified")
     if format == "mcp":
-        tools = _mcp(toolset, identity, tasks, client, http_methods or {})
+        tools = _mcp(toolset, identity, tasks, http_methods or {})
     else:
-        found = definitions(toolset, identity)
-        handoff = found.pop()  # `definitions` puts the hand-off tool last
+        found = tool_definitions(toolset, identity)
+        handoff = found.pop()  # `tool_definitions` puts the hand-off tool last
         offered = [task.tool_json() for task in tasks if verified or task.requires == "anyone"]
         found += [ToolDefinition(t["name"], t["description"], t["input_schema"]) for t in offered]
         found.append(handoff)
@@ -133,26 +135,17 @@ def _mcp(
     toolset: Toolset,
     identity: Identity | None,
     tasks: Sequence[TaskDefinition],
-    client: AsyncApiClient,
     http_methods: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """What the runtime's MCP server lists, through its own handlers."""
     try:
-        from specagent_runtime._mcp import McpTools  # noqa: PLC0415  # optional extra
-        from specagent_runtime._mcp_tasks import McpTasks  # noqa: PLC0415
+        from specagent_runtime import mcp_tools  # noqa: PLC0415  # optional extra
     except ImportError as exc:
         raise MissingExtraError(
             "the mcp format needs the MCP SDK: install `specagent-runtime[mcp]`"
         ) from exc
-    served = None
-    if tasks:
-        names = frozenset(spec.name for spec in toolset.specs)
-        served = McpTasks(MemoryStore(), client, {t.name: t for t in tasks}, taken=names)
-    handlers = McpTools(toolset, identity=identity, tasks=served)
     # The server reads the methods from the package's `_operations`, not generated yet here.
-    handlers._methods = dict(http_methods)
-    listed = handlers.tools(identity)
-    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed]
+    return mcp_tools(toolset, identity, tasks=tasks, http_methods=http_methods)
 
 
 def task_definitions(program: TaskProgram) -> list[TaskDefinition]:

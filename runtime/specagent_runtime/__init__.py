@@ -4,7 +4,9 @@ Every public name is imported on first use (PEP 562): a generated package's cold
 webhook worker, a serverless function) needs the client and the tool list, not the agent loop,
 the task engine, the model adapters or the MCP server, and importing all of them took longer
 than the whole cold start may. The `TYPE_CHECKING` imports keep every name visible to mypy and
-IDEs; `_SOURCES` must list the same names.
+IDEs; `_SOURCES` must list the same names, and is the place to read them: grouped by who uses
+them (generated code, hosts, the error tree, adapters for other hosts). `__all__` is the same
+names, sorted.
 """
 
 from __future__ import annotations
@@ -13,33 +15,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from specagent_runtime._agent import Agent, AgentError, ConfirmationNotFound, ModelError
-    from specagent_runtime._anthropic import AnthropicChat
-    from specagent_runtime._auth import (
-        AccessToken,
-        ApiKey,
-        BasicAuth,
-        BearerToken,
-        ClientCredentials,
-        Credential,
-    )
-    from specagent_runtime._client import ApiClient, AsyncApiClient
-    from specagent_runtime._confirm import PendingAction
-    from specagent_runtime._context import ContextConfig, UserContext
+    from specagent_runtime._agent.anthropic import AnthropicChat
+    from specagent_runtime._agent.consent import PendingAction
+    from specagent_runtime._agent.loop import Agent
+    from specagent_runtime._agent.user_context import ContextConfig, UserContext
+    from specagent_runtime._cli import main as package_main
     from specagent_runtime._errors import (
+        AgentError,
         ApiConnectionError,
         ApiError,
         ApiStatusError,
         ApiTimeoutError,
         AuthError,
         BadRequestError,
+        ConfigurationError,
+        ConfirmationNotFound,
         ConflictError,
         CredentialsError,
+        ModelError,
         NotFoundError,
         RateLimitError,
         RequestError,
         ResponseDecodeError,
         ServerError,
+        SpecagentError,
+        StoreConflict,
+        StoreError,
+        TaskDataError,
+        TaskError,
+        ToolCallError,
         UnprocessableEntityError,
     )
     from specagent_runtime._events import (
@@ -53,26 +57,24 @@ if TYPE_CHECKING:
         TaskWaiting,
         ToolCalled,
     )
-    from specagent_runtime._formats import (
-        ToolCall,
-        ToolCallError,
-        ToolDefinition,
-        export_tools,
-        format_result,
-        parse_tool_call,
-        run_tool_call,
-        to_anthropic,
-        to_openai_chat,
-        to_openai_responses,
+    from specagent_runtime._http.auth import (
+        AccessToken,
+        ApiKey,
+        BasicAuth,
+        BearerToken,
+        ClientCredentials,
+        Credential,
     )
-    from specagent_runtime._formats import definitions as tool_definitions
+    from specagent_runtime._http.client import ApiClient, AsyncApiClient
+    from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
     from specagent_runtime._lazy import lazy_module
-    from specagent_runtime._mcp import serve_mcp, serve_mcp_async
-    from specagent_runtime._mcp_cli import main as mcp_main
-    from specagent_runtime._retry import RetryPolicy
+    from specagent_runtime._mcp.cli import main as mcp_main
+    from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
     from specagent_runtime._secrets import Secret
     from specagent_runtime._spec import (
+        IDEMPOTENT_METHODS,
+        SAFE_METHODS,
         ApiKeyScheme,
         Arg,
         HttpBasicScheme,
@@ -82,23 +84,13 @@ if TYPE_CHECKING:
         SecurityScheme,
         ToolSpec,
     )
-    from specagent_runtime._store import (
-        MemoryStore,
-        SQLiteStore,
-        Store,
-        StoreConflict,
-        StoreError,
-        Versioned,
-    )
-    from specagent_runtime._task_instruct import StepModel, StepOutcome
-    from specagent_runtime._task_run import (
-        HistoryEntry,
-        RunInfo,
-        RunStatus,
-        TaskError,
-        TaskTurn,
-    )
-    from specagent_runtime._task_steps import (
+    from specagent_runtime._stores.base import Store, Versioned
+    from specagent_runtime._stores.memory import MemoryStore
+    from specagent_runtime._stores.sqlite import SQLiteStore
+    from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
+    from specagent_runtime._tasks.instruct import StepModel, StepOutcome
+    from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
+    from specagent_runtime._tasks.steps import (
         Ask,
         Call,
         Confirm,
@@ -111,111 +103,134 @@ if TYPE_CHECKING:
         Respond,
         SetValues,
         TaskContext,
-        TaskDataError,
         TaskDefinition,
     )
-    from specagent_runtime._tasks import TaskEngine, idempotency_key
-    from specagent_runtime._toolset import PreparedCall, ToolResult, Toolset
+    from specagent_runtime._tools.formats import (
+        ToolCall,
+        ToolDefinition,
+        export_tools,
+        format_result,
+        parse_tool_call,
+        run_tool_call,
+        to_anthropic,
+        to_openai_chat,
+        to_openai_responses,
+    )
+    from specagent_runtime._tools.formats import definitions as tool_definitions
+    from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
-# public name -> (module, attribute in it)
+# public name -> (module, attribute in it), by audience
 _SOURCES: dict[str, tuple[str, str]] = {
-    "Agent": ("specagent_runtime._agent", "Agent"),
-    "AgentError": ("specagent_runtime._agent", "AgentError"),
-    "ConfirmationNotFound": ("specagent_runtime._agent", "ConfirmationNotFound"),
-    "ModelError": ("specagent_runtime._agent", "ModelError"),
-    "AnthropicChat": ("specagent_runtime._anthropic", "AnthropicChat"),
-    "AccessToken": ("specagent_runtime._auth", "AccessToken"),
-    "ApiKey": ("specagent_runtime._auth", "ApiKey"),
-    "BasicAuth": ("specagent_runtime._auth", "BasicAuth"),
-    "BearerToken": ("specagent_runtime._auth", "BearerToken"),
-    "ClientCredentials": ("specagent_runtime._auth", "ClientCredentials"),
-    "Credential": ("specagent_runtime._auth", "Credential"),
-    "ApiClient": ("specagent_runtime._client", "ApiClient"),
-    "AsyncApiClient": ("specagent_runtime._client", "AsyncApiClient"),
-    "PendingAction": ("specagent_runtime._confirm", "PendingAction"),
-    "ContextConfig": ("specagent_runtime._context", "ContextConfig"),
-    "UserContext": ("specagent_runtime._context", "UserContext"),
-    "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
-    "ApiError": ("specagent_runtime._errors", "ApiError"),
-    "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
-    "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
-    "AuthError": ("specagent_runtime._errors", "AuthError"),
-    "BadRequestError": ("specagent_runtime._errors", "BadRequestError"),
-    "ConflictError": ("specagent_runtime._errors", "ConflictError"),
-    "CredentialsError": ("specagent_runtime._errors", "CredentialsError"),
-    "NotFoundError": ("specagent_runtime._errors", "NotFoundError"),
-    "RateLimitError": ("specagent_runtime._errors", "RateLimitError"),
-    "RequestError": ("specagent_runtime._errors", "RequestError"),
-    "ResponseDecodeError": ("specagent_runtime._errors", "ResponseDecodeError"),
-    "ServerError": ("specagent_runtime._errors", "ServerError"),
-    "UnprocessableEntityError": ("specagent_runtime._errors", "UnprocessableEntityError"),
-    "ConfirmationExecuted": ("specagent_runtime._events", "ConfirmationExecuted"),
-    "ConfirmationRequested": ("specagent_runtime._events", "ConfirmationRequested"),
-    "Event": ("specagent_runtime._events", "Event"),
-    "HandoffRequested": ("specagent_runtime._events", "HandoffRequested"),
+    # The contract with generated code. Committed packages in users' repositories construct and
+    # call these: keep them backwards compatible.
+    "OperationSpec": ("specagent_runtime._spec", "OperationSpec"),
+    "Arg": ("specagent_runtime._spec", "Arg"),
+    "SecurityScheme": ("specagent_runtime._spec", "SecurityScheme"),
+    "ApiKeyScheme": ("specagent_runtime._spec", "ApiKeyScheme"),
+    "HttpBearerScheme": ("specagent_runtime._spec", "HttpBearerScheme"),
+    "HttpBasicScheme": ("specagent_runtime._spec", "HttpBasicScheme"),
+    "OAuth2Scheme": ("specagent_runtime._spec", "OAuth2Scheme"),
+    "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
+    "SAFE_METHODS": ("specagent_runtime._spec", "SAFE_METHODS"),
+    "IDEMPOTENT_METHODS": ("specagent_runtime._spec", "IDEMPOTENT_METHODS"),
+    "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
+    "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
+    "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
+    "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
+    "TaskContext": ("specagent_runtime._tasks.steps", "TaskContext"),
+    "InputSpec": ("specagent_runtime._tasks.steps", "InputSpec"),
+    "Effect": ("specagent_runtime._tasks.steps", "Effect"),
+    "Ask": ("specagent_runtime._tasks.steps", "Ask"),
+    "Call": ("specagent_runtime._tasks.steps", "Call"),
+    "Confirm": ("specagent_runtime._tasks.steps", "Confirm"),
+    "End": ("specagent_runtime._tasks.steps", "End"),
+    "Goto": ("specagent_runtime._tasks.steps", "Goto"),
+    "Handoff": ("specagent_runtime._tasks.steps", "Handoff"),
+    "Instruct": ("specagent_runtime._tasks.steps", "Instruct"),
+    "Respond": ("specagent_runtime._tasks.steps", "Respond"),
+    "SetValues": ("specagent_runtime._tasks.steps", "SetValues"),
+    "package_main": ("specagent_runtime._cli", "main"),
+    # The host API: run the agent (what `build_agent` returns), keep its state, read its events.
+    "Agent": ("specagent_runtime._agent.loop", "Agent"),
+    "Identity": ("specagent_runtime._identity", "Identity"),
     "Reply": ("specagent_runtime._events", "Reply"),
-    "TaskFinished": ("specagent_runtime._events", "TaskFinished"),
+    "Event": ("specagent_runtime._events", "Event"),
+    "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
+    "ConfirmationRequested": ("specagent_runtime._events", "ConfirmationRequested"),
+    "ConfirmationExecuted": ("specagent_runtime._events", "ConfirmationExecuted"),
+    "HandoffRequested": ("specagent_runtime._events", "HandoffRequested"),
     "TaskStarted": ("specagent_runtime._events", "TaskStarted"),
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
-    "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
-    "ToolCall": ("specagent_runtime._formats", "ToolCall"),
-    "ToolCallError": ("specagent_runtime._formats", "ToolCallError"),
-    "ToolDefinition": ("specagent_runtime._formats", "ToolDefinition"),
-    "export_tools": ("specagent_runtime._formats", "export_tools"),
-    "format_result": ("specagent_runtime._formats", "format_result"),
-    "parse_tool_call": ("specagent_runtime._formats", "parse_tool_call"),
-    "run_tool_call": ("specagent_runtime._formats", "run_tool_call"),
-    "to_anthropic": ("specagent_runtime._formats", "to_anthropic"),
-    "to_openai_chat": ("specagent_runtime._formats", "to_openai_chat"),
-    "to_openai_responses": ("specagent_runtime._formats", "to_openai_responses"),
-    "tool_definitions": ("specagent_runtime._formats", "definitions"),
-    "Identity": ("specagent_runtime._identity", "Identity"),
-    "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
-    "serve_mcp": ("specagent_runtime._mcp", "serve_mcp"),
-    "serve_mcp_async": ("specagent_runtime._mcp", "serve_mcp_async"),
-    "mcp_main": ("specagent_runtime._mcp_cli", "main"),
-    "RetryPolicy": ("specagent_runtime._retry", "RetryPolicy"),
+    "TaskFinished": ("specagent_runtime._events", "TaskFinished"),
+    "PendingAction": ("specagent_runtime._agent.consent", "PendingAction"),
+    "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
+    "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
+    "Store": ("specagent_runtime._stores.base", "Store"),
+    "Versioned": ("specagent_runtime._stores.base", "Versioned"),
+    "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
+    "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
+    "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
+    "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
+    "StepModel": ("specagent_runtime._tasks.instruct", "StepModel"),
+    "StepOutcome": ("specagent_runtime._tasks.instruct", "StepOutcome"),
+    "RunInfo": ("specagent_runtime._tasks.run", "RunInfo"),
+    "RunStatus": ("specagent_runtime._tasks.run", "RunStatus"),
+    "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
+    "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
+    "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
+    "Credential": ("specagent_runtime._http.auth", "Credential"),
+    "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
+    "BearerToken": ("specagent_runtime._http.auth", "BearerToken"),
+    "BasicAuth": ("specagent_runtime._http.auth", "BasicAuth"),
+    "ClientCredentials": ("specagent_runtime._http.auth", "ClientCredentials"),
+    "AccessToken": ("specagent_runtime._http.auth", "AccessToken"),
     "Secret": ("specagent_runtime._secrets", "Secret"),
-    "ApiKeyScheme": ("specagent_runtime._spec", "ApiKeyScheme"),
-    "Arg": ("specagent_runtime._spec", "Arg"),
-    "HttpBasicScheme": ("specagent_runtime._spec", "HttpBasicScheme"),
-    "HttpBearerScheme": ("specagent_runtime._spec", "HttpBearerScheme"),
-    "OAuth2Scheme": ("specagent_runtime._spec", "OAuth2Scheme"),
-    "OperationSpec": ("specagent_runtime._spec", "OperationSpec"),
-    "SecurityScheme": ("specagent_runtime._spec", "SecurityScheme"),
-    "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
-    "MemoryStore": ("specagent_runtime._store", "MemoryStore"),
-    "SQLiteStore": ("specagent_runtime._store", "SQLiteStore"),
-    "Store": ("specagent_runtime._store", "Store"),
-    "StoreConflict": ("specagent_runtime._store", "StoreConflict"),
-    "StoreError": ("specagent_runtime._store", "StoreError"),
-    "Versioned": ("specagent_runtime._store", "Versioned"),
-    "StepModel": ("specagent_runtime._task_instruct", "StepModel"),
-    "StepOutcome": ("specagent_runtime._task_instruct", "StepOutcome"),
-    "HistoryEntry": ("specagent_runtime._task_run", "HistoryEntry"),
-    "RunInfo": ("specagent_runtime._task_run", "RunInfo"),
-    "RunStatus": ("specagent_runtime._task_run", "RunStatus"),
-    "TaskError": ("specagent_runtime._task_run", "TaskError"),
-    "TaskTurn": ("specagent_runtime._task_run", "TaskTurn"),
-    "Ask": ("specagent_runtime._task_steps", "Ask"),
-    "Call": ("specagent_runtime._task_steps", "Call"),
-    "Confirm": ("specagent_runtime._task_steps", "Confirm"),
-    "Effect": ("specagent_runtime._task_steps", "Effect"),
-    "End": ("specagent_runtime._task_steps", "End"),
-    "Goto": ("specagent_runtime._task_steps", "Goto"),
-    "Handoff": ("specagent_runtime._task_steps", "Handoff"),
-    "InputSpec": ("specagent_runtime._task_steps", "InputSpec"),
-    "Instruct": ("specagent_runtime._task_steps", "Instruct"),
-    "Respond": ("specagent_runtime._task_steps", "Respond"),
-    "SetValues": ("specagent_runtime._task_steps", "SetValues"),
-    "TaskContext": ("specagent_runtime._task_steps", "TaskContext"),
-    "TaskDataError": ("specagent_runtime._task_steps", "TaskDataError"),
-    "TaskDefinition": ("specagent_runtime._task_steps", "TaskDefinition"),
-    "TaskEngine": ("specagent_runtime._tasks", "TaskEngine"),
-    "idempotency_key": ("specagent_runtime._tasks", "idempotency_key"),
-    "PreparedCall": ("specagent_runtime._toolset", "PreparedCall"),
-    "ToolResult": ("specagent_runtime._toolset", "ToolResult"),
-    "Toolset": ("specagent_runtime._toolset", "Toolset"),
+    # Errors, one tree under SpecagentError (drawn in `_errors`): the host's to handle.
+    "SpecagentError": ("specagent_runtime._errors", "SpecagentError"),
+    "ConfigurationError": ("specagent_runtime._errors", "ConfigurationError"),
+    "ApiError": ("specagent_runtime._errors", "ApiError"),
+    "RequestError": ("specagent_runtime._errors", "RequestError"),
+    "CredentialsError": ("specagent_runtime._errors", "CredentialsError"),
+    "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
+    "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
+    "ResponseDecodeError": ("specagent_runtime._errors", "ResponseDecodeError"),
+    "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
+    "BadRequestError": ("specagent_runtime._errors", "BadRequestError"),
+    "AuthError": ("specagent_runtime._errors", "AuthError"),
+    "NotFoundError": ("specagent_runtime._errors", "NotFoundError"),
+    "ConflictError": ("specagent_runtime._errors", "ConflictError"),
+    "UnprocessableEntityError": ("specagent_runtime._errors", "UnprocessableEntityError"),
+    "RateLimitError": ("specagent_runtime._errors", "RateLimitError"),
+    "ServerError": ("specagent_runtime._errors", "ServerError"),
+    "AgentError": ("specagent_runtime._errors", "AgentError"),
+    "ModelError": ("specagent_runtime._errors", "ModelError"),
+    "ConfirmationNotFound": ("specagent_runtime._errors", "ConfirmationNotFound"),
+    "TaskError": ("specagent_runtime._errors", "TaskError"),
+    "TaskDataError": ("specagent_runtime._errors", "TaskDataError"),
+    "StoreError": ("specagent_runtime._errors", "StoreError"),
+    "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
+    "ToolCallError": ("specagent_runtime._errors", "ToolCallError"),
+    # Adapters: the same tools for other hosts (their own model loop, other formats, MCP) and
+    # other models (Anthropic).
+    "Toolset": ("specagent_runtime._tools.toolset", "Toolset"),
+    "ToolResult": ("specagent_runtime._tools.toolset", "ToolResult"),
+    "PreparedCall": ("specagent_runtime._tools.toolset", "PreparedCall"),
+    "HANDOFF_TOOL": ("specagent_runtime._tools.toolset", "HANDOFF_TOOL"),
+    "tool_definitions": ("specagent_runtime._tools.formats", "definitions"),
+    "ToolDefinition": ("specagent_runtime._tools.formats", "ToolDefinition"),
+    "export_tools": ("specagent_runtime._tools.formats", "export_tools"),
+    "to_openai_chat": ("specagent_runtime._tools.formats", "to_openai_chat"),
+    "to_openai_responses": ("specagent_runtime._tools.formats", "to_openai_responses"),
+    "to_anthropic": ("specagent_runtime._tools.formats", "to_anthropic"),
+    "parse_tool_call": ("specagent_runtime._tools.formats", "parse_tool_call"),
+    "ToolCall": ("specagent_runtime._tools.formats", "ToolCall"),
+    "run_tool_call": ("specagent_runtime._tools.formats", "run_tool_call"),
+    "format_result": ("specagent_runtime._tools.formats", "format_result"),
+    "serve_mcp": ("specagent_runtime._mcp.server", "serve_mcp"),
+    "serve_mcp_async": ("specagent_runtime._mcp.server", "serve_mcp_async"),
+    "mcp_main": ("specagent_runtime._mcp.cli", "main"),
+    "mcp_tools": ("specagent_runtime._mcp.server", "mcp_tools"),
+    "AnthropicChat": ("specagent_runtime._agent.anthropic", "AnthropicChat"),
 }
 
 
@@ -235,6 +250,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "HANDOFF_TOOL",
+    "IDEMPOTENT_METHODS",
+    "SAFE_METHODS",
     "AccessToken",
     "Agent",
     "AgentError",
@@ -255,6 +273,7 @@ __all__ = [
     "BearerToken",
     "Call",
     "ClientCredentials",
+    "ConfigurationError",
     "Confirm",
     "ConfirmationExecuted",
     "ConfirmationNotFound",
@@ -295,6 +314,7 @@ __all__ = [
     "SecurityScheme",
     "ServerError",
     "SetValues",
+    "SpecagentError",
     "StepModel",
     "StepOutcome",
     "Store",
@@ -324,6 +344,8 @@ __all__ = [
     "idempotency_key",
     "lazy_module",
     "mcp_main",
+    "mcp_tools",
+    "package_main",
     "parse_tool_call",
     "run_tool_call",
     "serve_mcp",

@@ -1,35 +1,69 @@
-"""The runtime's exception tree, and the short text the model is shown for each error.
+"""Every exception the runtime raises, under one root, and the short text the model is shown.
 
-Two readers: the developer gets `str(exc)` (operation, method, path, status, a body excerpt),
-the model gets `exc.model_message()` (what happened in words the agent can relay to a customer,
-taken from the spec's response description). Neither ever carries a credential: messages are
-built from values the runtime chose, and API bodies are scrubbed of the secrets in use.
+The tree (``except SpecagentError`` catches all of them)::
+
+    SpecagentError
+    ├── ConfigurationError (also ValueError)   a setup fault: fix the code or the configuration
+    │   ├── CredentialsError                    (also a RequestError, below)
+    │   └── McpConfigError                      the MCP server cannot start as configured
+    ├── ApiError                                calling an API operation failed
+    │   ├── RequestError                        nothing was sent: a bad argument, a bad base URL
+    │   │   └── CredentialsError                no credentials for any of the operation's schemes
+    │   ├── ApiConnectionError                  not reached, or the connection broke off
+    │   │   └── ApiTimeoutError
+    │   ├── ResponseDecodeError                 a success response that cannot be read
+    │   └── ApiStatusError                      a non-success status
+    │       ├── BadRequestError                 400
+    │       ├── AuthError                       401, 403, a failed OAuth2 token fetch
+    │       ├── NotFoundError                   404
+    │       ├── ConflictError                   409
+    │       ├── UnprocessableEntityError        422
+    │       ├── RateLimitError                  429
+    │       └── ServerError                     5xx
+    ├── AgentError                              the host must act (no tasks, no model client)
+    │   ├── ModelError                          the model service failed; the turn was not saved
+    │   └── ConfirmationNotFound (also LookupError)
+    ├── TaskError                               a task cannot be started or continued as asked
+    ├── TaskDataError                           a value a task step needs is missing or mistyped
+    ├── StoreError                              the store cannot be used
+    │   └── StoreConflict                       another worker saved the record first
+    └── ToolCallError (also ValueError)         a tool call payload in a provider's format is broken
+
+Private ones (never raised to a caller) sit under the root too: `InvalidAnswer` (a customer's
+answer does not fit a task input; `_tasks.input`) and the command line's usage error.
+Wrong argument *types* raise `TypeError`, as everywhere in Python.
+
+Two readers: the developer gets `str(exc)` (operation, method, path, status, a body excerpt,
+the file or setting at fault), the model gets `exc.model_message()` (what happened in words
+the agent can relay to a customer, e.g. the spec's response description; never a body dump, a
+traceback or a setting). Neither ever carries a credential: messages are built from values the
+runtime chose, and API bodies are scrubbed of the secrets in use (`_http.status`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping
-from http import HTTPStatus
-
-from specagent_runtime._secrets import Secret, redact
 
 MODEL_TEXT_LIMIT = 300
-BODY_EXCERPT_LIMIT = 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
-_API_MESSAGE_KEYS = (
-    "message",
-    "detail",
-    "msg",
-    "error_description",
-    "error",
-    "title",
-    "description",
-)
 
 
-class ApiError(Exception):
+class SpecagentError(Exception):
+    """The root of every exception the runtime raises."""
+
+    def model_message(self) -> str:
+        """Short text for the model. Errors meant for the developer tell it nothing more."""
+        return "The request could not be completed because of a technical problem."
+
+
+class ConfigurationError(SpecagentError, ValueError):
+    """A setup fault the developer must fix: a bad argument (``max_rounds=0``), clashing tool
+    and task names, an unreadable ``agent.json``, credentials for an unknown scheme.
+
+    Also a `ValueError`, which these faults were before this class existed."""
+
+
+class ApiError(SpecagentError):
     """Base of every error raised while calling an API operation."""
 
     def __init__(
@@ -62,7 +96,7 @@ class ApiError(Exception):
 
     def model_message(self) -> str:
         """Short text for the model: what happened, never a body dump or a traceback."""
-        return _cap(self.message)
+        return cap(self.message)
 
 
 class RequestError(ApiError):
@@ -72,10 +106,12 @@ class RequestError(ApiError):
     """
 
 
-class CredentialsError(RequestError):
-    """No security alternative of the operation has all its credentials available.
+class CredentialsError(RequestError, ConfigurationError):
+    """No security alternative of the operation has all its credentials available, or the
+    credentials given in code do not fit the spec's schemes.
 
-    The message names the environment variables to set (never their values).
+    The message names the environment variables to set (never their values). Both a request
+    that could not be built and a setup fault, hence its two bases.
     """
 
     def model_message(self) -> str:
@@ -149,13 +185,13 @@ class ApiStatusError(ApiError):
 
     def model_message(self) -> str:
         status = self.status or 0
-        text = f"The service answered {status} ({_reason(status)})"
+        text = f"The service answered {status} ({reason(status)})"
         if self.description:
             text += f": {self.description.rstrip('.')}"
         text += "."
         if self.api_message and self.api_message.lower() != self.description.lower():
             text += f' Its message: "{self.api_message}".'
-        return _cap(text)
+        return cap(text)
 
 
 class BadRequestError(ApiStatusError):
@@ -169,7 +205,7 @@ class AuthError(ApiStatusError):
         text = "The service refused the request as unauthorized"
         if self.description:
             text += f" ({self.description.rstrip('.')})"
-        return _cap(text + ".")
+        return cap(text + ".")
 
 
 class NotFoundError(ApiStatusError):
@@ -203,113 +239,87 @@ class ServerError(ApiStatusError):
     """5xx: the API failed."""
 
 
-_STATUS_CLASSES: Mapping[int, type[ApiStatusError]] = {
-    400: BadRequestError,
-    401: AuthError,
-    403: AuthError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
+class AgentError(SpecagentError):
+    """A problem the host must handle (configuration, the model service), not the model."""
 
 
-def status_error(
-    *,
-    status: int,
-    operation_id: str,
-    method: str,
-    path: str,
-    responses: Iterable[tuple[str, str]],
-    body: bytes,
-    content_type: str,
-    secrets: Iterable[Secret] = (),
-    retry_after: float | None = None,
-) -> ApiStatusError:
-    """The typed error for a non-success response of one operation."""
-    secrets = tuple(secrets)
-    description = _clean(redact(response_description(responses, status), secrets))
-    api_message, excerpt = _body_texts(body, content_type)
-    api_message = _cap(redact(api_message, secrets))
-    excerpt = redact(excerpt, secrets)
-    cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else ApiStatusError)
-    message = f"HTTP {status} {_reason(status)}"
-    if description:
-        message += f": {description}"
-    if excerpt:
-        message += f"; body: {excerpt}"
-    return cls(
-        message,
-        operation_id=operation_id,
-        method=method,
-        path=path,
-        status=status,
-        description=description,
-        api_message=api_message,
-        body_excerpt=excerpt,
-        retry_after=retry_after,
-    )
+class ModelError(AgentError):
+    """The model service failed or answered something unusable; the turn was not saved."""
 
 
-def response_description(responses: Iterable[tuple[str, str]], status: int) -> str:
-    """The spec's description for `status`: exact code, then `4XX`, then `default`."""
-    by_code = {code.upper(): text for code, text in responses}
-    for key in (str(status), f"{status // 100}XX", "DEFAULT"):
-        text = by_code.get(key)
-        if text:
-            return text.strip()
-    return ""
+class ConfirmationNotFound(AgentError, LookupError):
+    """`Agent.confirm` named an action that is not pending (expired, replaced or done)."""
 
 
-def _body_texts(body: bytes, content_type: str) -> tuple[str, str]:
-    """(message for the model, excerpt for the developer) from an error body.
+class TaskError(SpecagentError):
+    """A task cannot be started or continued as asked (unknown task or run, bad inputs, another
+    customer's run). The message is safe to show the model: it names no values."""
 
-    Only a JSON body's message field reaches the model; HTML error pages and stack traces
-    stay in the developer's excerpt.
+    def model_message(self) -> str:
+        return str(self)
+
+
+class TaskDataError(SpecagentError):
+    """A value a step needs is missing or has the wrong type at run time.
+
+    The spec promised the field, the API did not send it: the engine hands the run to a human
+    rather than guess. The message names the expression's path, never its value.
     """
-    text = body[: BODY_EXCERPT_LIMIT * 4].decode("utf-8", errors="replace")
-    excerpt = _clean(text)[:BODY_EXCERPT_LIMIT]
-    if "json" not in content_type.lower():
-        return "", excerpt
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return "", excerpt
-    return _json_message(data), excerpt
 
 
-def _json_message(data: object, depth: int = 0) -> str:
-    if isinstance(data, str):
-        return _clean(data)
-    if depth > 2:
-        return ""
-    if isinstance(data, Mapping):
-        for key in _API_MESSAGE_KEYS:
-            if key in data:
-                found = _json_message(data[key], depth + 1)
-                if found:
-                    return found
-        errors = data.get("errors")
-        if isinstance(errors, list) and errors:
-            return _json_message(errors[0], depth + 1)
-    if isinstance(data, list) and data:
-        return _json_message(data[0], depth + 1)
-    return ""
+class StoreError(SpecagentError):
+    """The store cannot be used (a file that cannot be opened, locked too long, a full disk, a
+    corrupt database). `kind` and `key` name the record it could not read or save ("" when the
+    store itself failed), so the host can say exactly what was lost."""
+
+    def __init__(self, message: str, *, kind: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.key = key
 
 
-def _reason(status: int) -> str:
+class StoreConflict(StoreError):
+    """Another worker changed (or created) the record since it was loaded."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(
+            f"{kind} {key!r} was changed by someone else; load it again and retry",
+            kind=kind,
+            key=key,
+        )
+
+
+class ToolCallError(SpecagentError, ValueError):
+    """A tool call payload that cannot be read. `call_id` and `name` are set when the payload
+    got that far, so the host can still answer the model with an error result."""
+
+    def __init__(self, message: str, *, call_id: str | None = None, name: str | None = None):
+        super().__init__(message)
+        self.call_id = call_id
+        self.name = name
+
+
+# --- text for the model -----------------------------------------------------------------------
+
+
+def reason(status: int) -> str:
+    """The HTTP reason phrase of `status` ("Not Found"), "Error" for a code it does not know."""
+    from http import HTTPStatus  # noqa: PLC0415 - only for API errors, not on a cold start
+
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
+    """One line: control characters and runs of whitespace become single spaces."""
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def _cap(text: str) -> str:
-    text = _clean(text)
+def cap(text: str) -> str:
+    """`clean` text cut to what the model is shown of an error."""
+    text = clean(text)
     if len(text) <= MODEL_TEXT_LIMIT:
         return text
     return text[: MODEL_TEXT_LIMIT - 1].rstrip() + "…"

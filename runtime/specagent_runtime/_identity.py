@@ -63,3 +63,25 @@ class Identity:
 
     def __repr__(self) -> str:
         return f"Identity(fields={sorted(self.fields())!r})"
+
+
+def identity_from_fields(fields: Mapping[str, str]) -> Identity | None:
+    """An identity from flat field names (``email``, ``account_number``...), as a task run, an
+    MCP configuration or request headers carry it: names other than the four named fields go
+    to `Identity.extra`. None when no field has a value."""
+    given = {str(name): value for name, value in fields.items() if value}
+    if not given:
+        return None
+    named = {name: value for name, value in given.items() if name in _NAMED_FIELDS}
+    extra = {name: value for name, value in given.items() if name not in _NAMED_FIELDS}
+    return Identity(**named, extra=extra)
+
+
+def identity_fields(identity: Identity | Mapping[str, str] | None) -> dict[str, str]:
+    """The fields that have a value, flat and sorted: how a task run stores its owner."""
+    if identity is None:
+        return {}
+    if isinstance(identity, Identity):
+        values = {name: identity.get(name) for name in sorted(identity.fields())}
+        return {name: value for name, value in values.items() if value}
+    return {str(name): str(value) for name, value in identity.items() if value}

@@ -2,8 +2,10 @@
 
 This module is the contract between specagent (the generator) and the runtime: generated
 `_operations.py` builds `OperationSpec`s, generated `auth.py` builds the scheme descriptors, and
-`tools.json` is read into `ToolSpec`s. Keep it backwards compatible: committed packages in
-users' repositories construct these exact classes.
+the package's `agent.json` is read into `ToolSpec`s. Keep it backwards compatible: committed
+packages in users' repositories construct these exact classes and ship that `agent.json`. The
+HTTP method sets live here too, so that the generator and the runtime share one meaning of
+"safe" and "idempotent".
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ArgLocation = Literal["path", "query", "header", "cookie", "body"]
+
+# HTTP methods in upper case, as in `OperationSpec.method` (compare ``method.upper()``).
+# Safe (RFC 9110 9.2.1): read-only, so a tool for one needs no confirmation.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Idempotent (RFC 9110 9.2.2): sending twice has the effect of sending once, so may be retried.
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +106,17 @@ class OAuth2Scheme:
 SecurityScheme = ApiKeyScheme | HttpBearerScheme | HttpBasicScheme | OAuth2Scheme
 
 
-# --- tools (from tools.json) -----------------------------------------------------------------
+# --- tools (from agent.json) -----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
+    """One tool of the package, as its ``agent.json`` lists it."""
+
     name: str
     description: str
     operation: str  # operation id
-    method: str  # client method name
+    client_method: str  # the generated client's method (not an HTTP verb: see OperationSpec)
     args_model: str  # class name in the package's models module
     input_schema: Mapping[str, Any]  # full JSON schema, bound arguments included
     bindings: Mapping[str, str] = field(default_factory=dict)  # argument key -> identity field
@@ -122,7 +132,9 @@ class ToolSpec:
             name=data["name"],
             description=data["description"],
             operation=data["operation"],
-            method=data["method"],
+            # "method" until agent.json called it "client_method": packages generated then
+            # are committed in users' repositories.
+            client_method=data["client_method"] if "client_method" in data else data["method"],
             args_model=data["args_model"],
             input_schema=data["input_schema"],
             bindings=dict(data.get("bindings", {})),

@@ -1,6 +1,6 @@
 """The generated petstore package served over MCP, driven by the `mcp` SDK's own client.
 
-Both transports run the real command line (`specagent_runtime._mcp_cli.main`, what
+Both transports run the real command line (`specagent_runtime._mcp.cli.main`, what
 ``python -m petstore_agent mcp`` calls) in a subprocess, against the reference petstore server,
 whose request log shows what reached the API and how often.
 """
@@ -27,10 +27,15 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Tool
 from specagent import GenerateOptions, generate
 from specagent_runtime import Identity, PreparedCall, Toolset
-from specagent_runtime._mcp import McpConfigError, McpTools, identity_from_headers, tool_annotations
-from specagent_runtime._mcp_cli import identity_from
-from specagent_runtime._mcp_cli import main as mcp_main
-from specagent_runtime._mcp_confirm import Confirmations, confirm_argument, scope_of
+from specagent_runtime._mcp.cli import identity_from
+from specagent_runtime._mcp.cli import main as mcp_main
+from specagent_runtime._mcp.confirm import Confirmations, confirm_argument, scope_of
+from specagent_runtime._mcp.server import (
+    McpConfigError,
+    McpTools,
+    identity_from_headers,
+    tool_annotations,
+)
 
 from tests.support.petstore_server import PetstoreServer
 from tests.unit.runtime.fakepkg.client import FakeClient
@@ -41,7 +46,7 @@ from .conftest import AGENT_FILE
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "petstore_agent"
 ADA_FAKE = Identity(email="ada@example.com")
-_RUN = "import sys; from specagent_runtime._mcp_cli import main; sys.exit(main({!r}, sys.argv[1:]))"
+_RUN = "import sys; from specagent_runtime._mcp.cli import main; sys.exit(main({!r}, sys.argv[1:]))"
 
 
 @pytest.fixture(scope="session")

@@ -113,7 +113,7 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
                 "name": tool.name,
                 "description": tool.description,
                 "operation": endpoint.operation.id,
-                "method": endpoint.method_name,
+                "client_method": endpoint.method_name,
                 "args_model": endpoint.args_model,
                 "input_schema": _input_schema(endpoint, converter),
                 "bindings": dict(tool.bindings),

@@ -125,6 +125,7 @@ ALLOWED_CALLS = {
     "loads",
     "main",
     "mcp_main",
+    "package_main",
     "read_text",
     "rpartition",
     "sorted",

@@ -151,7 +151,7 @@ def test_agent_json_matches_the_runtime_contract(files: dict[PurePosixPath, str]
     }
     specs = {spec.name: spec for spec in map(ToolSpec.from_json, data["tools"])}
     get = specs["get_pet_by_id"]
-    assert (get.operation, get.method, get.args_model) == (
+    assert (get.operation, get.client_method, get.args_model) == (
         "getPetById",
         "get_pet_by_id",
         "GetPetByIdArgs",

@@ -20,7 +20,8 @@ from specagent_runtime import (
     ToolCalled,
     Toolset,
 )
-from specagent_runtime._agent import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE, _recent
+from specagent_runtime._agent.conversation import recent as _recent
+from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 from tests.unit.runtime._agent_fixtures import (

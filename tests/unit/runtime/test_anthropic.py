@@ -18,13 +18,13 @@ from specagent_runtime import (
     ModelError,
     ToolCalled,
 )
-from specagent_runtime._agent import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
-from specagent_runtime._anthropic import (
+from specagent_runtime._agent.anthropic import (
     AnthropicChat,
     as_chat_client,
     from_anthropic_response,
     to_anthropic_messages,
 )
+from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_anthropic import FakeAnthropic, call, calls, problems, say
 from tests.unit.runtime._agent_fixtures import ADA, PACKAGE, api, store

@@ -34,7 +34,7 @@ from specagent_runtime import (
     Secret,
     SecurityScheme,
 )
-from specagent_runtime._auth import OAuth2ClientCredentialsAuth
+from specagent_runtime._http.auth import OAuth2ClientCredentialsAuth
 from specagent_runtime._secrets import MASK, redact
 
 SCHEMES: Mapping[str, SecurityScheme] = {

@@ -22,7 +22,7 @@ from specagent_runtime import (
     RetryPolicy,
     ServerError,
 )
-from specagent_runtime import _client as client_module
+from specagent_runtime._http import client as client_module
 
 GET_ORDER = OperationSpec(
     id="getOrderById",

@@ -16,7 +16,7 @@ from specagent_runtime import (
     ToolCalled,
     Toolset,
 )
-from specagent_runtime._confirm import CONFIRM_WITHIN_TURNS, expire, gate
+from specagent_runtime._agent.consent import CONFIRM_WITHIN_TURNS, expire, gate
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 from tests.unit.runtime._agent_fixtures import (

@@ -13,7 +13,7 @@ from specagent.loader import build_api, load_spec
 from specagent.plan import make_plan
 from specagent.tasks._context import build_context
 from specagent_runtime import Agent, ContextConfig, Identity, MemoryStore, Toolset, UserContext
-from specagent_runtime._context import ContextSource
+from specagent_runtime._agent.user_context import ContextSource
 
 from tests.support.fake_openai import FakeOpenAI, call, say
 from tests.unit.runtime.fakepkg.client import FakeClient

@@ -22,7 +22,7 @@ from specagent_runtime import (
     ServerError,
     UnprocessableEntityError,
 )
-from specagent_runtime._errors import response_description, status_error
+from specagent_runtime._http.status import response_description, status_error
 
 RESPONSES = (
     ("200", "successful operation"),

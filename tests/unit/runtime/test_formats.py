@@ -20,7 +20,7 @@ from openai.types.responses import FunctionToolParam, ResponseFunctionToolCall
 from openai.types.responses.response_input_param import FunctionCallOutput
 from pydantic import TypeAdapter
 from specagent_runtime import Identity, ToolResult, Toolset
-from specagent_runtime._formats import (
+from specagent_runtime._tools.formats import (
     ToolCallError,
     definitions,
     export_tools,

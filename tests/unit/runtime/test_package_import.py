@@ -71,3 +71,15 @@ def test_import_loads_nothing_until_a_name_is_used() -> None:
     assert modules == "[]"
     assert heavy == "[]"
     assert int(starred) == len(specagent_runtime.__all__)
+
+
+def test_the_generator_uses_only_public_runtime_names() -> None:
+    """The generator is a client of the runtime like any host: its private modules may move."""
+    generator = Path(__file__).resolve().parents[3] / "generator"
+    private = [
+        f"{path.relative_to(generator)}:{number}"
+        for path in sorted(generator.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "specagent_runtime._" in line or "specagent_runtime import _" in line
+    ]
+    assert private == []

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 from specagent_runtime import Arg, OperationSpec, RequestError
-from specagent_runtime._serialize import PreparedRequest, prepare_request, to_jsonable
+from specagent_runtime._http.serialize import PreparedRequest, prepare_request, to_jsonable
 
 
 def _op(*args: Arg, path: str = "/items", method: str = "GET", **kw: object) -> OperationSpec:

@@ -37,7 +37,8 @@ from specagent_runtime import (
     TaskError,
     idempotency_key,
 )
-from specagent_runtime._task_input import InvalidAnswer, parse_answer, yes_or_no
+from specagent_runtime._tasks.input import InvalidAnswer, parse_answer, yes_or_no
+from specagent_runtime._tasks.record import RunRecord
 
 GET_ORDER = OperationSpec(id="getOrderById", method="GET", path="/store/order/{orderId}")
 DELETE_ORDER = OperationSpec(id="deleteOrder", method="DELETE", path="/store/order/{orderId}")
@@ -486,7 +487,7 @@ async def test_a_stale_worker_cannot_advance_a_run(store: Store, client: FakeCli
     await engine.resume(turn.run_id, "yes", CUSTOMER)
     # A second worker that loaded the run before the first one advanced it cannot save.
     with pytest.raises(TaskError, match="another worker"):
-        await engine._save(dict(stale.value), stale.version)
+        await engine._save(RunRecord.from_json(stale.value), stale.version)
 
 
 # --- reading answers ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from specagent_runtime import Identity, ToolResult, Toolset
-from specagent_runtime._tool_index import summary
+from specagent_runtime._tools.index import summary
 
 from tests.unit.runtime.fakepkg.client import FakeClient
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from specagent_runtime import Identity, ToolResult, Toolset, ToolSpec
-from specagent_runtime._shaping import expose, fit, redact
+from specagent_runtime._tools.shaping import expose, fit, redact
 
 from tests.unit.runtime.fakepkg.client import FakeClient
 
@@ -41,6 +41,16 @@ def test_reads_agent_json(toolset: Toolset) -> None:
     ]
     assert toolset.get("cancel_order") is not None
     assert toolset.get("cancel_order").confirm  # type: ignore[union-attr]
+
+
+def test_tool_specs_read_the_client_method_under_its_old_key_too() -> None:
+    """agent.json called the client method "method" before "client_method"; packages generated
+    then are committed in users' repositories (this test package's agent.json is one)."""
+    base = {"name": "t", "description": "d", "operation": "getT", "args_model": "TArgs"}
+    schema = {"input_schema": {"type": "object"}}
+    assert ToolSpec.from_json({**base, **schema, "method": "get_t"}).client_method == "get_t"
+    new = ToolSpec.from_json({**base, **schema, "client_method": "get_t"})
+    assert new.client_method == "get_t"
 
 
 def test_bound_tools_are_offered_only_with_the_identity_field(toolset: Toolset) -> None:

@@ -1,0 +1,526 @@
+"""The base classes of generated API clients: send an operation, return its typed result.
+
+`AsyncApiClient` and its sync facade `ApiClient` share everything except the sending loop:
+request building is pure (`serialize`), auth comes from `auth`, retry decisions from `retry`,
+the error types from `_errors`, response decoding from `decode`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, ClassVar, Self, TypeVar, overload
+
+import httpx
+
+from specagent_runtime._errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiTimeoutError,
+    CredentialsError,
+    RequestError,
+    ResponseDecodeError,
+)
+from specagent_runtime._http.auth import AuthResolver, Credential
+from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
+from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
+from specagent_runtime._http.status import status_error
+from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec, SecurityScheme
+
+T = TypeVar("T")
+
+logger = logging.getLogger("specagent_runtime")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+USER_AGENT = "specagent-runtime/0.1"
+
+
+def http2_available() -> bool:
+    """HTTP/2 only when the optional `h2` package is installed (httpx needs it for http2=True)."""
+    return importlib.util.find_spec("h2") is not None
+
+
+class _ClientCore:
+    """State and pure steps shared by the async and sync clients."""
+
+    default_base_url: ClassVar[str] = ""
+    security_schemes: ClassVar[Mapping[str, SecurityScheme]] = {}
+
+    def _setup(
+        self,
+        base_url: str | None,
+        *,
+        credentials: Mapping[str, Credential] | None,
+        env: Mapping[str, str] | None,
+        timeout: httpx.Timeout | float | None,
+        max_retries: int,
+        headers: Mapping[str, str] | None,
+        idempotency_keys: bool,
+        retry_policy: RetryPolicy | None,
+    ) -> None:
+        self._base_url_text = base_url if base_url is not None else self.default_base_url
+        self._base_url: httpx.URL | None = None
+        self._base_url_given = base_url is not None
+        self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
+        self._auth = AuthResolver(
+            self.security_schemes, credentials or {}, env, lambda: self._base_url_text
+        )
+        self._timeout: httpx.Timeout | None
+        if timeout is None or isinstance(timeout, httpx.Timeout):
+            self._timeout = timeout
+        else:
+            self._timeout = httpx.Timeout(timeout)
+        self._retry = retry_policy or RetryPolicy(max_retries=max_retries)
+        given = {name: header_safe(name, value) for name, value in (headers or {}).items()}
+        self._headers = _merge_headers({"User-Agent": USER_AGENT}, given)
+        self._idempotency_keys = idempotency_keys
+        self._caller_auth = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._base_url_text!r}>"
+
+    def _base(self) -> httpx.URL:
+        if self._base_url is None:
+            self._base_url = self._checked_url(self._base_url_text, "the API base URL")
+        return self._base_url
+
+    def _checked_url(self, text: str, what: str) -> httpx.URL:
+        who = type(self).__name__
+        if "{" in text:
+            raise RequestError(
+                f"{what} {text!r} has unfilled server variables: "
+                f"pass base_url='https://...' to {who}(...)"
+            )
+        try:
+            url = httpx.URL(text)
+        except httpx.InvalidURL as exc:
+            raise RequestError(f"{what} {text!r} is invalid: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            shown = repr(text) if text else "is not set"
+            problem = " is not an http(s) URL" if url.scheme and url.host else " is relative"
+            what = f"{what} {shown}" + (problem if text else "")
+            raise RequestError(f"{what}: pass base_url='https://...' to {who}(...)")
+        return url
+
+    def _server(self, op: OperationSpec) -> httpx.URL:
+        """Where `op` is sent: its own server when the spec gives it one (see
+        `OperationSpec.server`), else the base URL."""
+        server = op.server
+        if not server:
+            return self._base()
+        absolute = "://" in server
+        if absolute and self._base_url_given:
+            return self._base()
+        url = self._server_urls.get(server)
+        if url is None:
+            text = server if absolute else str(self._base().join(server))
+            url = self._checked_url(text, f"the server URL of {op.id}")
+            self._server_urls[server] = url
+        return url
+
+    def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
+        base = self._server(op)
+        root = str(base.copy_with(query=None, fragment=None)).rstrip("/")
+        query = "&".join(q for q in (base.query.decode("ascii"), prepared.query) if q)
+        url = httpx.URL(root + prepared.path + ("?" + query if query else ""))
+        # Values are percent-encoded, so this cannot fail; it guards the encoding itself.
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+            raise RequestError(f"the request URL left the API host {base.host!r}")
+        return url
+
+    def _request_headers(
+        self, op: OperationSpec, prepared: PreparedRequest, idempotency_key: str | None
+    ) -> dict[str, str]:
+        accept = {"Accept": op.success_media_type or "application/json"}
+        headers = _merge_headers(self._headers, accept, prepared.headers)
+        present = {name.lower() for name in headers}
+        if idempotency_key is not None:
+            key = {IDEMPOTENCY_HEADER: header_safe(IDEMPOTENCY_HEADER, idempotency_key)}
+            headers = _merge_headers(headers, key)
+        elif IDEMPOTENCY_HEADER.lower() not in present and (
+            # The API declares the header (the generator drops it from the arguments), or the
+            # caller asked for keys on every unsafe request.
+            op.idempotency_key
+            or (self._idempotency_keys and prepared.method not in IDEMPOTENT_METHODS)
+        ):
+            # One key for all the retries of this call: the server can deduplicate them.
+            headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
+        return headers
+
+    def _retry_headers(self, op: OperationSpec, headers: dict[str, str]) -> dict[str, str]:
+        """The headers the retry decision may trust. An `Idempotency-Key` only makes an unsafe
+        retry safe when the server deduplicates on it: the API declares the header, or the
+        host said it honours keys (`idempotency_keys=True`). A key sent anyway (the task
+        engine's, for its own records) must not make a POST be sent twice."""
+        if op.idempotency_key or self._idempotency_keys:
+            return headers
+        return {k: v for k, v in headers.items() if k.lower() != IDEMPOTENCY_HEADER.lower()}
+
+    def _prepare(
+        self, op: OperationSpec, args: Mapping[str, object], idempotency_key: str | None
+    ) -> tuple[PreparedRequest, httpx.URL, dict[str, str], httpx.Auth | None]:
+        try:
+            prepared = prepare_request(op, args)
+            url = self._url(op, prepared)
+            headers = self._request_headers(op, prepared, idempotency_key)
+            auth = self._operation_auth(op)
+        except ApiError as exc:
+            exc.operation_id = exc.operation_id or op.id
+            raise
+        return prepared, url, headers, auth
+
+    def _operation_auth(self, op: OperationSpec) -> httpx.Auth | None:
+        try:
+            return self._auth.for_operation(op)
+        except CredentialsError:
+            # The caller's own http_client carries auth: trust it to authenticate.
+            if self._caller_auth:
+                return None
+            raise
+
+    def _build_kwargs(
+        self, prepared: PreparedRequest, headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"headers": headers}
+        if prepared.files is not None:
+            kwargs["files"] = prepared.files
+        elif prepared.content is not None:
+            kwargs["content"] = prepared.content
+        if self._timeout is not None:
+            kwargs["timeout"] = self._timeout
+        return kwargs
+
+    def _transport_error(
+        self, op: OperationSpec, prepared: PreparedRequest, exc: httpx.HTTPError
+    ) -> ApiError:
+        error: ApiError
+        if isinstance(exc, httpx.TimeoutException):
+            error = ApiTimeoutError(f"timed out ({type(exc).__name__})")
+        elif isinstance(exc, httpx.DecodingError):
+            error = ResponseDecodeError("the response body could not be decoded")
+        elif isinstance(exc, httpx.TransportError):
+            error = ApiConnectionError(f"connection failed ({type(exc).__name__})")
+        else:
+            error = RequestError(f"the request could not be sent ({type(exc).__name__})")
+        if isinstance(error, ApiConnectionError):
+            never_sent = isinstance(
+                exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+            )
+            error.outcome_unknown = not never_sent and prepared.method not in IDEMPOTENT_METHODS
+        return self._fill(error, op, prepared)
+
+    def _fill(self, exc: ApiError, op: OperationSpec, prepared: PreparedRequest) -> ApiError:
+        exc.operation_id = exc.operation_id or op.id
+        exc.method = exc.method or prepared.method
+        exc.path = exc.path or prepared.path
+        return exc
+
+    def _finish(
+        self,
+        op: OperationSpec,
+        prepared: PreparedRequest,
+        response: httpx.Response,
+        response_type: Any,
+    ) -> Any:
+        if not response.is_success:
+            raise status_error(
+                status=response.status_code,
+                operation_id=op.id,
+                method=prepared.method,
+                path=prepared.path,
+                responses=op.responses,
+                body=response.content,
+                content_type=response.headers.get("content-type", ""),
+                secrets=self._auth.secrets(),
+                retry_after=self._retry.retry_after(response),
+            )
+        try:
+            return decode_success(op.id, response, response_type)
+        except ApiError as exc:
+            raise self._fill(exc, op, prepared) from None
+
+    def _log(self, op: OperationSpec, status: int | str, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            millis = (time.perf_counter() - started) * 1000.0
+            logger.debug("%s %s -> %s in %.1f ms (%s)", op.method, op.path, status, millis, op.id)
+
+    def _log_retry(self, op: OperationSpec, reason: str, delay: float, attempt: int) -> None:
+        logger.info(
+            "retrying %s %s (%s) in %.2f s after %s, retry %d of %d",
+            op.method,
+            op.path,
+            op.id,
+            delay,
+            reason,
+            attempt + 1,
+            self._retry.max_retries,
+        )
+
+
+class AsyncApiClient(_ClientCore):
+    """Base of generated async clients: one `httpx.AsyncClient`, auth, retries, typed errors.
+
+    Pass `http_client` to share a pool or add transports; the client then belongs to the caller
+    and is not closed here. Credentials given in code override environment variables.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        credentials: Mapping[str, Credential] | None = None,
+        env: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = 2,
+        headers: Mapping[str, str] | None = None,
+        idempotency_keys: bool = False,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self._setup(
+            base_url,
+            credentials=credentials,
+            env=env,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            idempotency_keys=idempotency_keys,
+            retry_policy=retry_policy,
+        )
+        self._owns_http = http_client is None
+        self._caller_auth = http_client is not None and http_client.auth is not None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._timeout or DEFAULT_TIMEOUT,
+            http2=http2_available(),
+            follow_redirects=False,
+        )
+
+    @overload
+    async def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: type[T],
+        *,
+        idempotency_key: str | None = None,
+    ) -> T: ...
+
+    @overload
+    async def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> None: ...
+
+    async def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: type[T] | None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> T | None:
+        """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
+        kwargs = self._build_kwargs(prepared, headers)
+        retry_headers = self._retry_headers(op, headers)
+        attempt = 0
+        while True:
+            request = self._http.build_request(prepared.method, url, **kwargs)
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(
+                    request, auth=auth or httpx.USE_CLIENT_DEFAULT, follow_redirects=False
+                )
+            except httpx.TransportError as exc:
+                self._log(op, type(exc).__name__, started)
+                delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
+                if delay is None:
+                    raise self._transport_error(op, prepared, exc) from exc
+                self._log_retry(op, type(exc).__name__, delay, attempt)
+            except httpx.HTTPError as exc:
+                raise self._transport_error(op, prepared, exc) from exc
+            except ApiError as exc:
+                raise self._fill(exc, op, prepared) from None
+            else:
+                self._log(op, response.status_code, started)
+                delay = self._retry.delay_after_response(
+                    attempt, prepared.method, retry_headers, response
+                )
+                if delay is None:
+                    result: T | None = self._finish(op, prepared, response, response_type)
+                    return result
+                self._log_retry(op, f"HTTP {response.status_code}", delay, attempt)
+            await self._retry.async_sleep(delay)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class ApiClient(_ClientCore):
+    """Base of generated sync clients: the same behaviour as `AsyncApiClient` over httpx.Client."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        credentials: Mapping[str, Credential] | None = None,
+        env: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = 2,
+        headers: Mapping[str, str] | None = None,
+        idempotency_keys: bool = False,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self._setup(
+            base_url,
+            credentials=credentials,
+            env=env,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            idempotency_keys=idempotency_keys,
+            retry_policy=retry_policy,
+        )
+        self._owns_http = http_client is None
+        self._caller_auth = http_client is not None and http_client.auth is not None
+        self._http = http_client or httpx.Client(
+            timeout=self._timeout or DEFAULT_TIMEOUT,
+            http2=http2_available(),
+            follow_redirects=False,
+        )
+
+    @overload
+    def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: type[T],
+        *,
+        idempotency_key: str | None = None,
+    ) -> T: ...
+
+    @overload
+    def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> None: ...
+
+    def _call(
+        self,
+        op: OperationSpec,
+        args: Mapping[str, object],
+        response_type: type[T] | None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> T | None:
+        """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
+        kwargs = self._build_kwargs(prepared, headers)
+        retry_headers = self._retry_headers(op, headers)
+        attempt = 0
+        while True:
+            request = self._http.build_request(prepared.method, url, **kwargs)
+            started = time.perf_counter()
+            try:
+                response = self._http.send(
+                    request, auth=auth or httpx.USE_CLIENT_DEFAULT, follow_redirects=False
+                )
+            except httpx.TransportError as exc:
+                self._log(op, type(exc).__name__, started)
+                delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
+                if delay is None:
+                    raise self._transport_error(op, prepared, exc) from exc
+                self._log_retry(op, type(exc).__name__, delay, attempt)
+            except httpx.HTTPError as exc:
+                raise self._transport_error(op, prepared, exc) from exc
+            except ApiError as exc:
+                raise self._fill(exc, op, prepared) from None
+            else:
+                self._log(op, response.status_code, started)
+                delay = self._retry.delay_after_response(
+                    attempt, prepared.method, retry_headers, response
+                )
+                if delay is None:
+                    result: T | None = self._finish(op, prepared, response, response_type)
+                    return result
+                self._log_retry(op, f"HTTP {response.status_code}", delay, attempt)
+            self._retry.sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, whatever the case of the names (HTTP header names are case-blind)."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            for existing in [k for k in merged if k.lower() == name.lower()]:
+                del merged[existing]
+            merged[name] = value
+    return merged
+
+
+class _HttpxLogFilter(logging.Filter):
+    """httpx logs every request URL at INFO; query strings can carry API keys and PII."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(
+                _masked_url(a) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+def _masked_url(url: httpx.URL) -> str:
+    bare = str(url.copy_with(query=None, fragment=None))
+    return bare + "?**********" if url.query else bare
+
+
+def _install_httpx_filter() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _HttpxLogFilter) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_HttpxLogFilter())
+
+
+_install_httpx_filter()

@@ -1,0 +1,4 @@
+"""Where conversations and task runs live between messages: the contract and its stores.
+
+Empty on purpose: importing one store does not import the others.
+"""

@@ -1,0 +1,307 @@
+"""What compiled task step functions return, and the typed view of a run they read.
+
+A generated `tasks.py` holds one small function per step. Each reads the run's variables through
+a `TaskContext` (typed accessors, so the generated code passes `mypy --strict`) and returns one
+effect: ask the customer, call an operation, confirm, respond, set variables, jump, hand off or
+end. The functions never perform I/O themselves; the engine applies the effect, records it and
+saves the run, which is what makes a run resumable after every step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+from specagent_runtime._errors import TaskDataError
+from specagent_runtime._spec import OperationSpec
+
+InputType = Literal["string", "integer", "number", "boolean"]
+EndStatus = Literal["done", "cancelled", "failed"]
+PathPart = str | int
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    """One task input: its type and the checks a customer's answer must pass."""
+
+    name: str
+    type: InputType = "string"
+    description: str = ""
+    required: bool = True  # required in the tool schema (False when an `ask` step collects it)
+    enum: tuple[str, ...] = ()
+    pattern: str | None = None
+    format: str | None = None  # "email"
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.type}
+        if self.description:
+            schema["description"] = self.description
+        if self.enum:
+            schema["enum"] = list(self.enum)
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern
+        if self.format is not None:
+            schema["format"] = self.format
+        if self.minimum is not None:
+            schema["minimum"] = _number(self.minimum, self.type)
+        if self.maximum is not None:
+            schema["maximum"] = _number(self.maximum, self.type)
+        if self.min_length is not None:
+            schema["minLength"] = self.min_length
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        return schema
+
+
+def _number(value: float, kind: str) -> float | int:
+    return int(value) if kind == "integer" and float(value).is_integer() else value
+
+
+# --- effects ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """Wait for the customer to give `input`; skipped when it already holds a valid value."""
+
+    input: str
+    prompt: str
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Call an operation; the result (as JSON) is saved under `save_as`."""
+
+    operation: OperationSpec
+    args: Mapping[str, Any]
+    response: Any  # the generated model class (or None) passed to the client's `_call`
+    save_as: str | None
+    next: str | None
+    on_error: str | None = None  # step to continue at when the API answers with an error
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    """Show `message` and wait for yes or no in the customer's next message."""
+
+    message: str
+    next: str | None
+    declined: str | None = None  # step for "no"; None: the run ends as cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class Respond:
+    message: str
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetValues:
+    values: Mapping[str, Any]  # JSON values
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """Continue at another step (the result of an `if`); `None` ends the run as done."""
+
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    status: EndStatus = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Instruct:
+    """Let the model carry out one step written in words (an `instruct:` step).
+
+    It may use the named `tools` for at most `max_rounds` rounds and must finish with a value
+    for every `output` field (checked like a customer's answer); the result is saved under
+    `save_as`. A step that cannot finish hands the run to a human. Run by `instruct`.
+    """
+
+    instruction: str
+    tools: tuple[str, ...]
+    output: tuple[InputSpec, ...]
+    save_as: str
+    next: str | None
+    max_rounds: int = 4
+
+
+Effect = Ask | Call | Confirm | Respond | SetValues | Goto | Handoff | End | Instruct
+StepFunction = Callable[["TaskContext"], Effect]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDefinition:
+    """A compiled task: its tool-facing description and inputs, and its steps by id."""
+
+    name: str
+    description: str
+    requires: Literal["verified", "anyone"]
+    inputs: tuple[InputSpec, ...]
+    first: str | None
+    steps: Mapping[str, StepFunction]
+    # Step id -> where it was written ("agent.yaml:31"), shown when a run is inspected.
+    lines: Mapping[str, str] = field(default_factory=dict)
+
+    def input_schema(self) -> dict[str, Any]:
+        """The tool's argument schema: what the model may pass when it starts the task."""
+        return {
+            "type": "object",
+            "properties": {spec.name: spec.json_schema() for spec in self.inputs},
+            "required": [spec.name for spec in self.inputs if spec.required],
+            "additionalProperties": False,
+        }
+
+    def tool_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "task": self.name,
+            "requires": self.requires,
+            "input_schema": self.input_schema(),
+        }
+
+
+# --- reading variables ------------------------------------------------------------------------
+
+
+def _dotted(path: tuple[PathPart, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+class TaskContext:
+    """Typed, read-only access to a run's variables (`inputs`, `identity`, step results).
+
+    The nullable accessors (`text`, `integer`, ...) return None for a missing value; the
+    `need_*` ones raise `TaskDataError`, for places where None cannot be used (an argument of a
+    required parameter, an ordering comparison).
+    """
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self._variables = variables
+
+    def value(self, *path: PathPart) -> Any:
+        current: Any = self._variables
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(current, list) or not -len(current) <= part < len(current):
+                    return None
+                current = current[part]
+            elif isinstance(current, Mapping):
+                current = current.get(part)
+            else:
+                return None
+        return current
+
+    def text(self, *path: PathPart) -> str | None:
+        value = self.value(*path)
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, bool | int | float):
+            return str(value)
+        raise TaskDataError(f"`{_dotted(path)}` is not text")
+
+    def integer(self, *path: PathPart) -> int | None:
+        value = self.value(*path)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise TaskDataError(f"`{_dotted(path)}` is not a whole number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise TaskDataError(f"`{_dotted(path)}` is not a whole number")
+
+    def number(self, *path: PathPart) -> float | None:
+        value = self.value(*path)
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise TaskDataError(f"`{_dotted(path)}` is not a number")
+
+    def boolean(self, *path: PathPart) -> bool | None:
+        value = self.value(*path)
+        if value is None or isinstance(value, bool):
+            return value
+        raise TaskDataError(f"`{_dotted(path)}` is not true or false")
+
+    def items(self, *path: PathPart) -> list[Any] | None:
+        value = self.value(*path)
+        if value is None or isinstance(value, list):
+            return value
+        raise TaskDataError(f"`{_dotted(path)}` is not a list")
+
+    def need_text(self, *path: PathPart) -> str:
+        return _present(self.text(*path), path)
+
+    def need_integer(self, *path: PathPart) -> int:
+        return _present(self.integer(*path), path)
+
+    def need_number(self, *path: PathPart) -> float:
+        return _present(self.number(*path), path)
+
+    def need_boolean(self, *path: PathPart) -> bool:
+        return _present(self.boolean(*path), path)
+
+    def need_items(self, *path: PathPart) -> list[Any]:
+        return _present(self.items(*path), path)
+
+    def need_value(self, *path: PathPart) -> Any:
+        return _present(self.value(*path), path)
+
+    @staticmethod
+    def format(*parts: object) -> str:
+        """A message from literal text and values; a missing value shows as nothing."""
+        return "".join(_show(part) for part in parts)
+
+
+def _present(value: _T | None, path: tuple[PathPart, ...]) -> _T:
+    if value is None:
+        raise TaskDataError(f"`{_dotted(path)}` has no value")
+    return value
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(_show(item) for item in value)
+    return str(value)
+
+
+def load_task_module(package: str) -> ModuleType | None:
+    """The package's generated ``tasks`` module, or None when the agent file has no tasks."""
+    try:
+        module = importlib.import_module(f"{package}.tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{package}.tasks":
+            return None
+        raise
+    return module if isinstance(getattr(module, "TASKS", None), Mapping) else None
