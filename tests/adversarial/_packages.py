@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from specagent import ir
-from specagent.generate import GenerateOptions, GenerateResult, generate
+from specagent import GenerateOptions, GenerateResult, generate, ir
 
 SPECS = Path(__file__).resolve().parent / "specs"
 ACME_SPEC = SPECS / "acme.yaml"
