@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+import specagent_runtime
+
 from specagent import _names, ir
 from specagent.ir import Code
 
-# The generator's one home for HTTP's method semantics (RFC 9110 9.2.1, 9.2.2), lower case like
-# `ir.Operation.method`: safe methods change nothing (no confirmation by default, tasks need no
-# `confirm` before them); idempotent ones may be retried.
-SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
-IDEMPOTENT_METHODS = SAFE_METHODS | {"put", "delete"}
+# The generator's one home for HTTP's method semantics, the runtime's sets (RFC 9110 9.2.1,
+# 9.2.2) in lower case like `ir.Operation.method`: safe methods change nothing (no confirmation
+# by default, tasks need no `confirm` before them); idempotent ones may be retried.
+SAFE_METHODS = frozenset(method.lower() for method in specagent_runtime.SAFE_METHODS)
+IDEMPOTENT_METHODS = frozenset(method.lower() for method in specagent_runtime.IDEMPOTENT_METHODS)
 DESCRIPTION_MAX = 1024
 
 _SPACE_RE = re.compile(r"\s+")
