@@ -62,7 +62,7 @@ def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | No
         if not sep or not field or not value:
             raise UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
         values[field] = value
-    return identity_from_fields(values)
+    return identity_from_fields(values, verified=True)  # the operator's own setting
 
 
 def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
