@@ -81,8 +81,10 @@ if TYPE_CHECKING:
         SecurityScheme,
         ToolSpec,
     )
-    from specagent_runtime._stores.base import Store, Versioned
+    from specagent_runtime._stores.base import AuditEntry, Retention, Store, Versioned
+    from specagent_runtime._stores.factory import migrate_store, open_store
     from specagent_runtime._stores.memory import MemoryStore
+    from specagent_runtime._stores.postgres import PostgresStore
     from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
@@ -193,7 +195,12 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "OperationSpec": ("specagent_runtime._spec", "OperationSpec"),
     "SecurityScheme": ("specagent_runtime._spec", "SecurityScheme"),
     "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
+    "AuditEntry": ("specagent_runtime._stores.base", "AuditEntry"),
     "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
+    "PostgresStore": ("specagent_runtime._stores.postgres", "PostgresStore"),
+    "Retention": ("specagent_runtime._stores.base", "Retention"),
+    "migrate_store": ("specagent_runtime._stores.factory", "migrate_store"),
+    "open_store": ("specagent_runtime._stores.factory", "open_store"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "Store": ("specagent_runtime._stores.base", "Store"),
     "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
@@ -262,6 +269,7 @@ __all__ = [
     "Arg",
     "Ask",
     "AsyncApiClient",
+    "AuditEntry",
     "AuthError",
     "BadRequestError",
     "BasicAuth",
@@ -295,12 +303,14 @@ __all__ = [
     "OAuth2Scheme",
     "OperationSpec",
     "PendingAction",
+    "PostgresStore",
     "PreparedCall",
     "RateLimitError",
     "Reply",
     "RequestError",
     "Respond",
     "ResponseDecodeError",
+    "Retention",
     "RetryPolicy",
     "RunInfo",
     "RunStatus",
@@ -340,6 +350,8 @@ __all__ = [
     "lazy_module",
     "mcp_main",
     "mcp_tools",
+    "migrate_store",
+    "open_store",
     "parse_tool_call",
     "run_tool_call",
     "serve_mcp",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable
 from typing import Any, Literal
 
@@ -58,8 +57,8 @@ from specagent_runtime._events import (
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.factory import open_store
 from specagent_runtime._stores.memory import MemoryStore
-from specagent_runtime._stores.sqlite import SQLiteStore
 from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.instruct import StepModel
 from specagent_runtime._tasks.run import TaskTurn
@@ -77,7 +76,6 @@ from specagent_runtime._tools.toolset import (
 
 logger = logging.getLogger("specagent_runtime.agent")
 
-DEFAULT_STORE_PATH = "specagent.sqlite3"
 
 SAFETY_PREAMBLE = """\
 Rules that always apply:
@@ -170,7 +168,7 @@ class Agent:
         data = load_agent_json(package)
         toolset = Toolset.from_agent_json(package, data, client, result_budget=result_budget)
         if store is None:
-            store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
+            store = open_store()  # $SPECAGENT_STORE: a SQLite file, postgresql://...
         module = load_task_module(package)
         return cls(
             toolset,
