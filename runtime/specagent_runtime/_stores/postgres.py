@@ -245,7 +245,7 @@ class PostgresStore(RecordStore):
                 committing = False
                 try:
                     result = body(connection)
-                    self._before_commit(connection)
+                    self._fault_point(connection, "commit")
                     committing = True
                     connection.execute("COMMIT")
                 except psycopg.Error as exc:
@@ -258,8 +258,10 @@ class PostgresStore(RecordStore):
                 return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _before_commit(self, connection: Connection) -> None:
-        """Nothing; the fault tests override it to cut a transaction off at its last moment."""
+    def _fault_point(self, connection: Connection, stage: str) -> None:
+        """Nothing. The fault tests override it to cut a transaction off at a chosen `stage`:
+        "read" (records locked and read), "written" (records written, the audit entries not
+        yet), "commit" (right before COMMIT)."""
 
     # --- the primitives, in the store's threads ---------------------------------------
 
@@ -302,6 +304,7 @@ class PostgresStore(RecordStore):
         else:
             current = {}
         plan = resolve(ops, current)  # raises StoreConflict: the caller rolls back
+        self._fault_point(connection, "read")
         upserts = [(record, write) for record, write in plan.writes.items() if write is not None]
         deletes = [record for record, write in plan.writes.items() if write is None]
         if upserts:
@@ -316,6 +319,7 @@ class PostgresStore(RecordStore):
             )
         if deletes:
             connection.execute(_DELETE, ([k for k, _ in deletes], [c for _, c in deletes]))
+        self._fault_point(connection, "written")
         for index, entry in plan.audits:
             row = connection.execute(
                 "INSERT INTO specagent_audit (conversation_id, at, entry)"
@@ -473,7 +477,7 @@ class PostgresStore(RecordStore):
         if state == "25006":
             return "the database is read-only (a standby, or a failover in progress?)"
         if state in ("57P01", "57P02", "57P03"):
-            return f"the database server is shutting down or restarting ({text})"
+            return f"the database server ended the connection (a restart, a failover? {text})"
         if state == "55P03":
             return (
                 f"another worker holds the record (waited {self._lock_ms / 1000:g} s);"
