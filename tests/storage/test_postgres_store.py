@@ -160,6 +160,37 @@ async def test_migrations_a_newer_release_made_are_tolerated(
         server.execute("DELETE FROM specagent_migrations WHERE version = 99", database=name)
 
 
+async def test_workers_need_no_schema_rights_once_the_deployment_migrated(
+    server: PostgresServer,
+) -> None:
+    """Least privilege: the deployment migrates as the owner; workers log in as a role that
+    may only read and write the store's rows."""
+    url = server.create_database()
+    name = url.rsplit("/", 1)[1]
+    server.execute("DROP ROLE IF EXISTS agent_worker")
+    server.execute("CREATE ROLE agent_worker LOGIN")
+    worker_url = f"postgresql://agent_worker@127.0.0.1:{server.port}/{name}"
+    early = PostgresStore(worker_url)
+    with pytest.raises(StoreError) as refused:
+        await early.get("conversation", "c1")  # not migrated, and it may not migrate
+    early.close()
+    assert "permission denied" in str(refused.value) and "agent_worker@" in str(refused.value)
+
+    assert migrate_store(url) == [m.version for m in MIGRATIONS]
+    for grant in (
+        "GRANT SELECT ON specagent_migrations TO agent_worker",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON specagent_records, specagent_audit"
+        " TO agent_worker",
+    ):
+        server.execute(grant, database=name)
+    worker = PostgresStore(worker_url)
+    assert await worker.put("conversation", "c1", {"turn": 1}, version=0) == 1
+    assert (await worker.audit(AuditEntry("c1", "fp", "host:a", "POST", "/o", "done"))).seq == 1
+    worker.close()
+    server.drop_database(url)
+    server.execute("DROP ROLE agent_worker")
+
+
 def test_the_audit_trail_refuses_updates_in_the_database(url: str, server: PostgresServer) -> None:
     store = PostgresStore(url)
     asyncio.run(store.audit(AuditEntry("c1", "fp", "host:a1", "POST", "/orders", "done 201")))

@@ -13,6 +13,7 @@ rollback must keep working), e.g. add a column with a default rather than rename
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -81,35 +82,39 @@ _LEDGER = """CREATE TABLE IF NOT EXISTS specagent_migrations (
 
 def apply_migrations(connection: psycopg.Connection[tuple[Any, ...]], where: str) -> list[int]:
     """Apply the migrations this database lacks, in one transaction under the migration lock;
-    the versions applied (empty: it was up to date). `connection` is in autocommit mode."""
-    connection.execute("BEGIN")
-    try:
-        # A migration may take long on a big table: wait for the one running rather than
-        # fail after the session's short lock_timeout.
-        connection.execute("SET LOCAL lock_timeout = '5min'")
-        connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", MIGRATION_LOCK)
-        connection.execute(_LEDGER)
-        rows = connection.execute("SELECT version FROM specagent_migrations").fetchall()
-        done = {int(row[0]) for row in rows}
-        applied: list[int] = []
-        for migration in MIGRATIONS:
-            if migration.version in done:
-                continue
-            for statement in migration.statements:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT INTO specagent_migrations (version, name) VALUES (%s, %s)",
-                (migration.version, migration.name),
-            )
-            applied.append(migration.version)
-        connection.execute("COMMIT")
-    except BaseException:
-        if not connection.closed:
-            try:
-                connection.execute("ROLLBACK")
-            except Exception:
-                pass
-        raise
+    the versions applied (empty: it was up to date). `connection` is in autocommit mode.
+
+    An up-to-date database is only read, so workers whose role may not change the schema start
+    once the deployment's `migrate` has run with one that may."""
+    done = _applied(connection)
+    applied: list[int] = []
+    if done is None or any(migration.version not in done for migration in MIGRATIONS):
+        connection.execute("BEGIN")
+        try:
+            # A migration may take long on a big table: wait for the one running rather than
+            # fail after the session's short lock_timeout.
+            connection.execute("SET LOCAL lock_timeout = '5min'")
+            connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", MIGRATION_LOCK)
+            connection.execute(_LEDGER)
+            rows = connection.execute("SELECT version FROM specagent_migrations").fetchall()
+            done = {int(row[0]) for row in rows}
+            for migration in MIGRATIONS:
+                if migration.version in done:
+                    continue
+                for statement in migration.statements:
+                    connection.execute(statement)
+                connection.execute(
+                    "INSERT INTO specagent_migrations (version, name) VALUES (%s, %s)",
+                    (migration.version, migration.name),
+                )
+                applied.append(migration.version)
+            connection.execute("COMMIT")
+        except BaseException:
+            if not connection.closed:
+                # A connection that is gone has nothing to undo.
+                with contextlib.suppress(Exception):
+                    connection.execute("ROLLBACK")
+            raise
     newer = sorted(done - {migration.version for migration in MIGRATIONS})
     if newer:
         # A newer release migrated this database (a rollback in progress?): keep working, as
@@ -122,6 +127,15 @@ def apply_migrations(connection: psycopg.Connection[tuple[Any, ...]], where: str
     if applied:
         logger.info("%s: applied store migrations %s", where, applied)
     return applied
+
+
+def _applied(connection: psycopg.Connection[tuple[Any, ...]]) -> set[int] | None:
+    """The migrations recorded, read without a lock or a schema change (None: no ledger)."""
+    row = connection.execute("SELECT to_regclass('specagent_migrations')").fetchone()
+    if row is None or row[0] is None:
+        return None
+    rows = connection.execute("SELECT version FROM specagent_migrations").fetchall()
+    return {int(version) for (version,) in rows}
 
 
 def migrate(url: str) -> list[int]:
