@@ -161,9 +161,10 @@ class Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
         and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
 
-        Without a `store`, conversations persist in SQLite (the file named by the environment
-        variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
-        stateless webhook handler can resume any conversation; tests pass a `MemoryStore`.
+        Without a `store`, conversations persist where the environment variable
+        ``SPECAGENT_STORE`` says (`open_store`: a SQLite file, else ``specagent.sqlite3`` in the
+        working directory, or ``postgresql://...``), so a stateless webhook handler can resume
+        any conversation; tests pass a `MemoryStore`.
         Task runs of ``<package>.tasks`` (when the agent file has tasks) share that store."""
         data = load_agent_json(package)
         toolset = Toolset.from_agent_json(package, data, client, result_budget=result_budget)
