@@ -67,7 +67,10 @@ class Put(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Delete:
     """Delete the record; with `version`, only if it is still at that version (0: it must not
-    exist, so there is nothing to delete). Deleting a missing record is not an error."""
+    exist, so there is nothing to delete). Deleting a missing record is not an error.
+
+    A record created again after a delete starts over at version 1: do not delete and recreate
+    a key (a claim, a lease) that a worker may still hold an old version of."""
 
     kind: str
     key: str
