@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConfirmationNotFound,
         ConflictError,
+        ConversationBusy,
         CredentialsError,
         ModelError,
         NotFoundError,
@@ -218,6 +219,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskDataError": ("specagent_runtime._errors", "TaskDataError"),
     "StoreError": ("specagent_runtime._errors", "StoreError"),
     "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
+    "ConversationBusy": ("specagent_runtime._errors", "ConversationBusy"),
     "ToolCallError": ("specagent_runtime._errors", "ToolCallError"),
     # Adapters: the same tools for other hosts (their own model loop, other formats, MCP) and
     # other models (Anthropic).
@@ -290,6 +292,7 @@ __all__ = [
     "ConfirmationRequested",
     "ConflictError",
     "ContextConfig",
+    "ConversationBusy",
     "Credential",
     "CredentialsError",
     "Effect",

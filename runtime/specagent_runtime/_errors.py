@@ -27,6 +27,8 @@ The tree (``except SpecagentError`` catches all of them)::
     ├── TaskDataError                           a value a task step needs is missing or mistyped
     ├── StoreError                              the store cannot be used
     │   └── StoreConflict                       another worker saved the record first
+    │       ├── LeaseLost                       another worker took over a lease (_stores)
+    │       └── ConversationBusy                another worker holds the conversation
     └── ToolCallError (also ValueError)         a tool call payload in a provider's format is broken
 
 Private ones (never raised to a caller) sit under the root too: `InvalidAnswer` (a customer's
@@ -286,6 +288,19 @@ class StoreConflict(StoreError):
             f"{kind} {key!r} was changed by someone else; load it again and retry",
             kind=kind,
             key=key,
+        )
+
+
+class ConversationBusy(StoreConflict):
+    """Another worker is handling this conversation and did not finish within the wait; a host
+    confirmation is not queued: deliver it again (the helpdesk's retry does)."""
+
+    def __init__(self, conversation_id: str) -> None:
+        StoreError.__init__(
+            self,
+            f"conversation {conversation_id!r} is being handled by another worker; try again",
+            kind="lease",
+            key=conversation_id,
         )
 
 

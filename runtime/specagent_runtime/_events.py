@@ -106,15 +106,25 @@ class TaskFinished(Event):
 class Reply:
     """The agent's answer to one customer message: the text to send and what happened.
 
-    `duplicate` is True when the message (by its `message_id`) was handled before: nothing ran
-    this time and `text` is the reply stored then, so a channel that posted it must not post it
-    again. `message_id` is the helpdesk's id the reply answers ("" without one)."""
+    Delivery flags (docs/security.md, "Delivery"):
+
+    - `duplicate`: the message (by its `message_id`) was handled before; nothing ran this time.
+      With `in_progress` another worker is handling it right now: post nothing. Otherwise
+      `text` is the reply stored then; `acknowledged` says the host marked it posted
+      (`Agent.delivered`), so post it again only if it is not and you did not post it.
+    - `queued`: another message of the conversation was being handled and this one waited too
+      long; it is kept and answered, in arrival order, by the worker handling the conversation
+      (its answer comes with that worker's reply, or with the next one in the conversation).
+    """
 
     text: str
     events: list[Event] = field(default_factory=list)
     conversation_id: str = ""
     duplicate: bool = False
     message_id: str = ""
+    acknowledged: bool = False
+    queued: bool = False
+    in_progress: bool = False
 
     @property
     def handed_off(self) -> bool:
@@ -133,7 +143,9 @@ class Reply:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], *, duplicate: bool = False) -> Reply:
+    def from_json(
+        cls, data: Mapping[str, Any], *, duplicate: bool = False, acknowledged: bool = False
+    ) -> Reply:
         """A stored reply (`to_json`); event kinds this runtime does not know are left out."""
         events = [event_from_json(item) for item in data.get("events") or ()]
         return cls(
@@ -142,6 +154,7 @@ class Reply:
             conversation_id=str(data.get("conversation_id", "")),
             duplicate=duplicate,
             message_id=str(data.get("message_id", "")),
+            acknowledged=acknowledged,
         )
 
 

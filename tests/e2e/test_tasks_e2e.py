@@ -415,6 +415,8 @@ def _worker(
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLE), str(REPO)])
     env["PETSTORE_AGENT_API_KEY"] = petstore.api_key
+    # A killed worker's conversation lease lapses after this, and the next worker takes over.
+    env["SPECAGENT_LEASE_TTL"] = "0.5"
     command = [
         sys.executable,
         "-m",

@@ -38,6 +38,10 @@ class Conversation:
     task_turn: int | None = None  # the turn whose reply carried that question
     # (turn, the inbox number reached when its reply was committed), the latest last
     replies: list[tuple[int, int]] = field(default_factory=list)
+    # Replies no caller has taken yet (`delivery`): handed over before the next one.
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    # The message whose turn was saved half-way (a task started): its redelivery resumes it.
+    in_progress: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +51,8 @@ class Conversation:
             "task_run": self.task_run,
             "task_turn": self.task_turn,
             "replies": [list(item) for item in self.replies],
+            "outbox": self.outbox,
+            "in_progress": self.in_progress,
         }
 
     def seen_turn(self, arrival: int) -> int | None:
@@ -55,10 +61,12 @@ class Conversation:
         seen = [turn for turn, reached in self.replies if reached < arrival]
         return max(seen) if seen else None
 
-    def replied(self, reached: int) -> None:
-        """Record that this turn's reply is committed with the inbox at `reached`."""
-        self.replies = [*[r for r in self.replies if r[0] != self.turn], (self.turn, reached)]
-        self.replies = self.replies[-REPLIES_KEPT:]
+    def replied(self, reached: int, *, turn: int | None = None) -> None:
+        """Record that a turn's reply (this turn's by default) is handed over with the inbox
+        at `reached`."""
+        turn = self.turn if turn is None else turn
+        kept = [r for r in self.replies if r[0] != turn]
+        self.replies = sorted([*kept, (turn, reached)])[-REPLIES_KEPT:]
 
     def next_turn(self) -> None:
         """Count a customer turn; pending actions too old to be confirmed in it are dropped."""
@@ -80,6 +88,8 @@ async def load(store: Store, conversation_id: str) -> Conversation:
         task_run=data.get("task_run"),
         task_turn=data.get("task_turn"),
         replies=[(int(turn), int(reached)) for turn, reached in data.get("replies") or ()],
+        outbox=list(data.get("outbox") or ()),
+        in_progress=data.get("in_progress"),
     )
 
 

@@ -19,9 +19,11 @@ of tools bound to it; what a verified identity's turns held is withheld from oth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Any, Literal
 
 from specagent_runtime._agent import conversation as conversation_store
@@ -48,6 +50,23 @@ from specagent_runtime._agent.conversation import (
     tool_event,
     tool_message,
 )
+from specagent_runtime._agent.delivery import (
+    BUSY_WAIT_ENV,
+    DEFAULT_BUSY_WAIT,
+    DEFAULT_LEASE_TTL,
+    IN_PROGRESS_TEXT,
+    LEASE_PREFIX,
+    LEASE_TTL_ENV,
+    QUEUED_TEXT,
+    Inbound,
+    commit,
+    lease_name,
+    merge,
+    new_owner,
+    outbox_entry,
+    outbox_replies,
+    seconds_from_env,
+)
 from specagent_runtime._agent.tasks import (
     before_model,
     openai_task_tools,
@@ -57,13 +76,15 @@ from specagent_runtime._agent.tasks import (
     turn_result,
     turn_text,
 )
-from specagent_runtime._agent.turn import Turn, inbound_text, outcome_text, result_of
+from specagent_runtime._agent.turn import HostAction, Turn, inbound_text, outcome_text, result_of
 from specagent_runtime._agent.user_context import UserContext, user_context_from
 from specagent_runtime._errors import (
     AgentError,
     ConfigurationError,
+    ConversationBusy,
     ModelError,
     StoreConflict,
+    StoreError,
 )
 from specagent_runtime._events import (
     ConfirmationExecuted,
@@ -75,6 +96,7 @@ from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, fingerprint
 from specagent_runtime._stores.base import Store
 from specagent_runtime._stores.factory import open_store
+from specagent_runtime._stores.leases import KeptLease, keep_alive
 from specagent_runtime._stores.memory import MemoryStore
 from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.instruct import StepModel
@@ -113,6 +135,7 @@ FALLBACK_REPLY = (
     "they will get back to you here."
 )
 HANDOFF_REPLY = "I'm passing you to a colleague who will get back to you here."
+MAX_QUEUED_PER_TURN = 100  # queued messages one holder answers before it lets go
 
 
 class Agent(ClientOwner):
@@ -134,6 +157,8 @@ class Agent(ClientOwner):
         owns_client: bool = False,
         context: UserContext | None = None,
         confirm_ttl: float | None = DEFAULT_CONFIRM_TTL,
+        lease_ttl: float | None = None,
+        busy_wait: float | None = None,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
@@ -147,6 +172,22 @@ class Agent(ClientOwner):
         self.history_limit = history_limit
         # Seconds a proposal stays confirmable by the host's button (None: by turns only).
         self.confirm_ttl = confirm_ttl
+        # The conversation's lease (a worker that died blocks it this long at most), and how
+        # long a message waits for a busy conversation before it is left queued; by default
+        # from $SPECAGENT_LEASE_TTL / $SPECAGENT_BUSY_WAIT (seconds), so committed packages
+        # can be tuned without regenerating them.
+        self.lease_ttl = (
+            lease_ttl
+            if lease_ttl is not None
+            else seconds_from_env(LEASE_TTL_ENV, DEFAULT_LEASE_TTL)
+        )
+        self.busy_wait = (
+            busy_wait
+            if busy_wait is not None
+            else seconds_from_env(BUSY_WAIT_ENV, DEFAULT_BUSY_WAIT)
+        )
+        if not self.lease_ttl > 0 or not self.busy_wait >= 0:
+            raise ConfigurationError("lease_ttl must be positive and busy_wait not negative")
         self.toolset = toolset
         # The agent file's tasks (None without): the model starts them, the engine runs them.
         self.tasks = tasks
@@ -223,44 +264,16 @@ class Agent(ClientOwner):
         """Answer one customer message.
 
         `message_id` is the helpdesk's id of the message: a redelivery of it returns the stored
-        reply with ``duplicate=True`` and runs nothing. `client_key` names the visitor (an id,
-        an IP) for the limits on lookups anyone may make. Raises `TypeError` when `message` is
-        not text (nothing is stored), `ModelError` if the model service fails before anything
-        was done (nothing is saved, so the host may retry) and `StoreConflict` if another worker
-        saved the same conversation meanwhile (retry with the same message id)."""
+        reply with ``duplicate=True`` and runs nothing (``in_progress`` too while another worker
+        is still answering it). `client_key` names the visitor (an id, an IP) for the limits on
+        lookups anyone may make. While another worker answers this conversation the call waits
+        up to `busy_wait` seconds, then leaves the message queued (``Reply.queued``) for that
+        worker. Raises `TypeError` when `message` is not text (nothing is stored) and
+        `ModelError` if the model service fails before anything was done (nothing is saved, so
+        the host may deliver the message again)."""
         text = inbound_text(message)
         arrival = await inbox.arrive(self.store, conversation_id, message_id)
-        if arrival.reply is not None:
-            return arrival.reply
-        conversation = await conversation_store.load(self.store, conversation_id)
-        conversation.next_turn()
-        turn = Turn(conversation, identity, fingerprint(identity), arrival, client_key)
-        turn.confirmed_by = f"message:{arrival.message_id or arrival.seq}"
-        turn.add({"role": "user", "content": text})
-        seen = conversation.seen_turn(arrival.seq)
-        if self.tasks is not None:
-            # A run waiting for the customer takes the message as its answer, so the model can
-            # neither answer nor confirm for the customer; what a dead worker left comes first.
-            # A message sent before the run's question reached the customer answers nothing:
-            # the question is asked again.
-            asked = conversation.task_turn
-            fresh = asked is not None and seen is not None and seen >= asked
-            shown = conversation.task_run if fresh else None
-            turns = await before_model(self.tasks, conversation_id, text, identity, shown)
-            if turns:
-                return await self._task_reply(turn, turns)
-        result = answer(conversation.pending, text, speaker=turn.speaker, seen_turn=seen)
-        conversation.pending = list(result.pending)
-        if result.ambiguous:
-            reply_text = ambiguity_reply(result.ambiguous)
-            turn.add({"role": "assistant", "content": reply_text})
-            return await self._commit(turn, reply_text)
-        if result.run is not None:
-            await self._run_confirmed(turn, result.run, "customer")
-        note = model_note(result)
-        if note:
-            turn.note(note)
-        return await self._finish_turn(turn)
+        return await self._deliver(Inbound(arrival, text, identity, client_key))
 
     async def confirm_task(
         self,
@@ -269,19 +282,17 @@ class Agent(ClientOwner):
         approved: bool,
         *,
         identity: Identity | None = None,
+        message_id: str | None = None,
     ) -> Reply:
         """The host's yes/no button for a task run waiting for a confirmation (see the
         `TaskWaiting` event); raises `TaskError` if the run is not waiting for one, belongs to
-        another conversation or to another customer."""
+        another conversation or to another customer. `message_id` (the helpdesk's id of the
+        click) makes a redelivered click return the stored reply."""
         if self.tasks is None:
             raise AgentError("this agent has no tasks")
-        conversation = await conversation_store.load(self.store, conversation_id)
-        conversation.next_turn()
-        task_turn = await self.tasks.confirm(
-            run_id, approved, identity, conversation_id=conversation_id
-        )
-        turn = Turn(conversation, identity, fingerprint(identity), None)
-        return await self._task_reply(turn, [task_turn])
+        arrival = await inbox.arrive(self.store, conversation_id, message_id)
+        host = HostAction("task", run_id, approved)
+        return await self._deliver(Inbound(arrival, "", identity, None), host)
 
     def respond_sync(
         self,
@@ -305,7 +316,12 @@ class Agent(ClientOwner):
         )
 
     async def confirm(
-        self, conversation_id: str, action_id: str, *, identity: Identity | None = None
+        self,
+        conversation_id: str,
+        action_id: str,
+        *,
+        identity: Identity | None = None,
+        message_id: str | None = None,
     ) -> Reply:
         """Run a pending action because the host confirmed it (the customer pressed a button),
         then let the model tell the customer the outcome. Counts as a customer turn.
@@ -313,31 +329,190 @@ class Agent(ClientOwner):
         Raises `ConfirmationNotFound` unless `action_id` is pending in this conversation,
         `identity` is the one that was asked (same fingerprint) and it has not expired; it runs
         that action only: the model calling any other consequential tool in this turn only
-        proposes it."""
-        conversation = await conversation_store.load(self.store, conversation_id)
-        conversation.next_turn()
-        speaker = fingerprint(identity)
-        action = host_confirmable(
-            conversation.pending,
-            conversation_id,
-            action_id,
-            speaker=speaker,
-            turn=conversation.turn,
-            now=time.time(),
-            ttl=self.confirm_ttl,
-        )
-        conversation.pending = [a for a in conversation.pending if a.id != action_id]
-        turn = Turn(conversation, identity, speaker, None)
-        turn.confirmed_by = f"host:{action_id}"
-        await self._run_confirmed(turn, action, "host")
-        return await self._finish_turn(turn)
+        proposes it. `message_id` as for `confirm_task`."""
+        arrival = await inbox.arrive(self.store, conversation_id, message_id)
+        host = HostAction("tool", action_id, True)
+        return await self._deliver(Inbound(arrival, "", identity, None), host)
+
+    async def delivered(self, conversation_id: str, message_id: str) -> bool:
+        """Mark the reply to `message_id` as posted (a channel calls this after posting), so a
+        redelivery's `Reply.acknowledged` says it need not be posted again. False when that
+        message has no stored reply."""
+        return await inbox.acknowledge(self.store, conversation_id, message_id)
 
     async def pending(self, conversation_id: str) -> list[PendingAction]:
         """Actions the host's buttons (`confirm`) could still confirm, e.g. to show them."""
         conversation = await conversation_store.load(self.store, conversation_id)
         return expire(conversation.pending, conversation.turn + 1, time.time(), self.confirm_ttl)
 
+    # --- delivery: one worker per conversation --------------------------------------------
+
+    async def _deliver(self, own: Inbound, host: HostAction | None = None) -> Reply:
+        """Answer `own` under the conversation's lease; see `delivery`."""
+        store, arrival = self.store, own.arrival
+        conversation_id = arrival.conversation_id
+        for _ in range(3):
+            if arrival.reply is not None:
+                return arrival.reply  # handled before: nothing runs again
+            if arrival.state == inbox.PROCESSING and await self._alive(arrival):
+                return self._in_progress(arrival)
+            lease = await store.acquire(
+                lease_name(conversation_id), new_owner(), self.lease_ttl, wait=self.busy_wait
+            )
+            if lease is not None:
+                break
+            if host is not None:
+                raise ConversationBusy(conversation_id)
+            if arrival.state == inbox.QUEUED or await inbox.queue(
+                store, arrival, own.text, own.identity, own.client_key
+            ):
+                return Reply(
+                    QUEUED_TEXT,
+                    conversation_id=conversation_id,
+                    message_id=arrival.message_id,
+                    queued=True,
+                )
+            arrival = await inbox.reread(store, arrival)
+        else:
+            raise ConversationBusy(conversation_id)
+        try:
+            async with keep_alive(store, lease) as held:
+                return await self._holding(held, replace(own, arrival=arrival), host)
+        finally:
+            with contextlib.suppress(StoreError):
+                await store.release(lease)
+
+    async def _holding(self, held: KeptLease, own: Inbound, host: HostAction | None) -> Reply:
+        arrival = await inbox.reread(self.store, own.arrival)
+        if arrival.reply is not None:
+            return arrival.reply  # the other delivery of it finished while this one waited
+        # Messages left queued before this one arrived come first (arrival order), then this
+        # one, then what queued up meanwhile; their replies come with this one's.
+        await self._drain(held, before=arrival.seq)
+        reply = await self._one(held, replace(own, arrival=arrival), host)
+        if await self._drain(held):
+            reply = await self._hand_over(held, replace(own, arrival=arrival), reply)
+        return reply
+
+    async def _drain(self, held: KeptLease, *, before: int | None = None) -> int:
+        """Run the queued messages (those that arrived before `before`); how many ran."""
+        conversation_id = held.lease.name.removeprefix(LEASE_PREFIX)
+        ran = 0
+        for _ in range(MAX_QUEUED_PER_TURN):
+            waiting = inbox.queued_list(await inbox.counter(self.store, conversation_id))
+            waiting = [item for item in waiting if before is None or item[0] < before]
+            if not waiting:
+                break
+            queued = await inbox.load_queued(self.store, conversation_id, waiting[0][1])
+            if queued is None:  # answered meanwhile, or purged: only the index entry is left
+                await self._forget_queued(conversation_id, waiting[0][1])
+                continue
+            inbound = Inbound(queued.arrival, queued.text, queued.identity, queued.client_key)
+            await self._one(held, replace(inbound, queued=True), None)
+            ran += 1
+        return ran
+
+    async def _forget_queued(self, conversation_id: str, message_id: str) -> None:
+        found = await inbox.counter(self.store, conversation_id)
+        if found is not None:
+            with contextlib.suppress(StoreConflict):
+                await self.store.put_many([inbox.dequeue(found, conversation_id, message_id)])
+
+    async def _hand_over(self, held: KeptLease, own: Inbound, reply: Reply) -> Reply:
+        """Add the replies the queue produced to this one's (and its stored copy)."""
+        conversation = await conversation_store.load(self.store, own.arrival.conversation_id)
+        if not conversation.outbox:
+            return reply
+        entries, conversation.outbox = conversation.outbox, []
+        combined = merge([reply, *outbox_replies(entries)], conversation.id, reply.message_id)
+        carried = [str(entry["message_id"]) for entry in entries]
+        writes = [inbox.done(own.arrival, combined, carried=carried)]
+        turns = [int(entry["turn"]) for entry in entries]
+        await commit(self.store, held, conversation, writes, replied=turns)
+        return combined
+
+    async def _alive(self, arrival: inbox.Arrival) -> bool:
+        """Whether the worker that marked the message as processing still holds the lease."""
+        lease = await self.store.lease(lease_name(arrival.conversation_id))
+        return lease is not None and lease.owner == arrival.owner
+
+    def _in_progress(self, arrival: inbox.Arrival) -> Reply:
+        return Reply(
+            IN_PROGRESS_TEXT,
+            conversation_id=arrival.conversation_id,
+            message_id=arrival.message_id,
+            duplicate=True,
+            in_progress=True,
+        )
+
     # --- the turn -------------------------------------------------------------------------
+
+    async def _one(self, held: KeptLease, inbound: Inbound, host: HostAction | None) -> Reply:
+        """One turn, from loading the conversation to its commit."""
+        arrival = inbound.arrival
+        await self.store.put_many([inbox.processing(arrival, held.lease.owner), held.lease.fence()])
+        conversation = await conversation_store.load(self.store, arrival.conversation_id)
+        resumed = conversation.in_progress == arrival.message_id
+        if not resumed:
+            conversation.next_turn()
+        conversation.in_progress = None
+        identity = inbound.identity
+        turn = Turn(conversation, identity, fingerprint(identity), inbound, held)
+        if host is not None:
+            return await self._host_turn(turn, host)
+        turn.confirmed_by = f"message:{arrival.message_id}"
+        if not resumed:
+            turn.add({"role": "user", "content": inbound.text})
+        seen = conversation.seen_turn(arrival.seq)
+        if self.tasks is not None:
+            # A run waiting for the customer takes the message as its answer, so the model can
+            # neither answer nor confirm for the customer; what a dead worker left comes first.
+            # A message sent before the run's question reached the customer answers nothing:
+            # the question is asked again.
+            asked = conversation.task_turn
+            fresh = asked is not None and seen is not None and seen >= asked
+            shown = conversation.task_run if fresh else None
+            turns = await before_model(self.tasks, conversation.id, inbound.text, identity, shown)
+            if turns:
+                return await self._task_reply(turn, turns)
+        if resumed:
+            # The turn had started a task and saved; the task's messages (above) were its end.
+            return await self._commit(turn, "")
+        result = answer(conversation.pending, inbound.text, speaker=turn.speaker, seen_turn=seen)
+        conversation.pending = list(result.pending)
+        if result.ambiguous:
+            reply_text = ambiguity_reply(result.ambiguous)
+            turn.add({"role": "assistant", "content": reply_text})
+            return await self._commit(turn, reply_text)
+        if result.run is not None:
+            await self._run_confirmed(turn, result.run, "customer")
+        note = model_note(result)
+        if note:
+            turn.note(note)
+        return await self._finish_turn(turn)
+
+    async def _host_turn(self, turn: Turn, host: HostAction) -> Reply:
+        """A confirmation button: a turn without a customer message."""
+        conversation = turn.conversation
+        if host.kind == "task":
+            assert self.tasks is not None  # checked by confirm_task
+            task_turn = await self.tasks.confirm(
+                host.target, host.approved, turn.identity, conversation_id=conversation.id
+            )
+            return await self._task_reply(turn, [task_turn])
+        action = host_confirmable(
+            conversation.pending,
+            conversation.id,
+            host.target,
+            speaker=turn.speaker,
+            turn=conversation.turn,
+            now=time.time(),
+            ttl=self.confirm_ttl,
+        )
+        conversation.pending = [a for a in conversation.pending if a.id != action.id]
+        turn.confirmed_by = f"host:{action.id}"
+        await self._run_confirmed(turn, action, "host")
+        return await self._finish_turn(turn)
 
     async def _task_reply(self, turn: Turn, turns: list[TaskTurn]) -> Reply:
         """End the turn with the task engine's own messages (word for word, not the model's)."""
@@ -380,18 +555,30 @@ class Agent(ClientOwner):
         return await self._commit(turn, text)
 
     async def _commit(self, turn: Turn, text: str) -> Reply:
-        """Save the turn; the message's inbox record keeps the reply for redeliveries."""
-        conversation = turn.conversation
-        conversation.replied(await inbox.reached(self.store, conversation.id))
-        await conversation_store.save(self.store, conversation)
-        reply = Reply(
-            text=text,
-            events=turn.events,
-            conversation_id=conversation.id,
-            message_id=turn.message_id,
-        )
-        if turn.arrival is not None:
-            await inbox.mark_done(self.store, turn.arrival, reply)
+        """End the turn with one atomic, fenced update (`delivery.commit`): the conversation,
+        the message's inbox record with the reply a redelivery gets, and the turn's own writes.
+        The reply hands over the outbox first; a queued message's reply goes into it."""
+        conversation, inbound = turn.conversation, turn.inbound
+        arrival = inbound.arrival
+        own = Reply(
+            text=text, events=turn.events, conversation_id=conversation.id,
+            message_id=arrival.message_id,
+        )  # fmt: skip
+        writes = list(turn.writes)
+        if inbound.queued:
+            conversation.outbox.append(outbox_entry(own, conversation.turn))
+            writes.append(inbox.done(arrival, own))
+            await commit(self.store, turn.held, conversation, writes, dequeue=arrival.message_id)
+            return own
+        entries, conversation.outbox = conversation.outbox, []
+        reply = merge([*outbox_replies(entries), own], conversation.id, arrival.message_id)
+        carried = [str(entry["message_id"]) for entry in entries]
+        writes.append(inbox.done(arrival, reply, carried=carried))
+        turns = [*(int(entry["turn"]) for entry in entries), conversation.turn]
+        await commit(
+            self.store, turn.held, conversation, writes, replied=turns,
+            dequeue=arrival.message_id,
+        )  # fmt: skip
         return reply
 
     async def _rounds(self, turn: Turn) -> str:

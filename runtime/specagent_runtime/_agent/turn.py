@@ -6,30 +6,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from specagent_runtime._agent.consent import PendingAction
 from specagent_runtime._agent.conversation import Conversation, note, tagged
-from specagent_runtime._agent.inbox import Arrival
+from specagent_runtime._agent.delivery import Inbound
 from specagent_runtime._events import Event
 from specagent_runtime._identity import Identity
+from specagent_runtime._stores.base import Write
+from specagent_runtime._stores.leases import KeptLease
 from specagent_runtime._tools.toolset import ToolResult
 
 
 @dataclass(slots=True)
 class Turn:
     """A turn in progress; `done` are the confirmed actions it ran, `proposed` the proposals
-    the model made in it."""
+    the model made in it, `writes` what its commit must save with the conversation."""
 
     conversation: Conversation
     identity: Identity | None
     speaker: str  # the identity's fingerprint
-    arrival: Arrival | None  # None for a host confirmation (no customer message)
-    client_key: str | None = None
+    inbound: Inbound
+    held: KeptLease  # the conversation's lease
     events: list[Event] = field(default_factory=list)
     done: list[PendingAction] = field(default_factory=list)
     proposed: list[PendingAction] = field(default_factory=list)
     confirmed_by: str = ""  # "message:<id>" or "host:<action id>", for the audit trail
+    writes: list[Write] = field(default_factory=list)
 
     def add(self, message: dict[str, Any]) -> None:
         """Append a message of this turn to the conversation, tagged with the speaker."""
@@ -42,7 +45,20 @@ class Turn:
 
     @property
     def message_id(self) -> str:
-        return self.arrival.message_id if self.arrival is not None else ""
+        return self.inbound.arrival.message_id
+
+    @property
+    def client_key(self) -> str | None:
+        return self.inbound.client_key
+
+
+@dataclass(frozen=True, slots=True)
+class HostAction:
+    """A host's confirmation button: `kind` "tool" (an action id) or "task" (a run id)."""
+
+    kind: Literal["tool", "task"]
+    target: str
+    approved: bool
 
 
 def inbound_text(message: object) -> str:
