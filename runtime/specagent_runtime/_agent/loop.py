@@ -24,10 +24,12 @@ import logging
 import time
 from collections.abc import Awaitable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Literal
 
 from specagent_runtime._agent import conversation as conversation_store
 from specagent_runtime._agent import inbox
+from specagent_runtime._agent.actions import carry_out
 from specagent_runtime._agent.anthropic import as_chat_client
 from specagent_runtime._agent.clients import ClientOwner
 from specagent_runtime._agent.consent import (
@@ -76,7 +78,14 @@ from specagent_runtime._agent.tasks import (
     turn_result,
     turn_text,
 )
-from specagent_runtime._agent.turn import HostAction, Turn, inbound_text, outcome_text, result_of
+from specagent_runtime._agent.turn import (
+    HostAction,
+    Turn,
+    inbound_text,
+    outcome_text,
+    result_of,
+    unknown_outcome_text,
+)
 from specagent_runtime._agent.user_context import UserContext, user_context_from
 from specagent_runtime._errors import (
     AgentError,
@@ -94,7 +103,7 @@ from specagent_runtime._events import (
 )
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, fingerprint
-from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.base import AuditEntry, Store
 from specagent_runtime._stores.factory import open_store
 from specagent_runtime._stores.leases import KeptLease, keep_alive
 from specagent_runtime._stores.memory import MemoryStore
@@ -108,7 +117,6 @@ from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import (
     HANDOFF_RESULT,
     HANDOFF_TOOL,
-    PreparedCall,
     ToolResult,
     Toolset,
 )
@@ -340,6 +348,14 @@ class Agent(ClientOwner):
         message has no stored reply."""
         return await inbox.acknowledge(self.store, conversation_id, message_id)
 
+    async def audit_entries(
+        self, conversation_id: str | None = None, *, since: datetime | float | None = None
+    ) -> list[AuditEntry]:
+        """The audit trail of consequential actions (of one conversation), oldest first: the
+        conversation, the identity's fingerprint, what confirmed it (``message:<id>``,
+        ``host:<action id>``, ``task:<run>/<step>``), the request sent and the outcome."""
+        return await self.store.audit_entries(conversation_id, since)
+
     async def pending(self, conversation_id: str) -> list[PendingAction]:
         """Actions the host's buttons (`confirm`) could still confirm, e.g. to show them."""
         conversation = await conversation_store.load(self.store, conversation_id)
@@ -543,6 +559,14 @@ class Agent(ClientOwner):
             status = ToolResult(last.tool, "ok") if result is None else result_of(result)
             text = outcome_text(last, status)
             turn.add({"role": "assistant", "content": text})
+        if turn.unknown:
+            # Never reported as done, whatever the model said: the runtime says it itself.
+            text = f"{text.rstrip()}\n\n{unknown_outcome_text(turn.unknown)}".strip()
+            last_message = turn.conversation.messages[-1]
+            if last_message.get("role") == "assistant" and not last_message.get("tool_calls"):
+                last_message["content"] = text
+            reasons = "; ".join(a.summary for a in turn.unknown)
+            turn.events.append(HandoffRequested(f"outcome unknown, not retried: {reasons}"))
         proposed = [a for a in turn.proposed if a in turn.conversation.pending]
         if proposed:
             # The customer sees what will run in the runtime's words, not the model's.
@@ -691,41 +715,30 @@ class Agent(ClientOwner):
     async def _run_confirmed(
         self, turn: Turn, action: PendingAction, by: Literal["customer", "host"]
     ) -> ToolResult:
-        """Carry out a confirmed action with its stored arguments, at most once even if two
-        workers handle the same confirmation: the first to create its claim record runs it.
-        The model is shown the call and its result, as if it had made it."""
+        """Carry out a confirmed action with its stored arguments, once (`actions.carry_out`:
+        claimed, recovered truthfully, audited). The model is shown the call and its result,
+        as if it had made it."""
         conversation = turn.conversation
-        prepared = self.toolset.resume(action.tool, action.arguments)
-        model_arguments = dict(action.model_arguments) or (
-            dict(prepared.model_arguments) if isinstance(prepared, PreparedCall) else {}
-        )
-        call = ModelCall(f"confirmed_{action.id}", action.tool, dumps(model_arguments))
+        call = ModelCall(f"confirmed_{action.id}", action.tool, dumps(action.model_arguments))
         turn.note(executed_note(action, by))
         turn.add(assistant_message(None, [call]))
-        if isinstance(prepared, ToolResult):
-            result = prepared
-        else:
-            key = f"{conversation.id}/{action.id}"
-            record = {
-                "tool": action.tool,
-                "binding": action.binding(conversation.id),
-                "identity": action.proposer,
-                "confirmed_by": turn.confirmed_by,
-                "status": "running",
-            }
-            try:
-                await self.store.put("confirmation", key, record, version=0)
-            except StoreConflict:
-                result = ToolResult.error(action.tool, "this action was already carried out")
-            else:
-                result = await self.toolset.run(prepared)
-                await self.store.put("confirmation", key, {**record, "status": result.status})
-                turn.events.append(
-                    ConfirmationExecuted(action.id, action.tool, ok=not result.is_error, by=by)
-                )
+        outcome = await carry_out(
+            self.store,
+            self.toolset,
+            turn.held,
+            conversation_id=conversation.id,
+            action=action,
+            confirmed_by=turn.confirmed_by,
+        )
+        result = outcome.result
+        if outcome.sent:
+            ok = result.status == "ok"
+            turn.events.append(ConfirmationExecuted(action.id, action.tool, ok=ok, by=by))
             if self.user_context is not None:
                 self.user_context.invalidate(turn.identity)
-        turn.events.append(tool_event(model_arguments, result))
+        if outcome.unknown:
+            turn.unknown.append(action)
+        turn.events.append(tool_event(action.model_arguments, result))
         turn.add(tool_message(call.id, result))
         turn.done.append(action)
         return result

@@ -31,6 +31,7 @@ class Turn:
     events: list[Event] = field(default_factory=list)
     done: list[PendingAction] = field(default_factory=list)
     proposed: list[PendingAction] = field(default_factory=list)
+    unknown: list[PendingAction] = field(default_factory=list)  # sent, outcome not known
     confirmed_by: str = ""  # "message:<id>" or "host:<action id>", for the audit trail
     writes: list[Write] = field(default_factory=list)
 
@@ -77,12 +78,24 @@ def inbound_text(message: object) -> str:
     return message
 
 
+def unknown_outcome_text(actions: list[PendingAction]) -> str:
+    """What the customer is told, in the runtime's words, when nobody knows whether a confirmed
+    action went through."""
+    what = "; ".join(a.summary.rstrip(".") for a in actions)
+    return (
+        f"I could not confirm whether this went through: {what}. I have not tried again, so "
+        "that it is not done twice; a colleague will check and get back to you."
+    )
+
+
 def outcome_text(action: PendingAction, result: ToolResult) -> str:
     """The runtime's own words for a confirmed action's outcome, when the model cannot give
     them (the model service failed after the action ran): the truth, never "done" unless it
     was."""
     if result.status == "ok":
         return f"Done: {action.summary.rstrip('.')}."
+    if result.message.startswith("OUTCOME UNKNOWN"):
+        return ""  # `unknown_outcome_text` says it
     return f"That was not done as asked: {result.message}"
 
 

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, overload
 
@@ -25,6 +26,7 @@ from specagent_runtime._errors import (
     RequestError,
     ResponseDecodeError,
 )
+from specagent_runtime._http import observe
 from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.decode import decode_success
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
@@ -329,7 +331,37 @@ class AsyncApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        scope = observe.current()  # a confirmed action's key, and its record of what was sent
+        if idempotency_key is None and scope is not None:
+            idempotency_key = scope.idempotency_key
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
+        if scope is None:
+            return await self._send(
+                op, prepared, url, headers, auth=auth, response_type=response_type
+            )
+        try:
+            result = await self._send(
+                op, prepared, url, headers, auth=auth, response_type=response_type
+            )
+        except ApiError as exc:
+            status = getattr(exc, "status", None)
+            unknown = bool(getattr(exc, "outcome_unknown", False))
+            sent = observe.Sent(op.id, prepared.method, url.path, status, type(exc).__name__)
+            scope.sent.append(replace(sent, outcome_unknown=unknown))
+            raise
+        scope.sent.append(observe.Sent(op.id, prepared.method, url.path, 200))
+        return result
+
+    async def _send(
+        self,
+        op: OperationSpec,
+        prepared: PreparedRequest,
+        url: httpx.URL,
+        headers: dict[str, str],
+        *,
+        auth: Any,
+        response_type: type[T] | None,
+    ) -> T | None:
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
         attempt = 0

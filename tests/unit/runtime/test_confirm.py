@@ -301,18 +301,40 @@ async def test_the_host_can_confirm_with_a_button(
     assert cancels(api) == [7]
 
 
-async def test_a_claimed_action_is_not_run_twice(
+async def test_an_action_already_carried_out_is_not_run_again(
     agent: Agent, model: FakeOpenAI, api: FakeClient, store: MemoryStore
 ) -> None:
     model.add(call("cancel_order", orderId=7), say("Cancel order 7?"))
     proposed = await agent.respond("c1", "cancel order 7", identity=ADA)
     action_id = proposed.pending_confirmations[0].action_id
-    # Another worker handling the same "yes" got there first.
-    await store.put("confirmation", f"c1/{action_id}", {"status": "running"}, version=0)
+    # The claim of a worker that carried it out but died before saving the conversation.
+    done = {"status": "ok", "outcome": "done 200", "token": 0}
+    await store.put("confirmation", f"c1/{action_id}", done, version=0)
     model.add(say("It was already done."))
     await agent.respond("c1", "yes", identity=ADA)
     assert cancels(api) == []
-    assert "already carried out" in model.messages(2)[-1]["content"]
+    assert "already carried out (done 200)" in model.messages(2)[-1]["content"]
+
+
+async def test_an_action_in_flight_when_its_worker_died_is_reported_unknown(
+    agent: Agent, model: FakeOpenAI, api: FakeClient, store: MemoryStore
+) -> None:
+    """cancel_order is a POST here: sending it again could cancel twice, so it is not sent,
+    and the customer hears the truth in the runtime's words whatever the model says."""
+    model.add(call("cancel_order", orderId=7), say("Cancel order 7?"))
+    proposed = await agent.respond("c1", "cancel order 7", identity=ADA)
+    action_id = proposed.pending_confirmations[0].action_id
+    running = {"status": "running", "token": 0, "retry_safe": False}
+    await store.put("confirmation", f"c1/{action_id}", running, version=0)
+    model.add(say("Done: order 7 is cancelled."))  # a model that does not listen
+    reply = await agent.respond("c1", "yes", identity=ADA)
+    assert cancels(api) == []
+    assert "OUTCOME UNKNOWN" in model.messages(2)[-1]["content"]
+    assert "I could not confirm whether this went through" in reply.text
+    assert reply.handed_off
+    [entry] = await agent.audit_entries("c1")
+    assert entry.outcome.startswith("unknown") and entry.confirmed_by.startswith("message:")
+    assert entry.identity == ADA.fingerprint
 
 
 async def test_the_outcome_is_told_and_saved_even_if_the_model_then_fails(
