@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         SpecagentError,
         StoreConflict,
         StoreError,
+        TaskBusy,
         TaskDataError,
         TaskError,
         ToolCallError,
@@ -91,7 +92,8 @@ if TYPE_CHECKING:
     from specagent_runtime._stores.memory import MemoryStore
     from specagent_runtime._stores.postgres import PostgresStore
     from specagent_runtime._stores.sqlite import SQLiteStore
-    from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
+    from specagent_runtime._tasks.calls import idempotency_key
+    from specagent_runtime._tasks.engine import TaskEngine
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
     from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
     from specagent_runtime._tasks.steps import (
@@ -180,7 +182,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "open_store": ("specagent_runtime._stores.factory", "open_store"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
-    "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
+    "idempotency_key": ("specagent_runtime._tasks.calls", "idempotency_key"),
     "StepModel": ("specagent_runtime._tasks.instruct", "StepModel"),
     "StepOutcome": ("specagent_runtime._tasks.instruct", "StepOutcome"),
     "RunInfo": ("specagent_runtime._tasks.run", "RunInfo"),
@@ -216,6 +218,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ModelError": ("specagent_runtime._errors", "ModelError"),
     "ConfirmationNotFound": ("specagent_runtime._errors", "ConfirmationNotFound"),
     "TaskError": ("specagent_runtime._errors", "TaskError"),
+    "TaskBusy": ("specagent_runtime._errors", "TaskBusy"),
     "TaskDataError": ("specagent_runtime._errors", "TaskDataError"),
     "StoreError": ("specagent_runtime._errors", "StoreError"),
     "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
@@ -335,6 +338,7 @@ __all__ = [
     "Store",
     "StoreConflict",
     "StoreError",
+    "TaskBusy",
     "TaskContext",
     "TaskDataError",
     "TaskDefinition",

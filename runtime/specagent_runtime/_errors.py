@@ -24,6 +24,7 @@ The tree (``except SpecagentError`` catches all of them)::
     │   ├── ModelError                          the model service failed; the turn was not saved
     │   └── ConfirmationNotFound (also LookupError)
     ├── TaskError                               a task cannot be started or continued as asked
+    │   └── TaskBusy                            another worker is advancing the run right now
     ├── TaskDataError                           a value a task step needs is missing or mistyped
     ├── StoreError                              the store cannot be used
     │   └── StoreConflict                       another worker saved the record first
@@ -259,6 +260,15 @@ class TaskError(SpecagentError):
 
     def model_message(self) -> str:
         return str(self)
+
+
+class TaskBusy(TaskError):
+    """Another worker is advancing this task run right now (its lease is live): the request is
+    being handled; nothing was done twice."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"task run {run_id} is being handled by another worker right now")
+        self.run_id = run_id
 
 
 class TaskDataError(SpecagentError):

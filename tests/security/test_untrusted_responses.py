@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from specagent_runtime import AccessToken, ApiKey, MemoryStore, ToolCalled, Toolset
-from specagent_runtime._agent.loop import SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import SAFETY_PREAMBLE
 
 from tests.support.fake_openai import FakeOpenAI, call, say
 

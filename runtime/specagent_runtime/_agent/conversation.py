@@ -135,6 +135,29 @@ def model_view(messages: list[dict[str, Any]], speaker: str) -> list[dict[str, A
     return view
 
 
+def close_dangling_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages with a result for every tool call that has none (a turn saved half-way,
+    then interrupted): the chat-completions API refuses a call without its result."""
+    fixed: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        fixed.append(message)
+        calls = message.get("tool_calls") or []
+        if message.get("role") != "assistant" or not calls:
+            continue
+        answered = set()
+        for later in messages[index + 1 :]:
+            if later.get("role") != "tool":
+                break
+            answered.add(later.get("tool_call_id"))
+        tag = {SPEAKER: message[SPEAKER]} if SPEAKER in message else {}
+        for item in calls:
+            if item.get("id") not in answered:
+                name = str(item.get("function", {}).get("name", ""))
+                result = ToolResult.error(name, "interrupted before its result was recorded")
+                fixed.append({**tool_message(str(item.get("id")), result), **tag})
+    return fixed  # the added results sit right after their call, before those that exist
+
+
 class ModelCall(NamedTuple):
     """One tool call of the model, its arguments still the JSON text the model wrote."""
 

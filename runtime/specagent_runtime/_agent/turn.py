@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from specagent_runtime._agent.consent import PendingAction
 from specagent_runtime._agent.conversation import Conversation, note, tagged
 from specagent_runtime._agent.delivery import Inbound
 from specagent_runtime._events import Event
 from specagent_runtime._identity import Identity
-from specagent_runtime._stores.base import Write
+from specagent_runtime._stores.base import Fence, Write
 from specagent_runtime._stores.leases import KeptLease
 from specagent_runtime._tools.toolset import ToolResult
 
@@ -34,6 +34,10 @@ class Turn:
     unknown: list[PendingAction] = field(default_factory=list)  # sent, outcome not known
     confirmed_by: str = ""  # "message:<id>" or "host:<action id>", for the audit trail
     writes: list[Write] = field(default_factory=list)
+    saved_midway: bool = False  # the conversation was saved with a task run it started
+
+    def fence(self) -> Fence:
+        return self.held.lease.fence()
 
     def add(self, message: dict[str, Any]) -> None:
         """Append a message of this turn to the conversation, tagged with the speaker."""
@@ -51,15 +55,6 @@ class Turn:
     @property
     def client_key(self) -> str | None:
         return self.inbound.client_key
-
-
-@dataclass(frozen=True, slots=True)
-class HostAction:
-    """A host's confirmation button: `kind` "tool" (an action id) or "task" (a run id)."""
-
-    kind: Literal["tool", "task"]
-    target: str
-    approved: bool
 
 
 def inbound_text(message: object) -> str:

@@ -21,7 +21,7 @@ from specagent_runtime import (
     Toolset,
 )
 from specagent_runtime._agent.conversation import recent as _recent
-from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 from tests.unit.runtime._agent_fixtures import (

@@ -24,7 +24,7 @@ from specagent_runtime._agent.anthropic import (
     from_anthropic_response,
     to_anthropic_messages,
 )
-from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_anthropic import FakeAnthropic, call, calls, problems, say
 from tests.unit.runtime._agent_fixtures import ADA, PACKAGE, api, store

@@ -64,6 +64,7 @@ def _run_worker(
 ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(package.parent), str(REPO)])
+    env["SPECAGENT_LEASE_TTL"] = "0.5"  # a killed worker's run lease lapses quickly
     command = [
         sys.executable,
         "-m",
