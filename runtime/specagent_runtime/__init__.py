@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestError,
         ResponseDecodeError,
+        ResponseTooDeepError,
+        ResponseTooLargeError,
         ServerError,
         SpecagentError,
         StoreConflict,
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         ClientCredentials,
         Credential,
     )
+    from specagent_runtime._http.body import ResponseLimits
     from specagent_runtime._http.client import ApiClient, AsyncApiClient
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
@@ -178,6 +181,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
     "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
     "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
+    "ResponseLimits": ("specagent_runtime._http.body", "ResponseLimits"),
     "Credential": ("specagent_runtime._http.auth", "Credential"),
     "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
     "BearerToken": ("specagent_runtime._http.auth", "BearerToken"),
@@ -194,6 +198,8 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
     "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
     "ResponseDecodeError": ("specagent_runtime._errors", "ResponseDecodeError"),
+    "ResponseTooLargeError": ("specagent_runtime._errors", "ResponseTooLargeError"),
+    "ResponseTooDeepError": ("specagent_runtime._errors", "ResponseTooDeepError"),
     "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
     "BadRequestError": ("specagent_runtime._errors", "BadRequestError"),
     "AuthError": ("specagent_runtime._errors", "AuthError"),
@@ -306,6 +312,9 @@ __all__ = [
     "RequestError",
     "Respond",
     "ResponseDecodeError",
+    "ResponseLimits",
+    "ResponseTooDeepError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "RunInfo",
     "RunStatus",
