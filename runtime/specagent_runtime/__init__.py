@@ -120,6 +120,7 @@ if TYPE_CHECKING:
         to_openai_responses,
     )
     from specagent_runtime._tools.formats import definitions as tool_definitions
+    from specagent_runtime._tools.limits import Limits
     from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 # public name -> (module, attribute in it), by audience
@@ -166,6 +167,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
     "TaskFinished": ("specagent_runtime._events", "TaskFinished"),
     "PendingAction": ("specagent_runtime._agent.consent", "PendingAction"),
+    "Limits": ("specagent_runtime._tools.limits", "Limits"),
     "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
     "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
     "Store": ("specagent_runtime._stores.base", "Store"),
@@ -300,6 +302,7 @@ __all__ = [
     "Identity",
     "InputSpec",
     "Instruct",
+    "Limits",
     "MemoryStore",
     "ModelError",
     "NotFoundError",

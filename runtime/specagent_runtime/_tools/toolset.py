@@ -68,6 +68,8 @@ class ToolResult:
     data: Any = None
     message: str = ""
     truncated: bool = False
+    # The API's HTTP status when it refused (404...), for the lookup budgets; never shown.
+    api_status: int | None = None
 
     @classmethod
     def error(cls, tool: str, message: str) -> ToolResult:
@@ -332,7 +334,9 @@ class Toolset:
         except ApiError as exc:
             # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
             logger.info("tool %s: %s", spec.name, exc)
-            return ToolResult.error(spec.name, exc.model_message())
+            return ToolResult(
+                spec.name, "error", message=exc.model_message(), api_status=exc.status
+            )
         except Exception:
             logger.exception("tool %s failed unexpectedly", spec.name)
             return ToolResult.error(
