@@ -63,7 +63,8 @@ class Limits:
     conversation (a tool's own `lookup_limit` wins), `lookups_per_client_per_day` over all of
     them; `misses_before_lockout` not-found answers lock the conversation and the client out
     of lookups for `lockout_seconds`; after that each miss locks again, for twice as long each
-    time up to `max_lockout_seconds`, until `forget_lockouts_after` seconds pass without one. `max_message_chars` is the customer message size the agent accepts."""
+    time up to `max_lockout_seconds`, until `forget_lockouts_after` seconds pass without one.
+    `max_message_chars` is the customer message size the agent accepts."""
 
     max_message_chars: int = 8000
     tool_calls_per_round: int = 8
