@@ -25,7 +25,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Tool
-from specagent.generate import GenerateOptions, generate
+from specagent import GenerateOptions, generate
 from specagent_runtime import Identity, PreparedCall, Toolset
 from specagent_runtime._mcp.cli import identity_from
 from specagent_runtime._mcp.cli import main as mcp_main

@@ -18,7 +18,13 @@ from typing import Any
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
-from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
+from specagent._jsonschema import (
+    SCHEMA_MAPS,
+    VALUE_KEYWORDS,
+    object_schema,
+    schema_ref,
+    schema_ref_name,
+)
 from specagent.render._field_names import field_aliases
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
@@ -56,9 +62,6 @@ class Models:
     root_types: Mapping[str, str]  # RootModel class -> `list[models.X]` when unwrappable
 
 
-# Keywords whose value maps names to schemas, and keywords whose value is data, not a schema.
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
-_DATA_KEYS = frozenset({"const", "default"})
 # Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
 # `propertyNames` becomes `dict[constr(...), X]`, a call mypy refuses in an annotation.
 _DROPPED = frozenset({"example", "examples", "propertyNames"})
@@ -131,7 +134,7 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
             if key == "pattern" and not (isinstance(value, str) and _pattern_works(value)):
                 continue
             if key == "$ref" and (name := schema_ref_name(value, renames)) is not None:
-                result[key] = SCHEMA_REF_PREFIX + renames[name]
+                result[key] = schema_ref(renames[name])
             elif key == "enum" and isinstance(value, list | tuple):
                 if any(isinstance(item, Mapping | list | tuple) for item in value):
                     # An object or array as an enum member becomes a mutable class attribute
@@ -143,9 +146,9 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
                     if item not in unique:
                         unique.append(item)
                 result[key] = unique
-            elif key in _DATA_KEYS:
+            elif key in VALUE_KEYWORDS:
                 result[key] = value
-            elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            elif key in SCHEMA_MAPS and isinstance(value, Mapping):
                 result[key] = {name: _rewrite_refs(sub, renames) for name, sub in value.items()}
             else:
                 result[key] = _rewrite_refs(value, renames)
@@ -156,19 +159,16 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
 
 
 def _args_schema(endpoint: ir.Endpoint, renames: Mapping[str, str]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    required = []
-    for arg in endpoint.arguments:
-        schema = dict(_rewrite_refs(arg.schema, renames))
-        if arg.description and "description" not in schema:
-            schema["description"] = arg.description
-        properties[arg.key] = schema
-        if arg.required:
-            required.append(arg.key)
-    result: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        result["required"] = required
-    return result
+    return object_schema(
+        (arg.key, _arg_schema(arg, renames), arg.required) for arg in endpoint.arguments
+    )
+
+
+def _arg_schema(arg: ir.Argument, renames: Mapping[str, str]) -> dict[str, Any]:
+    schema = dict(_rewrite_refs(arg.schema, renames))
+    if arg.description and "description" not in schema:
+        schema["description"] = arg.description
+    return schema
 
 
 def synthetic_document(plan: ir.Plan) -> dict[str, Any]:
@@ -365,14 +365,11 @@ def build_models(plan: ir.Plan) -> Models:
     class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     classes = frozenset(class_defs)
     # Each class models.py must define, and where in the spec it comes from.
-    expected = {
-        cls: "#/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
-        for name, cls in plan.model_names.items()
-    }
+    expected = {cls: schema_ref(name) for name, cls in plan.model_names.items()}
     for endpoint in plan.endpoints:
-        expected.setdefault(endpoint.args_model, endpoint.operation.pointer)
+        expected.setdefault(endpoint.args_model, str(endpoint.operation.where))
         if endpoint.response_model is not None:
-            expected.setdefault(endpoint.response_model, endpoint.operation.pointer)
+            expected.setdefault(endpoint.response_model, str(endpoint.operation.where))
     missing = sorted(set(expected) - classes)
     if missing:
         places = ", ".join(f"{cls} ({expected[cls] or 'spec'})" for cls in missing[:10])

@@ -15,7 +15,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.ir import Code
 from specagent.tasks import _types as t
 from specagent.tasks._types import Ty
 
@@ -46,7 +48,9 @@ _ORDERING = frozenset({"<", "<=", ">", ">="})
 class ExpressionError(Exception):
     """One problem in an expression; `code` is the diagnostic code it is reported with."""
 
-    def __init__(self, message: str, hint: str = "", *, code: str = "task.bad_expression") -> None:
+    def __init__(
+        self, message: str, hint: str = "", *, code: ir.Code = ir.Code.TASK_BAD_EXPRESSION
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -74,8 +78,8 @@ class Scope:
     """
 
     variables: Mapping[str, Ty]
-    later: Mapping[str, str] = field(default_factory=dict)
-    partial: Mapping[str, str] = field(default_factory=dict)
+    later: Mapping[str, ir.Location] = field(default_factory=dict)
+    partial: Mapping[str, ir.Location] = field(default_factory=dict)
 
 
 def render(typed: Typed, *, need: bool = False) -> str:
@@ -146,16 +150,16 @@ class _Checker:
                 f"`{name}` is set only on some paths before this step"
                 f" (at {self.scope.partial[name]})",
                 "set it on every branch of the `if`, or use it inside the branch that sets it",
-                code="task.used_before_set",
+                code=Code.TASK_USED_BEFORE_SET,
             )
         if name in self.scope.later:
             raise ExpressionError(
                 f"`{name}` is used before the step that sets it ({self.scope.later[name]})",
                 "move this step after that one",
-                code="task.used_before_set",
+                code=Code.TASK_USED_BEFORE_SET,
             )
         hint = did_you_mean(name, self.scope.variables)
-        raise ExpressionError(f"unknown name `{name}`", hint, code="task.unknown_name")
+        raise ExpressionError(f"unknown name `{name}`", hint, code=Code.TASK_UNKNOWN_NAME)
 
     def _Attribute(self, node: ast.Attribute) -> Typed:
         base = self.expr(node.value)
@@ -172,7 +176,7 @@ class _Checker:
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
             raise ExpressionError(
-                f"`{base.label}` has no field `{node.attr}`", hint, code="task.unknown_field"
+                f"`{base.label}` has no field `{node.attr}`", hint, code=Code.TASK_UNKNOWN_FIELD
             )
         path = (*base.path, node.attr)
         self.used.append(path)
@@ -240,7 +244,7 @@ class _Checker:
             raise ExpressionError(
                 f"`{label}`: cannot apply `{symbol}` to {left.ty.describe()} and"
                 f" {right.ty.describe()}",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
         code = f"({render(left, need=True)} {symbol} {render(right, need=True)})"
         return Typed(Ty(kind), label, code=code)
@@ -291,7 +295,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
                 f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
                 f" {right.ty.describe()}",
                 "compare numbers with numbers, or text with text",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
         return
     if not t.comparable(left.ty, right.ty):
@@ -299,7 +303,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
             f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
             f" {right.ty.describe()}, which are never equal",
             _quote_hint(left, right),
-            code="task.type_mismatch",
+            code=Code.TASK_TYPE_MISMATCH,
         )
     _check_enum(left, right)
     _check_enum(right, left)
@@ -324,7 +328,7 @@ def _check_membership(left: Typed, right: Typed) -> None:
             raise ExpressionError(
                 f"`{left.label} in {right.label}` looks for {left.ty.describe()} among"
                 f" {element.describe()} values",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
         if right.code and left.ty.enum:
             for value in _literal_items(right):
@@ -351,7 +355,7 @@ def _check_enum(field_side: Typed, other: Typed) -> None:
             f"`{field_side.label}` is one of {', '.join(repr(v) for v in enum)};"
             f" {other.literal!r} is never equal to it",
             hint,
-            code="task.type_mismatch",
+            code=Code.TASK_TYPE_MISMATCH,
         )
 
 

@@ -159,9 +159,9 @@ async def test_the_agent_puts_the_section_in_the_system_message_and_refreshes_af
 
 @pytest.fixture(scope="module")
 def shop_plan() -> ir.Plan:
-    config, problems = load_agent_file(SHOP / "agent.yaml")
-    assert problems == []
-    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), config, "shop_agent")
+    agent = load_agent_file(SHOP / "agent.yaml")
+    assert agent.problems == ()
+    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), agent.config, "shop_agent")
 
 
 def _context(plan: ir.Plan, sources: str, extra: str = "") -> list[ir.Diagnostic]:
@@ -212,7 +212,7 @@ def test_bad_numbers_and_keys(shop_plan: ir.Plan) -> None:
 
 
 def test_an_agent_file_with_context_and_no_tasks_keeps_its_context(tmp_path: Path) -> None:
-    from specagent.generate import GenerateOptions, generate  # noqa: PLC0415
+    from specagent import GenerateOptions, generate  # noqa: PLC0415
 
     agent = tmp_path / "agent.yaml"
     agent.write_text(

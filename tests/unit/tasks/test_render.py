@@ -6,7 +6,8 @@ import ast
 import json
 
 from specagent import ir
-from specagent.tasks import build_tasks, render_tasks, task_tools
+from specagent.render import render_tasks, task_tools
+from specagent.tasks import build_tasks
 
 HOSTILE = '\\"""; import os; os.system("rm -rf /") #'
 
@@ -63,7 +64,7 @@ _ACCESSORS = {"format", "text", "integer", "number", "boolean", "items", "value"
 def _render(plan: ir.Plan) -> str:
     program, diagnostics = build_tasks(AGENT, "agent.yaml", plan)
     assert diagnostics == [], [d.render() for d in diagnostics]
-    return render_tasks(plan, program)
+    return render_tasks(program)
 
 
 def test_agent_file_text_never_becomes_code(petstore_plan: ir.Plan) -> None:
