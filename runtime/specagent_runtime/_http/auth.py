@@ -202,6 +202,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         self._refresh_margin = refresh_margin
         self._clock = clock
         self._timeout = timeout
+        # The token request's Basic header value: an API may echo it, and it is a credential.
+        self._basic = Secret(_basic_header(client_id, client_secret).removeprefix("Basic "))
         self._token: Secret | None = None
         self._expires_at: float | None = None
         self._thread_lock = threading.Lock()
@@ -212,7 +214,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
 
     def secrets(self) -> tuple[Secret, ...]:
         token = self._token
-        return (self._client_secret,) if token is None else (self._client_secret, token)
+        held = (self._client_secret, self._basic)
+        return held if token is None else (*held, token)
 
     def sync_auth_flow(
         self, request: httpx.Request

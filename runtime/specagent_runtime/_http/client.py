@@ -28,6 +28,7 @@ from specagent_runtime._errors import (
 from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.body import ACCEPT_ENCODING, ResponseLimits, read_async, read_sync
 from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
 from specagent_runtime._http.status import status_error
@@ -544,26 +545,4 @@ def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-class _HttpxLogFilter(logging.Filter):
-    """httpx logs every request URL at INFO; query strings can carry API keys and PII."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
-            record.args = tuple(
-                _masked_url(a) if isinstance(a, httpx.URL) else a for a in record.args
-            )
-        return True
-
-
-def _masked_url(url: httpx.URL) -> str:
-    bare = str(url.copy_with(query=None, fragment=None))
-    return bare + "?**********" if url.query else bare
-
-
-def _install_httpx_filter() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _HttpxLogFilter) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_HttpxLogFilter())
-
-
-_install_httpx_filter()
+install_log_filters()

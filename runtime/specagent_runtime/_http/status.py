@@ -24,7 +24,7 @@ from specagent_runtime._errors import (
     reason,
 )
 from specagent_runtime._http.body import ERROR_BODY_LIMIT, loads
-from specagent_runtime._secrets import Secret, redact
+from specagent_runtime._secrets import KNOWN_MINIMUM, Secret, known_secrets, redact
 
 BODY_EXCERPT_LIMIT = 500
 ERROR_BODY_DEPTH = 32  # an error body's message sits near the top
@@ -62,7 +62,9 @@ def status_error(
     retry_after: float | None = None,
 ) -> ApiStatusError:
     """The typed error for a non-success response of one operation."""
-    secrets = tuple(secrets)
+    # The request's own credentials, and every other one this process holds (an API may echo
+    # another client's key, or the Basic value of a token request).
+    secrets = (*secrets, *(s for s in known_secrets() if len(s.reveal()) >= KNOWN_MINIMUM))
     description = clean(redact(response_description(responses, status), secrets))
     api_message, excerpt = _body_texts(body, content_type, secrets)
     cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else ApiStatusError)

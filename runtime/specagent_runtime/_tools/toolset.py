@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
+from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
@@ -89,7 +90,9 @@ class ToolResult:
                 envelope["truncated"] = True
         else:
             envelope["message"] = self.message
-        return dumps(envelope)
+        # An API may hand back a credential in a body (an echoed key, a token): never to the
+        # model, nor to the stored conversation that keeps this text.
+        return redact_known(dumps(envelope))
 
 
 @dataclass(frozen=True, slots=True)
