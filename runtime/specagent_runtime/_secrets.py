@@ -5,11 +5,12 @@ Credentials travel through reprs, exception messages, log records and tracebacks
 only through the explicitly named `reveal()`.
 
 APIs echo credentials back (an error body that quotes the bad key), and not always as sent:
-percent-encoded, JSON-escaped (a ``\u`` escape per character, an escaped slash), base64 of ``user:password``. `redact`
-finds every such spelling, even mixed within one value, so it must run before any text is cut
-(a key straddling the cut would leave a prefix). Every live `Secret` is known to `redact_known`,
-which the HTTP libraries' log filters (`_http.logs`) and the model's tool results use: what the
-runtime never saw as a value of its own cannot be named there, but what it holds always can.
+percent-encoded, JSON-escaped (a ``\u`` escape per character, an escaped slash), base64 of
+``user:password``. `redact` finds every such spelling, even mixed within one value, so it
+must run before any text is cut (a key straddling the cut would leave a prefix). Every live
+`Secret` is known to `redact_known`, which the HTTP libraries' log filters (`_http.logs`) and
+the model's tool results use: what the runtime never saw as a value of its own cannot be
+named there, but what it holds always can.
 """
 
 from __future__ import annotations
