@@ -220,7 +220,7 @@ def test_one_message_cannot_make_800_calls(shop_agent: ModuleType, shop: Any) ->
         async def run() -> str:
             workers = Workers(shop_agent, shop, fake, MemoryStore())
             agent = workers.new()
-            ada = Identity(email="ada@example.com")
+            ada = Identity(email="ada@example.com", verified=True)
             reply = await agent.respond("c", "everything", identity=ada)
             await workers.close()
             return reply.text
