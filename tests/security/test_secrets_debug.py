@@ -139,7 +139,7 @@ def test_debug_logs_over_http2_hold_no_credential(
         "petstore_auth": ClientCredentials(CLIENT_ID, CLIENT_SECRET),
     }
     wrong = {"api_key": ApiKey(WRONG_KEY)}
-    identity = Identity(username="user1")
+    identity = Identity(username="user1", verified=True)
 
     with FakeOpenAI() as fake, FaultServer() as echo:
         fake.add(
