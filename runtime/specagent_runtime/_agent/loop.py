@@ -71,6 +71,7 @@ from specagent_runtime._agent.turn import (
     inbound_text,
     outcome_text,
     result_of,
+    too_long_text,
     unknown_outcome_text,
 )
 from specagent_runtime._agent.user_context import UserContext, user_context_from
@@ -98,6 +99,7 @@ from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tasks.steps import load_task_module
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.formats import assistant_message
+from specagent_runtime._tools.limits import Limiter, Limits, limits_from
 from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import (
     HANDOFF_TOOL,
@@ -129,6 +131,7 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
         confirm_ttl: float | None = DEFAULT_CONFIRM_TTL,
         lease_ttl: float | None = None,
         busy_wait: float | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
@@ -169,6 +172,9 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
         self.user_context = user_context if user_context is not None else context
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
+        # Calls per round/turn/conversation/hour, lookup budgets, the message size cap
+        # (`_tools.limits`).
+        self.limiter = Limiter(self.store, limits)
         self.max_rounds = max_rounds
         self.name = name if name is not None else toolset.agent.name
         self.instructions = instructions if instructions is not None else toolset.agent.instructions
@@ -192,6 +198,7 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
         max_rounds: int = 8,
         result_budget: int = 4000,
         owns_client: bool = False,
+        limits: Limits | None = None,
     ) -> Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
         and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
@@ -215,6 +222,7 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
             tasks=TaskEngine(store, client, module) if module is not None else None,
             user_context=user_context_from(package, data, toolset),
             owns_client=owns_client,
+            limits=limits if limits is not None else limits_from(package, data),
         )
 
     def __repr__(self) -> str:
@@ -340,10 +348,22 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
             conversation.next_turn()
         conversation.in_progress = None
         identity = inbound.identity
-        turn = Turn(conversation, identity, fingerprint(identity), inbound, held)
+        limits = self.limiter.turn(
+            conversation.id, client_key=inbound.client_key, identity=identity
+        )
+        turn = Turn(conversation, identity, fingerprint(identity), inbound, held, limits)
         if host is not None:
             return await self._host_turn(turn, host)
         turn.confirmed_by = f"message:{arrival.message_id}"
+        cap = self.limiter.limits.max_message_chars
+        if len(inbound.text) > cap and not resumed:
+            # Too long to be a customer's message: kept (cut) for the transcript, never sent
+            # to the model, answered in the runtime's words.
+            turn.add({"role": "user", "content": inbound.text[:cap] + " [cut: too long]"})
+            logger.info("message of %d characters refused (limit %d)", len(inbound.text), cap)
+            text = too_long_text(len(inbound.text), cap)
+            turn.add({"role": "assistant", "content": text})
+            return await self._commit(turn, text)
         if not resumed:
             turn.add({"role": "user", "content": inbound.text})
         seen = conversation.seen_turn(arrival.seq)

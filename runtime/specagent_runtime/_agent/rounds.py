@@ -123,10 +123,13 @@ class ModelRounds:
         jobs: list[Awaitable[ToolResult]] = []
         arguments: list[dict[str, Any] | None] = []
         task_calls = 0
-        for call in calls:
+        refusals = turn.limits.admit([call.name for call in calls])  # calls per round and turn
+        for call, refusal in zip(calls, refusals, strict=True):
             parsed = arguments_object(call.arguments)
             arguments.append(parsed)
-            if self.tasks is not None and call.name in self.tasks.tasks:
+            if refusal is not None:
+                jobs.append(_ready(ToolResult.error(call.name, refusal)))
+            elif self.tasks is not None and call.name in self.tasks.tasks:
                 task_calls += 1
                 jobs.append(
                     self._start_task(turn, call, parsed, started)
@@ -181,7 +184,7 @@ class ModelRounds:
         if isinstance(prepared, ToolResult):
             return _ready(prepared)
         if not prepared.spec.confirm:
-            return self.toolset.run(prepared)
+            return turn.limits.run(prepared, self.toolset.run)  # stored budgets, lookup lockout
         # The model only ever proposes; the customer's yes (judged by the runtime) runs it.
         conversation = turn.conversation
         proposal = propose(

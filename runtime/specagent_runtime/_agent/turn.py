@@ -15,6 +15,7 @@ from specagent_runtime._events import Event
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Fence, Write
 from specagent_runtime._stores.leases import KeptLease
+from specagent_runtime._tools.limits import TurnLimits
 from specagent_runtime._tools.toolset import ToolResult
 
 
@@ -28,6 +29,7 @@ class Turn:
     speaker: str  # the identity's fingerprint
     inbound: Inbound
     held: KeptLease  # the conversation's lease
+    limits: TurnLimits  # this turn's calls against the agent's limits
     events: list[Event] = field(default_factory=list)
     done: list[PendingAction] = field(default_factory=list)
     proposed: list[PendingAction] = field(default_factory=list)
@@ -71,6 +73,13 @@ def inbound_text(message: object) -> str:
     except UnicodeEncodeError:
         return message.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     return message
+
+
+def too_long_text(length: int, cap: int) -> str:
+    return (
+        f"Your message is too long for me to read ({length:,} characters; I can take up to "
+        f"{cap:,}). Could you send the important part in a shorter message?"
+    )
 
 
 def unknown_outcome_text(actions: list[PendingAction]) -> str:
