@@ -119,11 +119,16 @@ class ShopApi:
     def everything(self) -> str:
         return "\n\n".join(s.text() for s in self.seen())
 
+    def arrivals(self, method: str, path: str = "") -> int:
+        """How many `method` requests on paths starting with `path` have arrived so far
+        (counted on arrival, before any slowness or hold: in flight from then on)."""
+        with self._lock:
+            return sum(1 for m, p in self._arrivals if m == method and p.startswith(path))
+
     def wait_arrival(
         self, method: str, path: str = "", count: int = 1, timeout: float = 10
     ) -> bool:
-        """Wait until `count` `method` requests on paths starting with `path` have arrived
-        (before any slowness or hold: the request is in flight from then on)."""
+        """Wait until `count` such requests have arrived in all."""
 
         def enough() -> bool:
             found = [a for a in self._arrivals if a[0] == method and a[1].startswith(path)]

@@ -43,9 +43,11 @@ def deliver_twice(
     path: str,
 ) -> list[Delivery]:
     """Both deliveries, back to back or the second once the first's request is at the API."""
+    before = eo.api.arrivals(method, path)
     started = first()
     if timing == IN_FLIGHT:
-        assert eo.api.wait_arrival(method, path), f"{method} {path} never reached the API"
+        arrived = eo.api.wait_arrival(method, path, before + 1)
+        assert arrived, f"{method} {path} never reached the API"
     return [started.result(), second().result()]
 
 
