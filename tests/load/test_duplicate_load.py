@@ -12,12 +12,11 @@ reply was never posted, no error, each customer message stored once.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from benchmarks.load import FIRST_ORDER, Services, expected_replies, services
+from benchmarks.load import FIRST_ORDER, Services, expected_replies
 from benchmarks.load_duplicates import DispatchResult, check, run_dispatched
 
 CONVERSATIONS = 20
@@ -27,9 +26,8 @@ FRACTION = 0.1
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    with services(tmp_path_factory.mktemp("load_duplicates"), LATENCY) as started:
-        yield started
+def running(load_services: Services) -> Services:
+    return load_services  # the petstore and the model, shared with test_concurrency.py
 
 
 @pytest.fixture(scope="module")
