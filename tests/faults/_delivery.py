@@ -62,7 +62,7 @@ CRASH_LEASE_TTL = 0.3
 TASK_CANCELLED = "Order {order} is cancelled."
 HANDOFF_WORDS = re.compile(r"(?i)colleague|human|unknown|could not tell|not sure whether")
 # What a reply must not say about an action that went through.
-FAILURE_WORDS = re.compile(r"(?i)did not work|NOT DONE|not been (done|cancelled|placed)")
+FAILURE_WORDS = re.compile(r"did not work|NOT DONE:")  # the engine's and the model's words
 ALREADY = re.compile(r"(?i)already (been )?(carried out|done|cancell?ed|placed)")
 
 

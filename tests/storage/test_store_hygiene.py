@@ -13,6 +13,7 @@ import base64
 import contextlib
 import inspect
 import json
+import re
 import sqlite3
 import stat
 import time
@@ -161,12 +162,15 @@ async def _purge(store: SQLiteStore, seconds: float) -> Any:
     return result
 
 
+PURGE_AGE = 1.5  # seconds: the new conversation is purged no later than this after its save
+
+
 def _old_and_new(eo: Env) -> tuple[str, str]:
     worker = eo.spawn()
     old = eo.conversation("old")
     worker.respond(old, "Please cancel order 7.", f"{old}-1")
     assert worker.respond(old, "yes", f"{old}-2").text == "Order 7 is cancelled."
-    time.sleep(1.2)
+    time.sleep(PURGE_AGE + 1.0)  # older than PURGE_AGE by a second, however slow the machine
     new = eo.conversation("new")
     asked = worker.respond(new, "Please cancel order 9.", f"{new}-1")
     assert asked.text == "Cancel order 9?", describe([asked])
@@ -174,11 +178,12 @@ def _old_and_new(eo: Env) -> tuple[str, str]:
     return old, new
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="issue 15: the store has no purge: kept forever")
 def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo: Env) -> None:
     old, new = _old_and_new(eo)
     store = SQLiteStore(eo.store)
-    asyncio.run(_purge(store, 1.0))
+    asyncio.run(_purge(store, PURGE_AGE))
 
     assert asyncio.run(store.load(old)) is None
     assert asyncio.run(store.load(new)) is not None
@@ -189,11 +194,12 @@ def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo
     assert worker.respond(new, "yes", f"{new}-2").text == "Order 9 is cancelled."
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="issue 15: the store has no purge: kept forever")
 def test_purged_conversations_are_gone_from_the_file(eo: Env) -> None:
     _old_and_new(eo)
     assert b"Please cancel order 7." in store_bytes(eo.store)  # the control: it was there
-    asyncio.run(_purge(SQLiteStore(eo.store), 1.0))
+    asyncio.run(_purge(SQLiteStore(eo.store), PURGE_AGE))
 
     assert b"Please cancel order 7." not in store_bytes(eo.store), "readable in the file"
     assert b"Please cancel order 9." in store_bytes(eo.store)
@@ -202,9 +208,25 @@ def test_purged_conversations_are_gone_from_the_file(eo: Env) -> None:
 # --- the audit trail --------------------------------------------------------------------------
 
 
-def _entries_about(entries: list[Any], path: str) -> list[str]:
-    texts = [json.dumps(entry, sort_keys=True) for entry in entries]
-    return [text for text in texts if path in text]
+def _fields(value: Any, key: str = "") -> list[tuple[str, Any]]:
+    """Every (key, value) pair of an entry, nested ones too."""
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _fields(v, str(k))]
+    if isinstance(value, list):
+        return [pair for v in value for pair in _fields(v, key)]
+    return [(key, value)]
+
+
+def _fingerprinted(entry: Any) -> bool:
+    """The entry names the identity by a fingerprint: a field called like it, holding text
+    that is not the raw identity."""
+    return any(
+        ("fingerprint" in key.lower() or "identity" in key.lower())
+        and isinstance(value, str)
+        and len(value) >= 8
+        and CUSTOMER["username"] not in value
+        for key, value in _fields(entry)
+    )
 
 
 @pytest.mark.xfail(strict=True, reason="issue 15: there is no audit trail")
@@ -228,19 +250,20 @@ def test_each_consequential_action_has_one_audit_entry_naming_what_confirmed_it(
         replies
     )
 
-    for conversation, path, confirmed_by in (
-        (tool, "/orders/8", f"{tool}-2"),
-        (task, "/orders/7", f"{task}-2"),
-        (button, "/orders/9", "host"),
+    for conversation, order, confirmed_by in (
+        (tool, 8, f"{tool}-2"),
+        (task, 7, f"{task}-2"),
+        (button, 9, f"{button}-press"),
     ):
         entries = one.audit(conversation)
-        about = _entries_about(entries, path)
-        assert len(about) == 1, (conversation, entries)
-        entry = about[0]
-        assert conversation in entry and "DELETE" in entry, entry
-        assert confirmed_by in entry or (confirmed_by == "host" and f"{button}-press" in entry), (
-            entry
-        )
-        assert CUSTOMER["username"] not in entry, "the audit holds the raw identity"
-        assert "fingerprint" in entry, entry
-        assert forms_in(entry.encode()) == [], "the audit holds the API key"
+        actions = [e for e in entries if "DELETE" in json.dumps(e)]
+        assert len(actions) == 1, (conversation, entries)
+        text = json.dumps(actions[0], sort_keys=True)
+        assert conversation in text, text
+        assert re.search(rf"/orders/(\{{orderId\}}\D.*)?\b{order}\b", text), text
+        # What confirmed it: the customer's message id, or the host's button (its id or
+        # the word "host").
+        assert confirmed_by in text or (conversation == button and "host" in text), text
+        assert CUSTOMER["username"] not in text, "the audit holds the raw identity"
+        assert _fingerprinted(actions[0]), text
+        assert forms_in(text.encode()) == [], "the audit holds the API key"
