@@ -25,7 +25,6 @@ import contextlib
 import itertools
 import json
 import os
-import queue
 import re
 import shutil
 import signal
@@ -188,7 +187,6 @@ class Worker:
         self._ids = itertools.count(1)
         self.dead = False
         self.crashed_at = ""
-        self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         ready = self._wait(lambda: self._ready is not None, 30)
@@ -368,7 +366,7 @@ class Pending:
 
 
 def at_once(*pending: Pending) -> list[Delivery]:
-    """The results of deliveries already sent (back to back: the same moment)."""
+    """The results of deliveries sent back to back (the same moment, give or take 1 ms)."""
     return [item.result() for item in pending]
 
 

@@ -23,6 +23,7 @@ from tests.faults._delivery import (
     Env,
     Pending,
     Worker,
+    at_once,
     describe,
     posted_text,
     untruths,
@@ -49,11 +50,6 @@ def deliver_twice(
         arrived = eo.api.wait_arrival(method, path, before + 1)
         assert arrived, f"{method} {path} never reached the API"
     return [started.result(), second().result()]
-
-
-def at_same_moment(*pending: Pending) -> list[Delivery]:
-    """The results of deliveries sent back to back (the same moment, give or take 1 ms)."""
-    return [item.result() for item in pending]
 
 
 def requests_to(eo: Env, method: str, path: str) -> int:
@@ -218,7 +214,7 @@ def test_the_host_confirm_button_pressed_twice_cancels_once(eo: Env) -> None:
     action = _proposed(eo, one, c, 8)
     # Two presses are two deliveries with their own ids: the inbox cannot merge them, the
     # confirmation's single use must.
-    deliveries = at_same_moment(
+    deliveries = at_once(
         one.confirm_later(c, action, f"{c}-press-1"), two.confirm_later(c, action, f"{c}-press-2")
     )
     after = [one.respond(c, "Thanks!", f"{c}-3")]
@@ -248,7 +244,7 @@ def test_the_host_task_confirm_button_pressed_twice_cancels_once(eo: Env) -> Non
     waiting = asked.first("task_waiting")
     assert waiting is not None, describe([asked])
     run = str(waiting["run_id"])
-    deliveries = at_same_moment(
+    deliveries = at_once(
         one.confirm_task_later(c, run, f"{c}-press-1"),
         two.confirm_task_later(c, run, f"{c}-press-2"),
     )
@@ -301,7 +297,7 @@ def test_a_first_message_delivered_twice_starts_one_task_run(eo: Env) -> None:
     c = eo.conversation()
     model_before = eo.model.count()
     first = "I'd like to order item 4."
-    deliveries = at_same_moment(
+    deliveries = at_once(
         one.respond_later(c, first, f"{c}-1"), two.respond_later(c, first, f"{c}-1")
     )
     doubled = eo.model.count() - model_before
@@ -344,9 +340,7 @@ def test_an_answer_delivered_twice_advances_the_task_once(eo: Env) -> None:
     assert asked.text == "How many of item 4 would you like (1 to 5)?", describe([asked])
     model_before = eo.model.count()
 
-    deliveries = at_same_moment(
-        one.respond_later(c, "2", f"{c}-2"), two.respond_later(c, "2", f"{c}-2")
-    )
+    deliveries = at_once(one.respond_later(c, "2", f"{c}-2"), two.respond_later(c, "2", f"{c}-2"))
     doubled = eo.model.count() - model_before
     eo.api.slow("GET", 0.0)
     after = [one.respond(c, "yes", f"{c}-3")]
