@@ -167,8 +167,11 @@ def package_name(spec_name: str) -> str:
 
 def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     """Generate one package into `package_dir`; what happened, as a JSON-ready dict."""
-    from specagent import ir  # noqa: PLC0415 - the parent process never needs the generator
-    from specagent.generate import GenerateOptions, generate  # noqa: PLC0415
+    from specagent import (  # noqa: PLC0415
+        GenerateOptions,
+        generate,
+        ir,
+    )
 
     started = time.perf_counter()
     try:

@@ -202,11 +202,10 @@ def _schema_names(schema: Mapping[str, Any]) -> tuple[set[str], set[str]]:
 
 def specagent_lists(spec: Path, row: Row) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """specagent's tool lists and costs; returns the loaded document and operation -> schema."""
-    from specagent._cli_plan import plan_inputs  # noqa: PLC0415
+    from specagent import GenerateOptions, plan_inputs  # noqa: PLC0415
     from specagent._tokens import count_json_tokens  # noqa: PLC0415
-    from specagent.generate import GenerateOptions  # noqa: PLC0415
     from specagent.loader import load_spec  # noqa: PLC0415
-    from specagent.render._tool_schema import agent_json  # noqa: PLC0415
+    from specagent.render import agent_json  # noqa: PLC0415
     from specagent.tools import model_tools  # noqa: PLC0415
     from specagent_runtime import ToolSpec  # noqa: PLC0415
 

@@ -31,8 +31,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-from specagent import ir
-from specagent.generate import GenerateOptions, generate
+from specagent import GenerateOptions, generate, ir
 from specagent_runtime import Toolset
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from specagent import _cli_progress, cli
+from specagent import cli
+from specagent.cli import _progress
 
 CASES_DIR = Path(__file__).resolve().parent / "bad_input"
 CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
@@ -45,7 +46,7 @@ def test_bad_input(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert args[0] == "generate", "cmd holds the arguments after `specagent`"
     monkeypatch.chdir(work)
     # Stage timings depend on the machine; progress has its own tests.
-    monkeypatch.setattr(_cli_progress, "SLOW_STAGE_SECONDS", float("inf"))
+    monkeypatch.setattr(_progress, "SLOW_STAGE_SECONDS", float("inf"))
     result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
 
     if UPDATE:

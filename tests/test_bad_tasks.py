@@ -15,7 +15,7 @@ from specagent._diagnostics import format_report
 from specagent.agentfile import check_agent_against_api, load_agent_file
 from specagent.loader import build_api, load_spec
 from specagent.plan import make_plan
-from specagent.tasks import load_tasks
+from specagent.tasks import compile_agent
 
 CASES = Path(__file__).resolve().parent / "bad_tasks"
 
@@ -23,9 +23,9 @@ CASES = Path(__file__).resolve().parent / "bad_tasks"
 def _report(case: Path) -> tuple[str, list[ir.Diagnostic]]:
     agent_file = Path("agent.yaml")  # relative, as a user would pass it: `agent.yaml:LINE`
     api = build_api(load_spec(case / "openapi.yaml"))
-    agent, diagnostics = load_agent_file(agent_file)
-    diagnostics.extend(check_agent_against_api(agent, api))
-    _, problems = load_tasks(agent_file, make_plan(api, agent, "shop_agent"))
+    agent = load_agent_file(agent_file)
+    diagnostics = [*agent.problems, *check_agent_against_api(agent.config, api)]
+    _, problems = compile_agent(agent, make_plan(api, agent.config, "shop_agent"))
     diagnostics.extend(problems)
     return format_report(diagnostics) + "\n", diagnostics
 

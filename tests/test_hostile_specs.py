@@ -32,8 +32,8 @@ from typing import Any
 import pytest
 import specagent_runtime
 from click.testing import CliRunner
-from specagent import _cli_progress, cli, ir
-from specagent.generate import GenerateOptions, GenerateResult, generate
+from specagent import GenerateOptions, GenerateResult, cli, generate, ir
+from specagent.cli import _progress
 
 from tests.support.fault_server import Fault, FaultServer
 
@@ -47,6 +47,7 @@ ALLOWED_MODULES = frozenset(
     {
         "__future__",
         "collections.abc",
+        "dataclasses",
         "datetime",
         "decimal",
         "enum",
@@ -77,6 +78,7 @@ ALLOWED_CALLS = _RUNTIME_API | frozenset(
         "OAuth2Scheme",
         "OperationSpec",
         "_tools",
+        "dataclass",
         "getattr",
         "globals",
         "main",
@@ -246,7 +248,7 @@ def test_refused_with_a_clear_error(
     shutil.copytree(case.folder, work)
     before = _snapshot(work)
     monkeypatch.chdir(work)
-    monkeypatch.setattr(_cli_progress, "SLOW_STAGE_SECONDS", float("inf"))
+    monkeypatch.setattr(_progress, "SLOW_STAGE_SECONDS", float("inf"))
     args = ["generate", case.spec, "--out", "hostile_out"]
     if case.agent:
         args += ["--tasks", case.agent]

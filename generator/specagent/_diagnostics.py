@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 
 from specagent import ir
 
-_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))?$")
 # Credentials people put in spec URLs: `https://user:token@host/...` and `?api_key=...`.
 _URL_USERINFO = re.compile(r"(?P<scheme>https?://)[^/\s@]+@", re.IGNORECASE)
 _SECRET_QUERY = re.compile(
@@ -62,18 +61,8 @@ def did_you_mean(word: str, candidates: Iterable[str], *, listing: bool = True) 
 
 
 def place_key(diagnostic: ir.Diagnostic) -> tuple[str, int, int, str, str, str]:
-    """Sort key: file, then line (numerically), then JSON pointer, then message.
-
-    Places without a line (JSON pointers, command-line options) sort before numbered lines of
-    the same file; pointers sort as text, which keeps siblings in the spec together.
-    """
-    where = diagnostic.where
-    match = _LINE.match(where)
-    if match is not None:
-        col = int(match["col"]) if match["col"] else 0
-        return (match["file"], int(match["line"]), col, "", diagnostic.code, diagnostic.message)
-    file, _, pointer = where.partition("#")
-    return (file, 0, 0, pointer, diagnostic.code, diagnostic.message)
+    """Sort key: the place (`Location.sort_key`), then code, then message."""
+    return (*diagnostic.location.sort_key(), diagnostic.code, diagnostic.message)
 
 
 def sort_diagnostics(diagnostics: Iterable[ir.Diagnostic]) -> list[ir.Diagnostic]:
@@ -82,9 +71,10 @@ def sort_diagnostics(diagnostics: Iterable[ir.Diagnostic]) -> list[ir.Diagnostic
     return sorted(unique.values(), key=place_key)
 
 
-def count_errors(diagnostics: Iterable[ir.Diagnostic], *, strict: bool = False) -> int:
-    """Problems that stop generation: errors, and with `strict` warnings too."""
-    return sum(1 for d in diagnostics if d.severity is ir.Severity.ERROR or strict)
+def blocking(diagnostics: Iterable[ir.Diagnostic], *, strict: bool = False) -> list[ir.Diagnostic]:
+    """The problems that stop generation (`Diagnostic.blocks`): errors, and with `strict`
+    warnings too. Every stage and command asks this one question."""
+    return [d for d in diagnostics if d.blocks(strict=strict)]
 
 
 def summary_line(diagnostics: Sequence[ir.Diagnostic]) -> str:
@@ -104,9 +94,9 @@ def format_report(diagnostics: Iterable[ir.Diagnostic]) -> str:
     return "\n".join(redact_urls(d.render()) for d in sort_diagnostics(diagnostics))
 
 
-def error(code: str, where: str, message: str, hint: str = "") -> ir.Diagnostic:
+def error(code: ir.Code, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
     return ir.Diagnostic(code, ir.Severity.ERROR, message, where, hint)
 
 
-def warning(code: str, where: str, message: str, hint: str = "") -> ir.Diagnostic:
+def warning(code: ir.Code, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:
     return ir.Diagnostic(code, ir.Severity.WARNING, message, where, hint)

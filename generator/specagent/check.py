@@ -9,14 +9,13 @@ out that CI simply runs a newer specagent.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from specagent._cli_write import MANIFEST, package_files
+from specagent._manifest import MANIFEST, digest, file_digests, package_files, read_manifest
 
 __all__ = ["CheckReport", "FileChange", "compare_package", "format_check", "read_manifest"]
 
@@ -45,15 +44,6 @@ class CheckReport:
 
     def count(self, status: Status) -> int:
         return sum(change.status == status for change in self.changes)
-
-
-def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The package's manifest.json, or None when it is missing or unreadable."""
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def compare_package(files: Mapping[PurePosixPath, str], folder: Path) -> CheckReport:
@@ -145,17 +135,14 @@ def _notes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> Iter
 def _edited(manifest: Mapping[str, Any] | None, folder: Path) -> Iterator[str]:
     """Files whose content no longer matches the digest the manifest recorded for them: edited
     by hand after generation (the next `generate` would drop those edits)."""
-    listed = manifest.get("files") if manifest else None
-    if not isinstance(listed, Mapping):
-        return
     edited = []
-    for name, digest in sorted(listed.items()):
+    for name, recorded in sorted(file_digests(manifest).items()):
         try:
-            data = (folder / str(name)).read_bytes()
+            data = (folder / name).read_bytes()
         except OSError:
             continue  # a missing file is reported as such
-        if digest != "sha256:" + hashlib.sha256(data).hexdigest():
-            edited.append(str(name))
+        if recorded != digest(data):
+            edited.append(name)
     if edited:
         yield (
             f"edited by hand after generation: {', '.join(edited)} (regenerating drops the "

@@ -33,7 +33,7 @@ from specagent_runtime import (
 from specagent._tokens import ENCODING, count_json_tokens
 
 if TYPE_CHECKING:
-    from specagent.tasks import TaskProgram
+    from specagent.ir import TaskProgram
 
 __all__ = [
     "FORMATS",
@@ -82,7 +82,7 @@ def _identity_for(specs: Sequence[ToolSpec]) -> Identity:
     fields = {f.removeprefix("identity.") for spec in specs for f in spec.bindings.values()}
     values = {name: "verified" for name in named}
     extra = {name: "verified" for name in fields - named}
-    return Identity(**values, extra=extra)
+    return Identity(**values, extra=extra, verified=True)
 
 
 def model_tools(
@@ -150,16 +150,14 @@ def _mcp(
 
 def task_definitions(program: TaskProgram) -> list[TaskDefinition]:
     """The tasks as the runtime defines them for the model (no steps: only their tools are
-    shown); the same construction as `specagent.tasks.task_tools`, kept as objects so the MCP
-    handlers can list them too."""
-    from specagent.tasks import _input_fields  # noqa: PLC0415  # heavy: pulls in the compiler
-
+    shown); agent.json's `tasks` list is made from these too (`render.task_tools`), and the MCP
+    handlers list them as objects."""
     return [
         TaskDefinition(
             name=task.name,
             description=task.description,
             requires="anyone" if task.requires == "anyone" else "verified",
-            inputs=tuple(InputSpec(**dict(_input_fields(spec))) for spec in task.inputs),
+            inputs=tuple(InputSpec(**dict(spec.keywords())) for spec in task.inputs),
             first=task.first,
             steps={},
         )

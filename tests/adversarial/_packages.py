@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from specagent import ir
-from specagent.generate import GenerateOptions, GenerateResult, generate
+from specagent import GenerateOptions, GenerateResult, generate, ir
 
 SPECS = Path(__file__).resolve().parent / "specs"
 ACME_SPEC = SPECS / "acme.yaml"
@@ -28,7 +27,7 @@ class GenerationRefused(AssertionError):
 def generate_files(
     spec: Path, agent: Path, package: str, *, strict: bool = False, check_only: bool = False
 ) -> GenerateResult:
-    """`specagent.generate.generate`; `check_only` plans without rendering (diagnostics only)."""
+    """`specagent.generate`; `check_only` plans without rendering (diagnostics only)."""
     return generate(spec, agent, package, GenerateOptions(strict=strict, check_only=check_only))
 
 

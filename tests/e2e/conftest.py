@@ -16,8 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from specagent import ir
-from specagent.generate import GenerateOptions, generate
+from specagent import GenerateOptions, generate, ir
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.petstore_server import PetstoreServer

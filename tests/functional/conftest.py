@@ -14,8 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from specagent import ir
-from specagent.generate import GenerateOptions, generate
+from specagent import GenerateOptions, generate, ir
 
 from ._harness import MODES, Mode
 

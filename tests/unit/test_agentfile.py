@@ -33,7 +33,8 @@ tasks: {}
 
 
 def parse(text: str) -> tuple[ir.AgentConfig, list[ir.Diagnostic]]:
-    return parse_agent_text(textwrap.dedent(text), "agent.yaml")
+    agent = parse_agent_text(textwrap.dedent(text), "agent.yaml")
+    return agent.config, list(agent.problems)
 
 
 def only(diagnostics: list[ir.Diagnostic]) -> ir.Diagnostic:
@@ -61,21 +62,23 @@ def test_contract_example_parses_into_the_ir() -> None:
         bind=(("username", "username"),),
         expose=("id", "username", "email"),
         redact=("password", "phone"),
-        where="agent.yaml:8",
+        where=ir.Location.at_line("agent.yaml", 8, key="tools.overrides.getUserByName"),
     )
-    assert delete.confirm is True and delete.name is None and delete.where == "agent.yaml:14"
-    assert config.tasks == {}
+    assert delete.confirm is True and delete.name is None and str(delete.where) == "agent.yaml:14"
+    assert parse_agent_text(textwrap.dedent(CONTRACT_EXAMPLE), "agent.yaml").tasks == ()
     assert config.source == "agent.yaml"
 
 
 def test_petstore_example_file_is_valid() -> None:
     path = ROOT / "examples" / "petstore" / "agent.yaml"
-    config, problems = load_agent_file(path)
+    agent = load_agent_file(path)
+    config, problems = agent.config, list(agent.problems)
     assert problems == [], format_report(problems)
     assert config.source == str(path)
     assert {o.operation_id for o in config.overrides} >= {"getUserByName", "getOrderById"}
     # Cancelling and placing orders are tasks, not raw tools (see docs/tasks.md).
-    assert set(config.tasks) >= {"cancel_order", "place_order"}
+    assert {task.name for task in agent.tasks} >= {"cancel_order", "place_order"}
+    assert agent.task_problems == () and agent.data == path.read_bytes()
 
 
 def test_misspelled_key_names_line_path_and_closest_key() -> None:
@@ -178,8 +181,10 @@ def test_single_string_counts_as_list_and_repeats_collapse_with_located_items() 
     assert problems == []
     assert config.include.operations == ("a", "b")
     assert config.include.tags == ("pet",)
-    assert config.locations["tools.include.operations[1]"] == "agent.yaml:5"
-    assert config.locations["tools.include.tags[0]"] == "agent.yaml:7"
+    assert config.locations["tools.include.operations[1]"] == ir.Location.at_line(
+        "agent.yaml", 5, key="tools.include.operations[1]"
+    )
+    assert str(config.locations["tools.include.tags[0]"]) == "agent.yaml:7"
 
 
 def test_duplicate_key_points_at_both_places() -> None:
@@ -221,7 +226,8 @@ def test_empty_file_and_empty_sections_mean_defaults() -> None:
     assert parse("") == (ir.AgentConfig(source="agent.yaml"), [])
     config, problems = parse("agent:\ntools:\n  include:\n  overrides:\n    op:\ntasks:\n")
     assert problems == []
-    assert config.overrides == (ir.ToolOverride(operation_id="op", where="agent.yaml:5"),)
+    where = ir.Location.at_line("agent.yaml", 5, key="tools.overrides.op")
+    assert config.overrides == (ir.ToolOverride(operation_id="op", where=where),)
 
 
 def test_merge_keys_are_supported() -> None:
@@ -240,19 +246,24 @@ def test_merge_keys_are_supported() -> None:
     assert (b.name, b.confirm, b.bind) == ("tool_b", True, (("email", "email"),))
 
 
-def test_tasks_are_kept_raw() -> None:
-    config, problems = parse("tasks:\n  cancel_order:\n    steps: [{call: deleteOrder}]\n")
-    assert problems == []
-    assert config.tasks == {"cancel_order": {"steps": [{"call": "deleteOrder"}]}}
+def test_tasks_are_read_as_declared() -> None:
+    agent = parse_agent_text(
+        "tasks:\n  cancel_order:\n    steps: [{call: deleteOrder}]\n", "a.yaml"
+    )
+    assert agent.problems == ()
+    assert agent.declares_tasks
+    [task] = agent.tasks
+    assert (task.name, str(task.where)) == ("cancel_order", "a.yaml:2")
+    assert task.steps == (ir.CallStep(ir.Location.at_line("a.yaml", 3), "deleteOrder", ()),)
 
 
 def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
-    problem = only(load_agent_file(tmp_path / "agent.yaml")[1])
+    problem = only(list(load_agent_file(tmp_path / "agent.yaml").problems))
     assert problem.where == str(tmp_path / "agent.yaml")
     assert "does not exist" in problem.message
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"agent:\n  name: caf\xe9\n")
-    problem = only(load_agent_file(bad)[1])
+    problem = only(list(load_agent_file(bad).problems))
     assert problem.where == f"{bad}:2"
     assert "UTF-8" in problem.message
 
@@ -486,9 +497,9 @@ def test_field_without_close_match_lists_the_fields_there() -> None:
 
 def test_report_is_sorted_by_file_and_line_numerically() -> None:
     diagnostics = [
-        ir.Diagnostic("b", ir.Severity.ERROR, "m", "agent.yaml:10"),
-        ir.Diagnostic("a", ir.Severity.WARNING, "m", "agent.yaml:9", "h"),
-        ir.Diagnostic("c", ir.Severity.ERROR, "m", "agent.yaml:9"),
+        ir.Diagnostic("b", ir.Severity.ERROR, "m", ir.Location.at_line("agent.yaml", 10)),
+        ir.Diagnostic("a", ir.Severity.WARNING, "m", ir.Location.at_line("agent.yaml", 9), "h"),
+        ir.Diagnostic("c", ir.Severity.ERROR, "m", ir.Location.at_line("agent.yaml", 9)),
     ]
     assert format_report(diagnostics) == (
         "warning[a] agent.yaml:9: m\n  hint: h\nerror[c] agent.yaml:9: m\nerror[b] agent.yaml:10: m"

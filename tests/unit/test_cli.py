@@ -1,9 +1,9 @@
 """The `specagent` CLI: options, exit codes, atomic writes, refusal to clobber, progress.
 
 The CLI is driven in-process with click's CliRunner. Tests of the write path replace
-`specagent.cli.generate` with a function returning a fixed result, so that they exercise the
-CLI's own behaviour (what is written, when it refuses, what it prints) independently of the
-spec loader; end-to-end runs on the real petstore spec are at the bottom.
+`specagent.cli._generate.generate` with a function returning a fixed result, so that they
+exercise the CLI's own behaviour (what is written, when it refuses, what it prints)
+independently of the spec loader; end-to-end runs on the real petstore spec are at the bottom.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from click.testing import CliRunner, Result
-from specagent import __version__, cli, ir
-from specagent._cli_progress import Progress
-from specagent._cli_write import check_owner, check_target, write_package
-from specagent.generate import GenerateOptions, GenerateResult, check_package_name
-from specagent.generate import generate as generate_fn
+from specagent import GenerateOptions, GenerateResult, __version__, cli, ir
+from specagent import generate as generate_fn
+from specagent._generate import check_package_name
+from specagent.cli import _generate as generate_cli
+from specagent.cli._progress import Progress
+from specagent.cli._write import check_owner, check_target, write_package
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore"
@@ -44,7 +45,7 @@ def run(args: list[str]) -> Result:
 
 @pytest.fixture
 def fake_generate(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GenerateResult]]:
-    """`specagent.cli.generate` returning the results queued in the yielded list."""
+    """`specagent.cli._generate.generate` returning the results queued in the yielded list."""
     queue: list[GenerateResult] = []
 
     def fake(
@@ -58,7 +59,7 @@ def fake_generate(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GenerateResu
         progress("loading")
         return queue.pop(0)
 
-    monkeypatch.setattr(cli, "generate", fake)
+    monkeypatch.setattr(generate_cli, "generate", fake)
     yield queue
 
 
@@ -248,8 +249,10 @@ def test_errors_are_reported_together_sorted_exit_2(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
     diagnostics = (
-        ir.Diagnostic("b", ir.Severity.ERROR, "second", "agent.yaml:12", "fix it"),
-        ir.Diagnostic("a", ir.Severity.WARNING, "first", "agent.yaml:3"),
+        ir.Diagnostic(
+            "b", ir.Severity.ERROR, "second", ir.Location.at_line("agent.yaml", 12), "fix it"
+        ),
+        ir.Diagnostic("a", ir.Severity.WARNING, "first", ir.Location.at_line("agent.yaml", 3)),
     )
     fake_generate.append(GenerateResult({}, diagnostics, "pkg"))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
@@ -266,7 +269,8 @@ def test_errors_are_reported_together_sorted_exit_2(
 def test_warnings_alone_pass_but_fail_under_strict(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
-    warning = ir.Diagnostic("w", ir.Severity.WARNING, "repaired", "openapi.yaml#/paths")
+    place = ir.Location.in_spec("openapi.yaml", ("paths",))
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "repaired", place)
     fake_generate.append(ok_result(diagnostics=(warning,)))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "a"), "-q"])
     assert result.exit_code == 0
@@ -286,7 +290,7 @@ def test_internal_error_is_one_line_exit_3_without_traceback(
     def broken(*args: object, **kwargs: object) -> GenerateResult:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "generate", broken)
+    monkeypatch.setattr(generate_cli, "generate", broken)
     monkeypatch.delenv("SPECAGENT_DEBUG", raising=False)
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])
     assert result.exit_code == 3
@@ -395,7 +399,7 @@ def test_generate_collects_spec_and_agent_problems_and_renders_nothing(tmp_path:
 
 
 def test_result_ok_counts_warnings_only_when_strict() -> None:
-    warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", "x")
+    warning = ir.Diagnostic("w", ir.Severity.WARNING, "m", ir.Location("x"))
     assert GenerateResult({}, (warning,), "p").ok
     assert not GenerateResult({}, (warning,), "p", strict=True).ok
 
@@ -439,7 +443,8 @@ def test_spec_from_a_url(tmp_path: Path, spec_server: str) -> None:
 def test_credentials_in_urls_never_reach_the_report(
     tmp_path: Path, fake_generate: list[GenerateResult]
 ) -> None:
-    where = "https://bob:s3cr3t@api.example.com/openapi.yaml?api_key=K3Y&v=2#/paths"
+    url = "https://bob:s3cr3t@api.example.com/openapi.yaml?api_key=K3Y&v=2"
+    where = ir.Location(url, pointer="/paths")
     problem = ir.Diagnostic("spec.x", ir.Severity.ERROR, f"cannot read {where}", where)
     fake_generate.append(GenerateResult({}, (problem,), "pkg"))
     result = run(["generate", "spec.yaml", "--out", str(tmp_path / "pkg")])

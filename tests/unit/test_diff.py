@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from specagent import cli
-from specagent._diff_format import format_markdown, format_text
-from specagent._diff_model import Change, DiffReport, Severity, TaskRef
+from specagent.diff import Change, DiffReport, Impact, TaskRef, format_markdown, format_text
+from specagent.ir import Location
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "diff_pairs"
@@ -280,15 +280,15 @@ REPORT = DiffReport(
     (
         Change(
             "parameter.removed",
-            Severity.BREAKING,
+            Impact.BREAKING,
             "getOrder",
             "get_order",
             "expand",
             "parameter `expand` (query) is gone | really",
-            "new.yaml#/paths/~1orders~1{id}/get",
-            (TaskRef("cancel", "1", "agent.yaml:11"),),
+            Location.in_spec("new.yaml", ("paths", "/orders/{id}", "get")),
+            (TaskRef("cancel", "1", Location.at_line("agent.yaml", 11)),),
         ),
-        Change("tool.added", Severity.INFO, "listOrders", "list_orders", "", "new tool"),
+        Change("tool.added", Impact.INFO, "listOrders", "list_orders", "", "new tool"),
     ),
 )
 
@@ -365,12 +365,12 @@ def test_markdown_groups_repeated_changes_and_stays_under_the_comment_limit() ->
     changes = tuple(
         Change(
             "response.field_removed",
-            Severity.BREAKING,
+            Impact.BREAKING,
             f"op{n}",
             f"tool_{n:03}",
             f"owner{n % 40}.id",
             f"response field `owner{n % 40}.id` is gone",
-            f"/runner/tmp/new.json#/paths/~1op{n}/get",
+            Location.in_spec("/runner/tmp/new.json", ("paths", f"/op{n}", "get")),
         )
         for n in range(400)
     )
@@ -405,3 +405,37 @@ def test_tighter_limits_on_a_parameter_are_breaking(tmp_path: Path) -> None:
     old_path = _write(looser, "old.json", new)
     new_path = _write(looser, "new.json", BASE)
     assert run(str(old_path), str(new_path), "--format", "json").exit_code == 0
+
+
+def test_a_recursive_schema_does_not_crash_the_comparison(tmp_path: Path) -> None:
+    """`Tree: {type: array, items: {$ref: Tree}}`: describing its type used to recurse forever."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "R", "version": "1"},
+        "paths": {
+            "/t": {
+                "post": {
+                    "operationId": "postT",
+                    "requestBody": {"content": {"application/json": {"schema": TREE_REF}}},
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": TREE_REF}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {"Tree": {"type": "array", "items": TREE_REF}}},
+    }
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(spec))
+    spec["components"]["schemas"]["Tree"]["items"] = {"type": "string"}  # type: ignore[index]
+    new.write_text(json.dumps(spec))
+    result = CliRunner().invoke(cli.main, ["diff", str(old), str(new), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    kinds = {c["kind"] for c in json.loads(result.stdout)["changes"]}
+    assert "parameter.type" in kinds and "response.field_type" in kinds
+
+
+TREE_REF = {"$ref": "#/components/schemas/Tree"}

@@ -18,12 +18,10 @@ from typing import Any
 import pytest
 import tiktoken
 from click.testing import CliRunner
-from specagent import cli
-from specagent._cli_plan import plan_inputs
+from specagent import GenerateOptions, cli, plan_inputs
 from specagent._tokens import count_json_tokens, count_tokens, tool_json
-from specagent.generate import GenerateOptions
-from specagent.render._tool_schema import agent_json
-from specagent.tasks import build_tasks, task_tools
+from specagent.render import agent_json, task_tools
+from specagent.tasks import compile_agent
 from specagent.tools import ToolList, format_table, model_tools, task_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,8 +210,8 @@ def test_mcp_format_is_what_the_runtime_mcp_server_lists(
     petstore_agent_json: dict[str, Any],
 ) -> None:
     planned = plan_inputs(PETSTORE / "openapi.yaml", TASKS_AGENT, "agent", GenerateOptions())
-    assert planned.plan is not None and planned.agent_text is not None
-    program, problems = build_tasks(planned.agent_text, str(TASKS_AGENT), planned.plan)
+    assert planned.plan is not None and planned.agent is not None
+    program, problems = compile_agent(planned.agent, planned.plan)
     assert problems == []
     definitions = task_definitions(program)
     # The same tools agent.json gets from the tasks compiler.

@@ -13,11 +13,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from specagent import ir
-from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
+from specagent import _jsonschema, ir
+from specagent.ir import Code, Diagnostic, Location, Severity
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
@@ -56,15 +54,15 @@ class Builder:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _where(self, path: tuple[str, ...]) -> str:
-        return f"{self._name}#{_pointer.to_pointer(path)}"
+    def _where(self, path: tuple[str, ...]) -> Location:
+        return Location.in_spec(self._name, path)
 
-    def _warn(self, code: str, message: str, path: tuple[str, ...], hint: str = "") -> None:
+    def _warn(self, code: Code, message: str, path: tuple[str, ...], hint: str = "") -> None:
         self.diagnostics.append(
             Diagnostic(code, Severity.WARNING, message, self._where(path), hint)
         )
 
-    def _fail(self, code: str, message: str, path: tuple[str, ...], hint: str = "") -> None:
+    def _fail(self, code: Code, message: str, path: tuple[str, ...], hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, self._where(path), hint))
 
     def _deref(self, value: Any) -> dict[str, Any]:
@@ -79,7 +77,7 @@ class Builder:
             if ref in seen or not ref.startswith("#"):
                 return {}
             seen.add(ref)
-            value = _pointer.resolve(self._doc, _pointer.split_fragment(ref[1:]))
+            value = _jsonschema.resolve_pointer(self._doc, _jsonschema.split_fragment(ref[1:]))
         result = _as_dict(value)
         return {**result, **overrides} if overrides else result
 
@@ -93,7 +91,7 @@ class Builder:
             server = _as_dict(raw)
             url = server.get("url")
             if not isinstance(url, str):
-                self._warn("server.url", "server without a url; skipped", (*path, str(index)))
+                self._warn(Code.SERVER_URL, "server without a url; skipped", (*path, str(index)))
                 continue
             variables: list[ir.ServerVariable] = []
             for var_name, raw_var in _as_dict(server.get("variables")).items():
@@ -110,7 +108,7 @@ class Builder:
             defaults = {var.name: var.default for var in variables}
             for missing in sorted(set(_TEMPLATE.findall(url)) - set(defaults)):
                 self._warn(
-                    "server.variable",
+                    Code.SERVER_VARIABLE,
                     f"server url uses {{{missing}}} but declares no such variable",
                     (*path, str(index), "url"),
                 )
@@ -135,7 +133,7 @@ class Builder:
                 location = scheme.get("in")
                 if location not in ("header", "query", "cookie") or not scheme.get("name"):
                     self._fail(
-                        "security.api_key",
+                        Code.SECURITY_API_KEY,
                         "apiKey scheme needs `name` and `in` (header, query or cookie)",
                         path,
                     )
@@ -151,7 +149,9 @@ class Builder:
                 )
             elif kind == "http":
                 if not _text(scheme.get("scheme")):
-                    self._warn("security.http_scheme", "http scheme without `scheme`; bearer", path)
+                    self._warn(
+                        Code.SECURITY_HTTP_SCHEME, "http scheme without `scheme`; bearer", path
+                    )
                 result.append(
                     ir.SecurityScheme(
                         name=name,
@@ -180,7 +180,7 @@ class Builder:
                     )
                 )
             else:
-                self._warn("security.type", f"unknown security scheme type {kind!r}", path)
+                self._warn(Code.SECURITY_TYPE, f"unknown security scheme type {kind!r}", path)
         return tuple(result)
 
     def _flows(self, value: Any) -> tuple[ir.OAuthFlow, ...]:
@@ -214,7 +214,7 @@ class Builder:
                 if name not in known:
                     close = difflib.get_close_matches(name, sorted(known), n=1)
                     self._fail(
-                        "security.unknown_scheme",
+                        Code.SECURITY_UNKNOWN_SCHEME,
                         f"security requirement names unknown scheme {name!r}",
                         (*path, str(index)),
                         f"did you mean {close[0]!r}?" if close else "",
@@ -248,7 +248,7 @@ class Builder:
             elif original_id in used:
                 op_id = _unique(original_id, used, explicit)
                 self._warn(
-                    "operation.duplicate_id",
+                    Code.OPERATION_DUPLICATE_ID,
                     f"operationId {original_id!r} is already used at "
                     f"{self._where(used[original_id])}; this one is renamed {op_id!r}",
                     (*op_path, "operationId"),
@@ -275,7 +275,7 @@ class Builder:
                     servers=self._servers(op.get("servers"), (*op_path, "servers"))
                     or self._servers(item.get("servers"), ("paths", path_name, "servers")),
                     original_id=original_id,
-                    pointer=self._where(op_path),
+                    where=self._where(op_path),
                 )
             )
         return tuple(result)
@@ -285,13 +285,13 @@ class Builder:
             if path_name.startswith("x-"):
                 continue  # a vendor extension, not a path
             item = self._deref(raw_item)
-            for method in METHODS:
+            for method in ir.HTTP_METHODS:
                 op = item.get(method)
                 if op is None:
                     continue
                 if not isinstance(op, dict):
                     self._fail(
-                        "operation.type",
+                        Code.OPERATION_TYPE,
                         "operation must be a mapping",
                         ("paths", path_name, method),
                     )
@@ -321,7 +321,7 @@ class Builder:
                 key = (param.name, param.location.value)
                 if key in merged and merged[key][1][:-1] == list_path:
                     self._warn(
-                        "parameter.duplicate",
+                        Code.PARAMETER_DUPLICATE,
                         f"{param.location.value} parameter {param.name!r} is listed twice; "
                         "the last one is used",
                         param_path,
@@ -331,7 +331,7 @@ class Builder:
         for (name, location), (_, param_path) in list(merged.items()):
             if location == "path" and name not in template:
                 self._warn(
-                    "parameter.not_in_path",
+                    Code.PARAMETER_NOT_IN_PATH,
                     f"path parameter {name!r} does not appear in {path_name!r}; ignored",
                     param_path,
                 )
@@ -339,7 +339,7 @@ class Builder:
         for name in template:
             if (name, "path") not in merged:
                 self._warn(
-                    "parameter.undeclared",
+                    Code.PARAMETER_UNDECLARED,
                     f"path template variable {{{name}}} is not declared; assumed a string",
                     op_path,
                 )
@@ -348,7 +348,7 @@ class Builder:
                     location=ir.ParamLocation.PATH,
                     required=True,
                     schema={"type": "string"},
-                    pointer=self._where(op_path),
+                    where=self._where(op_path),
                 )
                 merged[(name, "path")] = (synthesised, op_path)
         return tuple(param for param, _ in merged.values())
@@ -360,11 +360,11 @@ class Builder:
         name = param.get("name")
         location = param.get("in")
         if not isinstance(name, str) or not name:
-            self._fail("parameter.name", "parameter without a name", path)
+            self._fail(Code.PARAMETER_NAME, "parameter without a name", path)
             return None
         if not isinstance(location, str) or location not in _DEFAULT_STYLE:
             self._fail(
-                "parameter.location",
+                Code.PARAMETER_LOCATION,
                 f"parameter {name!r} has invalid location {location!r}",
                 path,
                 "use one of path, query, header, cookie",
@@ -382,7 +382,7 @@ class Builder:
         required = param.get("required") is True
         if location == "path" and not required:
             self._warn(
-                "parameter.path_required",
+                Code.PARAMETER_PATH_REQUIRED,
                 f"path parameter {name!r} must be required; treated as required",
                 path,
             )
@@ -398,7 +398,7 @@ class Builder:
             allow_reserved=param.get("allowReserved") is True,
             deprecated=param.get("deprecated") is True,
             content_type=content_type,
-            pointer=self._where(path),
+            where=self._where(path),
         )
 
     def _request_body(self, raw: Any, op_path: tuple[str, ...]) -> ir.RequestBody | None:
@@ -409,7 +409,7 @@ class Builder:
             required=body.get("required") is True,
             description=_text(body.get("description")),
             content=_media_types(body.get("content")),
-            pointer=self._where((*op_path, "requestBody")),
+            where=self._where((*op_path, "requestBody")),
         )
 
     def _responses(self, raw: Any) -> tuple[ir.Response, ...]:

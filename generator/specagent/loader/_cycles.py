@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
+from specagent import _jsonschema
+from specagent.ir import Code, Diagnostic, Location, Severity
 
-_SCHEMAS = ("components", "schemas")
-_PREFIX = "#" + _pointer.to_pointer(_SCHEMAS) + "/"
+_SCHEMAS = _jsonschema.SCHEMAS
 
 
 def find_ref_cycles(document: Mapping[str, Any], display_name: str) -> list[Diagnostic]:
@@ -32,10 +31,10 @@ def find_ref_cycles(document: Mapping[str, Any], display_name: str) -> list[Diag
         chain = " -> ".join([*ordered, ordered[0]])
         found.append(
             Diagnostic(
-                "ref.cycle",
+                Code.REF_CYCLE,
                 Severity.ERROR,
                 f"schemas {chain} are defined only as each other, so they describe no value",
-                f"{display_name}#{_pointer.to_pointer((*_SCHEMAS, ordered[0]))}",
+                Location.in_spec(display_name, (*_SCHEMAS, ordered[0])),
                 "give one of them a definition of its own (type, properties, items); "
                 "a cycle through properties or items is fine",
             )
@@ -51,8 +50,8 @@ def _direct_refs(schema: Any) -> Iterator[str]:
     candidates = [schema, *(members if isinstance(members, list) else [])]
     for candidate in candidates:
         ref = candidate.get("$ref") if isinstance(candidate, dict) else None
-        if isinstance(ref, str) and ref.startswith(_PREFIX):
-            tokens = _pointer.split_fragment(ref[1:])
+        if _jsonschema.is_schema_ref(ref):
+            tokens = _jsonschema.split_fragment(ref[1:])
             if len(tokens) == len(_SCHEMAS) + 1:
                 yield tokens[-1]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from specagent import ir
-from specagent.ir import Diagnostic, Severity
+from specagent._diagnostics import blocking
+from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
 from specagent.loader._cycles import find_ref_cycles
@@ -94,17 +96,7 @@ def build_api(spec: LoadedSpec) -> ir.Api:
     """The IR of a loaded spec; the loader's diagnostics come first in `Api.diagnostics`."""
     builder = Builder(spec.document, spec.source_name, spec.source_version)
     api = builder.build()
-    return ir.Api(
-        title=api.title,
-        version=api.version,
-        description=api.description,
-        source_version=api.source_version,
-        servers=api.servers,
-        operations=api.operations,
-        schemas=api.schemas,
-        security_schemes=api.security_schemes,
-        diagnostics=(*spec.diagnostics, *api.diagnostics),
-    )
+    return dataclasses.replace(api, diagnostics=(*spec.diagnostics, *api.diagnostics))
 
 
 class SpecError(Exception):
@@ -133,9 +125,9 @@ def load_api(
         allow_outside_refs=allow_outside_refs,
     )
     api = build_api(spec)
-    blocking = tuple(d for d in api.diagnostics if strict or d.severity is Severity.ERROR)
-    if blocking or not spec.document:
-        raise SpecError(blocking or spec.diagnostics)
+    fatal = tuple(blocking(api.diagnostics, strict=strict))
+    if fatal or not spec.document:
+        raise SpecError(fatal or spec.diagnostics)
     return api
 
 
@@ -151,13 +143,13 @@ def _read_referenced(location: str, name: str) -> _read.ReadResult:
 
 def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic | None]:
     """("2" | "3.0" | "3.1" | None, version as declared, problem)."""
-    where = f"{name}#"
+    where = Location(name, pointer="")
     if not isinstance(data, dict):
         return (
             None,
             "",
             _error(
-                "spec.not_openapi",
+                Code.SPEC_NOT_OPENAPI,
                 "the document is empty"
                 if data is None
                 else f"the document is a {type(data).__name__}, not a mapping",
@@ -167,14 +159,14 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
         )
     if "openapi" in data:
         declared = str(data["openapi"])
-        where = f"{name}#/openapi"
+        where = Location.in_spec(name, ("openapi",))
         if re.fullmatch(r"3\.0(\.\d+)?(-[\w.]+)?", declared):
             return "3.0", declared, None
         if re.fullmatch(r"3\.1(\.\d+)?(-[\w.]+)?", declared):
             return "3.1", declared, None
         if re.fullmatch(r"3\.[2-9](\.\d+)?(-[\w.]+)?", declared):
             warning = Diagnostic(
-                "spec.version",
+                Code.SPEC_VERSION,
                 Severity.WARNING,
                 f"OpenAPI {declared} is newer than 3.1; read as 3.1",
                 where,
@@ -184,7 +176,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             None,
             declared,
             _error(
-                "spec.version",
+                Code.SPEC_VERSION,
                 f"unsupported OpenAPI version {declared!r}",
                 where,
                 "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
@@ -198,9 +190,9 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
             None,
             declared,
             _error(
-                "spec.version",
+                Code.SPEC_VERSION,
                 f"unsupported Swagger version {declared!r}",
-                f"{name}#/swagger",
+                Location.in_spec(name, ("swagger",)),
                 "specagent reads OpenAPI 3.0.x, 3.1.x and Swagger 2.0",
             ),
         )
@@ -208,7 +200,7 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
         None,
         "",
         _error(
-            "spec.not_openapi",
+            Code.SPEC_NOT_OPENAPI,
             "not an OpenAPI document: no `openapi` (or `swagger`) version field",
             where,
             "add `openapi: 3.1.0` (or the version the document follows) at the top",
@@ -216,5 +208,5 @@ def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic |
     )
 
 
-def _error(code: str, message: str, where: str, hint: str = "") -> Diagnostic:
+def _error(code: Code, message: str, where: Location, hint: str = "") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, where, hint)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import yaml
 
-from specagent.ir import Diagnostic, Severity
+from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _yaml
 
 # Limits for hostile input, checked on documents that use YAML aliases (a few small nodes can
@@ -66,14 +66,18 @@ def fetch(source: str | Path, name: str) -> tuple[bytes | None, Diagnostic | Non
     path = Path(source)
     try:
         if path.stat().st_size > MAX_BYTES:
-            return None, _error("spec.too_large", f"file is larger than {MAX_BYTES} bytes", name)
+            return None, _error(
+                Code.SPEC_TOO_LARGE, f"file is larger than {MAX_BYTES} bytes", Location(name)
+            )
         return path.read_bytes(), None
     except FileNotFoundError:
-        return None, _error("spec.not_found", "file not found", name)
+        return None, _error(Code.SPEC_NOT_FOUND, "file not found", Location(name))
     except IsADirectoryError:
-        return None, _error("spec.not_a_file", "is a directory, not a spec file", name)
+        return None, _error(Code.SPEC_NOT_A_FILE, "is a directory, not a spec file", Location(name))
     except OSError as exc:
-        return None, _error("spec.unreadable", f"cannot read file: {exc.strerror}", name)
+        return None, _error(
+            Code.SPEC_UNREADABLE, f"cannot read file: {exc.strerror}", Location(name)
+        )
 
 
 def _fetch_url(url: str, name: str) -> tuple[bytes | None, Diagnostic | None]:
@@ -81,13 +85,19 @@ def _fetch_url(url: str, name: str) -> tuple[bytes | None, Diagnostic | None]:
         with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
             response = client.get(url)
     except httpx.TimeoutException:
-        return None, _error("spec.fetch", "timed out fetching the spec", name)
+        return None, _error(Code.SPEC_FETCH, "timed out fetching the spec", Location(name))
     except httpx.HTTPError as exc:
-        return None, _error("spec.fetch", f"cannot fetch the spec: {type(exc).__name__}", name)
+        return None, _error(
+            Code.SPEC_FETCH, f"cannot fetch the spec: {type(exc).__name__}", Location(name)
+        )
     if response.status_code >= 400:
-        return None, _error("spec.fetch", f"server answered HTTP {response.status_code}", name)
+        return None, _error(
+            Code.SPEC_FETCH, f"server answered HTTP {response.status_code}", Location(name)
+        )
     if len(response.content) > MAX_BYTES:
-        return None, _error("spec.too_large", f"response is larger than {MAX_BYTES} bytes", name)
+        return None, _error(
+            Code.SPEC_TOO_LARGE, f"response is larger than {MAX_BYTES} bytes", Location(name)
+        )
     return response.content, None
 
 
@@ -103,7 +113,7 @@ def parse(raw: bytes, name: str) -> ReadResult:
         data, json_error = _parse_json(text, name, result.diagnostics)
         if json_error is None and _json_depth(text) > MAX_DEPTH:
             result.diagnostics.append(
-                _error("spec.hostile", f"nesting deeper than {MAX_DEPTH} levels", name)
+                _error(Code.SPEC_HOSTILE, f"nesting deeper than {MAX_DEPTH} levels", Location(name))
             )
             return result
         if json_error is not None:
@@ -130,7 +140,9 @@ def _decode(raw: bytes, name: str, out: list[Diagnostic]) -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        out.append(_error("spec.encoding", "file is not valid UTF-8", f"{name}:{line}"))
+        out.append(
+            _error(Code.SPEC_ENCODING, "file is not valid UTF-8", Location.at_line(name, line))
+        )
         return None
 
 
@@ -150,17 +162,17 @@ def _parse_json(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, Diagn
     try:
         data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
-        where = f"{name}:{exc.lineno}:{exc.colno}"
-        return None, _error("spec.syntax", f"invalid JSON: {exc.msg}", where)
+        where = Location.at_line(name, exc.lineno, exc.colno)
+        return None, _error(Code.SPEC_SYNTAX, f"invalid JSON: {exc.msg}", where)
     except RecursionError:
-        return None, _error("spec.hostile", "nesting is too deep", name)
+        return None, _error(Code.SPEC_HOSTILE, "nesting is too deep", Location(name))
     for key in duplicates:
         out.append(
             Diagnostic(
-                "spec.duplicate_key",
+                Code.SPEC_DUPLICATE_KEY,
                 Severity.WARNING,
                 f"duplicate key {key!r}; the last value wins",
-                name,
+                Location(name),
             )
         )
     return data, None
@@ -171,30 +183,30 @@ def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]
         loaded = _yaml.load(text, MAX_DEPTH)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        where = Location.at_line(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         problem = exc.problem or exc.context or "malformed YAML"
-        out.append(_error("spec.syntax", f"invalid YAML: {problem}", where))
+        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {problem}", where))
         return None, False
     except yaml.YAMLError as exc:
-        out.append(_error("spec.syntax", f"invalid YAML: {type(exc).__name__}", name))
+        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {type(exc).__name__}", Location(name)))
         return None, False
     except _yaml.YamlProblem as exc:
-        where = f"{name}:{exc.line}:{exc.column}" if exc.line else name
-        out.append(_error("spec.hostile", exc.message, where))
+        where = Location.at_line(name, exc.line, exc.column) if exc.line else Location(name)
+        out.append(_error(Code.SPEC_HOSTILE, exc.message, where))
         return None, False
     for key, line, column in loaded.duplicates:
         out.append(
             Diagnostic(
-                "spec.duplicate_key",
+                Code.SPEC_DUPLICATE_KEY,
                 Severity.WARNING,
                 f"duplicate key {key!r}; the last value wins",
-                f"{name}:{line}:{column}",
+                Location.at_line(name, line, column),
             )
         )
     if loaded.aliased:
         shape_problem, _ = _check_shape(loaded.data)
         if shape_problem is not None:
-            out.append(_error("spec.hostile", shape_problem, name))
+            out.append(_error(Code.SPEC_HOSTILE, shape_problem, Location(name)))
             return None, False
         # Later steps edit the tree in place; aliases must not make one edit land twice.
         return _unshare(loaded.data), True
@@ -284,5 +296,5 @@ def _children(node: Any) -> Any:
     return iter(node.values()) if isinstance(node, dict) else iter(node)
 
 
-def _error(code: str, message: str, where: str, hint: str = "") -> Diagnostic:
+def _error(code: Code, message: str, where: Location, hint: str = "") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, where, hint)

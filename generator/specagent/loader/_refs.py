@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
-from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
+from specagent import _jsonschema
+from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader._read import ReadResult, is_url, redact_url
 
 Containers = Mapping[str, tuple[str, ...]]
@@ -42,27 +42,10 @@ SWAGGER2_CONTAINERS: Containers = {
     "response": ("responses",),
 }
 
-_SCHEMA_MAPS = frozenset(
-    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
-)
-_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_SCHEMA_SLOTS = frozenset(
-    {
-        "schema",
-        "items",
-        "additionalProperties",
-        "not",
-        "additionalItems",
-        "contains",
-        "propertyNames",
-        "if",
-        "then",
-        "else",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "contentSchema",
-    }
-)
+_SCHEMA_MAPS = frozenset(_jsonschema.SCHEMA_MAPS)
+_SCHEMA_LISTS = frozenset(_jsonschema.SCHEMA_LISTS)
+# A parameter's or media type's `schema` is a schema slot too, in OpenAPI.
+_SCHEMA_SLOTS = frozenset({*_jsonschema.SCHEMA_SLOTS, "schema"})
 _COMPONENT_KINDS = {
     "schemas": "schema",
     "parameters": "parameter",
@@ -205,7 +188,7 @@ class Bundler:
         comes first in the document.
         """
         for container in dict.fromkeys(self._containers.values()):
-            slots = _pointer.resolve(self._root.data, container)
+            slots = _jsonschema.resolve_pointer(self._root.data, container)
             if not isinstance(slots, dict):
                 continue
             for name, slot in slots.items():
@@ -235,7 +218,7 @@ class Bundler:
                 if ref is not None and not isinstance(ref, str | dict):
                     # (a dict is a property that happens to be named "$ref")
                     self._error(
-                        "ref.type", f"$ref must be a string, not {type(ref).__name__}", where
+                        Code.REF_TYPE, f"$ref must be a string, not {type(ref).__name__}", where
                     )
                 for key, value in reversed(obj.items()):
                     if isinstance(value, dict | list) and not _is_data(key, value, where):
@@ -278,7 +261,7 @@ class Bundler:
             target = urljoin(base.loc, uri) if is_url(base.loc) else uri
             if not self._allow_remote and not self._under_root_url(target):
                 self._error(
-                    "ref.remote",
+                    Code.REF_REMOTE,
                     f"$ref to a remote document {uri!r} is not allowed",
                     path,
                     "pass allow_remote_refs (--allow-remote-refs) to fetch it",
@@ -286,14 +269,14 @@ class Bundler:
                 return None
             return target.split("#", 1)[0]
         if urlparse(uri).scheme not in ("", "file") and not re.match(r"^[A-Za-z]:[\\/]", uri):
-            self._error("ref.scheme", f"unsupported $ref location {uri!r}", path)
+            self._error(Code.REF_SCHEME, f"unsupported $ref location {uri!r}", path)
             return None
         relative = unquote(uri[7:] if uri.startswith("file://") else uri)
         target_path = (Path(base.loc).parent / relative).resolve()
         root_dir = Path(self._root.loc).parent
         if not self._allow_outside and not target_path.is_relative_to(root_dir):
             self._error(
-                "ref.outside",
+                Code.REF_OUTSIDE,
                 f"$ref {uri!r} points outside the spec's folder",
                 path,
                 "move the file next to the spec, or pass allow_outside_refs",
@@ -321,16 +304,16 @@ class Bundler:
         source = self._file(key[0], path)
         if source is None:
             return True
-        tokens = _pointer.split_fragment(key[1])
-        value = _pointer.resolve(source.data, tokens)
-        if value is _pointer.MISSING:
+        tokens = _jsonschema.split_fragment(key[1])
+        value = _jsonschema.resolve_pointer(source.data, tokens)
+        if value is _jsonschema.MISSING:
             self.result.diagnostics.append(
                 Diagnostic(
-                    "ref.dangling",
+                    Code.REF_DANGLING,
                     Severity.ERROR,
                     f"$ref {obj['$ref']!r} points at nothing in {source.name}",
                     self._where(path),
-                    _pointer.suggest(source.data, tokens),
+                    _jsonschema.suggest_pointer(source.data, tokens),
                 )
             )
             return True
@@ -339,13 +322,13 @@ class Bundler:
         if container is not None:
             if path == (*container, path[-1]) and len(obj) == 1:
                 # The component slot itself holds the ref: the content takes its place.
-                self._placed[key] = "#" + _pointer.to_pointer(path)
+                self._placed[key] = "#" + _jsonschema.to_pointer(path)
                 obj.clear()
                 obj.update(copy.deepcopy(value))
                 self._queue.append((obj, path, source, frozenset()))
                 return False
             name = self._unique_name(kind, container, tokens, key[0])
-            local = "#" + _pointer.to_pointer((*container, name))
+            local = "#" + _jsonschema.to_pointer((*container, name))
             self._placed[key] = local
             placed_value = copy.deepcopy(value)
             self._pending.append((container, name, placed_value))
@@ -353,10 +336,10 @@ class Bundler:
             obj["$ref"] = local
             return True
         if key in inlining:
-            self._error("ref.cycle", f"$ref {obj['$ref']!r} refers to itself", path)
+            self._error(Code.REF_CYCLE, f"$ref {obj['$ref']!r} refers to itself", path)
             return False
         if not isinstance(value, dict):
-            self._error("ref.target", f"$ref {obj['$ref']!r} is not an object", path)
+            self._error(Code.REF_TARGET, f"$ref {obj['$ref']!r} is not an object", path)
             return False
         siblings = {k: v for k, v in obj.items() if k != "$ref"}
         obj.clear()
@@ -374,7 +357,7 @@ class Bundler:
         if read.data is None:
             first = read.diagnostics[0] if read.diagnostics else None
             reason = f": {first.message} ({first.where})" if first else ""
-            self._error("ref.unreadable", f"cannot load referenced file {name}{reason}", path)
+            self._error(Code.REF_UNREADABLE, f"cannot load referenced file {name}{reason}", path)
             self.result.diagnostics.extend(read.diagnostics[1:])
             self._files[loc] = None
             return None
@@ -398,7 +381,7 @@ class Bundler:
     ) -> str:
         taken = self._taken.get(kind)
         if taken is None:
-            existing = _pointer.resolve(self._root.data, container)
+            existing = _jsonschema.resolve_pointer(self._root.data, container)
             taken = set(existing) if isinstance(existing, dict) else set()
             self._taken[kind] = taken
         if tokens and tokens[-1]:
@@ -427,7 +410,7 @@ class Bundler:
                 node = child
             if not isinstance(node, dict):
                 self._error(
-                    "ref.bundle",
+                    Code.REF_BUNDLE,
                     f"cannot add bundled {name!r}: {'/'.join(container)} is not a mapping",
                     container,
                 )
@@ -440,15 +423,15 @@ class Bundler:
         would be missing the output would be wrong, so that stays an error."""
         root = self._root.data
         for fragment, path, holder in self._local_refs:
-            tokens = _pointer.split_fragment(fragment)
-            if _pointer.resolve(root, tokens) is not _pointer.MISSING:
+            tokens = _jsonschema.split_fragment(fragment)
+            if _jsonschema.resolve_pointer(root, tokens) is not _jsonschema.MISSING:
                 continue
-            hint = _pointer.suggest(root, tokens)
+            hint = _jsonschema.suggest_pointer(root, tokens)
             if nested_in_schema(path):
                 holder.pop("$ref", None)
                 self.result.diagnostics.append(
                     Diagnostic(
-                        "ref.dangling",
+                        Code.REF_DANGLING,
                         Severity.WARNING,
                         f"$ref '#{fragment}' points at nothing; this part of the schema "
                         "accepts any value",
@@ -459,7 +442,7 @@ class Bundler:
                 continue
             self.result.diagnostics.append(
                 Diagnostic(
-                    "ref.dangling",
+                    Code.REF_DANGLING,
                     Severity.ERROR,
                     f"$ref '#{fragment}' points at nothing",
                     self._where(path),
@@ -473,12 +456,12 @@ class Bundler:
         Later steps hand component schemas to tools that only see `components`, so a schema
         borrowed from an operation's response must live there too.
         """
-        prefixes = tuple("#" + _pointer.to_pointer(c) + "/" for c in self._containers.values())
+        prefixes = tuple("#" + _jsonschema.to_pointer(c) + "/" for c in self._containers.values())
         hoisted: dict[tuple[str, ...], str] = {}
         queue = list(self._local_refs)
         while queue:
             fragment, path, holder = queue.pop(0)
-            tokens = _pointer.split_fragment(fragment)
+            tokens = _jsonschema.split_fragment(fragment)
             if not tokens or ("#" + fragment).startswith(prefixes):
                 continue
             known = hoisted.get(tuple(tokens))
@@ -487,12 +470,12 @@ class Bundler:
                 continue
             kind = context_kind(path)
             container = self._containers.get(kind)
-            target = _pointer.resolve(self._root.data, tokens)
-            if container is None or target is _pointer.MISSING:
+            target = _jsonschema.resolve_pointer(self._root.data, tokens)
+            if container is None or target is _jsonschema.MISSING:
                 continue  # path items are resolved where they are; dangling refs reported
             readable = [t for t in tokens if t not in ("paths", "content", "components")]
             name = self._unique_name(kind, container, ["_".join(readable)], self._root.loc)
-            local = "#" + _pointer.to_pointer((*container, name))
+            local = "#" + _jsonschema.to_pointer((*container, name))
             hoisted[tuple(tokens)] = local
             holder["$ref"] = local
             value = copy.deepcopy(target)
@@ -503,12 +486,12 @@ class Bundler:
                 if ref.startswith("#"):
                     queue.append((ref[1:], inner_path, inner))
 
-    def _where(self, path: tuple[str, ...]) -> str:
-        return f"{self._display}#{_pointer.to_pointer(path)}"
+    def _where(self, path: tuple[str, ...]) -> Location:
+        return Location.in_spec(self._display, path)
 
     def _error(
         self,
-        code: str,
+        code: Code,
         message: str,
         path: tuple[str, ...],
         hint: str = "",

@@ -11,45 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
-from specagent.loader._build import METHODS
+from specagent import _jsonschema
+from specagent.ir import HTTP_METHODS, Code, Diagnostic, Location, Severity
 
 # Past this many warnings of one kind, the rest are summed up in one line.
 MAX_WARNINGS_PER_CODE = 25
 
-_ANNOTATIONS = frozenset(
-    {
-        "description",
-        "title",
-        "summary",
-        "example",
-        "examples",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "externalDocs",
-        "xml",
-        "$comment",
-        "nullable",
-    }
-)
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_SLOTS = (
-    "additionalProperties",
-    "not",
-    "additionalItems",
-    "contains",
-    "propertyNames",
-    "if",
-    "then",
-    "else",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contentSchema",
-)
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _TYPE_ALIASES = {
     "int": "integer",
@@ -96,7 +63,7 @@ class _Repairer:
         self._family = family
         self._name = name
         self._diagnostics: list[Diagnostic] = []
-        self._counts: dict[str, int] = {}
+        self._counts: dict[Code, int] = {}
 
     def finish(self) -> list[Diagnostic]:
         for code, count in sorted(self._counts.items()):
@@ -106,43 +73,43 @@ class _Repairer:
                         code,
                         Severity.WARNING,
                         f"... and {count - MAX_WARNINGS_PER_CODE} more places with this repair",
-                        f"{self._name}#",
+                        Location(self._name, pointer=""),
                     )
                 )
         return self._diagnostics
 
-    def _warn(self, code: str, message: str, path: Path) -> None:
+    def _warn(self, code: Code, message: str, path: Path) -> None:
         count = self._counts.get(code, 0) + 1
         self._counts[code] = count
         if count <= MAX_WARNINGS_PER_CODE:
-            where = f"{self._name}#{_pointer.to_pointer(path)}"
+            where = Location.in_spec(self._name, path)
             self._diagnostics.append(Diagnostic(code, Severity.WARNING, message, where))
 
-    def _fail(self, code: str, message: str, path: Path) -> None:
-        where = f"{self._name}#{_pointer.to_pointer(path)}"
+    def _fail(self, code: Code, message: str, path: Path) -> None:
+        where = Location.in_spec(self._name, path)
         self._diagnostics.append(Diagnostic(code, Severity.ERROR, message, where))
 
     # --- document structure -----------------------------------------------------------------
 
     def document(self, doc: dict[str, Any]) -> None:
         if not isinstance(doc.get("info"), dict):
-            self._warn("spec.info", "the document has no `info` object", ())
+            self._warn(Code.SPEC_INFO, "the document has no `info` object", ())
         paths = doc.get("paths")
         if paths is not None and not isinstance(paths, dict):
-            self._fail("spec.paths", "`paths` must be a mapping", ("paths",))
+            self._fail(Code.SPEC_PATHS, "`paths` must be a mapping", ("paths",))
             paths = None
         if not paths:
             if isinstance(doc.get("webhooks"), dict) and doc["webhooks"]:
                 message = "the document describes only webhooks; it has no operations to call"
             else:
                 message = "the document has no paths; it has no operations"
-            self._warn("spec.no_paths", message, ("paths",))
+            self._warn(Code.SPEC_NO_PATHS, message, ("paths",))
         for path_name, item in (paths or {}).items():
             if path_name.startswith("x-"):
                 continue
             if not path_name.startswith("/"):
                 self._warn(
-                    "path.slash",
+                    Code.PATH_SLASH,
                     "path does not start with '/'; used as written",
                     ("paths", path_name),
                 )
@@ -170,14 +137,14 @@ class _Repairer:
 
     def _path_item(self, item: Any, path: Path, *, require_operations: bool) -> None:
         if not isinstance(item, dict):
-            self._fail("path.type", "path item must be a mapping", path)
+            self._fail(Code.PATH_TYPE, "path item must be a mapping", path)
             return
         if "$ref" in item:
             return
         self._parameters(item.get("parameters"), (*path, "parameters"))
-        operations = [method for method in METHODS if method in item]
+        operations = [method for method in HTTP_METHODS if method in item]
         if require_operations and not operations:
-            self._warn("path.empty", "path has no operations; skipped", path)
+            self._warn(Code.PATH_EMPTY, "path has no operations; skipped", path)
         for method in operations:
             op = item[method]
             if isinstance(op, dict):
@@ -224,14 +191,14 @@ class _Repairer:
             param["schema"] = moved
             if moved:
                 self._warn(
-                    "parameter.swagger_style",
+                    Code.PARAMETER_SWAGGER_STYLE,
                     f"{kind} declares {', '.join(sorted(moved))} beside `schema` (Swagger 2 "
                     "style); moved into its schema",
                     path,
                 )
             else:
                 self._warn(
-                    "parameter.no_schema", f"{kind} has no schema; any value is accepted", path
+                    Code.PARAMETER_NO_SCHEMA, f"{kind} has no schema; any value is accepted", path
                 )
         if "schema" in param:
             self.schema(param["schema"], (*path, "schema"))
@@ -246,17 +213,14 @@ class _Repairer:
             if not isinstance(node, dict):
                 continue
             self._fix_schema(node, where)
-            for key in _SCHEMA_MAPS:
+            for key in _jsonschema.SCHEMA_MAPS:
                 for name, child in _mapping(node.get(key)).items():
                     stack.append((child, (*where, key, name)))
-            for key in _SCHEMA_LISTS:
+            for key in _jsonschema.SCHEMA_LISTS:
                 children = node.get(key)
                 if isinstance(children, list):
                     stack.extend((c, (*where, key, str(i))) for i, c in enumerate(children))
-            items = node.get("items")
-            if isinstance(items, dict):
-                stack.append((items, (*where, "items")))
-            for key in _SCHEMA_SLOTS:
+            for key in _jsonschema.SCHEMA_SLOTS:
                 child = node.get(key)
                 if isinstance(child, dict):
                     stack.append((child, (*where, key)))
@@ -276,20 +240,20 @@ class _Repairer:
             self._type(node, path)
         properties = node.get("properties")
         if properties is not None and not isinstance(properties, dict):
-            self._warn("schema.properties", "`properties` must be a mapping; ignored", path)
+            self._warn(Code.SCHEMA_PROPERTIES, "`properties` must be a mapping; ignored", path)
             del node["properties"]
         elif properties:
             self._property_required(node, properties, path)
         required = node.get("required")
         if required is not None and not isinstance(required, list):
-            self._warn("schema.required", "`required` must be a list of names; ignored", path)
+            self._warn(Code.SCHEMA_REQUIRED, "`required` must be a list of names; ignored", path)
             del node["required"]
         enum = node.get("enum")
         if enum is not None and not isinstance(enum, list):
-            self._warn("schema.enum", "`enum` must be a list; ignored", path)
+            self._warn(Code.SCHEMA_ENUM, "`enum` must be a list; ignored", path)
             del node["enum"]
         elif enum == []:
-            self._warn("schema.enum", "empty `enum` would accept no value; ignored", path)
+            self._warn(Code.SCHEMA_ENUM, "empty `enum` would accept no value; ignored", path)
             del node["enum"]
         if "examples" in node and not isinstance(node["examples"], list):
             del node["examples"]  # documentation only; a mapping here is a 3.0 media-type habit
@@ -298,7 +262,7 @@ class _Repairer:
             # Draft-4 tuple syntax, used in real specs (Slack) to mean "items of these kinds".
             node["items"] = items[0] if len(items) == 1 else {"anyOf": items}
             self._warn(
-                "schema.items_list",
+                Code.SCHEMA_ITEMS_LIST,
                 "`items` must be one schema, not a list; read as any of the listed schemas",
                 path,
             )
@@ -318,13 +282,13 @@ class _Repairer:
         if "enum" in items or "$ref" in items:
             return
         items["enum"] = node.pop("enum")
-        self._warn("schema.enum", "`enum` of an array lists item values; moved to `items`", path)
+        self._warn(Code.SCHEMA_ENUM, "`enum` of an array lists item values; moved to `items`", path)
 
     def _ref_siblings(self, node: dict[str, Any], path: Path) -> None:
         structural = sorted(
             key
             for key in node
-            if key != "$ref" and key not in _ANNOTATIONS and not key.startswith("x-")
+            if key != "$ref" and key not in _jsonschema.ANNOTATIONS and not key.startswith("x-")
         )
         if not structural:
             return  # annotations beside a $ref are harmless and kept (3.1 allows them)
@@ -333,7 +297,7 @@ class _Repairer:
         node["allOf"] = [{"$ref": ref}, *(all_of if isinstance(all_of, list) else [])]
         if self._family == "3.0":
             self._warn(
-                "schema.ref_siblings",
+                Code.SCHEMA_REF_SIBLINGS,
                 f"keys beside $ref ({', '.join(structural)}) are ignored by OpenAPI 3.0; "
                 "kept, combined with the reference through allOf",
                 path,
@@ -344,7 +308,7 @@ class _Repairer:
             return
         if self._family != "3.0":
             self._warn(
-                "schema.nullable", "`nullable` is not an OpenAPI 3.1 keyword; read as null", path
+                Code.SCHEMA_NULLABLE, "`nullable` is not an OpenAPI 3.1 keyword; read as null", path
             )
         enum = node.get("enum")
         if isinstance(enum, list) and None not in enum:
@@ -377,9 +341,9 @@ class _Repairer:
                 fixed.append(item)
             elif isinstance(item, str) and item.lower() in _TYPE_ALIASES:
                 fixed.append(_TYPE_ALIASES[item.lower()])
-                self._warn("schema.type", f"type {item!r} read as {fixed[-1]!r}", path)
+                self._warn(Code.SCHEMA_TYPE, f"type {item!r} read as {fixed[-1]!r}", path)
             else:
-                self._warn("schema.type", f"unknown type {item!r} ignored (any value)", path)
+                self._warn(Code.SCHEMA_TYPE, f"unknown type {item!r} ignored (any value)", path)
         if not fixed:
             del node["type"]
         elif isinstance(kind, list):
@@ -400,7 +364,7 @@ class _Repairer:
                     if name not in required:
                         required.append(name)
                 self._warn(
-                    "schema.required",
+                    Code.SCHEMA_REQUIRED,
                     "`required: true|false` on a property belongs in the parent's `required` "
                     "list; moved there",
                     (*path, "properties", name),

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from specagent.ir import Diagnostic, Severity
-from specagent.loader import _pointer
+from specagent import _jsonschema
+from specagent.ir import HTTP_METHODS, Code, Diagnostic, Location, Severity
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+_METHODS = tuple(method for method in HTTP_METHODS if method != "trace")  # not in Swagger 2.0
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _REF_PREFIXES = {
-    "#/definitions/": "#/components/schemas/",
+    "#/definitions/": _jsonschema.SCHEMAS_PREFIX,
     "#/parameters/": "#/components/parameters/",
     "#/responses/": "#/components/responses/",
 }
@@ -153,7 +153,7 @@ class _Converter:
         param = _mapping(raw)
         ref = param.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-            key = _pointer.unescape(ref.rsplit("/", 1)[1])
+            key = _jsonschema.unescape(ref.rsplit("/", 1)[1])
             return _mapping(self._shared_params.get(key))
         return param
 
@@ -202,7 +202,7 @@ class _Converter:
         if body_params:
             if form_params:
                 self._warn(
-                    "swagger.body_and_form",
+                    Code.SWAGGER_BODY_AND_FORM,
                     "operation has both a body and formData parameters; formData ignored",
                     path,
                 )
@@ -262,7 +262,7 @@ class _Converter:
             style, explode = _COLLECTION_STYLES.get(str(collection or "csv"), ("form", False))
             if collection == "tsv":
                 self._warn(
-                    "swagger.collection_format",
+                    Code.SWAGGER_COLLECTION_FORMAT,
                     "collectionFormat tsv has no OpenAPI 3 equivalent; sent comma-separated",
                     path,
                 )
@@ -309,7 +309,7 @@ class _Converter:
             flow_name = _FLOW_NAMES.get(str(scheme.get("flow")))
             if flow_name is None:
                 self._warn(
-                    "swagger.oauth_flow", f"unknown oauth2 flow {scheme.get('flow')!r}", path
+                    Code.SWAGGER_OAUTH_FLOW, f"unknown oauth2 flow {scheme.get('flow')!r}", path
                 )
                 flow_name = "clientCredentials"
             flow: dict[str, Any] = {"scopes": _mapping(scheme.get("scopes"))}
@@ -322,8 +322,8 @@ class _Converter:
             result["type"] = kind
         return result
 
-    def _warn(self, code: str, message: str, path: tuple[str, ...]) -> None:
-        where = f"{self._name}#{_pointer.to_pointer(path)}"
+    def _warn(self, code: Code, message: str, path: tuple[str, ...]) -> None:
+        where = Location.in_spec(self._name, path)
         self._out.append(Diagnostic(code, Severity.WARNING, message, where))
 
 

@@ -7,23 +7,26 @@ what is on disk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from specagent import ir
-from specagent.render import _context
+from specagent.render import _tasks, _views
 from specagent.render._format import FormatError, format_python
-from specagent.render._models import ModelsError, build_models
+from specagent.render._models import Models, ModelsError, build_models
 from specagent.render._templates import LiteralError, render_template
-from specagent.render._tool_schema import agent_json, dump_json, manifest_json
+from specagent.render._tool_schema import agent_json, manifest_json, task_tools
 
-if TYPE_CHECKING:
-    from specagent.tasks import TaskProgram
-
-__all__ = ["RenderError", "RenderOptions", "render"]
+__all__ = [
+    "RenderError",
+    "RenderOptions",
+    "agent_json",
+    "render",
+    "render_tasks",
+    "task_tools",
+]
 
 
 class RenderError(RuntimeError):
@@ -45,7 +48,7 @@ class RenderOptions:
     agent_source: bytes | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     format: bool = True
-    tasks: TaskProgram | None = None
+    tasks: ir.TaskProgram | None = None
 
 
 def _check_package(package: str) -> None:
@@ -53,19 +56,24 @@ def _check_package(package: str) -> None:
         raise RenderError(f"package name {package!r} must be a lower-case ASCII Python identifier")
 
 
-def _python_files(plan: ir.Plan) -> dict[str, str]:
-    models = build_models(plan)
-    schemes = _context.schemes(plan)
-    methods = _context.methods(plan, models)
+def render_tasks(program: ir.TaskProgram, plan: ir.Plan) -> str:
+    """The package's `tasks.py` alone (not yet formatted), its steps reading results as the
+    models `plan` generates."""
+    return _tasks.render_tasks(program, build_models(plan).index)
+
+
+def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
+    schemes = _views.schemes(plan)
+    methods = _views.methods(plan, models)
     common: dict[str, Any] = {"title": plan.api.title or plan.package, "package": plan.package}
     api_doc = "\n\n".join(part for part in (plan.api.title, plan.api.description) if part.strip())
-    scheme_classes = sorted({_context.SCHEME_CLASSES[view.kind] for view in schemes})
+    scheme_classes = sorted({_views.SCHEME_CLASSES[view.kind] for view in schemes})
     return {
         "__init__.py": render_template("__init__.py.jinja", **common),
         "__main__.py": render_template("__main__.py.jinja", **common),
         "_operations.py": render_template(
             "_operations.py.jinja",
-            operations=_context.operations(plan, _context.scheme_names(schemes)),
+            operations=_views.operations(plan, _views.scheme_names(schemes)),
             **common,
         ),
         "models.py": models.source,
@@ -75,13 +83,13 @@ def _python_files(plan: ir.Plan) -> dict[str, str]:
             imports=sorted(models.imports),
             models_alias=any(view.models_alias != "models" for view in methods),
             class_doc=api_doc or f"Client of the {plan.package} API.",
-            base_url=_context.default_base_url(plan),
+            base_url=_views.default_base_url(plan),
             **common,
         ),
         "auth.py": render_template(
             "auth.py.jinja",
             schemes=schemes,
-            scheme_classes=_context.SCHEME_CLASSES,
+            scheme_classes=_views.SCHEME_CLASSES,
             scheme_imports=[*scheme_classes, "SecurityScheme"],
             **common,
         ),
@@ -89,35 +97,24 @@ def _python_files(plan: ir.Plan) -> dict[str, str]:
     }
 
 
-def _with_tasks(agent: str, program: TaskProgram) -> str:
-    """agent.json with one tool per task, which the runtime offers beside the API tools."""
-    from specagent.tasks import task_tools  # noqa: PLC0415  # imports the runtime
-
-    data = json.loads(agent)
-    data["tasks"] = task_tools(program)
-    if program.context is not None:
-        data["context"] = dict(program.context)
-    return dump_json(data)
-
-
-def _readme(plan: ir.Plan, program: TaskProgram | None) -> str:
+def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
     tools = [
         {
             "name": tool.name,
             "method": tool.endpoint.operation.method.upper(),
             "path": tool.endpoint.operation.path,
             "confirm": tool.confirm,
-            "summary": _context.first_sentence(tool.description),
+            "summary": _views.first_sentence(tool.description),
         }
         for tool in plan.tools
     ]
-    env = [(name, view.name, what) for view in _context.schemes(plan) for name, what in view.env]
+    env = [(name, view.name, what) for view in _views.schemes(plan) for name, what in view.env]
     tasks = [
         {
             "name": task.name,
             "requires": task.requires,
             "inputs": ", ".join(spec.name for spec in task.inputs),
-            "summary": _context.first_sentence(task.description),
+            "summary": _views.first_sentence(task.description),
         }
         for task in (program.tasks if program is not None else ())
     ]
@@ -126,7 +123,7 @@ def _readme(plan: ir.Plan, program: TaskProgram | None) -> str:
         title=plan.api.title or plan.package,
         version=plan.api.version,
         package=plan.package,
-        base_url=_context.default_base_url(plan),
+        base_url=_views.default_base_url(plan),
         tools=tools,
         tasks=tasks,
         env=env,
@@ -141,14 +138,12 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     """
     _check_package(plan.package)
     try:
-        python = _python_files(plan)
-        agent = agent_json(plan)
-        if options.tasks is not None:
-            from specagent.tasks import render_tasks  # noqa: PLC0415
-
-            if options.tasks.tasks:  # an agent file may have a `context:` and no tasks
-                python["tasks.py"] = render_tasks(plan, options.tasks)
-            agent = _with_tasks(agent, options.tasks)
+        models = build_models(plan)
+        python = _python_files(plan, models)
+        agent = agent_json(plan, options.tasks)
+        if options.tasks is not None and options.tasks.tasks:
+            # An agent file may have a `context:` and no tasks.
+            python["tasks.py"] = _tasks.render_tasks(options.tasks, models.index)
     except (ModelsError, LiteralError) as error:
         raise RenderError(f"{plan.package}: {error}") from error
     files = {PurePosixPath(plan.package, name): text for name, text in python.items()}

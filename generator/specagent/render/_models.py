@@ -18,8 +18,15 @@ from typing import Any
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from specagent import ir
-from specagent._plan_args import SCHEMA_REF_PREFIX, schema_ref_name
+from specagent._jsonschema import (
+    SCHEMA_MAPS,
+    VALUE_KEYWORDS,
+    object_schema,
+    schema_ref,
+    schema_ref_name,
+)
 from specagent.render._field_names import field_aliases
+from specagent.render._model_index import ModelIndex, field_alias, index_models
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
     escape_controls,
@@ -54,11 +61,9 @@ class Models:
     # Imports the annotations need, as in models.py: ("datetime", "date", "date_aliased").
     imports: frozenset[tuple[str, str, str]]
     root_types: Mapping[str, str]  # RootModel class -> `list[models.X]` when unwrappable
+    index: ModelIndex  # every class's fields by wire name, for the typed task code
 
 
-# Keywords whose value maps names to schemas, and keywords whose value is data, not a schema.
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
-_DATA_KEYS = frozenset({"const", "default"})
 # Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
 # `propertyNames` becomes `dict[constr(...), X]`, a call mypy refuses in an annotation.
 _DROPPED = frozenset({"example", "examples", "propertyNames"})
@@ -131,7 +136,7 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
             if key == "pattern" and not (isinstance(value, str) and _pattern_works(value)):
                 continue
             if key == "$ref" and (name := schema_ref_name(value, renames)) is not None:
-                result[key] = SCHEMA_REF_PREFIX + renames[name]
+                result[key] = schema_ref(renames[name])
             elif key == "enum" and isinstance(value, list | tuple):
                 if any(isinstance(item, Mapping | list | tuple) for item in value):
                     # An object or array as an enum member becomes a mutable class attribute
@@ -143,9 +148,9 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
                     if item not in unique:
                         unique.append(item)
                 result[key] = unique
-            elif key in _DATA_KEYS:
+            elif key in VALUE_KEYWORDS:
                 result[key] = value
-            elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            elif key in SCHEMA_MAPS and isinstance(value, Mapping):
                 result[key] = {name: _rewrite_refs(sub, renames) for name, sub in value.items()}
             else:
                 result[key] = _rewrite_refs(value, renames)
@@ -156,19 +161,16 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
 
 
 def _args_schema(endpoint: ir.Endpoint, renames: Mapping[str, str]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    required = []
-    for arg in endpoint.arguments:
-        schema = dict(_rewrite_refs(arg.schema, renames))
-        if arg.description and "description" not in schema:
-            schema["description"] = arg.description
-        properties[arg.key] = schema
-        if arg.required:
-            required.append(arg.key)
-    result: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        result["required"] = required
-    return result
+    return object_schema(
+        (arg.key, _arg_schema(arg, renames), arg.required) for arg in endpoint.arguments
+    )
+
+
+def _arg_schema(arg: ir.Argument, renames: Mapping[str, str]) -> dict[str, Any]:
+    schema = dict(_rewrite_refs(arg.schema, renames))
+    if arg.description and "description" not in schema:
+        schema["description"] = arg.description
+    return schema
 
 
 def synthetic_document(plan: ir.Plan) -> dict[str, Any]:
@@ -289,14 +291,6 @@ def _field_required(value: ast.expr | None) -> bool:
     return False
 
 
-def _alias(value: ast.expr | None, python_name: str) -> str:
-    if isinstance(value, ast.Call):
-        for keyword in value.keywords:
-            if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
-                return str(keyword.value.value)
-    return python_name
-
-
 def _fields(cls: ast.ClassDef, qualify: _Qualify) -> tuple[ArgField, ...]:
     fields = []
     for node in cls.body:
@@ -311,7 +305,7 @@ def _fields(cls: ast.ClassDef, qualify: _Qualify) -> tuple[ArgField, ...]:
             annotation = ast.BinOp(left=annotation, op=ast.BitOr(), right=ast.Constant(None))
         fields.append(
             ArgField(
-                key=_alias(node.value, name),
+                key=field_alias(node.value, name),
                 python_name=name,
                 annotation=ast.unparse(annotation),
                 required=required,
@@ -365,14 +359,11 @@ def build_models(plan: ir.Plan) -> Models:
     class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     classes = frozenset(class_defs)
     # Each class models.py must define, and where in the spec it comes from.
-    expected = {
-        cls: "#/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
-        for name, cls in plan.model_names.items()
-    }
+    expected = {cls: schema_ref(name) for name, cls in plan.model_names.items()}
     for endpoint in plan.endpoints:
-        expected.setdefault(endpoint.args_model, endpoint.operation.pointer)
+        expected.setdefault(endpoint.args_model, str(endpoint.operation.where))
         if endpoint.response_model is not None:
-            expected.setdefault(endpoint.response_model, endpoint.operation.pointer)
+            expected.setdefault(endpoint.response_model, str(endpoint.operation.where))
     missing = sorted(set(expected) - classes)
     if missing:
         places = ", ".join(f"{cls} ({expected[cls] or 'spec'})" for cls in missing[:10])
@@ -393,4 +384,5 @@ def build_models(plan: ir.Plan) -> Models:
         args=args,
         imports=frozenset(qualify.needed),
         root_types=root_types,
+        index=index_models(tree),
     )

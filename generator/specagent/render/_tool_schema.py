@@ -7,18 +7,17 @@ component and shared between tools. OpenAPI-only keywords the model has no use f
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
-import specagent
 from specagent import ir
-from specagent._plan_args import schema_ref_name
-from specagent._plan_tools import IDEMPOTENT_METHODS, SAFE_METHODS, trim
+from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, object_schema, schema_ref_name
+from specagent._manifest import digest
+from specagent._version import __version__
+from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, trim
 
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
-_LITERAL_KEYS = frozenset({"enum", "const", "default"})  # values, not schemas
 _PROPERTY_DESCRIPTION_MAX = 300
 
 
@@ -45,11 +44,11 @@ class _Converter:
                     refs.add(name)
                     result[key] = "#/$defs/" + self._names[name]
                     continue
-                if key in _LITERAL_KEYS:
+                if key in VALUE_KEYWORDS:
                     result[key] = value
                 elif key == "description" and isinstance(value, str):
                     result[key] = trim(value, _PROPERTY_DESCRIPTION_MAX)
-                elif key in {"properties", "patternProperties", "$defs", "definitions"}:
+                elif key in SCHEMA_MAPS:
                     result[key] = {
                         str(name): self.convert(sub, refs)
                         for name, sub in (value.items() if isinstance(value, Mapping) else ())
@@ -86,24 +85,24 @@ class _Converter:
 
 def _input_schema(endpoint: ir.Endpoint, converter: _Converter) -> dict[str, Any]:
     refs: set[str] = set()
-    properties: dict[str, Any] = {}
-    required = []
-    for arg in endpoint.arguments:
-        schema = converter.convert(arg.schema, refs)
-        if arg.description:
-            schema["description"] = trim(arg.description, _PROPERTY_DESCRIPTION_MAX)
-        properties[arg.key] = schema
-        if arg.required:
-            required.append(arg.key)
-    result: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        result["required"] = required
+    result = object_schema(
+        (arg.key, _property(arg, converter, refs), arg.required) for arg in endpoint.arguments
+    )
     if refs:
         result["$defs"] = converter.closure(refs)
     return result
 
 
-def agent_json(plan: ir.Plan) -> str:
+def _property(arg: ir.Argument, converter: _Converter, refs: set[str]) -> Any:
+    schema = converter.convert(arg.schema, refs)
+    if arg.description:
+        schema["description"] = trim(arg.description, _PROPERTY_DESCRIPTION_MAX)
+    return schema
+
+
+def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
+    """agent.json: the agent's settings and tools, and the tasks' tools and the `context` entry
+    when the agent file declares them (`tasks`)."""
     converter = _Converter(plan.api.schemas, plan.model_names)
     tools = []
     for tool in plan.tools:
@@ -129,11 +128,20 @@ def agent_json(plan: ir.Plan) -> str:
         "name": plan.agent.name or plan.api.title or plan.package,
         "instructions": plan.agent.instructions,
     }
-    return dump_json({"agent": agent, "tools": tools})
+    document: dict[str, Any] = {"agent": agent, "tools": tools}
+    if tasks is not None:
+        document["tasks"] = task_tools(tasks)
+        if tasks.context is not None:
+            document["context"] = dict(tasks.context)
+    return dump_json(document)
 
 
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+def task_tools(program: ir.TaskProgram) -> list[dict[str, Any]]:
+    """One tool per task for agent.json: name, description, `requires`, argument schema; the
+    definitions `specagent tools` shows, so the two cannot drift apart."""
+    from specagent.tools import task_definitions  # noqa: PLC0415  # the runtime's tool layer
+
+    return [definition.tool_json() for definition in task_definitions(program)]
 
 
 def manifest_json(
@@ -146,7 +154,7 @@ def manifest_json(
     """What the package was made from; `specagent check` compares it to tell it is stale."""
     return dump_json(
         {
-            "generator": {"name": "specagent", "version": specagent.__version__},
+            "generator": {"name": "specagent", "version": __version__},
             "package": plan.package,
             "api": {
                 "title": plan.api.title,
@@ -155,9 +163,9 @@ def manifest_json(
             },
             "options": dict(settings),
             "inputs": {
-                "spec": {name: _digest(data) for name, data in sorted(spec_sources.items())},
-                "agent": {name: _digest(data) for name, data in sorted(agent_sources.items())},
+                "spec": {name: digest(data) for name, data in sorted(spec_sources.items())},
+                "agent": {name: digest(data) for name, data in sorted(agent_sources.items())},
             },
-            "files": {"agent.json": _digest(agent_file.encode("utf-8"))},
+            "files": {"agent.json": digest(agent_file.encode("utf-8"))},
         }
     )

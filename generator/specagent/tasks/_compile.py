@@ -1,98 +1,48 @@
-"""Checking task declarations against the plan and compiling each step to Python source.
+"""Checking task declarations against the plan and compiling each step to its effect.
 
 One walk does both: a step is checked with the variables known at that point (inputs, identity,
 results of the calls and `set`s before it, only those set on every path) and, when it is sound,
-its function body is written. Problems are collected as diagnostics, never raised, so a user
-sees every mistake of the file at once.
+reduced to the effect it returns (`ir.CompiledStep`), with its expressions as checked `ir`
+trees. Problems are collected as diagnostics, never raised, so a user sees every mistake of the
+file at once. `specagent.render` lays the steps out as `tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
-from specagent.tasks import _model as m
+from specagent.ir import Code
+from specagent.plan import step_function, task_constant, task_inputs_class
 from specagent.tasks import _types as t
-from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
+from specagent.tasks._expr import ExpressionError, Scope, Typed, as_expr, check, literal_value
 from specagent.tasks._flow import (
     asks,
     default_prompt,
     kind_of,
     merge_branches,
     names_set,
+    task_input,
     warn_unconfirmed,
 )
 from specagent.tasks._instruct import compile_instruct
 from specagent.tasks._types import Ty
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledStep:
-    id: str  # "2.then.1": the step's place in the task, shown when a run is inspected
-    function: str  # the generated function's name
-    where: str  # agent.yaml:LINE
-    kind: str
-    body: tuple[str, ...]  # Python source lines of the function body, unindented
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledInput:
-    name: str
-    type: str
-    description: str
-    required: bool
-    enum: tuple[str, ...]
-    pattern: str | None
-    format: str | None
-    minimum: float | None
-    maximum: float | None
-    min_length: int | None
-    max_length: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledTask:
-    name: str
-    constant: str  # the module-level name of its TaskDefinition
-    where: str
-    description: str
-    requires: str
-    inputs: tuple[CompiledInput, ...]
-    first: str | None
-    steps: tuple[CompiledStep, ...]
-    # (operation id, response field path) pairs the task reads, e.g. ("getOrderById", "status"):
-    # what `specagent diff` needs to tell that a new spec breaks the task.
-    fields_used: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TaskProgram:
-    """All tasks of an agent file, checked; what `render_tasks` lays out as `tasks.py`."""
-
-    tasks: tuple[CompiledTask, ...]
-    diagnostics: tuple[ir.Diagnostic, ...] = ()
-    # agent.json's `context` entry (the `context:` section, checked); None without one.
-    context: Mapping[str, Any] | None = None
-
-    def fields_used(self) -> dict[str, tuple[tuple[str, str], ...]]:
-        """Task name -> the response fields it relies on, by operation id."""
-        return {task.name: task.fields_used for task in self.tasks}
-
-
 def compile_tasks(
-    declarations: Iterable[m.TaskDecl], plan: ir.Plan
-) -> tuple[TaskProgram, list[ir.Diagnostic]]:
+    declarations: Iterable[ir.TaskDecl], plan: ir.Plan
+) -> tuple[ir.TaskProgram, list[ir.Diagnostic]]:
     diagnostics: list[ir.Diagnostic] = []
     tasks = []
+    inputs_classes: set[str] = set()
     tool_names = {tool.name: tool.endpoint.operation.id for tool in plan.tools}
     for declaration in declarations:
         if declaration.name in tool_names:
             diagnostics.append(
                 error(
-                    "task.name_taken",
+                    Code.TASK_NAME_TAKEN,
                     declaration.where,
                     f"task `{declaration.name}` has the name of the tool for"
                     f" `{tool_names[declaration.name]}`; the model cannot tell them apart",
@@ -102,23 +52,20 @@ def compile_tasks(
             )
         warn_unconfirmed(declaration, plan, diagnostics)
         compiler = _TaskCompiler(declaration, plan, diagnostics)
-        tasks.append(compiler.compile())
-    return TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
-
-
-def operation_constant(endpoint: ir.Endpoint) -> str:
-    """The name of the operation's `OperationSpec` in the package's `_operations.py`."""
-    return endpoint.method_name.upper()
+        task = compiler.compile(task_inputs_class(declaration.name, inputs_classes))
+        inputs_classes.add(task.inputs_class)
+        tasks.append(task)
+    return ir.TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
 
 
 class _TaskCompiler:
     def __init__(
-        self, declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+        self, declaration: ir.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
     ) -> None:
         self.task = declaration
         self.plan = plan
         self.diagnostics = diagnostics
-        self.steps: list[CompiledStep] = []
+        self.steps: list[ir.CompiledStep] = []
         self.endpoints: dict[str, ir.Endpoint] = {}
         for endpoint in plan.endpoints:
             self.endpoints[endpoint.operation.id] = endpoint
@@ -131,7 +78,7 @@ class _TaskCompiler:
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.used: list[tuple[str | int, ...]] = []
 
-    def compile(self) -> CompiledTask:
+    def compile(self, inputs_class: str) -> ir.CompiledTask:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
@@ -139,24 +86,12 @@ class _TaskCompiler:
         }
         self._block(self.task.steps, "", None, variables)
         inputs = tuple(
-            CompiledInput(
-                name=decl.name,
-                type=decl.type,
-                description=decl.description,
-                required=decl.name not in self.asked,
-                enum=decl.enum,
-                pattern=decl.pattern,
-                format=decl.format,
-                minimum=decl.minimum,
-                maximum=decl.maximum,
-                min_length=decl.min_length,
-                max_length=decl.max_length,
-            )
-            for decl in self.task.inputs
+            task_input(decl, required=decl.name not in self.asked) for decl in self.task.inputs
         )
-        return CompiledTask(
+        return ir.CompiledTask(
             name=self.task.name,
-            constant=f"{self.task.name.upper()}_TASK",
+            constant=task_constant(self.task.name),
+            inputs_class=inputs_class,
             where=self.task.where,
             description=self.task.description,
             requires=self.task.requires,
@@ -179,12 +114,12 @@ class _TaskCompiler:
 
     def _block(
         self,
-        steps: tuple[m.Step, ...],
+        steps: tuple[ir.Step, ...],
         prefix: str,
         after: str | None,
         variables: dict[str, Ty],
-        partial: dict[str, str] | None = None,
-    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+        partial: dict[str, ir.Location] | None = None,
+    ) -> tuple[dict[str, Ty], dict[str, ir.Location], bool]:
         """Compile `steps`; returns the variables after them, those set on some paths only, and
         whether the block always ends the run."""
         partial = dict(partial or {})
@@ -200,7 +135,7 @@ class _TaskCompiler:
                 if index + 1 < len(steps):
                     self.diagnostics.append(
                         warning(
-                            "task.unreachable",
+                            Code.TASK_UNREACHABLE,
                             steps[index + 1].where,
                             f"task `{self.task.name}`: this step never runs: the one before"
                             " always ends the run",
@@ -210,69 +145,73 @@ class _TaskCompiler:
                 return variables, partial, True
         return variables, partial, False
 
-    def _later_than(self, variables: Mapping[str, Ty]) -> dict[str, str]:
+    def _later_than(self, variables: Mapping[str, Ty]) -> dict[str, ir.Location]:
         return {name: where for name, where in self.later.items() if name not in variables}
 
     def _branch(
-        self, steps: tuple[m.Step, ...], prefix: str, after: str | None, scope: Scope
-    ) -> tuple[dict[str, Ty], dict[str, str], bool]:
+        self, steps: tuple[ir.Step, ...], prefix: str, after: str | None, scope: Scope
+    ) -> tuple[dict[str, Ty], dict[str, ir.Location], bool]:
         return self._block(steps, prefix, after, dict(scope.variables), dict(scope.partial))
 
     def _step(
         self,
-        step: m.Step,
+        step: ir.Step,
         step_id: str,
         following: str | None,
         scope: Scope,
         *,
         variables: dict[str, Ty],
-        partial: dict[str, str],
+        partial: dict[str, ir.Location],
     ) -> bool:
         """Compile one step (and its branches); updates `variables` in place."""
         slot = len(self.steps)  # the step comes before its branches in the output
-        body: list[str] = []
+        effect: ir.Effect
         terminates = False
-        if isinstance(step, m.AskStep):
-            body = self._ask(step, following, scope)
-        elif isinstance(step, m.CallStep):
-            body = self._call(step, step_id, following, scope, variables)
-        elif isinstance(step, m.IfStep):
-            body, terminates = self._if(
+        if isinstance(step, ir.AskStep):
+            effect = self._ask(step, following, scope)
+        elif isinstance(step, ir.CallStep):
+            effect = self._call(step, step_id, following, scope, variables)
+        elif isinstance(step, ir.IfStep):
+            effect, terminates = self._if(
                 step, step_id, following, scope, variables=variables, partial=partial
             )
-        elif isinstance(step, m.ConfirmStep):
-            body = self._confirm(step, step_id, following, scope)
-        elif isinstance(step, m.RespondStep):
-            message = self._template(step.message, step.where, scope)
-            body = [f"return Respond(message={message}, next={following!r})"]
-        elif isinstance(step, m.SetStep):
-            body = self._set(step, following, scope, variables, partial)
-        elif isinstance(step, m.InstructStep):
-            body = compile_instruct(self, step, following, scope, variables)
-        elif isinstance(step, m.HandoffStep):
-            reason = self._template(step.reason, step.where, scope)
-            body = [f"return Handoff(reason={reason})"]
+        elif isinstance(step, ir.ConfirmStep):
+            effect = self._confirm(step, step_id, following, scope)
+        elif isinstance(step, ir.RespondStep):
+            effect = ir.RespondEffect(self.template(step.message, step.where, scope), following)
+        elif isinstance(step, ir.SetStep):
+            effect = self._set(step, following, scope, variables, partial)
+        elif isinstance(step, ir.InstructStep):
+            effect = compile_instruct(self, step, following, scope, variables)
+        elif isinstance(step, ir.HandoffStep):
+            effect = ir.HandoffEffect(self.template(step.reason, step.where, scope))
             terminates = True
         else:
-            body = [f"return End(status={step.status!r})"]
+            effect = ir.EndEffect(step.status)
             terminates = True
-        self._emit(step_id, step.where, kind_of(step), body, slot=slot)
+        self._emit(step_id, step.where, kind_of(step), effect, slot=slot)
         return terminates
 
     def _emit(
-        self, step_id: str, where: str, kind: str, body: list[str], *, slot: int | None = None
+        self,
+        step_id: str,
+        where: ir.Location | None,
+        kind: str,
+        effect: ir.Effect,
+        *,
+        slot: int | None = None,
     ) -> None:
-        function = f"_{self.task.name}_{step_id.replace('.', '_')}"
-        step = CompiledStep(step_id, function, where, kind, tuple(body))
+        function = step_function(self.task.name, step_id)
+        step = ir.CompiledStep(step_id, function, where, kind, effect)
         self.steps.insert(len(self.steps) if slot is None else slot, step)
 
     # --- steps -----------------------------------------------------------------------------------
 
-    def _ask(self, step: m.AskStep, following: str | None, scope: Scope) -> list[str]:
+    def _ask(self, step: ir.AskStep, following: str | None, scope: Scope) -> ir.AskEffect:
         decl = self.inputs.get(step.input)
         if decl is None:
-            self._fail(
-                "task.unknown_input",
+            self.fail(
+                Code.TASK_UNKNOWN_INPUT,
                 step.where,
                 f"`ask: {step.input}`: the task has no input `{step.input}`",
                 did_you_mean(step.input, self.inputs)
@@ -281,23 +220,23 @@ class _TaskCompiler:
             )
         self.asked.add(step.input)
         if step.prompt is not None:
-            prompt = self._template(step.prompt, step.prompt_where or step.where, scope)
+            prompt = self.template(step.prompt, step.prompt_where or step.where, scope)
         else:
-            prompt = repr(default_prompt(step.input, decl.description if decl else ""))
-        return [f"return Ask(input={step.input!r}, prompt={prompt}, next={following!r})"]
+            prompt = ir.Message((default_prompt(step.input, decl.description if decl else ""),))
+        return ir.AskEffect(step.input, prompt, following)
 
     def _call(
         self,
-        step: m.CallStep,
+        step: ir.CallStep,
         step_id: str,
         following: str | None,
         scope: Scope,
         variables: dict[str, Ty],
-    ) -> list[str]:
+    ) -> ir.CallEffect | ir.EndEffect:
         endpoint = self.endpoints.get(step.operation)
         if endpoint is None:
-            self._fail(
-                "task.unknown_operation",
+            self.fail(
+                Code.TASK_UNKNOWN_OPERATION,
                 step.where,
                 f"`call: {step.operation}`: the spec has no operation `{step.operation}`",
                 did_you_mean(step.operation, self.endpoints, listing=False),
@@ -306,7 +245,7 @@ class _TaskCompiler:
                 self._expression(source, scope)  # still report problems in the arguments
             if step.save_as is not None:
                 variables[step.save_as] = Ty(t.ANY)
-            return ["return End(status='failed')"]
+            return ir.EndEffect("failed")
         args = self._arguments(step, endpoint, scope)
         on_error = None
         if step.on_error is not None:
@@ -316,51 +255,43 @@ class _TaskCompiler:
                 t.OBJECT, fields={"status": Ty(t.INTEGER), "message": Ty(t.STRING)}
             )
             self._terminal_branch(step.on_error, f"{step_id}.error.", error_scope, scope, "failed")
-        response = "None"
         if step.save_as is not None:
             if endpoint.success_schema is None:
-                self._fail(
-                    "task.no_result",
+                self.fail(
+                    Code.TASK_NO_RESULT,
                     step.save_where or step.where,
                     f"`call: {step.operation}` returns no JSON data to keep `as: {step.save_as}`",
                     "remove `as:`",
                 )
                 variables[step.save_as] = Ty(t.ANY)
             else:
-                variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
+                result = t.from_schema(endpoint.success_schema, self._schemas)
+                variables[step.save_as] = replace(result, model=endpoint.response_model)
                 self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
-        if endpoint.success_schema is not None and endpoint.response_model is not None:
-            response = f"models.{endpoint.response_model}"
-        lines = [
-            "return Call(",
-            f"    operation=_operations.{operation_constant(endpoint)},",
-            "    args={",
-            *(f"        {key!r}: {code}," for key, code in args),
-            "    },",
-            f"    response={response},",
-            f"    save_as={step.save_as!r},",
-            f"    next={following!r},",
-        ]
-        if on_error is not None:
-            lines.append(f"    on_error={on_error!r},")
-        lines.append(")")
-        return lines
+        return ir.CallEffect(
+            operation=endpoint.constant,
+            args=tuple(args),
+            response_model=endpoint.response_model if endpoint.success_schema is not None else None,
+            save_as=step.save_as,
+            next=following,
+            on_error=on_error,
+        )
 
     @property
     def _schemas(self) -> Mapping[str, ir.JsonSchema]:
         return self.plan.api.schemas
 
     def _arguments(
-        self, step: m.CallStep, endpoint: ir.Endpoint, scope: Scope
-    ) -> list[tuple[str, str]]:
+        self, step: ir.CallStep, endpoint: ir.Endpoint, scope: Scope
+    ) -> list[tuple[str, ir.Expr]]:
         by_key = {argument.key: argument for argument in endpoint.arguments}
         given = dict(step.args)
-        codes: list[tuple[str, str]] = []
+        codes: list[tuple[str, ir.Expr]] = []
         for key, source in step.args:
             argument = by_key.get(key)
             if argument is None:
-                self._fail(
-                    "task.unknown_argument",
+                self.fail(
+                    Code.TASK_UNKNOWN_ARGUMENT,
                     source.where,
                     f"`call: {step.operation}` has no parameter `{key}`",
                     did_you_mean(key, by_key),
@@ -371,18 +302,19 @@ class _TaskCompiler:
             if typed is None:
                 continue
             self._check_argument(step.operation, argument, typed, source.where)
-            codes.append((key, render(typed, need=argument.required)))
+            codes.append((key, as_expr(typed, need=argument.required)))
         bound = self._bindings(endpoint.operation)
         for argument in endpoint.arguments:
             if argument.key in given:
                 continue
             if argument.key in bound:
                 field = bound[argument.key]
-                codes.append((argument.key, f"ctx.need_text('identity', {field!r})"))
+                read = ir.ReadExpr("identity", (field,), "string", need=True)
+                codes.append((argument.key, read))
                 continue
             if argument.required:
-                self._fail(
-                    "task.missing_argument",
+                self.fail(
+                    Code.TASK_MISSING_ARGUMENT,
                     step.where,
                     f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
                     f"add it: `with: {{{argument.key}: ...}}`",
@@ -398,23 +330,23 @@ class _TaskCompiler:
         return {}
 
     def _check_argument(
-        self, operation: str, argument: ir.Argument, typed: Typed, where: str
+        self, operation: str, argument: ir.Argument, typed: Typed, where: ir.Location
     ) -> None:
         expected = t.from_schema(argument.schema, self._schemas)
         mismatch = not t.comparable(typed.ty, expected) or (
             expected.kind == t.INTEGER and typed.ty.kind == t.NUMBER
         )
         if mismatch:
-            self._fail(
-                "task.type_mismatch",
+            self.fail(
+                Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
                 f" `{typed.label}` is {typed.ty.describe()}",
             )
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
-            self._fail(
-                "task.type_mismatch",
+            self.fail(
+                Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is one of"
                 f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
@@ -423,14 +355,14 @@ class _TaskCompiler:
 
     def _if(
         self,
-        step: m.IfStep,
+        step: ir.IfStep,
         step_id: str,
         following: str | None,
         scope: Scope,
         *,
         variables: dict[str, Ty],
-        partial: dict[str, str],
-    ) -> tuple[list[str], bool]:
+        partial: dict[str, ir.Location],
+    ) -> tuple[ir.BranchEffect, bool]:
         condition = self._expression(step.condition, scope)
         then_first = f"{step_id}.then.1" if step.then else following
         else_first = f"{step_id}.else.1" if step.otherwise else following
@@ -447,29 +379,24 @@ class _TaskCompiler:
             (else_vars, else_partial, else_ends),
             step.where,
         )
-        code = render(condition) if condition is not None else "False"
-        lines = [
-            f"if {code}:",
-            f"    return Goto({then_first!r})",
-            f"return Goto({else_first!r})",
-        ]
-        return lines, then_ends and else_ends
+        test = as_expr(condition) if condition is not None else ir.LiteralExpr(False)
+        return ir.BranchEffect(test, then_first, else_first), then_ends and else_ends
 
     def _confirm(
-        self, step: m.ConfirmStep, step_id: str, following: str | None, scope: Scope
-    ) -> list[str]:
-        message = self._template(step.message, step.where, scope)
+        self, step: ir.ConfirmStep, step_id: str, following: str | None, scope: Scope
+    ) -> ir.ConfirmEffect:
+        message = self.template(step.message, step.where, scope)
         declined = None
         if step.declined is not None:
             declined = f"{step_id}.no.1"
             self._terminal_branch(
                 step.declined, f"{step_id}.no.", dict(scope.variables), scope, "cancelled"
             )
-        return [f"return Confirm(message={message}, next={following!r}, declined={declined!r})"]
+        return ir.ConfirmEffect(message, following, declined)
 
     def _terminal_branch(
         self,
-        steps: tuple[m.Step, ...],
+        steps: tuple[ir.Step, ...],
         prefix: str,
         variables: dict[str, Ty],
         scope: Scope,
@@ -479,50 +406,43 @@ class _TaskCompiler:
         end_id = f"{prefix}{len(steps) + 1}"
         _, _, ends = self._block(steps, prefix, end_id, variables, dict(scope.partial))
         if not ends:
-            where = steps[-1].where if steps else ""
-            self._emit(end_id, where, "end", [f"return End(status={status!r})"])
+            where = steps[-1].where if steps else None
+            self._emit(end_id, where, "end", ir.EndEffect(status))
 
     def _set(
         self,
-        step: m.SetStep,
+        step: ir.SetStep,
         following: str | None,
         scope: Scope,
         variables: dict[str, Ty],
-        partial: dict[str, str],
-    ) -> list[str]:
-        entries = []
+        partial: dict[str, ir.Location],
+    ) -> ir.SetEffect:
+        values = []
         for name, source in step.values:
             typed = self._expression(source, scope)
             variables[name] = typed.ty if typed is not None else Ty(t.ANY)
             partial.pop(name, None)
             if typed is not None:
-                entries.append(f"    {name!r}: {render(typed)},")
-        return [
-            "return SetValues(",
-            "    values={",
-            *entries,
-            "    },",
-            f"    next={following!r},",
-            ")",
-        ]
+                values.append((name, as_expr(typed)))
+        return ir.SetEffect(tuple(values), following)
 
     # --- expressions -----------------------------------------------------------------------------
 
-    def _expression(self, source: m.Source, scope: Scope) -> Typed | None:
+    def _expression(self, source: ir.Expression, scope: Scope) -> Typed | None:
         if source.text is None:
             return literal_value(source.value)
         first_new = len(self.used)
         try:
             typed = check(source.text, scope, self.used)
         except ExpressionError as problem:
-            self._fail(problem.code, source.where, problem.message, problem.hint)
+            self.fail(problem.code, source.where, problem.message, problem.hint)
             return None
         for path in self.used[first_new:]:
             name = str(path[1]) if path[0] == "inputs" and len(path) > 1 else ""
             if name in self.ask_later and name not in self.asked:
                 self.diagnostics.append(
                     warning(
-                        "task.ask_later",
+                        Code.TASK_ASK_LATER,
                         source.where,
                         f"task `{self.task.name}`: `inputs.{name}` is used before the step"
                         f" that asks for it ({self.ask_later[name]}); the model may not have"
@@ -532,9 +452,9 @@ class _TaskCompiler:
                 )
         return typed
 
-    def _template(self, text: str, where: str, scope: Scope) -> str:
-        """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""
-        parts: list[str] = []
+    def template(self, text: str, where: ir.Location, scope: Scope) -> ir.Message:
+        """A message with `{expression}` parts (`{{`/`}}` are braces)."""
+        parts: list[str | ir.Expr] = []
         literal = ""
         index = 0
         while index < len(text):
@@ -544,10 +464,13 @@ class _TaskCompiler:
                 index += 2
                 continue
             if char == "}":
-                self._fail(
-                    "task.bad_message", where, f"a lone `}}` in {text!r}", "write `}}` for a brace"
+                self.fail(
+                    Code.TASK_BAD_MESSAGE,
+                    where,
+                    f"a lone `}}` in {text!r}",
+                    "write `}}` for a brace",
                 )
-                return repr(text)
+                return ir.Message((text,))
             if char != "{":
                 literal += char
                 index += 1
@@ -555,19 +478,17 @@ class _TaskCompiler:
             end = text.find("}", index)
             if end < 0:
                 hint = "write `{{` for a brace"
-                self._fail("task.bad_message", where, f"`{{` without `}}` in {text!r}", hint)
-                return repr(text)
-            typed = self._expression(m.Source(text[index + 1 : end], None, where), scope)
+                self.fail(Code.TASK_BAD_MESSAGE, where, f"`{{` without `}}` in {text!r}", hint)
+                return ir.Message((text,))
+            typed = self._expression(ir.Expression(text[index + 1 : end], None, where), scope)
             if literal:
-                parts.append(repr(literal))
+                parts.append(literal)
                 literal = ""
-            parts.append(render(typed) if typed is not None else "None")
+            parts.append(as_expr(typed) if typed is not None else ir.LiteralExpr(None))
             index = end + 1
-        if not parts:
-            return repr(literal)
-        if literal:
-            parts.append(repr(literal))
-        return "ctx.format(" + ", ".join(parts) + ")"
+        if literal or not parts:
+            parts.append(literal)
+        return ir.Message(tuple(parts))
 
-    def _fail(self, code: str, where: str, message: str, hint: str = "") -> None:
+    def fail(self, code: ir.Code, where: ir.Location, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))

@@ -1,126 +1,27 @@
-"""The `context:` section: what the agent knows about the verified customer from the start.
+"""Checking the `context:` section against the plan: each source must be a read-only tool of
+the agent that the runtime can call with nothing but the verified identity.
 
-```yaml
-context:
-  refresh_after: 300          # seconds; optional (default 300)
-  max_chars: 3000             # the size cap of the whole section; optional (default 3000)
-  sources:
-    - call: getCustomerByEmail    # a tool of the agent, by operation id or tool name
-      as: customer                # the label the model sees
-```
-
-Each source is one of the agent's read-only tools whose every required parameter is bound to
-the identity (`tools.overrides.<op>.bind`), so the runtime can call it with nothing but the
-verified identity; the tool's `expose`/`redact` shape what the model sees. Compiled into the
-`context` entry of agent.json, which the runtime's `UserContext` reads.
+The section's syntax is in `specagent.agentfile._context`; the result is the `context` entry of
+agent.json, which the runtime's `UserContext` reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from specagent import ir
-from specagent._agentfile_yaml import NodeReader, child_path, compose, is_null
-from specagent._diagnostics import did_you_mean, error
+from specagent._diagnostics import blocking, did_you_mean, error
+from specagent.agentfile import parse_agent_text
+from specagent.ir import Code
+from specagent.plan import SAFE_METHODS
 
-_KEYS = ("refresh_after", "max_chars", "sources")
-_SOURCE_KEYS = ("call", "as")
-DEFAULT_REFRESH = 300
-DEFAULT_MAX_CHARS = 3000
-_READ_ONLY = frozenset({"get", "head"})
-
-
-@dataclass(frozen=True, slots=True)
-class ContextSource:
-    operation: str
-    label: str
-    where: str
-
-
-@dataclass(frozen=True, slots=True)
-class ContextDecl:
-    where: str
-    sources: tuple[ContextSource, ...]
-    refresh_after: int = DEFAULT_REFRESH
-    max_chars: int = DEFAULT_MAX_CHARS
-
-
-def parse_context(text: str, source: str) -> tuple[ContextDecl | None, list[ir.Diagnostic]]:
-    """The `context:` section of agent file `text`, None when there is none."""
-    node, problems = compose(text, source)
-    if node is None or not isinstance(node, yaml.MappingNode):
-        return None, problems
-    section = next(
-        (
-            value
-            for key, value in node.value
-            if isinstance(key, yaml.ScalarNode) and key.value == "context"
-        ),
-        None,
-    )
-    if section is None or is_null(section):
-        return None, []
-    reader = NodeReader(source)
-    entries = reader.mapping(section, "context", _KEYS)
-    refresh = _whole(reader, entries, "refresh_after", default=DEFAULT_REFRESH, low=1, high=86_400)
-    max_chars = _whole(
-        reader, entries, "max_chars", default=DEFAULT_MAX_CHARS, low=200, high=50_000
-    )
-    sources: list[ContextSource] = []
-    labels: set[str] = set()
-    node_sources = entries.get("sources")
-    if node_sources is None or not isinstance(node_sources, yaml.SequenceNode):
-        reader.fail(
-            "context.missing_key",
-            node_sources or section,
-            "`context` needs `sources`: a list of `{call: <operation>, as: <label>}`",
-        )
-    else:
-        for index, item in enumerate(node_sources.value):
-            path = child_path("context.sources", index)
-            fields = reader.mapping(item, path, _SOURCE_KEYS)
-            operation = reader.text(fields["call"], f"{path}.call") if "call" in fields else None
-            if operation is None:
-                reader.fail("context.missing_key", item, f"`{path}` needs `call: <operation>`")
-                continue
-            label = reader.text(fields["as"], f"{path}.as") if "as" in fields else None
-            label = label or operation
-            if label in labels:
-                reader.fail("context.bad_value", item, f"`{path}`: the label `{label}` repeats")
-            labels.add(label)
-            sources.append(ContextSource(operation, label, reader.where(item)))
-    decl = ContextDecl(reader.where(section), tuple(sources), refresh, max_chars)
-    return decl, reader.diagnostics
-
-
-def _whole(
-    reader: NodeReader,
-    entries: dict[str, yaml.Node],
-    key: str,
-    *,
-    default: int,
-    low: int,
-    high: int,
-) -> int:
-    node = entries.get(key)
-    if node is None:
-        return default
-    value = yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) else None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        reader.fail(
-            "context.bad_value",
-            node,
-            f"`context.{key}` must be a whole number from {low} to {high}",
-        )
-        return default
-    return value
+# Safe methods that return the resource (OPTIONS and TRACE describe the server, not a customer).
+_READ_ONLY = SAFE_METHODS - {"options", "trace"}
 
 
 def check_context(
-    decl: ContextDecl, plan: ir.Plan
+    decl: ir.ContextDecl, plan: ir.Plan
 ) -> tuple[dict[str, Any] | None, list[ir.Diagnostic]]:
     """The agent.json `context` entry, and the problems of each source against the plan."""
     problems: list[ir.Diagnostic] = []
@@ -142,11 +43,11 @@ def check_context(
             else:
                 message = f"the spec has no operation `{source.operation}`"
                 hint = did_you_mean(source.operation, sorted(known_operations), listing=False)
-            problems.append(error("context.unknown_operation", source.where, message, hint))
+            problems.append(error(Code.CONTEXT_UNKNOWN_OPERATION, source.where, message, hint))
             continue
         problems.extend(_check_source(source, chosen))
         sources.append({"name": source.label, "tool": chosen.name})
-    if any(problem.severity == ir.Severity.ERROR for problem in problems):
+    if blocking(problems):
         return None, problems
     data = {
         "refresh_after": decl.refresh_after,
@@ -156,13 +57,13 @@ def check_context(
     return data, problems
 
 
-def _check_source(source: ContextSource, tool: ir.Tool) -> list[ir.Diagnostic]:
+def _check_source(source: ir.ContextSource, tool: ir.Tool) -> list[ir.Diagnostic]:
     operation = tool.endpoint.operation
     found: list[ir.Diagnostic] = []
     if operation.method not in _READ_ONLY:
         found.append(
             error(
-                "context.not_read_only",
+                Code.CONTEXT_NOT_READ_ONLY,
                 source.where,
                 f"`{source.operation}` is {operation.method.upper()}: context is read when a"
                 " conversation starts, so it must only read (GET)",
@@ -173,7 +74,7 @@ def _check_source(source: ContextSource, tool: ir.Tool) -> list[ir.Diagnostic]:
         if argument.required and argument.key not in bound:
             found.append(
                 error(
-                    "context.unbound_parameter",
+                    Code.CONTEXT_UNBOUND_PARAMETER,
                     source.where,
                     f"`{source.operation}` needs `{argument.key}`, which is not bound to the"
                     " identity, so it cannot be called when the conversation starts",
@@ -184,7 +85,7 @@ def _check_source(source: ContextSource, tool: ir.Tool) -> list[ir.Diagnostic]:
     if tool.endpoint.success_schema is None:
         found.append(
             error(
-                "context.no_result",
+                Code.CONTEXT_NO_RESULT,
                 source.where,
                 f"`{source.operation}` returns no JSON data to show as context",
             )
@@ -192,12 +93,20 @@ def _check_source(source: ContextSource, tool: ir.Tool) -> list[ir.Diagnostic]:
     return found
 
 
+def compile_context(
+    decl: ir.ContextDecl | None, problems: Sequence[ir.Diagnostic], plan: ir.Plan
+) -> tuple[dict[str, Any] | None, list[ir.Diagnostic]]:
+    """The agent.json `context` entry of a read section (None without one, or when reading it
+    failed), with the reading problems and those of each source against the plan."""
+    if decl is None or blocking(problems):
+        return None, list(problems)
+    data, found = check_context(decl, plan)
+    return data, [*problems, *found]
+
+
 def build_context(
     text: str, source: str, plan: ir.Plan
 ) -> tuple[dict[str, Any] | None, list[ir.Diagnostic]]:
-    """Parse and check the `context:` section of agent file `text` in one go."""
-    decl, problems = parse_context(text, source)
-    if decl is None or any(p.severity == ir.Severity.ERROR for p in problems):
-        return None, problems
-    data, found = check_context(decl, plan)
-    return data, [*problems, *found]
+    """Read and check the `context:` section of agent file `text` in one go."""
+    agent = parse_agent_text(text, source)
+    return compile_context(agent.context, agent.context_problems, plan)

@@ -2,10 +2,10 @@
 
 Expressions come from the agent file, so they are data written by someone else. They are never
 evaluated: each is parsed at generation time, every node is checked against an allow-list,
-every name and field path against the task's variables and the typed response schemas, and the
-Python source is then written by this module from the checked tree: names become string
-literals passed to `TaskContext` accessors, literals go through `repr`. No text from the agent
-file or the spec reaches the generated code except as a `repr`'d literal.
+every name and field path against the task's variables and the typed response schemas, and
+the checked tree is reduced to `ir` expression nodes (`ir.ReadExpr` for a variable or field,
+`ir.CompareExpr`, ...), which `specagent.render` writes as Python typed by the response models.
+No text from the agent file or the spec reaches the generated code except as a literal.
 """
 
 from __future__ import annotations
@@ -13,20 +13,26 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
+from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.ir import Code
 from specagent.tasks import _types as t
 from specagent.tasks._types import Ty
 
 PathPart = str | int
 
-_ACCESSOR = {
-    t.STRING: "text",
+_KINDS: dict[str, ir.ValueKind] = {
+    t.STRING: "string",
     t.INTEGER: "integer",
     t.NUMBER: "number",
     t.BOOLEAN: "boolean",
-    t.ARRAY: "items",
+    t.NULL: "null",
+    t.OBJECT: "object",
+    t.ARRAY: "array",
+    t.ANY: "any",
 }
 _COMPARE = {
     ast.Eq: "==",
@@ -38,15 +44,22 @@ _COMPARE = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
-_YAML_LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
+_ARITHMETIC: dict[type[ast.operator], Literal["+", "-", "*"]] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+}
+_YAML_LITERALS: dict[str, ir.LiteralValue] = {"true": True, "false": False, "null": None}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
+_NONE = ir.LiteralExpr(None)
 
 
 class ExpressionError(Exception):
     """One problem in an expression; `code` is the diagnostic code it is reported with."""
 
-    def __init__(self, message: str, hint: str = "", *, code: str = "task.bad_expression") -> None:
+    def __init__(
+        self, message: str, hint: str = "", *, code: ir.Code = ir.Code.TASK_BAD_EXPRESSION
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -55,14 +68,16 @@ class ExpressionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """A checked expression: a variable path (read through an accessor) or computed code."""
+    """A checked expression: a variable path (a read) or a computed value (`node`)."""
 
     ty: Ty
     label: str  # as the user wrote it, for messages
     path: tuple[PathPart, ...] | None = None
-    code: str = ""
-    literal: object = None
+    node: ir.Expr = _NONE
+    literal: ir.LiteralValue = None
     is_literal: bool = False
+    source: ir.ReadSource = "json"  # of a read: where its variable comes from
+    model: str | None = None  # of a read of a call's result: the variable's models.py class
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +89,23 @@ class Scope:
     """
 
     variables: Mapping[str, Ty]
-    later: Mapping[str, str] = field(default_factory=dict)
-    partial: Mapping[str, str] = field(default_factory=dict)
+    later: Mapping[str, ir.Location] = field(default_factory=dict)
+    partial: Mapping[str, ir.Location] = field(default_factory=dict)
 
 
-def render(typed: Typed, *, need: bool = False) -> str:
-    """Python source for the value; `need` reads a path that must be present (else the engine
+def as_expr(typed: Typed, *, need: bool = False) -> ir.Expr:
+    """The value as an `ir` node; `need` reads a path that must be present (else the engine
     hands the run off), for places where None cannot go."""
     if typed.path is None:
-        return typed.code
-    accessor = _ACCESSOR.get(typed.ty.kind, "value")
-    if need:
-        accessor = f"need_{accessor}"
-    args = ", ".join(repr(part) for part in typed.path)
-    return f"ctx.{accessor}({args})"
+        return typed.node
+    return ir.ReadExpr(
+        variable=str(typed.path[0]),
+        path=typed.path[1:],
+        kind=_KINDS[typed.ty.kind],
+        source=typed.source,
+        model=typed.model,
+        need=need,
+    )
 
 
 def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = None) -> Typed:
@@ -105,8 +123,9 @@ def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = Non
     return _Checker(scope, used if used is not None else []).expr(tree.body)
 
 
-def literal_value(value: object) -> Typed:
-    return Typed(t.literal(value), repr(value), code=repr(value), literal=value, is_literal=True)
+def literal_value(value: ir.LiteralValue) -> Typed:
+    node = ir.LiteralExpr(value)
+    return Typed(t.literal(value), repr(value), node=node, literal=value, is_literal=True)
 
 
 class _Checker:
@@ -140,22 +159,27 @@ class _Checker:
         if name in _YAML_LITERALS and name not in self.scope.variables:
             return literal_value(_YAML_LITERALS[name])  # YAML spellings, as users write them
         if name in self.scope.variables:
-            return Typed(self.scope.variables[name], name, path=(name,))
+            ty = self.scope.variables[name]
+            if name == "inputs":
+                return Typed(ty, name, path=(name,), source="inputs")
+            if ty.model is not None:
+                return Typed(ty, name, path=(name,), source="result", model=ty.model)
+            return Typed(ty, name, path=(name,))
         if name in self.scope.partial:
             raise ExpressionError(
                 f"`{name}` is set only on some paths before this step"
                 f" (at {self.scope.partial[name]})",
                 "set it on every branch of the `if`, or use it inside the branch that sets it",
-                code="task.used_before_set",
+                code=Code.TASK_USED_BEFORE_SET,
             )
         if name in self.scope.later:
             raise ExpressionError(
                 f"`{name}` is used before the step that sets it ({self.scope.later[name]})",
                 "move this step after that one",
-                code="task.used_before_set",
+                code=Code.TASK_USED_BEFORE_SET,
             )
         hint = did_you_mean(name, self.scope.variables)
-        raise ExpressionError(f"unknown name `{name}`", hint, code="task.unknown_name")
+        raise ExpressionError(f"unknown name `{name}`", hint, code=Code.TASK_UNKNOWN_NAME)
 
     def _Attribute(self, node: ast.Attribute) -> Typed:
         base = self.expr(node.value)
@@ -168,15 +192,16 @@ class _Checker:
                 f"`{label}`: `{base.label}` is {base.ty.describe()}, which has no fields"
             )
         if fields is None:
-            return Typed(Ty(base.ty.open_kind), label, path=(*base.path, node.attr))
+            found = Ty(base.ty.open_kind)
+            return replace(base, ty=found, label=label, path=(*base.path, node.attr))
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
             raise ExpressionError(
-                f"`{base.label}` has no field `{node.attr}`", hint, code="task.unknown_field"
+                f"`{base.label}` has no field `{node.attr}`", hint, code=Code.TASK_UNKNOWN_FIELD
             )
         path = (*base.path, node.attr)
         self.used.append(path)
-        return Typed(fields[node.attr], label, path=path)
+        return replace(base, ty=fields[node.attr], label=label, path=path)
 
     def _Subscript(self, node: ast.Subscript) -> Typed:
         base = self.expr(node.value)
@@ -189,7 +214,8 @@ class _Checker:
         if base.path is None or base.ty.kind not in (t.ARRAY, t.ANY):
             raise ExpressionError(f"`{_source(node)}`: `{base.label}` is not a list")
         position = -index.value if negative else index.value
-        return Typed(base.ty.element(), f"{base.label}[{position}]", path=(*base.path, position))
+        label = f"{base.label}[{position}]"
+        return replace(base, ty=base.ty.element(), label=label, path=(*base.path, position))
 
     def _List(self, node: ast.List) -> Typed:
         return self._sequence(node.elts, node)
@@ -203,24 +229,25 @@ class _Checker:
             raise ExpressionError(f"`{_source(node)}`: a list may hold literals only")
         kinds = {item.ty.kind for item in items}
         item_type = Ty(kinds.pop()) if len(kinds) == 1 else Ty(t.ANY)
-        code = "(" + "".join(f"{item.code}, " for item in items).rstrip(" ") + ")"
-        return Typed(Ty(t.ARRAY, item=item_type), _source(node), code=code)
+        values = ir.ListExpr(tuple(ir.LiteralExpr(item.literal) for item in items))
+        return Typed(Ty(t.ARRAY, item=item_type), _source(node), node=values)
 
     # --- operators -------------------------------------------------------------------------------
 
     def _BoolOp(self, node: ast.BoolOp) -> Typed:
-        word = " and " if isinstance(node.op, ast.And) else " or "
-        parts = [render(self.expr(value)) for value in node.values]
-        return Typed(Ty(t.BOOLEAN), _source(node), code=f"bool({word.join(parts)})")
+        op: Literal["and", "or"] = "and" if isinstance(node.op, ast.And) else "or"
+        values = tuple(as_expr(self.expr(value)) for value in node.values)
+        return Typed(Ty(t.BOOLEAN), _source(node), node=ir.LogicExpr(op, values))
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.Not):
-            return Typed(Ty(t.BOOLEAN), _source(node), code=f"(not {render(operand)})")
+            return Typed(Ty(t.BOOLEAN), _source(node), node=ir.NotExpr(as_expr(operand)))
         if isinstance(node.op, ast.USub) and operand.ty.numeric:
             if operand.is_literal and isinstance(operand.literal, int | float):
                 return literal_value(-operand.literal)
-            return Typed(operand.ty, _source(node), code=f"(-{render(operand, need=True)})")
+            negated = ir.NegateExpr(as_expr(operand, need=True))
+            return Typed(operand.ty, _source(node), node=negated)
         raise ExpressionError(f"`{_source(node)}`: this operator is not allowed here")
 
     def _BinOp(self, node: ast.BinOp) -> Typed:
@@ -240,10 +267,10 @@ class _Checker:
             raise ExpressionError(
                 f"`{label}`: cannot apply `{symbol}` to {left.ty.describe()} and"
                 f" {right.ty.describe()}",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
-        code = f"({render(left, need=True)} {symbol} {render(right, need=True)})"
-        return Typed(Ty(kind), label, code=code)
+        computed = ir.ArithmeticExpr(as_expr(left, need=True), symbol, as_expr(right, need=True))
+        return Typed(Ty(kind), label, node=computed)
 
     def _Call(self, node: ast.Call) -> Typed:
         if not (isinstance(node.func, ast.Name) and node.func.id == "len"):
@@ -259,13 +286,17 @@ class _Checker:
                 f"`{_source(node)}`: `len` needs a text or list field,"
                 f" `{value.label}` is {value.ty.describe()}"
             )
-        accessor = "need_text" if value.ty.kind == t.STRING else "need_items"
-        args = ", ".join(repr(part) for part in value.path)
-        return Typed(Ty(t.INTEGER), _source(node), code=f"len(ctx.{accessor}({args}))")
+        # A value of unknown type is measured as a list, as it always was.
+        kind = Ty(t.STRING if value.ty.kind == t.STRING else t.ARRAY)
+        read = as_expr(replace(value, ty=kind), need=True)
+        if not isinstance(read, ir.ReadExpr):  # pragma: no cover - value.path is set
+            raise ExpressionError(f"`{_source(node)}`: `len` needs a field")
+        return Typed(Ty(t.INTEGER), _source(node), node=ir.LengthExpr(read))
 
     def _Compare(self, node: ast.Compare) -> Typed:
         operands = [self.expr(node.left)] + [self.expr(value) for value in node.comparators]
-        pieces: list[str] = []
+        first: ir.Expr = ir.LiteralExpr(None)
+        rest: list[tuple[str, ir.Expr]] = []
         for index, op in enumerate(node.ops):
             symbol = _COMPARE.get(type(op))
             if symbol is None:
@@ -274,10 +305,9 @@ class _Checker:
             _check_pair(symbol, left, right)
             need = symbol in _ORDERING
             if index == 0:
-                pieces.append(render(left, need=need))
-            right_code = render(right, need=need or symbol in ("in", "not in"))
-            pieces.append(f"{symbol} {right_code}")
-        return Typed(Ty(t.BOOLEAN), _source(node), code="(" + " ".join(pieces) + ")")
+                first = as_expr(left, need=need)
+            rest.append((symbol, as_expr(right, need=need or symbol in ("in", "not in"))))
+        return Typed(Ty(t.BOOLEAN), _source(node), node=ir.CompareExpr(first, tuple(rest)))
 
 
 def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
@@ -291,7 +321,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
                 f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
                 f" {right.ty.describe()}",
                 "compare numbers with numbers, or text with text",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
         return
     if not t.comparable(left.ty, right.ty):
@@ -299,7 +329,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
             f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
             f" {right.ty.describe()}, which are never equal",
             _quote_hint(left, right),
-            code="task.type_mismatch",
+            code=Code.TASK_TYPE_MISMATCH,
         )
     _check_enum(left, right)
     _check_enum(right, left)
@@ -324,19 +354,11 @@ def _check_membership(left: Typed, right: Typed) -> None:
             raise ExpressionError(
                 f"`{left.label} in {right.label}` looks for {left.ty.describe()} among"
                 f" {element.describe()} values",
-                code="task.type_mismatch",
+                code=Code.TASK_TYPE_MISMATCH,
             )
-        if right.code and left.ty.enum:
-            for value in _literal_items(right):
-                _check_enum(left, Typed(element, right.label, literal=value, is_literal=True))
-
-
-def _literal_items(typed: Typed) -> list[object]:
-    try:
-        value = ast.literal_eval(typed.code)
-    except (ValueError, SyntaxError):
-        return []
-    return list(value) if isinstance(value, tuple) else []
+        if isinstance(right.node, ir.ListExpr) and left.ty.enum:
+            for item in right.node.items:
+                _check_enum(left, Typed(element, right.label, literal=item.value, is_literal=True))
 
 
 def _check_enum(field_side: Typed, other: Typed) -> None:
@@ -351,7 +373,7 @@ def _check_enum(field_side: Typed, other: Typed) -> None:
             f"`{field_side.label}` is one of {', '.join(repr(v) for v in enum)};"
             f" {other.literal!r} is never equal to it",
             hint,
-            code="task.type_mismatch",
+            code=Code.TASK_TYPE_MISMATCH,
         )
 
 

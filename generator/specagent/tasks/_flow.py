@@ -8,19 +8,21 @@ that for the checker and remember where things are first set, so a diagnostic ca
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import warning
-from specagent.tasks import _model as m
+from specagent.ir import Code
+from specagent.plan import SAFE_METHODS
 from specagent.tasks._types import Ty
 
 
 def merge_branches(
     variables: dict[str, Ty],
-    partial: dict[str, str],
-    then: tuple[dict[str, Ty], dict[str, str], bool],
-    otherwise: tuple[dict[str, Ty], dict[str, str], bool],
-    where: str,
+    partial: dict[str, ir.Location],
+    then: tuple[dict[str, Ty], dict[str, ir.Location], bool],
+    otherwise: tuple[dict[str, Ty], dict[str, ir.Location], bool],
+    where: ir.Location,
 ) -> None:
     """The scope after an `if`: names set on every path that continues past it."""
     live = [branch for branch in (then, otherwise) if not branch[2]]
@@ -30,7 +32,10 @@ def merge_branches(
     every = set.union(*(set(branch[0]) for branch in live))
     for name in sorted(every):
         if name in names:
-            variables[name] = next(branch[0][name] for branch in live)
+            types = [branch[0][name] for branch in live]
+            # Results of different operations on the two paths: read as plain JSON after it.
+            same_model = all(ty.model == types[0].model for ty in types)
+            variables[name] = types[0] if same_model else replace(types[0], model=None)
             partial.pop(name, None)
         else:
             partial[name] = where
@@ -40,42 +45,58 @@ def merge_branches(
                 partial.setdefault(name, place)
 
 
-def names_set(steps: Iterable[m.Step]) -> dict[str, str]:
+def names_set(steps: Iterable[ir.Step]) -> dict[str, ir.Location]:
     """Every name a step of the task sets, with where it is first set."""
-    found: dict[str, str] = {}
+    found: dict[str, ir.Location] = {}
     for step in steps:
-        if isinstance(step, m.CallStep):
+        if isinstance(step, ir.CallStep):
             if step.save_as is not None:
                 found.setdefault(step.save_as, step.where)
             found.update(
                 {k: v for k, v in names_set(step.on_error or ()).items() if k not in found}
             )
-        elif isinstance(step, m.SetStep):
+        elif isinstance(step, ir.SetStep):
             for name, source in step.values:
                 found.setdefault(name, source.where)
-        elif isinstance(step, m.InstructStep):
+        elif isinstance(step, ir.InstructStep):
             found.setdefault(step.save_as, step.save_where or step.where)
-        elif isinstance(step, m.IfStep):
+        elif isinstance(step, ir.IfStep):
             for name, place in (names_set(step.then) | names_set(step.otherwise)).items():
                 found.setdefault(name, place)
-        elif isinstance(step, m.ConfirmStep) and step.declined:
+        elif isinstance(step, ir.ConfirmStep) and step.declined:
             for name, place in names_set(step.declined).items():
                 found.setdefault(name, place)
     return found
 
 
-def kind_of(step: m.Step) -> str:
+def kind_of(step: ir.Step) -> str:
     return {
-        m.AskStep: "ask",
-        m.CallStep: "call",
-        m.IfStep: "if",
-        m.ConfirmStep: "confirm",
-        m.RespondStep: "respond",
-        m.SetStep: "set",
-        m.HandoffStep: "handoff",
-        m.EndStep: "end",
-        m.InstructStep: "instruct",
+        ir.AskStep: "ask",
+        ir.CallStep: "call",
+        ir.IfStep: "if",
+        ir.ConfirmStep: "confirm",
+        ir.RespondStep: "respond",
+        ir.SetStep: "set",
+        ir.HandoffStep: "handoff",
+        ir.EndStep: "end",
+        ir.InstructStep: "instruct",
     }[type(step)]
+
+
+def task_input(decl: ir.InputDecl, *, required: bool = True) -> ir.TaskInput:
+    return ir.TaskInput(
+        name=decl.name,
+        type=decl.type,
+        description=decl.description,
+        required=required,
+        enum=decl.enum,
+        pattern=decl.pattern,
+        format=decl.format,
+        minimum=decl.minimum,
+        maximum=decl.maximum,
+        min_length=decl.min_length,
+        max_length=decl.max_length,
+    )
 
 
 def default_prompt(name: str, description: str) -> str:
@@ -85,29 +106,29 @@ def default_prompt(name: str, description: str) -> str:
     return f"Please tell me the {name.replace('_', ' ')}."
 
 
-def ends_run(steps: Iterable[m.Step]) -> bool:
+def ends_run(steps: Iterable[ir.Step]) -> bool:
     """Whether the steps always end the run (an `end`, a `handoff`, or an `if` whose two
     branches both end it)."""
     for step in steps:
-        if isinstance(step, m.EndStep | m.HandoffStep):
+        if isinstance(step, ir.EndStep | ir.HandoffStep):
             return True
-        if isinstance(step, m.IfStep) and ends_run(step.then) and ends_run(step.otherwise):
+        if isinstance(step, ir.IfStep) and ends_run(step.then) and ends_run(step.otherwise):
             return True
     return False
 
 
-def unconfirmed_calls(steps: Iterable[m.Step], confirmed: bool = False) -> list[m.CallStep]:
+def unconfirmed_calls(steps: Iterable[ir.Step], confirmed: bool = False) -> list[ir.CallStep]:
     """Calls that some path reaches without a `confirm` step before them."""
-    found: list[m.CallStep] = []
+    found: list[ir.CallStep] = []
     for step in steps:
-        if isinstance(step, m.ConfirmStep):
+        if isinstance(step, ir.ConfirmStep):
             found.extend(unconfirmed_calls(step.declined or (), confirmed))
             confirmed = True
-        elif isinstance(step, m.CallStep):
+        elif isinstance(step, ir.CallStep):
             if not confirmed:
                 found.append(step)
             found.extend(unconfirmed_calls(step.on_error or (), confirmed))
-        elif isinstance(step, m.IfStep):
+        elif isinstance(step, ir.IfStep):
             branches = (step.then, step.otherwise)
             for branch in branches:
                 found.extend(unconfirmed_calls(branch, confirmed))
@@ -116,22 +137,22 @@ def unconfirmed_calls(steps: Iterable[m.Step], confirmed: bool = False) -> list[
     return found
 
 
-def _confirms(steps: Iterable[m.Step], confirmed: bool) -> bool:
+def _confirms(steps: Iterable[ir.Step], confirmed: bool) -> bool:
     """Whether every path through `steps` that goes on has confirmed by its end."""
     for step in steps:
-        if isinstance(step, m.ConfirmStep):
+        if isinstance(step, ir.ConfirmStep):
             confirmed = True
-        elif isinstance(step, m.IfStep):
+        elif isinstance(step, ir.IfStep):
             live = [b for b in (step.then, step.otherwise) if not ends_run(b)]
             confirmed = bool(live) and all(_confirms(branch, confirmed) for branch in live)
     return confirmed
 
 
-def asks(steps: Iterable[m.Step]) -> dict[str, str]:
+def asks(steps: Iterable[ir.Step]) -> dict[str, ir.Location]:
     """Every input an `ask` step collects, with where it is first asked."""
-    found: dict[str, str] = {}
+    found: dict[str, ir.Location] = {}
     for step in steps:
-        if isinstance(step, m.AskStep):
+        if isinstance(step, ir.AskStep):
             found.setdefault(step.input, step.where)
         nested = _nested(step)
         for name, where in asks(nested).items():
@@ -139,21 +160,18 @@ def asks(steps: Iterable[m.Step]) -> dict[str, str]:
     return found
 
 
-def _nested(step: m.Step) -> tuple[m.Step, ...]:
-    if isinstance(step, m.IfStep):
+def _nested(step: ir.Step) -> tuple[ir.Step, ...]:
+    if isinstance(step, ir.IfStep):
         return step.then + step.otherwise
-    if isinstance(step, m.ConfirmStep):
+    if isinstance(step, ir.ConfirmStep):
         return step.declined or ()
-    if isinstance(step, m.CallStep):
+    if isinstance(step, ir.CallStep):
         return step.on_error or ()
     return ()
 
 
-_SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
-
-
 def warn_unconfirmed(
-    declaration: m.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
+    declaration: ir.TaskDecl, plan: ir.Plan, diagnostics: list[ir.Diagnostic]
 ) -> None:
     """A call that changes something should come after the customer's yes on every path."""
     methods = {}
@@ -164,10 +182,10 @@ def warn_unconfirmed(
             methods.setdefault(operation.original_id, operation.method)
     for step in unconfirmed_calls(declaration.steps):
         method = methods.get(step.operation)
-        if method is not None and method.lower() not in _SAFE_METHODS:
+        if method is not None and method.lower() not in SAFE_METHODS:
             diagnostics.append(
                 warning(
-                    "task.unconfirmed",
+                    Code.TASK_UNCONFIRMED,
                     step.where,
                     f"task `{declaration.name}`: `call: {step.operation}` ({method.upper()})"
                     " changes something, but some path reaches it without a `confirm` step",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specagent import ir
+from specagent._jsonschema import resolve_schema
 
 STRING = "string"
 INTEGER = "integer"
@@ -24,7 +25,6 @@ ARRAY = "array"
 ANY = "any"
 
 _KINDS = frozenset({STRING, INTEGER, NUMBER, BOOLEAN, NULL, OBJECT, ARRAY})
-_REF_PREFIX = "#/components/schemas/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,8 @@ class Ty:
     # Lazily resolved object/array schema, so recursive schemas stay finite.
     schema: ir.JsonSchema | None = field(default=None, compare=False)
     schemas: Mapping[str, ir.JsonSchema] | None = field(default=None, compare=False)
+    # The models.py class a variable holding a call's result is read as (None: plain JSON).
+    model: str | None = None
 
     def describe(self) -> str:
         if self.enum:
@@ -83,26 +85,11 @@ def literal(value: object) -> Ty:
     return Ty(ANY)
 
 
-def resolve(schema: ir.JsonSchema, schemas: Mapping[str, ir.JsonSchema]) -> ir.JsonSchema:
-    """Follow `$ref`s into components (bounded, so a cycle of bare refs cannot hang)."""
-    current = schema
-    for _ in range(32):
-        ref = current.get("$ref")
-        if not isinstance(ref, str) or not ref.startswith(_REF_PREFIX):
-            return current
-        name = ref.removeprefix(_REF_PREFIX).replace("~1", "/").replace("~0", "~")
-        target = schemas.get(name)
-        if not isinstance(target, Mapping):
-            return {}
-        current = target
-    return {}
-
-
 def from_schema(schema: ir.JsonSchema | None, schemas: Mapping[str, ir.JsonSchema]) -> Ty:
     """The type of values described by `schema`; `any` where it does not say."""
     if schema is None:
         return Ty(ANY)
-    resolved = resolve(schema, schemas)
+    resolved = resolve_schema(schema, schemas)
     kinds = _declared_kinds(resolved)
     for key in ("allOf", "oneOf", "anyOf"):
         parts = resolved.get(key)

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, verified_identity
+from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
@@ -68,6 +69,8 @@ class ToolResult:
     data: Any = None
     message: str = ""
     truncated: bool = False
+    # The API's HTTP status when it refused (404...), for the lookup budgets; never shown.
+    api_status: int | None = None
 
     @classmethod
     def error(cls, tool: str, message: str) -> ToolResult:
@@ -87,7 +90,9 @@ class ToolResult:
                 envelope["truncated"] = True
         else:
             envelope["message"] = self.message
-        return dumps(envelope)
+        # An API may hand back a credential in a body (an echoed key, a token): never to the
+        # model, nor to the stored conversation that keeps this text.
+        return redact_known(dumps(envelope))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +200,7 @@ class Toolset:
     def _can_bind(spec: ToolSpec, identity: Identity | None) -> bool:
         if not spec.bindings:
             return True
+        identity = verified_identity(identity)
         return identity is not None and all(identity.get(f) for f in spec.bindings.values())
 
     def model_schema(self, spec: ToolSpec) -> dict[str, Any]:
@@ -277,7 +283,8 @@ class Toolset:
             return ToolResult.error(
                 name, f"{', '.join(mistyped)}: expected a number, not true/false"
             )
-        bound = {key: identity.get(f) for key, f in spec.bindings.items()} if identity else {}
+        verified = verified_identity(identity)
+        bound = {key: verified.get(f) for key, f in spec.bindings.items()} if verified else {}
         return self._validate(spec, {**arguments, **bound}, dict(arguments))
 
     def _through_index(
@@ -332,7 +339,9 @@ class Toolset:
         except ApiError as exc:
             # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
             logger.info("tool %s: %s", spec.name, exc)
-            return ToolResult.error(spec.name, exc.model_message())
+            return ToolResult(
+                spec.name, "error", message=exc.model_message(), api_status=exc.status
+            )
         except Exception:
             logger.exception("tool %s failed unexpectedly", spec.name)
             return ToolResult.error(

@@ -66,7 +66,7 @@ def test_path_parameters_merged_and_overridden(api: ir.Api) -> None:
     ]
     verbose = params[("verbose", "query")]
     assert (verbose.required, verbose.description) == (True, "overridden")
-    assert verbose.pointer.endswith("#/paths/~1store~1order~1{orderId}/get/parameters/0")
+    assert str(verbose.where).endswith("#/paths/~1store~1order~1{orderId}/get/parameters/0")
 
 
 def test_style_and_explode_defaults(api: ir.Api) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from specagent._jsonschema import resolve_pointer, split_fragment
 from specagent.ir import Severity
 from specagent.loader import build_api, load_spec
-from specagent.loader._pointer import resolve, split_fragment
 
 SPECS = Path(__file__).parent / "specs"
 
@@ -38,7 +38,7 @@ def test_multi_file_spec_is_bundled_with_local_refs_only() -> None:
     assert refs
     for ref in refs:
         assert ref.startswith("#/components/")
-        assert resolve(spec.document, split_fragment(ref[1:])) is not None
+        assert resolve_pointer(spec.document, split_fragment(ref[1:])) is not None
 
 
 def test_bundled_components_get_names_and_cycles_end() -> None:
@@ -237,7 +237,7 @@ paths:
     b = spec.document["paths"]["/b"]["get"]["responses"]["200"]["content"]["application/json"]
     ref = b["schema"]["$ref"]
     assert ref == "#/components/schemas/a_get_responses_200_schema"
-    assert resolve(spec.document, split_fragment(ref[1:]))["properties"] == {
+    assert resolve_pointer(spec.document, split_fragment(ref[1:]))["properties"] == {
         "x": {"type": "string"}
     }
 

@@ -107,7 +107,7 @@ def operation(
         responses=responses,
         security=security,
         original_id=op_id,
-        pointer=f"#/paths/{path.replace('/', '~1')}/{method}",
+        where=ir.Location.in_spec("", ("paths", path, method)),
     )
 
 

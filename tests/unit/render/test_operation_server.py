@@ -7,7 +7,7 @@ from pathlib import Path
 from specagent import ir
 from specagent.loader import load_api
 from specagent.plan import make_plan
-from specagent.render._context import operation_server
+from specagent.render._views import operation_server
 
 SPEC = """\
 openapi: 3.1.0

@@ -19,7 +19,7 @@ from tests.support.fake_openai import FakeOpenAI, call, say
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
 
 
@@ -86,7 +86,7 @@ async def test_cached_until_refresh_after_then_fetched_again() -> None:
 async def test_invalidate_fetches_again_and_identities_are_separate() -> None:
     api = FakeClient()
     context = make_context(api)
-    grace = Identity(email="grace@example.com")
+    grace = Identity(email="grace@example.com", verified=True)
 
     await context.section(ADA)
     await context.section(grace)
@@ -159,9 +159,9 @@ async def test_the_agent_puts_the_section_in_the_system_message_and_refreshes_af
 
 @pytest.fixture(scope="module")
 def shop_plan() -> ir.Plan:
-    config, problems = load_agent_file(SHOP / "agent.yaml")
-    assert problems == []
-    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), config, "shop_agent")
+    agent = load_agent_file(SHOP / "agent.yaml")
+    assert agent.problems == ()
+    return make_plan(build_api(load_spec(SHOP / "openapi.yaml")), agent.config, "shop_agent")
 
 
 def _context(plan: ir.Plan, sources: str, extra: str = "") -> list[ir.Diagnostic]:
@@ -212,7 +212,7 @@ def test_bad_numbers_and_keys(shop_plan: ir.Plan) -> None:
 
 
 def test_an_agent_file_with_context_and_no_tasks_keeps_its_context(tmp_path: Path) -> None:
-    from specagent.generate import GenerateOptions, generate  # noqa: PLC0415
+    from specagent import GenerateOptions, generate  # noqa: PLC0415
 
     agent = tmp_path / "agent.yaml"
     agent.write_text(

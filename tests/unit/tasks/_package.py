@@ -1,20 +1,20 @@
 """Generating the Petstore package with its tasks, for the compile and crash tests.
 
 Until the renderer writes `tasks.py` itself, the tasks are compiled and added here exactly as
-`render` will: `render_tasks(plan, program)`, formatted with the renderer's ruff settings.
+`render` will: `render_tasks(program, plan)`, formatted with the renderer's ruff settings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from specagent import ir
+from specagent import GenerateOptions, generate, ir
 from specagent.agentfile import load_agent_file
-from specagent.generate import GenerateOptions, generate
 from specagent.loader import build_api, load_spec
 from specagent.plan import make_plan
+from specagent.render import render_tasks
 from specagent.render._format import format_python
-from specagent.tasks import load_tasks, render_tasks
+from specagent.tasks import compile_agent
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -31,11 +31,11 @@ def build_petstore_package(root: Path) -> Path:
     files = dict(result.files)
     tasks_file = PurePosixPath("tasks.py")
     if tasks_file not in files:
-        agent, _ = load_agent_file(AGENT)
-        plan = make_plan(build_api(load_spec(SPEC)), agent, PACKAGE)
-        program, diagnostics = load_tasks(AGENT, plan)
+        agent = load_agent_file(AGENT)
+        plan = make_plan(build_api(load_spec(SPEC)), agent.config, PACKAGE)
+        program, diagnostics = compile_agent(agent, plan)
         assert diagnostics == [], [d.render() for d in diagnostics]
-        files[tasks_file] = format_python({tasks_file: render_tasks(plan, program)})[tasks_file]
+        files[tasks_file] = format_python({tasks_file: render_tasks(program, plan)})[tasks_file]
     package = root / PACKAGE
     for path, text in files.items():
         target = package / path

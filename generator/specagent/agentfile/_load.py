@@ -1,0 +1,329 @@
+"""Reading the agent file once: its settings, its tasks and context, with the line of every value.
+
+The file is read and composed into YAML nodes once; each section is then read from the same
+nodes (`_tasks`, `_context` for theirs). Read before the spec is known, so every name it uses is
+kept as written; `_check` and the tasks compiler compare them with the spec afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from specagent import ir
+from specagent._diagnostics import closest, error
+from specagent.agentfile._context import read_context
+from specagent.agentfile._tasks import read_tasks
+from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
+from specagent.ir import Code
+
+__all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
+
+_TOP_KEYS = ("agent", "tools", "tasks", "context")
+_AGENT_KEYS = ("name", "instructions")
+_TOOLS_KEYS = ("include", "exclude", "overrides")
+_SELECTION_KEYS = ("operations", "tags", "methods")
+_OVERRIDE_KEYS = ("name", "description", "bind", "expose", "redact", "confirm")
+
+# The names models accept for functions (OpenAI and Anthropic agree on this one).
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_BIND = re.compile(r"^identity\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FIELD_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFile:
+    """The agent file as read, once per run.
+
+    Problems are kept by section because they are reported at different stages: the settings'
+    (`problems`) with the spec's, the tasks' and the context's once the tasks are compiled
+    against the plan. `data` is the bytes read, whose digest the manifest records.
+    """
+
+    source: str  # the name diagnostics use, as given (`agent.yaml`)
+    config: ir.AgentConfig
+    problems: tuple[ir.Diagnostic, ...] = ()
+    tasks: tuple[ir.TaskDecl, ...] = ()
+    task_problems: tuple[ir.Diagnostic, ...] = ()
+    context: ir.ContextDecl | None = None
+    context_problems: tuple[ir.Diagnostic, ...] = ()
+    declares_tasks: bool = False  # a `tasks:` or `context:` section with entries
+    data: bytes | None = None
+
+
+def load_agent_file(path: Path) -> AgentFile:
+    """Read and validate `path`; on errors the config holds what was valid."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problem = error(
+            Code.AGENT_FILE,
+            ir.Location(source),
+            "the agent file does not exist",
+            _nearby_file_hint(path),
+        )
+        return _unread(source, problem)
+    except OSError as exc:
+        return _unread(
+            source,
+            error(
+                Code.AGENT_FILE, ir.Location(source), f"cannot read the agent file: {exc.strerror}"
+            ),
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return _unread(
+            source,
+            error(
+                Code.AGENT_FILE,
+                ir.Location.at_line(source, line),
+                "the agent file is not UTF-8 text",
+            ),
+        )
+    return parse_agent_text(text, source, data)
+
+
+def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
+    return AgentFile(source, ir.AgentConfig(source=source), (problem,))
+
+
+def parse_agent_text(text: str, source: str, data: bytes | None = None) -> AgentFile:
+    """Validate agent file text; `source` is the name diagnostics use (`agent.yaml`)."""
+    node, problems = compose(text, source)
+    if node is None:
+        return AgentFile(source, ir.AgentConfig(source=source), tuple(problems), data=data)
+    reader = NodeReader(source)
+    config, declares_tasks = _read_config(reader, node, source)
+    task_reader = NodeReader(source)
+    tasks = read_tasks(task_reader, node)
+    context, context_problems = read_context(node, source)
+    return AgentFile(
+        source,
+        config,
+        tuple(reader.diagnostics),
+        tuple(tasks),
+        tuple(task_reader.diagnostics),
+        context,
+        tuple(context_problems),
+        declares_tasks,
+        data,
+    )
+
+
+def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.AgentConfig, bool]:
+    """The settings, and whether a `tasks:` or `context:` section has entries."""
+    top = reader.mapping(node, "", _TOP_KEYS)
+    name = instructions = ""
+    if "agent" in top and not is_null(top["agent"]):
+        agent = reader.mapping(top["agent"], "agent", _AGENT_KEYS)
+        name = _text(reader, agent, "agent", "name")
+        instructions = _text(reader, agent, "agent", "instructions")
+    include = exclude = ir.Selection()
+    overrides: tuple[ir.ToolOverride, ...] = ()
+    if "tools" in top and not is_null(top["tools"]):
+        tools = reader.mapping(top["tools"], "tools", _TOOLS_KEYS)
+        if "include" in tools:
+            include = _read_selection(reader, tools["include"], "tools.include")
+        if "exclude" in tools:
+            exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
+        if "overrides" in tools:
+            overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
+    declares_tasks = False
+    for section in ("tasks", "context"):
+        if section not in top or is_null(top[section]):
+            continue
+        if section == "tasks":
+            reader.mapping(top["tasks"], "tasks")  # shape and duplicate keys
+        # Built as plain data too, so that what YAML cannot build (an unknown tag) is reported
+        # here; `_tasks` and `_context` read the sections node by node.
+        raw = reader.plain(top[section], section)
+        declares_tasks = declares_tasks or (isinstance(raw, dict) and bool(raw))
+    config = ir.AgentConfig(
+        name=name,
+        instructions=instructions,
+        include=include,
+        exclude=exclude,
+        overrides=overrides,
+        source=source,
+        locations=dict(sorted(reader.locations.items())),
+    )
+    return config, declares_tasks
+
+
+def _text(reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str) -> str:
+    if key not in entries:
+        return ""
+    return reader.text(entries[key], child_path(parent, key)) or ""
+
+
+def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Selection:
+    if is_null(node):
+        return ir.Selection()
+    entries = reader.mapping(node, path, _SELECTION_KEYS)
+    lists = {
+        key: reader.text_list(entries[key], child_path(path, key)) if key in entries else []
+        for key in _SELECTION_KEYS
+    }
+    methods: list[str] = []
+    for index, (method, item) in enumerate(lists["methods"]):
+        if method.lower() in ir.HTTP_METHODS:
+            methods.append(method.lower())
+            continue
+        reader.fail(
+            Code.AGENT_METHOD,
+            item,
+            f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
+            _method_hint(method),
+        )
+    return ir.Selection(
+        operations=_kept(reader, child_path(path, "operations"), lists["operations"]),
+        tags=_kept(reader, child_path(path, "tags"), lists["tags"]),
+        methods=tuple(_unique(methods)),
+    )
+
+
+def _kept(reader: NodeReader, path: str, items: list[tuple[str, yaml.Node]]) -> tuple[str, ...]:
+    """The values without repeats, each located at its first occurrence as `path[i]`."""
+    first: dict[str, yaml.Node] = {}
+    for value, node in items:
+        first.setdefault(value, node)
+    for index, node in enumerate(first.values()):
+        reader.remember(child_path(path, index), node)
+    return tuple(first)
+
+
+def _method_hint(method: str) -> str:
+    best = closest(method, ir.HTTP_METHODS)
+    if best is not None:
+        return f"did you mean `{best.upper()}`?"
+    return "expected one of: " + ", ".join(m.upper() for m in ir.HTTP_METHODS)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Without repeats, in first-seen order (repeats are harmless, so not an error)."""
+    return list(dict.fromkeys(values))
+
+
+def _read_overrides(reader: NodeReader, node: yaml.Node, path: str) -> tuple[ir.ToolOverride, ...]:
+    if is_null(node):
+        return ()
+    overrides = []
+    for operation_id, value in reader.mapping(node, path).items():
+        op_path = child_path(path, operation_id)
+        overrides.append(_read_override(reader, operation_id, value, op_path))
+    return tuple(overrides)
+
+
+def _read_override(
+    reader: NodeReader, operation_id: str, node: yaml.Node, path: str
+) -> ir.ToolOverride:
+    where = reader.locations.get(path, reader.where(node))
+    if is_null(node):
+        return ir.ToolOverride(operation_id=operation_id, where=where)
+    entries = reader.mapping(node, path, _OVERRIDE_KEYS)
+    name = _text(reader, entries, path, "name") or None
+    if name is not None and not _TOOL_NAME.match(name):
+        reader.fail(
+            Code.AGENT_TOOL_NAME,
+            entries["name"],
+            f"`{child_path(path, 'name')}`: `{name}` is not a usable tool name "
+            "(models accept 1 to 64 letters, digits, `_` or `-`)",
+            f"did you mean `{_tool_name_like(name)}`?",
+        )
+        name = None
+    description = _text(reader, entries, path, "description") or None
+    confirm = None
+    if "confirm" in entries:
+        confirm = reader.boolean(entries["confirm"], child_path(path, "confirm"))
+    bind = (
+        _read_bind(reader, entries["bind"], child_path(path, "bind")) if "bind" in entries else ()
+    )
+    return ir.ToolOverride(
+        operation_id=operation_id,
+        name=name,
+        description=description,
+        confirm=confirm,
+        bind=bind,
+        expose=_read_fields(reader, entries, path, "expose"),
+        redact=_read_fields(reader, entries, path, "redact"),
+        where=where,
+    )
+
+
+def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...]:
+    if is_null(node):
+        return ()
+    pairs = []
+    for parameter, value in reader.mapping(node, path).items():
+        key_path = child_path(path, parameter)
+        text = reader.text(value, key_path)
+        if text is None:
+            if is_null(value):
+                reader.wrong_type(value, key_path, "`identity.<field>`")
+            continue
+        match = _BIND.match(text.strip())
+        if match is None:
+            reader.fail(
+                Code.AGENT_BIND,
+                value,
+                f"`{key_path}`: `{text}` is not an identity field; write `identity.<field>`",
+                _bind_hint(text.strip()),
+            )
+            continue
+        reader.remember(key_path, value)
+        pairs.append((parameter, match["field"]))
+    return tuple(pairs)
+
+
+def _bind_hint(text: str) -> str:
+    """Guess the intended `identity.<field>` from a near miss."""
+    head, dot, tail = text.partition(".")
+    if not dot and _IDENTIFIER.match(text):
+        return f"did you mean `identity.{text}`?"
+    if dot and _IDENTIFIER.match(tail) and closest(head, ["identity"]) == "identity":
+        return f"did you mean `identity.{tail}`?"
+    return "for example `identity.email` or `identity.user_id` (any field of the identity)"
+
+
+def _read_fields(
+    reader: NodeReader, entries: dict[str, yaml.Node], parent: str, key: str
+) -> tuple[str, ...]:
+    if key not in entries:
+        return ()
+    path = child_path(parent, key)
+    fields = []
+    for index, (value, item) in enumerate(reader.text_list(entries[key], path)):
+        if not _FIELD_PATH.match(value):
+            reader.fail(
+                Code.AGENT_FIELD_PATH,
+                item,
+                f"`{path}[{index}]`: `{value}` is not a field path",
+                "write response field names joined by dots, e.g. `customer.email`",
+            )
+            continue
+        fields.append((value, item))
+    return _kept(reader, path, fields)
+
+
+def _tool_name_like(name: str) -> str:
+    """A valid tool name close to `name`, for the hint."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_")
+    return (cleaned or "tool")[:64]
+
+
+def _nearby_file_hint(path: Path) -> str:
+    """A YAML file next to the missing one with a similar name (`agnet.yaml` -> `agent.yaml`)."""
+    try:
+        nearby = [p.name for p in path.parent.iterdir() if p.suffix in (".yaml", ".yml")]
+    except OSError:
+        return ""
+    best = closest(path.name, nearby)
+    return f"did you mean `{path.with_name(best)}`?" if best else ""

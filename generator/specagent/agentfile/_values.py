@@ -1,0 +1,159 @@
+"""Reading the typed values of the `tasks:` section: inputs, expressions, numbers, names.
+
+Shared by the readers of the steps (`_tasks`) and of the `instruct:` step (`_instruct`); every
+value keeps its place so the compiler can point at `agent.yaml:LINE`.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+
+import yaml
+
+from specagent import ir
+from specagent._diagnostics import did_you_mean
+from specagent.agentfile._yaml import NodeReader, child_path
+from specagent.ir import Code
+
+INPUT_TYPES = ("string", "integer", "number", "boolean")
+# Names an expression starts from that are not the task's own variables.
+RESERVED_NAMES = frozenset({"inputs", "identity", "context", "error", "len", "ctx"})
+
+_INPUT_KEYS = (
+    "type",
+    "description",
+    "enum",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "min_length",
+    "max_length",
+)
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_LITERAL_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+
+
+class Values:
+    """Typed reads on top of a `NodeReader`; each wrong value becomes one diagnostic."""
+
+    def __init__(self, reader: NodeReader) -> None:
+        self.reader = reader
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def input(self, name: str, node: yaml.Node, path: str) -> ir.InputDecl | None:
+        where = self.reader.where(node)
+        self.check_name(name, node, path, "input")
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            kind = str(node.value)  # `order_id: integer`, the short form
+            self.check_type(kind, node, path)
+            return ir.InputDecl(name, where, kind)
+        entries = self.reader.mapping(node, path, _INPUT_KEYS)
+        kind = self.text(entries, path, "type") or "string"
+        if "type" in entries:
+            self.check_type(kind, entries["type"], child_path(path, "type"))
+        enum = tuple(
+            value
+            for value, _ in (
+                self.reader.text_list(entries["enum"], child_path(path, "enum"))
+                if "enum" in entries
+                else []
+            )
+        )
+        fmt = self.text(entries, path, "format")
+        if fmt is not None and fmt != "email":
+            self.reader.fail(
+                Code.TASK_BAD_VALUE,
+                entries["format"],
+                f"`{child_path(path, 'format')}`: the only input format is `email`",
+                did_you_mean(fmt, ("email",)),
+            )
+            fmt = None
+        pattern = self.text(entries, path, "pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.reader.fail(
+                    Code.TASK_BAD_PATTERN,
+                    entries["pattern"],
+                    f"`{child_path(path, 'pattern')}` is not a regular expression: {exc.msg}",
+                )
+                pattern = None
+        return ir.InputDecl(
+            name=name,
+            where=where,
+            type=kind,
+            description=self.text(entries, path, "description") or "",
+            enum=enum,
+            pattern=pattern,
+            format=fmt,
+            minimum=self.number(entries, path, "minimum"),
+            maximum=self.number(entries, path, "maximum"),
+            min_length=self.whole(entries, path, "min_length"),
+            max_length=self.whole(entries, path, "max_length"),
+        )
+
+    def text(self, entries: dict[str, yaml.Node], path: str, key: str) -> str | None:
+        if key not in entries:
+            return None
+        return self.reader.text(entries[key], child_path(path, key))
+
+    def expression(self, node: yaml.Node, path: str) -> ir.Expression | None:
+        where = self.reader.where(node)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _LITERAL_TAGS:
+            value = self._constructor.construct_object(node)
+            if isinstance(value, float) and not math.isfinite(value):
+                self.reader.wrong_type(node, path, "a finite number")
+                return None
+            return ir.Expression(None, value, where)
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            return ir.Expression(str(node.value), None, where)
+        self.reader.wrong_type(node, path, "an expression (text), a number, true/false or null")
+        return None
+
+    def number(self, entries: dict[str, yaml.Node], path: str, key: str) -> float | None:
+        node = entries.get(key)
+        if node is None:
+            return None
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS:
+            value = float(self._constructor.construct_object(node))
+            if math.isfinite(value):
+                return value
+        self.reader.wrong_type(node, child_path(path, key), "a number")
+        return None
+
+    def whole(self, entries: dict[str, yaml.Node], path: str, key: str) -> int | None:
+        node = entries.get(key)
+        if node is None:
+            return None
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+            return int(self._constructor.construct_object(node))
+        self.reader.wrong_type(node, child_path(path, key), "a whole number")
+        return None
+
+    def check_type(self, kind: str, node: yaml.Node, path: str) -> None:
+        if kind not in INPUT_TYPES:
+            self.reader.fail(
+                Code.TASK_BAD_VALUE,
+                node,
+                f"`{path}`: `{kind}` is not an input type",
+                did_you_mean(kind, INPUT_TYPES),
+            )
+
+    def check_name(self, name: str, node: yaml.Node, path: str, what: str) -> None:
+        if not name.isascii() or not name.isidentifier() or keyword.iskeyword(name):
+            self.reader.fail(
+                Code.TASK_BAD_NAME,
+                node,
+                f"`{path}`: {what} name `{name}` must be a plain identifier"
+                " (ASCII letters, digits and `_`, not a Python keyword)",
+            )
+        elif name in RESERVED_NAMES:
+            self.reader.fail(
+                Code.TASK_BAD_NAME,
+                node,
+                f"`{path}`: `{name}` is reserved in task expressions; choose another {what} name",
+            )

@@ -1,0 +1,95 @@
+"""What the commands share: the input options, the report on stderr, and the guard that turns
+a crash into a one-line message (exit 3) instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from specagent import ir
+from specagent._diagnostics import (
+    blocking,
+    format_report,
+    redact_urls,
+    sort_diagnostics,
+    summary_line,
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """Run the command; turn an unexpected exception into a short message and exit 3."""
+    try:
+        result = run()
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted; nothing was written", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("SPECAGENT_DEBUG") == "1":
+            raise
+        first_line = redact_urls((str(exc).strip().splitlines() or [""])[0][:300])
+        click.echo(f"internal error: {type(exc).__name__}: {first_line}", err=True)
+        click.echo(
+            "  hint: this is a bug in specagent, not in your input; please report it with the "
+            "command you ran (SPECAGENT_DEBUG=1 shows the traceback). Nothing was written.",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result
+
+
+def report_problems(
+    problems: list[ir.Diagnostic], *, strict: bool, failed: bool, changed: bool = True
+) -> None:
+    problems = sort_diagnostics(problems)
+    click.echo(format_report(problems), err=True)
+    if not failed:
+        click.echo(f"{summary_line(problems)}", err=True)
+        return
+    closing = f"{summary_line(problems)}; nothing was written"
+    if not changed:
+        closing = f"{summary_line(problems)}; the existing package, if any, is unchanged"
+    if strict and not blocking(problems):
+        closing += " (--strict treats warnings as errors)"
+    click.echo(closing, err=True)
+
+
+# --- options shared by the commands that read a spec -------------------------------------------
+
+_F = Callable[..., None]
+
+
+def input_options(command: _F) -> _F:
+    """`--tasks`, `--strict` and the `$ref` switches, as `generate` has them."""
+    for option in reversed(
+        [
+            click.option(
+                "--tasks",
+                "agent_file",
+                metavar="FILE",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="The agent file (agent.yaml). Without it every operation is a tool.",
+            ),
+            click.option(
+                "--strict", is_flag=True, help="Treat warnings (repaired spec faults) as errors."
+            ),
+            click.option("--allow-remote-refs", is_flag=True, help="Follow $refs to http(s) URLs."),
+            click.option(
+                "--allow-outside-refs",
+                is_flag=True,
+                help="Follow $refs to files outside the spec's folder.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def source(spec: str) -> str | Path:
+    return spec if spec.startswith(("http://", "https://")) else Path(spec)
