@@ -40,8 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from specagent import ir
-from specagent.generate import GenerateOptions, generate
+from specagent import GenerateOptions, generate, ir
 
 from tests.adversarial._model import AttackerModel
 from tests.support.fake_openai import Turn, call, say

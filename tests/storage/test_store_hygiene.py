@@ -58,7 +58,6 @@ def mode(path: Path) -> str:
 # --- permissions ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the store file is created 0644 (world-readable)")
 def test_the_store_file_and_its_logs_are_readable_by_the_owner_only(eo: Env) -> None:
     worker = eo.spawn()
     c = eo.conversation()
@@ -83,25 +82,7 @@ def test_the_store_file_and_its_logs_are_readable_by_the_owner_only(eo: Env) -> 
 
 @pytest.mark.parametrize(
     "form",
-    [
-        "raw",
-        pytest.param(
-            "percent-encoded",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 15: a percent-encoded key in an API error survives redaction "
-                "and is stored",
-            ),
-        ),
-        pytest.param(
-            "json-escaped",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 15: a JSON-escaped key in an API error survives redaction "
-                "and is stored",
-            ),
-        ),
-    ],
+    ["raw", "percent-encoded", "json-escaped"],
 )
 def test_an_api_key_echoed_in_an_error_is_not_stored(eo: Env, form: str) -> None:
     eo.api.echo_key_in_errors(SECRET_FORMS[form])
@@ -179,7 +160,6 @@ def _old_and_new(eo: Env) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 15: the store has no purge: kept forever")
 def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo: Env) -> None:
     old, new = _old_and_new(eo)
     store = SQLiteStore(eo.store)
@@ -195,7 +175,6 @@ def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 15: the store has no purge: kept forever")
 def test_purged_conversations_are_gone_from_the_file(eo: Env) -> None:
     _old_and_new(eo)
     assert b"Please cancel order 7." in store_bytes(eo.store)  # the control: it was there
@@ -229,7 +208,11 @@ def _fingerprinted(entry: Any) -> bool:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: there is no audit trail")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: the store has an audit trail, but the agent records no entry and has no "
+    "audit_entries",
+)
 def test_each_consequential_action_has_one_audit_entry_naming_what_confirmed_it(eo: Env) -> None:
     one, two = eo.spawn(), eo.spawn()
     tool, task, button = eo.conversation("tool"), eo.conversation("task"), eo.conversation("btn")
