@@ -282,6 +282,7 @@ GET_USER_BY_NAME = OperationSpec(
         ("default", "Unexpected error"),
     ),
     success_media_type="application/json",
+    bound=("username",),
     args=(Arg(key="username", name="username", location="path"),),
 )
 UPDATE_USER = OperationSpec(
@@ -296,6 +297,7 @@ UPDATE_USER = OperationSpec(
         ("404", "user not found"),
         ("default", "Unexpected error"),
     ),
+    bound=("username__path",),
     args=(
         Arg(key="username__path", name="username", location="path"),
         Arg(key="id", name="id", location="body"),
