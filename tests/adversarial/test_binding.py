@@ -176,7 +176,6 @@ async def test_an_identity_the_host_did_not_verify_fills_no_binding(
     assert api.seen("/api/accounts") == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the generator warns about no free-form object")
 def test_the_generator_warns_about_free_form_objects_beside_bindings() -> None:
     result = generate_files(ACME_SPEC, SPECS / "acme_agent.yaml", "adv_acme_check", check_only=True)
     warnings = "\n".join(warnings_of(result))

@@ -120,7 +120,6 @@ ROUTING_HEADERS = {
 
 
 @pytest.mark.parametrize(("header", "value"), ROUTING_HEADERS.items(), ids=ROUTING_HEADERS)
-@pytest.mark.xfail(strict=True, reason="issue 14: routing header parameters are model-settable")
 async def test_routing_headers_are_not_the_models(
     agent: Agent, model: AttackerModel, api: AcmeApi, header: str, value: str
 ) -> None:

@@ -71,6 +71,9 @@ class Code(StrEnum):
     AGENT_UNKNOWN_PARAMETER = "agent.unknown_parameter"
     AGENT_UNKNOWN_TAG = "agent.unknown_tag"
     AGENT_UNUSED_OVERRIDE = "agent.unused_override"
+    # the planner: what else could carry a name bound to the identity
+    BINDING_FREE_FORM = "binding.free_form"
+    BINDING_LOOKALIKE = "binding.lookalike"
     # the agent file's `context:` section
     CONTEXT_BAD_VALUE = "context.bad_value"
     CONTEXT_MISSING_KEY = "context.missing_key"
@@ -93,6 +96,7 @@ class Code(StrEnum):
     PARAMETER_NO_SCHEMA = "parameter.no_schema"
     PARAMETER_NOT_IN_PATH = "parameter.not_in_path"
     PARAMETER_PATH_REQUIRED = "parameter.path_required"
+    PARAMETER_ROUTING_HEADER = "parameter.routing_header"
     PARAMETER_SWAGGER_STYLE = "parameter.swagger_style"
     PARAMETER_UNDECLARED = "parameter.undeclared"
     # paths
