@@ -70,7 +70,9 @@ def bodies(packages_root: Path) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def auth_api(packages_root: Path) -> ModuleType:
-    return generate_package(packages_root, SPECS / "auth.yaml", None, "fn_auth")
+    return generate_package(
+        packages_root, SPECS / "auth.yaml", SPECS / "auth_agent.yaml", "fn_auth"
+    )
 
 
 @pytest.fixture(scope="session")

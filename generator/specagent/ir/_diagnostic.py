@@ -61,7 +61,9 @@ class Code(StrEnum):
     AGENT_DUPLICATE_KEY = "agent.duplicate_key"
     AGENT_FIELD_PATH = "agent.field_path"
     AGENT_FILE = "agent.file"
+    AGENT_HOST = "agent.host"
     AGENT_METHOD = "agent.method"
+    AGENT_OWNER = "agent.owner"
     AGENT_SYNTAX = "agent.syntax"
     AGENT_TOOL_NAME = "agent.tool_name"
     AGENT_TYPE = "agent.type"
@@ -70,6 +72,7 @@ class Code(StrEnum):
     AGENT_UNKNOWN_OPERATION = "agent.unknown_operation"
     AGENT_UNKNOWN_PARAMETER = "agent.unknown_parameter"
     AGENT_UNKNOWN_TAG = "agent.unknown_tag"
+    AGENT_UNUSED_HOST = "agent.unused_host"
     AGENT_UNUSED_OVERRIDE = "agent.unused_override"
     # the planner: what else could carry a name bound to the identity
     BINDING_FREE_FORM = "binding.free_form"
@@ -126,9 +129,11 @@ class Code(StrEnum):
     # security schemes
     SECURITY_API_KEY = "security.api_key"
     SECURITY_HTTP_SCHEME = "security.http_scheme"
+    SECURITY_TOKEN_HOST = "security.token_host"
     SECURITY_TYPE = "security.type"
     SECURITY_UNKNOWN_SCHEME = "security.unknown_scheme"
     # servers
+    SERVER_HOST = "server.host"
     SERVER_URL = "server.url"
     SERVER_VARIABLE = "server.variable"
     # the spec as a document

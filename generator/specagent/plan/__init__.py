@@ -13,6 +13,7 @@ from specagent import _names, ir
 from specagent.plan._args import build_endpoint, is_json
 from specagent.plan._auth import auth_schemes
 from specagent.plan._bound import binding_warnings, without_routing_headers
+from specagent.plan._hosts import host_diagnostics
 from specagent.plan._identifiers import operation_constant, step_function, task_constant
 from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
 
@@ -67,6 +68,7 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
 
     tools = build_tools(agent, endpoints, diagnostics)
     diagnostics.extend(binding_warnings(tools, api.schemas))
+    diagnostics.extend(host_diagnostics(api, agent))
     return ir.Plan(
         api=api,
         agent=agent,
