@@ -72,15 +72,14 @@ def host_diagnostics(api: ir.Api, agent: ir.AgentConfig) -> list[ir.Diagnostic]:
         if host in allowed:
             used.add(host)
             continue
-        message = (
-            f"security scheme `{scheme}`: its OAuth2 token URL is on host `{host}`, "
-            + (
-                f"not the API's ({_listed(own)}); the client secret would be sent there"
-                if own
-                else "and the spec names no host for the API; the runtime sends the client "
-                "secret there only if it is the base URL's host"
+        if own:
+            why = f"not the API's ({_listed(own)}); the client secret would be sent there"
+        else:
+            why = (
+                "and the spec names no host for the API; the runtime sends the client secret "
+                "there only if it is the base URL's host"
             )
-        )
+        message = f"security scheme `{scheme}`: its OAuth2 token URL is on host `{host}`, {why}"
         make = error if own else warning
         problems.append(make(Code.SECURITY_TOKEN_HOST, where, message, hint.format(host=host)))
     for index, host in enumerate(agent.allow_hosts):
