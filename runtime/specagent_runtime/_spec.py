@@ -172,9 +172,13 @@ class ToolSpec:
     idempotent: bool = False
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    # (response field path, identity field): a response is shown only when that field equals
+    # the verified customer's value (agent.yaml `owner:`); None: no check.
+    owner: tuple[str, str] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ToolSpec:
+        owner = data.get("owner")
         return cls(
             name=data["name"],
             description=data["description"],
@@ -190,4 +194,5 @@ class ToolSpec:
             idempotent=bool(data.get("idempotent", False)),
             expose=tuple(data.get("expose", ())),
             redact=tuple(data.get("redact", ())),
+            owner=(str(owner["field"]), str(owner["is"])) if owner else None,
         )

@@ -60,7 +60,9 @@ def petstore(packages_root: Path) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def styles(packages_root: Path) -> ModuleType:
-    return generate_package(packages_root, SPECS / "styles.yaml", None, "fn_styles")
+    return generate_package(
+        packages_root, SPECS / "styles.yaml", SPECS / "styles_agent.yaml", "fn_styles"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -182,6 +182,7 @@ PLACE_ORDER = OperationSpec(
         Arg(key="shipDate", name="shipDate", location="body"),
         Arg(key="status", name="status", location="body"),
         Arg(key="complete", name="complete", location="body"),
+        Arg(key="username", name="username", location="body"),
     ),
 )
 GET_ORDER_BY_ID = OperationSpec(

@@ -168,6 +168,8 @@ class Code(StrEnum):
     TASK_MISSING_KEY = "task.missing_key"
     TASK_NAME_TAKEN = "task.name_taken"
     TASK_NO_RESULT = "task.no_result"
+    TASK_NOT_OWNED = "task.not_owned"
+    TASK_REDACTED_FIELD = "task.redacted_field"
     TASK_TYPE_MISMATCH = "task.type_mismatch"
     TASK_UNCONFIRMED = "task.unconfirmed"
     TASK_UNKNOWN_ARGUMENT = "task.unknown_argument"

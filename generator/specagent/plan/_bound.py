@@ -5,7 +5,7 @@ free-form object whose keys become names on the wire (an exploded query or cooki
 deepObject, a matrix path object, a form or multipart body, a free-form JSON body) lets the
 model choose names, and a parameter spelled like a bound one (`Email` beside `email`) is
 another name for it. The runtime refuses any call that uses them to reach a bound name
-(`specagent_runtime._http.binding`); these warnings tell the developer where the spec leaves
+(when it builds the request); these warnings tell the developer where the spec leaves
 the door open, so the spec can be tightened or the operation left out.
 """
 

@@ -5,7 +5,7 @@ A spec can send a request elsewhere in two ways the generated client would follo
 operation's own `servers:` entry, and the OAuth2 token URL the runtime posts the client secret
 to. Either on a host other than the document's servers is an error unless `allow_hosts:` in
 the agent file lists that host; the generated client carries the same list, and the runtime
-refuses any other host (`specagent_runtime._http.hosts`), so a package generated from a spec
+refuses any other host before sending, so a package generated from a spec
 that changed later cannot leak either. Only the flows the runtime contacts are checked (the
 client-credentials token and refresh URLs); the token URL of an authorization-code flow is the
 host application's business.

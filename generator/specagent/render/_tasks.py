@@ -131,6 +131,10 @@ def _call(effect: ir.CallEffect) -> tuple[str, ...]:
     ]
     if effect.on_error is not None:
         lines.append(f"    on_error={effect.on_error!r},")
+    if effect.owner is not None:
+        lines.append(f"    owner={effect.owner!r},")
+    if effect.redact:
+        lines.append(f"    redact={tuple(effect.redact)!r},")
     lines.append(")")
     return tuple(lines)
 

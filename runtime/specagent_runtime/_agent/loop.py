@@ -264,7 +264,7 @@ class Agent:
             )
         conversation.pending = [a for a in conversation.pending if a.id != action_id]
         events: list[Event] = []
-        prepared = self.toolset.resume(action.tool, action.arguments)
+        prepared = self.toolset.resume(action.tool, action.arguments, identity)
         model_arguments = (
             dict(prepared.model_arguments) if isinstance(prepared, PreparedCall) else {}
         )

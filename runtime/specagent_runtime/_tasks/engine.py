@@ -13,6 +13,7 @@ human rather than risk doing it twice.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import uuid
@@ -66,12 +67,18 @@ from specagent_runtime._tasks.steps import (
     TaskContext,
     TaskDefinition,
 )
+from specagent_runtime._tools.shaping import owned_by, redact, scrub_error
 
 MAX_STEPS_PER_TURN = 500  # a compiled task has no loops; this only guards against a bad module
 MAX_INVALID_ANSWERS = 3
 TASK_HANDOFF_MESSAGE = "I'm passing this to a colleague who can help you further."
 DECLINED_MESSAGE = "All right, I have not done it."
 STOPPED_MESSAGE = "All right, I have stopped."
+NOT_YOURS_MESSAGE = (
+    "Sorry, I can't go on with this: what I found does not belong to your account. "
+    "Please check the number, or ask for a colleague."
+)
+logger = logging.getLogger("specagent_runtime.tasks")
 # A whole message that means "stop this task" while it waits for an answer.
 _STOP_WORDS = re.compile(
     r"(?i)(cancel|stop|quit|never ?mind|forget (it|about it)|abort)( (it|this|that))?[.!]*"
@@ -370,6 +377,7 @@ class TaskEngine:
             self._fail(record, step, f"{op.id} could not be sent: {exc.model_message()}")
         except ApiStatusError as exc:
             record.pending = None
+            exc = scrub_error(exc, effect.redact)  # an error echoing a redacted value loses it
             if retrying and op.method.upper() == "DELETE" and exc.status in (404, 410):
                 # A retried DELETE of something the lost first attempt already removed.
                 self._called(record, step, effect, None, "already done by the first attempt")
@@ -396,10 +404,29 @@ class TaskEngine:
         return await self._save(record, version)
 
     def _called(self, record: RunRecord, step: str, effect: Call, result: Any, detail: str) -> None:
+        data = _json(result)
+        if effect.owner is not None:
+            field, identity_field = effect.owner
+            if not owned_by(data, field, record.identity.get(identity_field)):
+                self._withhold(record, step, effect)
+                return
         if effect.save_as is not None:
-            record.variables[effect.save_as] = _json(result)
+            # Redacted fields never reach a step, an instruct model or the store.
+            record.variables[effect.save_as] = (
+                redact(data, effect.redact) if effect.redact else data
+            )
         record.step = effect.next
         self._log(record, step, "called", f"{effect.operation.id}: {detail}")
+
+    def _withhold(self, record: RunRecord, step: str, effect: Call) -> None:
+        """Someone else's record came back (`owner:`): it is not kept, the run stops, and the
+        customer is told without a word of what was found."""
+        assert effect.owner is not None
+        what = f"{effect.operation.id}: its {effect.owner[0]} is not the customer's"
+        logger.warning("task run %s step %s: %s; withheld", record.id, step, what)
+        record.outbox.append(NOT_YOURS_MESSAGE)
+        self._log(record, step, "withheld", what)
+        self._finish(record, RunStatus.FAILED, step)
 
     async def _settle_pending(
         self, definition: TaskDefinition, record: RunRecord, pending: PendingCall, version: int

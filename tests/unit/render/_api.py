@@ -241,7 +241,7 @@ SECURITY_SCHEMES = (
                 kind="implicit", authorization_url="https://petstore3.swagger.io/oauth/authorize"
             ),
             ir.OAuthFlow(
-                kind="clientCredentials", token_url="https://petstore3.swagger.io/oauth/token"
+                kind="clientCredentials", token_url="/oauth/token"
             ),
         ),
     ),
