@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestError,
         ResponseDecodeError,
+        ResponseTooDeepError,
+        ResponseTooLargeError,
         ServerError,
         SpecagentError,
         StoreConflict,
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         ClientCredentials,
         Credential,
     )
+    from specagent_runtime._http.body import ResponseLimits
     from specagent_runtime._http.client import ApiClient, AsyncApiClient
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
@@ -85,8 +88,10 @@ if TYPE_CHECKING:
         ToolSpec,
         is_routing_header,
     )
-    from specagent_runtime._stores.base import Store, Versioned
+    from specagent_runtime._stores.base import AuditEntry, Retention, Store, Versioned
+    from specagent_runtime._stores.factory import migrate_store, open_store
     from specagent_runtime._stores.memory import MemoryStore
+    from specagent_runtime._stores.postgres import PostgresStore
     from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
@@ -118,6 +123,7 @@ if TYPE_CHECKING:
         to_openai_responses,
     )
     from specagent_runtime._tools.formats import definitions as tool_definitions
+    from specagent_runtime._tools.limits import Limits
     from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 # public name -> (module, attribute in it), by audience
@@ -165,11 +171,17 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
     "TaskFinished": ("specagent_runtime._events", "TaskFinished"),
     "PendingAction": ("specagent_runtime._agent.consent", "PendingAction"),
+    "Limits": ("specagent_runtime._tools.limits", "Limits"),
     "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
     "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
     "Store": ("specagent_runtime._stores.base", "Store"),
     "Versioned": ("specagent_runtime._stores.base", "Versioned"),
+    "AuditEntry": ("specagent_runtime._stores.base", "AuditEntry"),
     "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
+    "PostgresStore": ("specagent_runtime._stores.postgres", "PostgresStore"),
+    "Retention": ("specagent_runtime._stores.base", "Retention"),
+    "migrate_store": ("specagent_runtime._stores.factory", "migrate_store"),
+    "open_store": ("specagent_runtime._stores.factory", "open_store"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
     "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
@@ -180,6 +192,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
     "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
     "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
+    "ResponseLimits": ("specagent_runtime._http.body", "ResponseLimits"),
     "Credential": ("specagent_runtime._http.auth", "Credential"),
     "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
     "BearerToken": ("specagent_runtime._http.auth", "BearerToken"),
@@ -196,6 +209,8 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
     "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
     "ResponseDecodeError": ("specagent_runtime._errors", "ResponseDecodeError"),
+    "ResponseTooLargeError": ("specagent_runtime._errors", "ResponseTooLargeError"),
+    "ResponseTooDeepError": ("specagent_runtime._errors", "ResponseTooDeepError"),
     "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
     "BadRequestError": ("specagent_runtime._errors", "BadRequestError"),
     "AuthError": ("specagent_runtime._errors", "AuthError"),
@@ -269,6 +284,7 @@ __all__ = [
     "Arg",
     "Ask",
     "AsyncApiClient",
+    "AuditEntry",
     "AuthError",
     "BadRequestError",
     "BasicAuth",
@@ -296,18 +312,24 @@ __all__ = [
     "Identity",
     "InputSpec",
     "Instruct",
+    "Limits",
     "MemoryStore",
     "ModelError",
     "NotFoundError",
     "OAuth2Scheme",
     "OperationSpec",
     "PendingAction",
+    "PostgresStore",
     "PreparedCall",
     "RateLimitError",
     "Reply",
     "RequestError",
     "Respond",
     "ResponseDecodeError",
+    "ResponseLimits",
+    "ResponseTooDeepError",
+    "ResponseTooLargeError",
+    "Retention",
     "RetryPolicy",
     "RunInfo",
     "RunStatus",
@@ -348,6 +370,8 @@ __all__ = [
     "lazy_module",
     "mcp_main",
     "mcp_tools",
+    "migrate_store",
+    "open_store",
     "package_main",
     "parse_tool_call",
     "run_tool_call",

@@ -175,6 +175,9 @@ class ToolSpec:
     # (response field path, identity field): a response is shown only when that field equals
     # the verified customer's value (agent.yaml `owner:`); None: no check.
     owner: tuple[str, str] | None = None
+    # Lookups of this tool allowed per conversation (agent file `lookup_limit`); None: the
+    # agent's default for lookups anyone may make (see `_tools.limits`).
+    lookup_limit: int | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ToolSpec:
@@ -195,4 +198,5 @@ class ToolSpec:
             expose=tuple(data.get("expose", ())),
             redact=tuple(data.get("redact", ())),
             owner=(str(owner["field"]), str(owner["is"])) if owner else None,
+            lookup_limit=int(data["lookup_limit"]) if data.get("lookup_limit") else None,
         )

@@ -31,6 +31,7 @@ from specagent_runtime import (
     ConfirmationNotFound,
     HandoffRequested,
     Identity,
+    Limits,
     MemoryStore,
     ModelError,
     RetryPolicy,
@@ -43,7 +44,7 @@ from tests.support.fake_openai import FakeOpenAI, ToolCall, Turn, call, calls, s
 from tests.support.petstore_server import PetstoreServer
 
 MODEL = "fake-model"
-USER1 = Identity(username="user1")
+USER1 = Identity(username="user1", verified=True)
 # Fast backoff: the retry tests count requests; they need not wait half a second per retry.
 QUICK_RETRIES = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02)
 
@@ -299,7 +300,7 @@ async def test_a_proposal_for_one_customer_is_not_confirmed_by_another(
     # The same conversation, another verified customer (a shared inbox, a reassigned ticket).
     fake_model.add(call("update_my_account", phone="555-0199"), say("Shall I?"))
 
-    reply = await agent.respond("t12", "yes", identity=Identity(username="user2"))
+    reply = await agent.respond("t12", "yes", identity=Identity(username="user2", verified=True))
 
     [result] = tool_messages(fake_model)
     assert result["status"] == "confirmation_required"  # a new proposal, for user2
@@ -470,6 +471,11 @@ async def test_oauth2_token_fetched_once_for_20_concurrent_calls(
     client_class = client_credentials_client(petstore_package)
     client: Any = client_class(petstore.base_url, credentials={"petstore_auth": credentials})
     agent = make_agent(client=client)
+    # 20 lookups in one round, all at once (by default 8 a round, 4 at a time, 10 lookups and
+    # 3 in flight, the misses allowed before a lockout).
+    agent.limiter.limits = Limits(
+        tool_calls_per_round=20, parallel_calls=20, lookup_limit=20, misses_before_lockout=20
+    )
     statuses = ["available", "pending", "sold", "available"] * 5
     fake_model.add(
         Turn(calls=tuple(ToolCall("find_pets_by_status", {"status": s}) for s in statuses)),

@@ -14,7 +14,12 @@ from specagent.plan._args import build_endpoint, is_json
 from specagent.plan._auth import auth_schemes
 from specagent.plan._bound import binding_warnings, without_routing_headers
 from specagent.plan._hosts import host_diagnostics
-from specagent.plan._identifiers import operation_constant, step_function, task_constant
+from specagent.plan._identifiers import (
+    operation_constant,
+    step_function,
+    task_constant,
+    task_inputs_class,
+)
 from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
 
 __all__ = [
@@ -26,6 +31,7 @@ __all__ = [
     "select",
     "step_function",
     "task_constant",
+    "task_inputs_class",
     "trim",
 ]
 

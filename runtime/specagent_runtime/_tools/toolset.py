@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, verified_identity
+from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
@@ -82,6 +83,8 @@ class ToolResult:
     data: Any = None
     message: str = ""
     truncated: bool = False
+    # The API's HTTP status when it refused (404...), for the lookup budgets; never shown.
+    api_status: int | None = None
 
     @classmethod
     def error(cls, tool: str, message: str) -> ToolResult:
@@ -101,7 +104,9 @@ class ToolResult:
                 envelope["truncated"] = True
         else:
             envelope["message"] = self.message
-        return dumps(envelope)
+        # An API may hand back a credential in a body (an echoed key, a token): never to the
+        # model, nor to the stored conversation that keeps this text.
+        return redact_known(dumps(envelope))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +217,7 @@ class Toolset:
         fields = [*spec.bindings.values(), *([spec.owner[1]] if spec.owner else [])]
         if not fields:
             return True
+        identity = verified_identity(identity)
         return identity is not None and all(identity.get(f) for f in fields)
 
     def model_schema(self, spec: ToolSpec) -> dict[str, Any]:
@@ -294,8 +300,9 @@ class Toolset:
             return ToolResult.error(
                 name, f"{', '.join(mistyped)}: expected a number, not true/false"
             )
-        bound = {key: identity.get(f) for key, f in spec.bindings.items()} if identity else {}
-        return self._validate(spec, {**arguments, **bound}, dict(arguments), identity)
+        verified = verified_identity(identity)
+        bound = {key: verified.get(f) for key, f in spec.bindings.items()} if verified else {}
+        return self._validate(spec, {**arguments, **bound}, dict(arguments), verified)
 
     def _through_index(
         self, name: str, arguments: Mapping[str, Any], identity: Identity | None
@@ -323,7 +330,7 @@ class Toolset:
         if spec is None:
             return ToolResult.error(name, f"the tool `{name}` no longer exists")
         model_arguments = {k: v for k, v in arguments.items() if k not in spec.bindings}
-        return self._validate(spec, arguments, model_arguments, identity)
+        return self._validate(spec, arguments, model_arguments, verified_identity(identity))
 
     def _validate(
         self,
@@ -360,7 +367,9 @@ class Toolset:
             # neither view keeps a value of a field the tool redacts.
             exc = scrub_error(exc, spec.redact)
             logger.info("tool %s: %s", spec.name, exc)
-            return ToolResult.error(spec.name, exc.model_message())
+            return ToolResult(
+                spec.name, "error", message=exc.model_message(), api_status=exc.status
+            )
         except Exception:
             logger.exception("tool %s failed unexpectedly", spec.name)
             return ToolResult.error(

@@ -68,7 +68,9 @@ def test_tasks_py_passes_ruff_and_mypy_strict(package: Path) -> None:
 def test_tasks_py_reads_like_the_agent_file(package: Path) -> None:
     source = (package / "tasks.py").read_text()
     assert "def _cancel_order_2(ctx: TaskContext) -> Effect:" in source
-    assert 'if ctx.text("order", "status") == "delivered":' in source
+    assert 'order = ctx.result("order", models.Order)\n    if order.status == "delivered":' in (
+        source
+    )
     assert "operation=_operations.DELETE_ORDER," in source
     assert "eval(" not in source and "exec(" not in source
 
@@ -84,7 +86,7 @@ def test_each_task_is_one_tool_with_its_inputs(tasks_module: ModuleType) -> None
     place = tasks_module.TASKS["place_order"]
     assert place.input_schema()["required"] == []  # both inputs are asked for when missing
     assert place.input_schema()["properties"]["quantity"]["maximum"] == 5
-    assert cancel.lines["2"] == "petstore_agent.yaml:45"  # the `if:` step
+    assert cancel.lines["2"] == "petstore_agent.yaml:46"  # the `if:` step
 
 
 @pytest.fixture
@@ -107,7 +109,7 @@ async def test_both_tasks_against_the_reference_server(
     env = {"PETSTORE_AGENT_API_KEY": server.api_key, "PETSTORE_AGENT_PETSTORE_AUTH_TOKEN": token}
     client = client_module.AsyncClient(server.base_url, env=env)
     engine = TaskEngine(MemoryStore(), client, tasks_module)
-    customer = Identity(username="user1")
+    customer = Identity(username="user1", verified=True)
     try:
         turn = await engine.start("cancel_order", {"order_id": 3}, customer, "c1")
         assert turn.messages == ("Order 3 was already delivered, so it can't be cancelled.",)
