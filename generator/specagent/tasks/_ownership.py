@@ -47,8 +47,9 @@ class Ownership:
     # --- a call's owner and redaction ------------------------------------------------------
 
     def owner_of(self, step: ir.CallStep, operation: ir.Operation) -> tuple[str, str] | None:
-        """The effective `owner:` of a call step (its own, else the tool override's),
-        checked against the response; None when there is none or it is wrong."""
+        """The effective `owner:` of a call step (its own, else the tool override's), checked
+        against the response; None when there is none. A wrong one is reported and still
+        returned, so the error is not followed by a warning that the call is not tied."""
         override = find_override(self.plan, operation)
         declared = step.owner or (override.owner if override is not None else None)
         if declared is None:
@@ -61,8 +62,6 @@ class Ownership:
                 self.diagnostics.append(
                     error(problem.code, problem.location, message, problem.hint)
                 )
-            if problems:
-                return None
         return declared.field, declared.identity_field
 
     def redact_of(self, operation: ir.Operation) -> tuple[str, ...]:
