@@ -89,6 +89,7 @@ if TYPE_CHECKING:
         OperationSpec,
         SecurityScheme,
         ToolSpec,
+        is_routing_header,
     )
     from specagent_runtime._stores.base import AuditEntry, Retention, Store, Versioned
     from specagent_runtime._stores.factory import migrate_store, open_store
@@ -143,6 +144,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
     "SAFE_METHODS": ("specagent_runtime._spec", "SAFE_METHODS"),
     "IDEMPOTENT_METHODS": ("specagent_runtime._spec", "IDEMPOTENT_METHODS"),
+    "is_routing_header": ("specagent_runtime._spec", "is_routing_header"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
     "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
     "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
@@ -373,6 +375,7 @@ __all__ = [
     "export_tools",
     "format_result",
     "idempotency_key",
+    "is_routing_header",
     "judge",
     "lazy_module",
     "mcp_main",

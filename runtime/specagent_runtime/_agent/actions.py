@@ -23,6 +23,7 @@ from typing import Any
 from specagent_runtime._agent.consent import PendingAction
 from specagent_runtime._errors import StoreConflict
 from specagent_runtime._http.observe import Sent, call_scope
+from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import AuditEntry, LeaseLost, Put, Store
 from specagent_runtime._stores.leases import KeptLease
 from specagent_runtime._tools.toolset import PreparedCall, ToolResult, Toolset
@@ -64,9 +65,11 @@ async def carry_out(
     conversation_id: str,
     action: PendingAction,
     confirmed_by: str,
+    identity: Identity | None = None,
 ) -> Outcome:
-    """Send a confirmed action at most once (see the module docstring)."""
-    prepared = toolset.resume(action.tool, action.arguments)
+    """Send a confirmed action at most once (see the module docstring). `identity` is the
+    confirming one, whose value an `owner:` check compares."""
+    prepared = toolset.resume(action.tool, action.arguments, identity)
     if isinstance(prepared, ToolResult):
         return Outcome(prepared)
     key = action_key(conversation_id, action)

@@ -529,6 +529,7 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
             conversation_id=conversation.id,
             action=action,
             confirmed_by=turn.confirmed_by,
+            identity=turn.identity,
         )
         result = outcome.result
         if outcome.sent:

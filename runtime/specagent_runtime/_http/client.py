@@ -30,6 +30,7 @@ from specagent_runtime._http import observe
 from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.body import ACCEPT_ENCODING, ResponseLimits, read_async, read_sync
 from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.hosts import may_receive, normalised_hosts, refusal
 from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
@@ -54,6 +55,9 @@ class _ClientCore:
 
     default_base_url: ClassVar[str] = ""
     security_schemes: ClassVar[Mapping[str, SecurityScheme]] = {}
+    # Hosts besides the base URL's that operation servers and token URLs may be on: the
+    # agent file's `allow_hosts:`, written into the generated client (`_http.hosts`).
+    allowed_hosts: ClassVar[frozenset[str]] = frozenset()
 
     def _setup(
         self,
@@ -75,7 +79,11 @@ class _ClientCore:
         self._base_url_given = base_url is not None
         self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
         self._auth = AuthResolver(
-            self.security_schemes, credentials or {}, env, lambda: self._base_url_text
+            self.security_schemes,
+            credentials or {},
+            env,
+            lambda: self._base_url_text,
+            refuse_host=self._refuse_host,
         )
         self._timeout: httpx.Timeout | None
         if timeout is None or isinstance(timeout, httpx.Timeout):
@@ -127,8 +135,18 @@ class _ClientCore:
         if url is None:
             text = server if absolute else str(self._base().join(server))
             url = self._checked_url(text, f"the server URL of {op.id}")
+            refused = self._refuse_host(url, f"the server of {op.id}")
+            if refused is not None:
+                raise RequestError(refused, operation_id=op.id)
             self._server_urls[server] = url
         return url
+
+    def _refuse_host(self, url: httpx.URL, what: str) -> str | None:
+        """Why `url` may not receive this client's requests and credentials, or None."""
+        base = self._base()
+        if may_receive(url, base, normalised_hosts(self.allowed_hosts)):
+            return None
+        return refusal(what, url, base)
 
     def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
         base = self._server(op)

@@ -10,6 +10,7 @@ known whether it went through, not sent again". Each changing call is audited (`
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -22,12 +23,20 @@ from specagent_runtime._spec import IDEMPOTENT_METHODS, SAFE_METHODS, OperationS
 from specagent_runtime._stores.base import Write
 from specagent_runtime._tasks.audit import call_entry, unknown_entry
 from specagent_runtime._tasks.record import PendingCall, RunRecord
+from specagent_runtime._tasks.run import RunStatus
 from specagent_runtime._tasks.steps import Call, TaskContext, TaskDefinition
+from specagent_runtime._tools.shaping import owned_by, redact, scrub_error
+
+logger = logging.getLogger("specagent_runtime.tasks")
 
 # When a call may have gone through but nobody knows: the truth, never "done".
 UNKNOWN_OUTCOME_MESSAGE = (
     "I could not confirm whether that went through, and I have not tried again so that it is "
     "not done twice. I'm passing this to a colleague who will check and get back to you."
+)
+NOT_YOURS_MESSAGE = (
+    "Sorry, I can't go on with this: what I found does not belong to your account. "
+    "Please check the number, or ask for a colleague."
 )
 
 
@@ -69,6 +78,9 @@ class CallSteps:
     ) -> None:
         raise NotImplementedError
 
+    def _finish(self, record: RunRecord, status: RunStatus, step: str | None) -> None:
+        raise NotImplementedError
+
     async def _call(
         self, record: RunRecord, version: int, step: str, effect: Call, *, retrying: bool
     ) -> int:
@@ -94,6 +106,7 @@ class CallSteps:
             self._fail(record, step, f"{op.id} could not be sent: {exc.model_message()}")
         except ApiStatusError as exc:
             record.pending = None
+            exc = scrub_error(exc, effect.redact)  # an error echoing a redacted value loses it
             if retrying and op.method.upper() == "DELETE" and exc.status in (404, 410):
                 # A retried DELETE of something the lost first attempt already removed.
                 self._called(record, step, effect, None, "already done by the first attempt")
@@ -122,10 +135,29 @@ class CallSteps:
         return await self._save(record, version, audit)
 
     def _called(self, record: RunRecord, step: str, effect: Call, result: Any, detail: str) -> None:
+        data = json_data(result)
+        if effect.owner is not None:
+            field, identity_field = effect.owner
+            if not owned_by(data, field, record.identity.get(identity_field)):
+                self._withhold(record, step, effect)
+                return
         if effect.save_as is not None:
-            record.variables[effect.save_as] = json_data(result)
+            # Redacted fields never reach a step, an instruct model or the store.
+            record.variables[effect.save_as] = (
+                redact(data, effect.redact) if effect.redact else data
+            )
         record.step = effect.next
         self._log(record, step, "called", f"{effect.operation.id}: {detail}")
+
+    def _withhold(self, record: RunRecord, step: str, effect: Call) -> None:
+        """Someone else's record came back (`owner:`): it is not kept, the run stops, and the
+        customer is told without a word of what was found."""
+        assert effect.owner is not None
+        what = f"{effect.operation.id}: its {effect.owner[0]} is not the customer's"
+        logger.warning("task run %s step %s: %s; withheld", record.id, step, what)
+        record.outbox.append(NOT_YOURS_MESSAGE)
+        self._log(record, step, "withheld", what)
+        self._finish(record, RunStatus.FAILED, step)
 
     async def _settle_pending(
         self, definition: TaskDefinition, record: RunRecord, pending: PendingCall, version: int
