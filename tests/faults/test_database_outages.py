@@ -96,7 +96,9 @@ def _whole(eo: Env, c: str, flow: Flow) -> list[str]:
     worker = eo.spawn()
     runs = worker.runs(c)
     worker.close()
-    problems = [f"run {run['task']} left {run['status']}" for run in runs if run["status"] != "done"]
+    problems = [
+        f"run {run['task']} left {run['status']}" for run in runs if run["status"] != "done"
+    ]
     rows = _server(eo).execute(
         "SELECT value FROM specagent_records WHERE kind = 'conversation' AND key = %s",
         c,
