@@ -28,8 +28,8 @@ A failed command answers `{"id": N, "error": {"type": ..., "bases": [...], "mess
 
 Crashes (the process exits at once with status 17, no cleanup, as under kill -9):
 `crash_after_writes: N` (at spawn, or on a command: counted from that command's start) right
-after the store's N-th write returned (every public write method
-of `SQLiteStore` or `PostgresStore` counts once, however it is built internally); `crash_request: {"method",
+after the store's N-th write returned (every public write method of `SQLiteStore` or
+`PostgresStore` counts once, however it is built internally); `crash_request: {"method",
 "path", "when": "before"|"after"}` in the API client's transport, before the matching request is
 sent or after its response was read (before the runtime can save what it learnt); a command's
 `"crash_before_reply": true` after the runtime answered it and before the answer reaches the
