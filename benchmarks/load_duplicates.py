@@ -205,7 +205,7 @@ async def _dispatch(
     try:
         for process in processes:
             assert process.stdout is not None
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            line = await asyncio.wait_for(process.stdout.readline(), 300)  # a loaded machine
             if not line.decode().startswith(load.READY):
                 raise RuntimeError(f"worker {process.pid} did not start")
         readers = [asyncio.create_task(worker.read()) for worker in workers]
