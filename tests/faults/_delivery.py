@@ -34,6 +34,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -545,11 +546,15 @@ class Env:
         if self.server is None:
             target = self.folder / name
             target.mkdir()
-            for suffix in ("", "-wal", "-shm"):
-                path = Path(source + suffix)
-                if path.exists():
-                    shutil.copy(path, target / path.name)
-            return str(target / Path(source).name)
+            copy = target / Path(source).name
+            # SQLite's backup: the file with what its write-ahead log holds, consistent even
+            # while a worker that just closed is still checkpointing and removing the log.
+            with (
+                contextlib.closing(sqlite3.connect(source)) as reader,
+                contextlib.closing(sqlite3.connect(copy)) as writer,
+            ):
+                reader.backup(writer)
+            return str(copy)
         url = self.server.copy_database(source)
         self.databases.append(url)
         return url

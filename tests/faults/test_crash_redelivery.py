@@ -172,22 +172,31 @@ def _every_save(eo: Env, flow: Flow) -> list[str]:
     return problems
 
 
+# The crash loops take a minute each on this machine: on PostgreSQL the task yes's loop runs
+# (every save, the lease lapsing and the next worker recovering), the other three on SQLite
+# only; the crashes inside the call and before the reply run on both stores (issue 18).
+sqlite_loop = pytest.mark.parametrize("eo", ["sqlite"], indirect=True)
+
+
 @pytest.mark.slow
 def test_killed_at_every_save_of_the_task_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["task yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_tool_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["tool yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_place_order_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["place yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_first_message_then_redelivered(eo: Env) -> None:
     """Covers the orphan run too: a run saved before the conversation that started it."""
     none(_every_save(eo, FLOWS["task start"]))
