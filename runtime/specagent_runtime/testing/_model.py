@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -105,6 +105,12 @@ class ScriptedModel:
         with self._lock:
             self.script.clear()
             self.requests.clear()
+
+    def reset_script(self, turns: Sequence[Turn]) -> list[Turn]:
+        """Replace the answers still queued with `turns`; returns those that were left."""
+        with self._lock:
+            left, self.script = self.script, list(turns)
+        return left
 
     def choose(self, body: dict[str, Any]) -> Turn | None:
         """The answer to one request; None when there is none (answered with HTTP 500).
