@@ -145,7 +145,7 @@ def messages_for(order: int) -> tuple[str, ...]:
 
 
 async def _converse(agent: Any, order: int, emit: Any) -> None:
-    identity = Identity(username=f"customer{order}")
+    identity = Identity(username=f"customer{order}", verified=True)
     conversation = f"load-{order}"
     for turn, message in enumerate(messages_for(order)):
         counter = [0]

@@ -6,6 +6,19 @@ from pathlib import Path
 
 import pytest
 
+# Shared fixtures: the PostgreSQL server the suite starts, and stores of every kind.
+from tests.support.postgres import postgres_server, postgres_store_url, postgres_url
+from tests.support.stores import any_store, store_kind, store_location
+
+__all__ = [
+    "any_store",
+    "postgres_server",
+    "postgres_store_url",
+    "postgres_url",
+    "store_kind",
+    "store_location",
+]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_default_store(

@@ -121,7 +121,7 @@ def _deletes(seen: Seen) -> list[tuple[str, str]]:
 
 def steps() -> list[Step]:
     """The conversations. user1 and orders 1 and 2 are the reference server's seed data."""
-    user1 = Identity(username="user1")
+    user1 = Identity(username="user1", verified=True)
     return [
         # 1. User data, bound to the verified identity.
         Step(

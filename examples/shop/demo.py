@@ -43,7 +43,7 @@ from specagent_runtime import (  # noqa: E402
 from tests.support.fake_openai import FakeOpenAI, Turn, call, say  # noqa: E402
 
 MODEL = "demo-model"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 class Demo:

@@ -82,7 +82,7 @@ def _identity_for(specs: Sequence[ToolSpec]) -> Identity:
     fields = {f.removeprefix("identity.") for spec in specs for f in spec.bindings.values()}
     values = {name: "verified" for name in named}
     extra = {name: "verified" for name in fields - named}
-    return Identity(**values, extra=extra)
+    return Identity(**values, extra=extra, verified=True)
 
 
 def model_tools(

@@ -84,8 +84,10 @@ if TYPE_CHECKING:
         SecurityScheme,
         ToolSpec,
     )
-    from specagent_runtime._stores.base import Store, Versioned
+    from specagent_runtime._stores.base import AuditEntry, Retention, Store, Versioned
+    from specagent_runtime._stores.factory import migrate_store, open_store
     from specagent_runtime._stores.memory import MemoryStore
+    from specagent_runtime._stores.postgres import PostgresStore
     from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
@@ -167,7 +169,12 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
     "Store": ("specagent_runtime._stores.base", "Store"),
     "Versioned": ("specagent_runtime._stores.base", "Versioned"),
+    "AuditEntry": ("specagent_runtime._stores.base", "AuditEntry"),
     "MemoryStore": ("specagent_runtime._stores.memory", "MemoryStore"),
+    "PostgresStore": ("specagent_runtime._stores.postgres", "PostgresStore"),
+    "Retention": ("specagent_runtime._stores.base", "Retention"),
+    "migrate_store": ("specagent_runtime._stores.factory", "migrate_store"),
+    "open_store": ("specagent_runtime._stores.factory", "open_store"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
     "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
@@ -267,6 +274,7 @@ __all__ = [
     "Arg",
     "Ask",
     "AsyncApiClient",
+    "AuditEntry",
     "AuthError",
     "BadRequestError",
     "BasicAuth",
@@ -300,12 +308,14 @@ __all__ = [
     "OAuth2Scheme",
     "OperationSpec",
     "PendingAction",
+    "PostgresStore",
     "PreparedCall",
     "RateLimitError",
     "Reply",
     "RequestError",
     "Respond",
     "ResponseDecodeError",
+    "Retention",
     "RetryPolicy",
     "RunInfo",
     "RunStatus",
@@ -345,6 +355,8 @@ __all__ = [
     "lazy_module",
     "mcp_main",
     "mcp_tools",
+    "migrate_store",
+    "open_store",
     "package_main",
     "parse_tool_call",
     "run_tool_call",

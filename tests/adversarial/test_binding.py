@@ -180,7 +180,6 @@ async def test_a_bound_tool_is_refused_without_an_identity(
     assert ADA["phone"] not in model.everything()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: an Identity is verified without verified=True")
 async def test_an_identity_the_host_did_not_verify_fills_no_binding(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:

@@ -137,9 +137,6 @@ async def test_another_speakers_yes_does_not_answer_the_run(
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: Identity(extra=...) counts as verified for requires: verified"
-)
 async def test_extra_attributes_do_not_make_an_identity_verified(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:

@@ -96,7 +96,6 @@ async def test_a_redacted_field_is_not_in_the_context(
     assert TOKEN not in model.everything()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: an Identity is verified without verified=True")
 async def test_no_context_is_fetched_for_an_identity_the_host_did_not_verify(
     ctx: ModuleType, make_agent: MakeAgent, model: AttackerModel, api: AcmeApi
 ) -> None:

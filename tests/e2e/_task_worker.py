@@ -28,7 +28,7 @@ from petstore_agent.client import AsyncClient
 from specagent_runtime import Identity, SQLiteStore
 
 CRASH_EXIT = 17
-CUSTOMER = Identity(username="user1")
+CUSTOMER = Identity(username="user1", verified=True)
 
 
 class CrashingStore(SQLiteStore):

@@ -43,7 +43,7 @@ from tests.support.fake_openai import FakeOpenAI, ToolCall, Turn, call, calls, s
 from tests.support.petstore_server import PetstoreServer
 
 MODEL = "fake-model"
-USER1 = Identity(username="user1")
+USER1 = Identity(username="user1", verified=True)
 # Fast backoff: the retry tests count requests; they need not wait half a second per retry.
 QUICK_RETRIES = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02)
 
@@ -299,7 +299,7 @@ async def test_a_proposal_for_one_customer_is_not_confirmed_by_another(
     # The same conversation, another verified customer (a shared inbox, a reassigned ticket).
     fake_model.add(call("update_my_account", phone="555-0199"), say("Shall I?"))
 
-    reply = await agent.respond("t12", "yes", identity=Identity(username="user2"))
+    reply = await agent.respond("t12", "yes", identity=Identity(username="user2", verified=True))
 
     [result] = tool_messages(fake_model)
     assert result["status"] == "confirmation_required"  # a new proposal, for user2

@@ -45,7 +45,7 @@ from .conftest import AGENT_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "petstore_agent"
-ADA_FAKE = Identity(email="ada@example.com")
+ADA_FAKE = Identity(email="ada@example.com", verified=True)
 _RUN = "import sys; from specagent_runtime._mcp.cli import main; sys.exit(main({!r}, sys.argv[1:]))"
 
 
@@ -311,14 +311,18 @@ def test_identity_headers() -> None:
         "X-Verified-User-Id": "",
     }
     identity = identity_from_headers(headers)
-    assert identity == Identity(email="ada@example.com", extra={"account_number": "A-1"})
+    assert identity == Identity(
+        email="ada@example.com", extra={"account_number": "A-1"}, verified=True
+    )
     assert identity_from_headers({"Authorization": "Bearer x"}) is None
 
 
 def test_stdio_identity_from_flags_and_environment() -> None:
     env = {"SPECAGENT_IDENTITY_EMAIL": "env@example.com", "SPECAGENT_IDENTITY_PLAN": "gold"}
     identity = identity_from(["email=flag@example.com", "customer-id=42"], env)
-    assert identity == Identity(email="flag@example.com", customer_id="42", extra={"plan": "gold"})
+    assert identity == Identity(
+        email="flag@example.com", customer_id="42", extra={"plan": "gold"}, verified=True
+    )
     assert identity_from([], {"HOME": "/root"}) is None
 
 
@@ -362,7 +366,10 @@ def prepared(toolset: Toolset, order: int, identity: Identity) -> PreparedCall:
 
 def test_proposals_are_scoped_replaced_and_expire() -> None:
     toolset = fake_toolset()
-    ada, bob = Identity(email="ada@example.com"), Identity(email="bob@example.com")
+    ada, bob = (
+        Identity(email="ada@example.com", verified=True),
+        Identity(email="bob@example.com", verified=True),
+    )
     now = [0.0]
     gate = Confirmations(ttl=60, clock=lambda: now[0])
     gate.propose(scope_of(ada), prepared(toolset, 7, ada))

@@ -33,7 +33,7 @@ from tests.support.fake_openai import FakeOpenAI, call, say
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
 MODEL = "shop-test-model"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 def _load_server() -> ModuleType:

@@ -45,8 +45,8 @@ from tests.support.petstore_server import PetstoreServer
 from .conftest import EXAMPLE, REPO
 
 MODEL = "fake-model"
-USER1 = Identity(username="user1")
-USER2 = Identity(username="user2")
+USER1 = Identity(username="user1", verified=True)
+USER2 = Identity(username="user2", verified=True)
 MakeAgent = Callable[..., Agent]
 
 

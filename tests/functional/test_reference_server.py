@@ -146,7 +146,9 @@ def test_toolset_execute_over_the_generated_package(
         tools = Toolset.from_package(petstore.__name__, session.client)
         order = session.run(tools.execute("get_order", {"orderId": 3}))
         missing = session.run(tools.execute("get_order", {"orderId": 424242}))
-        account = session.run(tools.execute("get_my_account", {}, Identity(username="user2")))
+        account = session.run(
+            tools.execute("get_my_account", {}, Identity(username="user2", verified=True))
+        )
         refused = session.run(tools.execute("get_my_account", {"username": "user1"}))
     assert order.status == "ok"
     assert order.data["id"] == 3

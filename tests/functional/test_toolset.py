@@ -64,7 +64,9 @@ def test_json_arguments_with_spec_names_reach_the_wire(styles: ModuleType) -> No
 
 
 def test_bound_argument_comes_from_the_identity(petstore_tools: _Tools) -> None:
-    result = petstore_tools.execute("get_my_account", {}, identity=Identity(username="a/b"))
+    result = petstore_tools.execute(
+        "get_my_account", {}, identity=Identity(username="a/b", verified=True)
+    )
     assert result.status == "ok"
     assert raw_path(petstore_tools.recorder.last) == b"/api/v3/user/a%2Fb"
     assert "password" not in result.data  # redacted by agent.yaml
@@ -72,7 +74,7 @@ def test_bound_argument_comes_from_the_identity(petstore_tools: _Tools) -> None:
 
 
 def test_model_cannot_choose_a_bound_argument(petstore_tools: _Tools) -> None:
-    identity = Identity(username="me")
+    identity = Identity(username="me", verified=True)
     result = petstore_tools.execute("get_my_account", {"username": "other"}, identity=identity)
     assert result.status == "error"
     assert "username" in result.message

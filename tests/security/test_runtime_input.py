@@ -87,7 +87,7 @@ def test_header_values_with_line_breaks_are_refused(package: ModuleType, value: 
 
 
 def test_bound_argument_is_refused(package: ModuleType) -> None:
-    identity = Identity(username="alice")
+    identity = Identity(username="alice", verified=True)
     result, recorder = execute(package, "get_my_account", {"username": "bob"}, identity)
     assert result.status == "error"
     assert "`username`" in result.message and "again without it" in result.message
@@ -95,7 +95,7 @@ def test_bound_argument_is_refused(package: ModuleType) -> None:
 
 
 def test_bound_value_from_the_identity_is_data(package: ModuleType) -> None:
-    identity = Identity(username="../admin?x=1")
+    identity = Identity(username="../admin?x=1", verified=True)
     result, recorder = execute(package, "get_my_account", {}, identity)
     assert result.status == "ok"
     (request,) = recorder.requests
@@ -150,7 +150,7 @@ def test_bound_tool_is_not_offered_or_run_without_identity(package: ModuleType) 
     offered = {tool["function"]["name"] for tool in tools.openai_tools(None)}
     assert "get_my_account" not in offered
     assert "get_my_account" in {
-        t["function"]["name"] for t in tools.openai_tools(Identity(username="a"))
+        t["function"]["name"] for t in tools.openai_tools(Identity(username="a", verified=True))
     }
     result = asyncio.run(tools.execute("get_my_account", {}))
     assert result.status == "error" and "not verified" in result.message

@@ -123,7 +123,7 @@ def test_no_secret_anywhere_after_a_conversation(
         call("get_inventory"),
         say("The inventory service refused."),
     )
-    identity = Identity(username="user1")
+    identity = Identity(username="user1", verified=True)
     store_path = tmp_path / "store.sqlite3"
     good = {
         "api_key": ApiKey(API_KEY),

@@ -21,7 +21,7 @@ from tests.storage.conftest import FullStore, integrity, locked
 from tests.support.fake_openai import FakeOpenAI, call
 from tests.support.petstore_server import PetstoreServer
 
-CUSTOMER = Identity(username="user1")
+CUSTOMER = Identity(username="user1", verified=True)
 ASKED = "Cancel order 2 for 2 item(s)?"
 DONE = "Order 2 is cancelled."
 MakeAgent = Callable[[SQLiteStore], Agent]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable
 from typing import Any, Literal
 
@@ -58,8 +57,8 @@ from specagent_runtime._events import (
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.factory import open_store
 from specagent_runtime._stores.memory import MemoryStore
-from specagent_runtime._stores.sqlite import SQLiteStore
 from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.instruct import StepModel
 from specagent_runtime._tasks.run import TaskTurn
@@ -77,7 +76,6 @@ from specagent_runtime._tools.toolset import (
 
 logger = logging.getLogger("specagent_runtime.agent")
 
-DEFAULT_STORE_PATH = "specagent.sqlite3"
 
 SAFETY_PREAMBLE = """\
 Rules that always apply:
@@ -163,14 +161,15 @@ class Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
         and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
 
-        Without a `store`, conversations persist in SQLite (the file named by the environment
-        variable ``SPECAGENT_STORE``, else ``specagent.sqlite3`` in the working directory), so a
-        stateless webhook handler can resume any conversation; tests pass a `MemoryStore`.
+        Without a `store`, conversations persist where the environment variable
+        ``SPECAGENT_STORE`` says (`open_store`: a SQLite file, else ``specagent.sqlite3`` in the
+        working directory, or ``postgresql://...``), so a stateless webhook handler can resume
+        any conversation; tests pass a `MemoryStore`.
         Task runs of ``<package>.tasks`` (when the agent file has tasks) share that store."""
         data = load_agent_json(package)
         toolset = Toolset.from_agent_json(package, data, client, result_budget=result_budget)
         if store is None:
-            store = SQLiteStore(os.environ.get("SPECAGENT_STORE", DEFAULT_STORE_PATH))
+            store = open_store()  # $SPECAGENT_STORE: a SQLite file, postgresql://...
         module = load_task_module(package)
         return cls(
             toolset,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent_runtime._errors import ConfigurationError
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, verified_identity
 from specagent_runtime._tools.shaping import dumps, fit
 from specagent_runtime._tools.toolset import ToolResult, Toolset
 
@@ -83,7 +83,8 @@ class UserContext:
 
     async def section(self, identity: Identity | None) -> str | None:
         """The system-message section for this identity; None without a verified one."""
-        if identity is None or not identity.fields():
+        identity = verified_identity(identity)
+        if identity is None:
             return None
         entry = self._cache.get(identity)
         now = self._clock()

@@ -164,7 +164,7 @@ class IntercomChannel:
         email = optional_text(NAME, author, "email", where)
         if external_id is None and email is None:
             return None
-        return Identity(email=email, user_id=external_id)
+        return Identity(email=email, user_id=external_id, verified=True)
 
 
 def _contacts(item: dict[str, Any], where: str) -> dict[str, str | None]:

@@ -144,7 +144,7 @@ def _identity(user: Any, where: str) -> tuple[Identity | None, str | None]:
     external_id = optional_text(NAME, user, "externalId", where)
     if not authenticated or external_id is None:
         return None, user_id
-    return Identity(user_id=external_id), user_id
+    return Identity(user_id=external_id, verified=True), user_id
 
 
 class SunshineClient:

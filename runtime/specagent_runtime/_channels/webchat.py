@@ -105,7 +105,7 @@ class WebchatChannel:
             for claim, field in _CLAIM_FIELDS.items()
             if isinstance(claims.get(claim), str) and claims[claim]
         }
-        return Identity(**values)
+        return Identity(**values, verified=True)
 
     def parse(self, request: VerifiedRequest) -> Sequence[Inbound]:
         payload = request.json()

@@ -238,7 +238,7 @@ class ZendeskClient:
         if not verified:
             return None
         verified.sort(key=lambda entry: entry.get("primary") is not True)
-        return Identity(email=verified[0]["value"])
+        return Identity(email=verified[0]["value"], verified=True)
 
     def _comment(self, text: str, public: bool) -> dict[str, Any]:
         return {"body": text, "public": public, "author_id": _number(self.bot_user_id)}

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from specagent_runtime._cli import UsageError
 from specagent_runtime._cli import main as package_main
-from specagent_runtime._errors import StoreError
+from specagent_runtime._errors import ConfigurationError, StoreError
 from specagent_runtime._identity import Identity, identity_from_fields
-from specagent_runtime._stores.sqlite import SQLiteStore
+from specagent_runtime._stores.factory import open_store
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
 
@@ -62,7 +62,7 @@ def identity_from(pairs: Sequence[str], env: Mapping[str, str]) -> Identity | No
         if not sep or not field or not value:
             raise UsageError(f"--identity {pair!r}: expected FIELD=VALUE, e.g. email=a@b.example")
         values[field] = value
-    return identity_from_fields(values)
+    return identity_from_fields(values, verified=True)  # the operator's own setting
 
 
 def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
@@ -99,9 +99,9 @@ def run(package: str, args: argparse.Namespace, env: Mapping[str, str]) -> int:
             base_url=args.base_url,
             handoff=args.handoff,
             # Task runs survive a restart when a file is named, as with build_agent.
-            store=SQLiteStore(path) if path else None,
+            store=open_store(path) if path else None,
         )
-    except (McpConfigError, StoreError) as exc:
+    except (McpConfigError, StoreError, ConfigurationError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except KeyboardInterrupt:

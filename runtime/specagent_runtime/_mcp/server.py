@@ -69,7 +69,7 @@ def identity_from_headers(
         field = lower[len(start) :].replace("-", "_")
         if lower.startswith(start) and field and value:
             fields[field] = value
-    return identity_from_fields(fields)
+    return identity_from_fields(fields, verified=True)  # headers the operator trusts
 
 
 def _http_methods(package: str) -> dict[str, str]:

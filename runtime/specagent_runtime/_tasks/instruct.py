@@ -241,7 +241,7 @@ async def run_instruct(
     if step_model is None:
         hand_off(record, f"step {step} needs a model (TaskEngine(step_model=...))", step=step)
         return
-    identity = identity_from_fields(record.identity)
+    identity = identity_from_fields(record.identity, verified=True)  # stored only if verified
     log(record, step, "instruct", effect.instruction)
     try:
         outcome = await step_model.run(effect, record.variables, identity)

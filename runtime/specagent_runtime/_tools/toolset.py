@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, verified_identity
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
@@ -195,6 +195,7 @@ class Toolset:
     def _can_bind(spec: ToolSpec, identity: Identity | None) -> bool:
         if not spec.bindings:
             return True
+        identity = verified_identity(identity)
         return identity is not None and all(identity.get(f) for f in spec.bindings.values())
 
     def model_schema(self, spec: ToolSpec) -> dict[str, Any]:
@@ -277,7 +278,8 @@ class Toolset:
             return ToolResult.error(
                 name, f"{', '.join(mistyped)}: expected a number, not true/false"
             )
-        bound = {key: identity.get(f) for key, f in spec.bindings.items()} if identity else {}
+        verified = verified_identity(identity)
+        bound = {key: verified.get(f) for key, f in spec.bindings.items()} if verified else {}
         return self._validate(spec, {**arguments, **bound}, dict(arguments))
 
     def _through_index(

@@ -13,7 +13,7 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 @pytest.fixture

@@ -253,7 +253,10 @@ def test_respond_sync_with_a_client_from_the_environment(
     model.add(say("one"), say("two"))
     try:
         assert agent.respond_sync("c1", "a").text == "one"
-        assert agent.respond_sync("c1", "b", identity=Identity(email="x@y.z")).text == "two"
+        assert (
+            agent.respond_sync("c1", "b", identity=Identity(email="x@y.z", verified=True)).text
+            == "two"
+        )
     finally:
         agent.close()
     assert len(model.requests) == 2

@@ -42,7 +42,9 @@ def cancels(api: FakeClient) -> list[int]:
 
 def prepared(order_id: int, email: str = "ada@example.com") -> PreparedCall:
     toolset = Toolset.from_package(PACKAGE, FakeClient())
-    result = toolset.prepare("cancel_order", {"orderId": order_id}, Identity(email=email))
+    result = toolset.prepare(
+        "cancel_order", {"orderId": order_id}, Identity(email=email, verified=True)
+    )
     assert isinstance(result, PreparedCall)
     return result
 
@@ -143,7 +145,7 @@ async def test_a_different_customer_cannot_confirm(
     model.add(call("cancel_order", orderId=7), say("Cancel order 7?"))
     await agent.respond("c1", "cancel order 7", identity=ADA)
     model.add(call("cancel_order", orderId=7), say("Cancel order 7?"))
-    await agent.respond("c1", "yes", identity=Identity(email="bob@example.com"))
+    await agent.respond("c1", "yes", identity=Identity(email="bob@example.com", verified=True))
     assert cancels(api) == []
 
 

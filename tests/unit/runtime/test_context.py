@@ -19,7 +19,7 @@ from tests.support.fake_openai import FakeOpenAI, call, say
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
 
 
@@ -86,7 +86,7 @@ async def test_cached_until_refresh_after_then_fetched_again() -> None:
 async def test_invalidate_fetches_again_and_identities_are_separate() -> None:
     api = FakeClient()
     context = make_context(api)
-    grace = Identity(email="grace@example.com")
+    grace = Identity(email="grace@example.com", verified=True)
 
     await context.section(ADA)
     await context.section(grace)

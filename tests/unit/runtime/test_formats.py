@@ -35,7 +35,7 @@ from specagent_runtime._tools.formats import (
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 @pytest.fixture

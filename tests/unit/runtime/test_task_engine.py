@@ -192,7 +192,7 @@ PLACE = TaskDefinition(
 )
 
 TASKS = {"cancel_order": CANCEL, "place_order": PLACE}
-CUSTOMER = Identity(username="user1")
+CUSTOMER = Identity(username="user1", verified=True)
 
 
 class FakeClient:
@@ -324,7 +324,7 @@ async def test_verified_tasks_refuse_anonymous_and_other_customers(
         await engine.start("cancel_order", {"order_id": 1}, None)
     turn = await engine.start("cancel_order", {"order_id": 1}, CUSTOMER)
     with pytest.raises(TaskError, match="another customer"):
-        await engine.resume(turn.run_id, "yes", Identity(username="user2"))
+        await engine.resume(turn.run_id, "yes", Identity(username="user2", verified=True))
     assert _deletes(client) == []
 
 

@@ -10,7 +10,7 @@ from specagent_runtime._tools.index import summary
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 def _toolset(index_above: int | None) -> tuple[Toolset, FakeClient]:

@@ -13,7 +13,7 @@ from specagent_runtime._tools.shaping import expose, fit, redact
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 PACKAGE = "tests.unit.runtime.fakepkg"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 
 @pytest.fixture
@@ -56,24 +56,27 @@ def test_tool_specs_read_the_client_method_under_its_old_key_too() -> None:
 def test_bound_tools_are_offered_only_with_the_identity_field(toolset: Toolset) -> None:
     unbound = ["get_order", "search_products", "broken"]
     assert names(toolset.offered(None)) == unbound
-    assert names(toolset.offered(Identity(user_id="u1"))) == unbound
-    assert names(toolset.offered(Identity(email=""))) == unbound
+    assert names(toolset.offered(Identity(user_id="u1", verified=True))) == unbound
+    assert names(toolset.offered(Identity(email="", verified=True))) == unbound
     assert "get_my_account" in names(toolset.offered(ADA))
 
 
 def test_identity_fields_and_extra_and_repr_hides_values() -> None:
-    identity = Identity(email="ada@example.com", extra={"account": "A-1"})
+    identity = Identity(email="ada@example.com", extra={"account": "A-1"}, verified=True)
     assert identity.get("email") == "ada@example.com"
     assert identity.get("identity.email") == "ada@example.com"
     assert identity.get("account") == "A-1"
     assert identity.get("username") is None
     assert "ada@example.com" not in repr(identity)
     assert "A-1" not in repr(identity)
-    assert identity == Identity(email="ada@example.com", extra={"account": "A-1"})
-    assert len({identity, Identity(email="ada@example.com", extra={"account": "A-1"})}) == 1
-    assert Identity(user_id=42).get("user_id") == "42"  # type: ignore[arg-type]
+    assert identity == Identity(email="ada@example.com", extra={"account": "A-1"}, verified=True)
+    assert (
+        len({identity, Identity(email="ada@example.com", extra={"account": "A-1"}, verified=True)})
+        == 1
+    )
+    assert Identity(user_id=42, verified=True).get("user_id") == "42"  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"Identity\.email must be a str"):
-        Identity(email=["a"])  # type: ignore[arg-type]
+        Identity(email=["a"], verified=True)  # type: ignore[arg-type]
 
 
 def test_model_schema_hides_bound_arguments(toolset: Toolset) -> None:
@@ -161,7 +164,7 @@ async def test_invalid_bound_value_is_labelled_as_the_customers(client: FakeClie
         bindings={"zip": "zip_code"},
     )
     toolset = Toolset([spec], client, package=PACKAGE)
-    identity = Identity(extra={"zip_code": "not-a-zip"})
+    identity = Identity(extra={"zip_code": "not-a-zip"}, verified=True)
     result = await toolset.execute("get_order", {"orderId": 7}, identity)
     assert "`zip` (the verified customer's)" in result.message
     assert "not-a-zip" not in result.message

@@ -24,7 +24,7 @@ from petstore_agent.client import AsyncClient
 from specagent_runtime import Identity, RunStatus, SQLiteStore, TaskEngine, TaskError
 
 CRASH_EXIT = 17
-CUSTOMER = Identity(username="user1")
+CUSTOMER = Identity(username="user1", verified=True)
 
 
 class CrashingStore(SQLiteStore):

@@ -107,7 +107,7 @@ async def test_both_tasks_against_the_reference_server(
     env = {"PETSTORE_AGENT_API_KEY": server.api_key, "PETSTORE_AGENT_PETSTORE_AUTH_TOKEN": token}
     client = client_module.AsyncClient(server.base_url, env=env)
     engine = TaskEngine(MemoryStore(), client, tasks_module)
-    customer = Identity(username="user1")
+    customer = Identity(username="user1", verified=True)
     try:
         turn = await engine.start("cancel_order", {"order_id": 3}, customer, "c1")
         assert turn.messages == ("Order 3 was already delivered, so it can't be cancelled.",)

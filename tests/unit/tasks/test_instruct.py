@@ -21,7 +21,7 @@ from tests.support.fake_openai import FakeOpenAI, Turn, call, say
 from tests.unit.runtime.fakepkg.client import FakeClient
 
 SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
-ADA = Identity(email="ada@example.com")
+ADA = Identity(email="ada@example.com", verified=True)
 
 FIND = """
 - call: getCustomerByEmail
