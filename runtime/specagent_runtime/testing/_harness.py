@@ -92,6 +92,9 @@ class TurnResult:
     error: str | None = None
     unused_script: tuple[Turn, ...] = ()
     model_requests: int = 0  # requests the model received in this turn (0 when not counted)
+    # When the turn failed: the tool results the scripted model was last shown, which the
+    # lost reply would have reported as events.
+    notes: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -351,6 +354,9 @@ class AgentHarness:
         unused: tuple[Turn, ...] = ()
         if scripted is not None and model is not None:
             unused = tuple(scripted.reset_script(()))
+        notes: tuple[str, ...] = ()
+        if error is not None and scripted is not None and len(scripted.requests) > asked_before:
+            notes = _last_tool_results(scripted.requests[-1])
         result = TurnResult(
             number=number,
             kind=kind,
@@ -362,6 +368,7 @@ class AgentHarness:
             error=error,
             unused_script=unused,
             model_requests=(len(scripted.requests) - asked_before) if scripted else 0,
+            notes=notes,
         )
         self.turns.append(result)
         return result
@@ -385,3 +392,20 @@ class AgentHarness:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _last_tool_results(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tool results after the last user message of a chat-completions request."""
+    messages = list(body.get("messages") or [])
+    start = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
+    names = {
+        call.get("id"): call.get("function", {}).get("name", "?")
+        for m in messages[start:]
+        for call in m.get("tool_calls") or []
+    }
+    return tuple(
+        f"{names.get(m.get('tool_call_id'), 'a tool')} answered the model: "
+        + " ".join(str(m.get("content", "")).split())[:240]
+        for m in messages[start:]
+        if m.get("role") == "tool"
+    )

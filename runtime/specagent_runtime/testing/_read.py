@@ -389,7 +389,19 @@ class _FileReader:
         arguments: dict[str, Any] = {}
         if "with" in entries and not is_null(entries["with"]):
             arguments = r.plain_mapping(entries["with"], child(path, "with"))
+            self.split_text(arguments, entries["with"], child(path, "with"))
         return ToolCall(name, arguments)
+
+    def split_text(self, values: dict[str, Any], node: yaml.Node, path: str) -> None:
+        """`{request: refund the mugs, changed my mind}` is two keys in YAML: a comma in an
+        unquoted flow value starts a new key (here `changed my mind`, with no value)."""
+        for key, value in values.items():
+            if value is None and " " in key.strip():
+                self.r.fail(
+                    node,
+                    f"`{path}` has a key {key!r} with no value: did a comma split a text?",
+                    'quote text that has a comma: `{request: "refund the mugs, changed my mind"}`',
+                )
 
     # --- expectations ------------------------------------------------------------------------
 

@@ -371,6 +371,7 @@ class _Trial:
         if others:
             lines.append(f"  events: {describe_events(others)}")
         if result.error is not None:
+            lines.extend(f"  {note}" for note in result.notes)
             lines.append(f"  error: {result.error}")
         else:
             lines.append(f"  agent: {show(result.text, 300)[1:-1]}")
