@@ -261,6 +261,20 @@ def forbidden_tools(
     return None
 
 
+def not_shown_problem(texts: Sequence[str], requests: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why the model saw one of `texts` (in any request body: prompt, tools, tool results)."""
+    if not texts:
+        return None
+    import json  # noqa: PLC0415 - only here
+
+    for index, body in enumerate(requests, 1):
+        seen = json.dumps(body, ensure_ascii=False)
+        for text in texts:
+            if text and text in seen:
+                return f"the model was shown {show(text)} (in its request {index} of this turn)"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyCheck:
     contains: tuple[str, ...] = ()

@@ -51,6 +51,7 @@ from specagent_runtime.testing._checks import (
     missing_events,
     missing_requests,
     missing_tools,
+    not_shown_problem,
 )
 from specagent_runtime.testing._identities import make_identity
 from specagent_runtime.testing._model import ScriptedModel, Turn
@@ -95,6 +96,8 @@ class TurnResult:
     # When the turn failed: the tool results the scripted model was last shown, which the
     # lost reply would have reported as events.
     notes: tuple[str, ...] = ()
+    # What the scripted model received in this turn (request bodies); () with a live model.
+    model_saw: tuple[dict[str, Any], ...] = ()
 
     @property
     def text(self) -> str:
@@ -144,6 +147,11 @@ class TurnResult:
 
     def expect_no_event(self, kind: str, **fields: Any) -> None:
         self._fail(forbidden_events([EventPattern(kind, fields)], self.events, "in this turn"))
+
+    def expect_not_shown(self, *texts: str) -> None:
+        """None of `texts` reached the (scripted) model in this turn: a redacted field, a
+        secret, another customer's data."""
+        self._fail(not_shown_problem(texts, self.model_saw))
 
     def expect_tool(
         self, name: str, arguments: Mapping[str, Any] | None = None, *, status: str | None = None
@@ -369,6 +377,7 @@ class AgentHarness:
             unused_script=unused,
             model_requests=(len(scripted.requests) - asked_before) if scripted else 0,
             notes=notes,
+            model_saw=tuple(scripted.requests[asked_before:]) if scripted else (),
         )
         self.turns.append(result)
         return result

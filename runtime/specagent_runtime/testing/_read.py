@@ -48,7 +48,9 @@ _TEST_KEYS = (
 )  # fmt: skip
 _TURN_KINDS = ("customer", "host_confirms", "host_answers_task")
 _TURN_KEYS = (*_TURN_KINDS, "identity", "model", "expect")
-_EXPECT_KEYS = ("reply", "requests", "no_requests", "events", "no_events", "tools", "no_tools")
+_EXPECT_KEYS = (
+    "reply", "requests", "no_requests", "events", "no_events", "tools", "no_tools", "not_shown"
+)  # fmt: skip
 _END_KEYS = ("requests", "no_requests", "count", "events", "no_events", "state")
 _REPLY_KEYS = ("contains", "not_contains", "matches", "equals")
 _REQUEST_KEYS = ("operation", "method", "path", "path_params", "query", "body", "status")
@@ -417,7 +419,15 @@ class _FileReader:
             no_events=self.events(entries, "no_events", path),
             tools=self.tools(entries, "tools", path),
             no_tools=self.tools(entries, "no_tools", path),
+            not_shown=self.texts(entries, "not_shown", path),
         )
+
+    def texts(self, entries: dict[str, yaml.Node], key: str, path: str) -> tuple[str, ...]:
+        if key not in entries:
+            return ()
+        where = child(path, key)
+        items = self.r.items(entries[key], where)
+        return tuple(t for item in items if (t := self.r.text(item, where, scalars=True)))
 
     def end(self, node: yaml.Node, path: str) -> EndExpect:
         r = self.r

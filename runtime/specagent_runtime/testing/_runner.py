@@ -39,6 +39,7 @@ from specagent_runtime.testing._checks import (
     missing_events,
     missing_requests,
     missing_tools,
+    not_shown_problem,
 )
 from specagent_runtime.testing._harness import AgentHarness, TurnResult
 from specagent_runtime.testing._match import show, subset
@@ -397,6 +398,7 @@ class _Trial:
         if self.scripted:
             problems.append(missing_tools(expect.tools, result.tool_calls, here))
             problems.append(forbidden_tools(expect.no_tools, result.tool_calls, here))
+            problems.append(not_shown_problem(expect.not_shown, result.model_saw))
         for problem in problems:
             if problem is not None:
                 self.fail(turn, _with_hint(problem, result))

@@ -53,6 +53,7 @@ class Expect:
     no_events: tuple[EventPattern, ...] = ()
     tools: tuple[ToolPattern, ...] = ()
     no_tools: tuple[ToolPattern, ...] = ()
+    not_shown: tuple[str, ...] = ()  # texts the model must not receive (scripted mode)
 
 
 @dataclass(frozen=True, slots=True)
