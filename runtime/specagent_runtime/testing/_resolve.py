@@ -151,7 +151,8 @@ def import_package(package: str, near: Path) -> tuple[str, str] | None:
 
 
 def load_server(spec: str, near: Path) -> tuple[Callable[[], Any] | None, tuple[str, str] | None]:
-    """`module:callable` (the module found beside `near` or above, else importable)."""
+    """`module:callable` (the module found beside `near` or above, or in the current folder,
+    else importable)."""
     module_name, _, attribute = spec.partition(":")
     parts = module_name.split(".")
     if not all(part.isidentifier() for part in parts) or not attribute.isidentifier():
@@ -169,7 +170,7 @@ def load_server(spec: str, near: Path) -> tuple[Callable[[], Any] | None, tuple[
 
 def _load_module(parts: list[str], near: Path) -> ModuleType | str:
     relative = Path(*parts)
-    for folder in _ancestors(near):
+    for folder in dict.fromkeys([*_ancestors(near), Path.cwd().resolve()]):
         for candidate in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py"):
             if not candidate.is_file():
                 continue
