@@ -130,7 +130,7 @@ def load_test_file(path: Path) -> TestFile:
     reader = Reader(name)
     result = _FileReader(reader, path).read(node)
     if reader.problems:
-        raise TestFileError(reader.problems)
+        raise TestFileError(sorted(reader.problems, key=lambda p: p.line))
     return result
 
 
@@ -704,6 +704,8 @@ class _FileReader:
                         when=self.plain_mapping(entries, "when", inner),
                     )
                 )
+            if not answers and isinstance(value, yaml.SequenceNode):
+                r.fail(value, f"`{where}` is empty", "give at least one answer: `- body: ...`")
             found[operation] = tuple(answers)
         return found
 

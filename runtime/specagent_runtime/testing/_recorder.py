@@ -177,17 +177,21 @@ class ApiRecorder(httpx.AsyncBaseTransport, httpx.BaseTransport):
     # --- set-up ------------------------------------------------------------------------------
 
     def stub(self, operation_id: str, answer: Stub | Sequence[Stub] | Any = None) -> None:
-        """Answer `operation_id` with `answer` (a `Stub`, a list of them, or a JSON body for
-        a 200); stubs given later for the same operation are tried first."""
+        """Answer `operation_id` with `answer`: a `Stub`, a list of `Stub`s (tried in order),
+        or a JSON body for a 200. Stubs given later for the same operation are tried first."""
         known = {op.id for op in self.operations}
         if self.operations and operation_id not in known:
             hint = did_you_mean(operation_id, sorted(known))
             raise ValueError(f"no operation {operation_id!r} in this package. {hint}".strip())
         if isinstance(answer, Stub):
             answers = [answer]
-        elif isinstance(answer, Sequence) and not isinstance(answer, str | bytes):
-            answers = [a if isinstance(a, Stub) else Stub(body=a) for a in answer]
-        else:
+        elif (
+            isinstance(answer, Sequence)
+            and answer
+            and all(isinstance(item, Stub) for item in answer)
+        ):
+            answers = list(answer)
+        else:  # a JSON body, a list (of anything but stubs) included
             answers = [Stub(body=answer)]
         self._stubs[operation_id] = [*answers, *self._stubs.get(operation_id, [])]
 
