@@ -12,6 +12,7 @@ task's others. The developer completes the customer's words and anything marked 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,7 +180,7 @@ class _TaskScaffold:
             for operation, stub in stubs.items():
                 lines.append(f"      {operation}:")
                 for key, value in stub.items():
-                    lines.append(f"        {key}: {_flow(value)}")
+                    lines.extend(_entry(key, value, "        "))
         unconfirmed = self._unconfirmed(path)
         if unconfirmed:
             lines.append("    # the task calls these without a `confirm` step before them:")
@@ -252,8 +253,7 @@ class _TaskScaffold:
         for item in path.steps:
             effect = item.step.effect
             if isinstance(effect, ir.BranchEffect):
-                condition = _readable(effect.condition)
-                labels.append(condition if item.choice == "then" else f"not {condition}")
+                labels.append(_readable(effect.condition, negate=item.choice != "then"))
             elif isinstance(effect, ir.ConfirmEffect):
                 labels.append("confirmed" if item.choice == "yes" else "declined")
             elif isinstance(effect, ir.CallEffect) and item.choice == "error":
@@ -381,6 +381,8 @@ def _input_example(item: ir.TaskInput) -> Any:
     if item.type == "boolean":
         return True
     text = {"email": "customer@example.com", "date": "2026-01-15"}.get(item.format or "", "text")
+    if re.search(r"(^|_)(id|number|num|no)$", item.name.lower()) and not item.format:
+        text = "1"  # an order number rather than "text"
     if item.min_length is not None and len(text) < item.min_length:
         text += "x" * (item.min_length - len(text))
     return text
@@ -429,12 +431,30 @@ class _Readable(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def _readable(source: str) -> str:
+_NEGATED: dict[type[ast.cmpop], ast.cmpop] = {
+    ast.Eq: ast.NotEq(), ast.NotEq: ast.Eq(), ast.Lt: ast.GtE(), ast.LtE: ast.Gt(),
+    ast.Gt: ast.LtE(), ast.GtE: ast.Lt(), ast.In: ast.NotIn(), ast.NotIn: ast.In(),
+}  # fmt: skip
+_JSON_WORDS = {"None": "null", "True": "true", "False": "false"}
+
+
+def _readable(source: str, *, negate: bool = False) -> str:
+    """The condition as the agent file says it (`order.status == "delivered"`), or its
+    opposite (a comparison turned round, else `not (...)`)."""
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError:
-        return source
-    return ast.unparse(_Readable().visit(tree)).replace("'", '"')
+        return f"not ({source})" if negate else source
+    body = _Readable().visit(tree).body
+    if negate:
+        if isinstance(body, ast.Compare) and len(body.ops) == 1:
+            body.ops = [_NEGATED[type(body.ops[0])]]
+        else:
+            body = ast.UnaryOp(op=ast.Not(), operand=body)
+    text = ast.unparse(body).replace("'", '"')
+    for word, json_word in _JSON_WORDS.items():
+        text = re.sub(rf"\b{word}\b", json_word, text)
+    return text
 
 
 def _literal(source: str) -> list[str]:
@@ -460,6 +480,17 @@ def _flow(value: Any) -> str:
         value, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False
     )
     return text.strip().removesuffix("...").strip()
+
+
+def _entry(key: str, value: Any, indent: str) -> list[str]:
+    """`key: value` in flow style when it fits on a line, else as an indented block."""
+    flow = f"{indent}{key}: {_flow(value)}"
+    if len(flow) <= 96 or not isinstance(value, dict | list) or not value:
+        return [flow]
+    block = yaml.safe_dump(
+        value, default_flow_style=None, width=88, sort_keys=False, allow_unicode=True
+    )
+    return [f"{indent}{key}:", *(f"{indent}  {line}" for line in block.rstrip().splitlines())]
 
 
 def _turn_lines(turn: _Turn) -> list[str]:

@@ -22,7 +22,7 @@ from specagent_runtime._events import (
     ToolCalled,
 )
 from specagent_runtime.testing._match import same_scalar, show, subset, text_problem
-from specagent_runtime.testing._recorder import ApiRequest, describe_requests
+from specagent_runtime.testing._recorder import ApiRequest
 
 __all__ = [
     "EVENT_KINDS",
@@ -125,14 +125,15 @@ def missing_requests(
             (i for i in range(position, len(requests)) if pattern.matches(requests[i])), None
         )
         if index is None:
-            closest = [r for r in requests if pattern.operation in (None, r.operation)]
-            reasons = "; ".join(
-                f"{r.describe()}: {pattern.problem(r)}" for r in closest[:3] if pattern.problem(r)
-            )
-            detail = f" (close: {reasons})" if reasons else ""
+            made = []
+            for request in requests[:6]:
+                close = pattern.operation in (None, request.operation)
+                why = pattern.problem(request) if close else None
+                made.append(request.describe() + (f" [{why}]" if why else ""))
+            more = f"; and {len(requests) - 6} more" if len(requests) > 6 else ""
             return (
                 f"expected the request {pattern.describe()} {where}, not made; made: "
-                f"{describe_requests(requests)}{detail}"
+                f"{'; '.join(made) or 'none'}{more}"
             )
         position = index + 1
     return None

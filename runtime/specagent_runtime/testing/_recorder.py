@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 
 from specagent_runtime._spec import ApiKeyScheme, OAuth2Scheme, OperationSpec, SecurityScheme
-from specagent_runtime.testing._match import same_scalar, show
+from specagent_runtime.testing._match import same_scalar
 from specagent_runtime.testing._names import did_you_mean
 
 __all__ = ["ApiRecorder", "ApiRequest", "Stub", "package_operations"]
@@ -346,13 +346,3 @@ def _body(data: bytes, content_type: str) -> Any:
         except ValueError:
             return text
     return text
-
-
-def describe_requests(requests: Sequence[ApiRequest]) -> str:
-    """The requests in one line each, for failure messages; "none" when empty."""
-    if not requests:
-        return "none"
-    return "; ".join(
-        f"{r.describe()} {show(r.body, 60) if r.body is not None else ''}".rstrip()
-        for r in requests
-    )
