@@ -11,7 +11,6 @@ task's others. The developer completes the customer's words and anything marked 
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,10 @@ from specagent.scaffold._values import (
     at_path,
     constraints,
     example,
+    literal_text,
     put,
+    readable,
+    reads,
     solve,
 )
 
@@ -165,7 +167,7 @@ class _TaskScaffold:
                     for constraint in constraints(effect.condition, item.choice == "then"):
                         wanted.setdefault(constraint.ref, []).append(constraint)
                 except Unsolvable:
-                    todo.append(f"make `{_readable(effect.condition)}` {item.choice == 'then'}")
+                    todo.append(f"make `{readable(effect.condition)}` {item.choice == 'then'}")
         values = _Values(self, wanted, todo)
         name = self._name(path, names)
         turns, stubs = self._turns(path, values)
@@ -217,14 +219,14 @@ class _TaskScaffold:
             turn = turns[-1]
             if isinstance(effect, ir.AskEffect):
                 turn.events.append({"task_waiting": f"input:{effect.input}"})
-                turn.reply.extend(_literal(effect.prompt))
+                turn.reply.extend(_words(effect.prompt))
                 turns.append(_Turn(customer=str(values.input(effect.input))))
             elif isinstance(effect, ir.ConfirmEffect):
                 turn.events.append({"task_waiting": "confirmation"})
-                turn.reply.extend(_literal(effect.message))
+                turn.reply.extend(_words(effect.message))
                 turns.append(_Turn(customer=item.choice))
             elif isinstance(effect, ir.RespondEffect):
-                turn.reply.extend(_literal(effect.message))
+                turn.reply.extend(_words(effect.message))
             elif isinstance(effect, ir.InstructEffect):
                 outputs = {
                     output.name: values.value(effect.save_as, output) for output in effect.output
@@ -253,7 +255,7 @@ class _TaskScaffold:
         for item in path.steps:
             effect = item.step.effect
             if isinstance(effect, ir.BranchEffect):
-                labels.append(_readable(effect.condition, negate=item.choice != "then"))
+                labels.append(readable(effect.condition, negate=item.choice != "then"))
             elif isinstance(effect, ir.ConfirmEffect):
                 labels.append("confirmed" if item.choice == "yes" else "declined")
             elif isinstance(effect, ir.CallEffect) and item.choice == "error":
@@ -272,15 +274,25 @@ class _TaskScaffold:
         fields: set[str] = set()
         for step in self.task.steps:
             effect = step.effect
-            text = repr(effect)
-            for name in _IDENTITY_EXAMPLES:
-                if f"'identity', '{name}'" in text or f'"identity", "{name}"' in text:
-                    fields.add(name)
-            if isinstance(effect, ir.InstructEffect):
+            expressions: list[ir.Expr | ir.Message] = []
+            if isinstance(effect, ir.CallEffect):
+                expressions = [value for _, value in effect.args]
+            elif isinstance(effect, ir.BranchEffect):
+                expressions = [effect.condition]
+            elif isinstance(effect, ir.AskEffect):
+                expressions = [effect.prompt]
+            elif isinstance(effect, ir.ConfirmEffect | ir.RespondEffect):
+                expressions = [effect.message]
+            elif isinstance(effect, ir.InstructEffect):
+                expressions = [effect.instruction]
                 for tool in effect.tools:
                     found = self.tools.get(tool)
                     if found is not None:
                         fields.update(field for _, field in found.bindings)
+            for expression in expressions:
+                for read in reads(expression):
+                    if read.variable == "identity" and read.path:
+                        fields.add(str(read.path[0]))
         if self.task.requires == "verified" and not fields:
             fields.add("email")
         return {name: _IDENTITY_EXAMPLES.get(name, "TODO") for name in sorted(fields)}
@@ -413,65 +425,9 @@ def _get(body: Any, path: tuple[str | int, ...]) -> Any:
     return current
 
 
-class _Readable(ast.NodeTransformer):
-    """``ctx.text('order', 'status')`` -> ``order.status``."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        if isinstance(node.func, ast.Name) and node.func.id == "bool" and len(node.args) == 1:
-            inner: ast.AST = self.visit(node.args[0])
-            return inner
-        if (
-            isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "ctx"
-            and all(isinstance(a, ast.Constant) for a in node.args)
-        ):
-            parts = [str(a.value) for a in node.args if isinstance(a, ast.Constant)]
-            return ast.Name(id=".".join(parts))
-        return self.generic_visit(node)
-
-
-_NEGATED: dict[type[ast.cmpop], ast.cmpop] = {
-    ast.Eq: ast.NotEq(), ast.NotEq: ast.Eq(), ast.Lt: ast.GtE(), ast.LtE: ast.Gt(),
-    ast.Gt: ast.LtE(), ast.GtE: ast.Lt(), ast.In: ast.NotIn(), ast.NotIn: ast.In(),
-}  # fmt: skip
-_JSON_WORDS = {"None": "null", "True": "true", "False": "false"}
-
-
-def _readable(source: str, *, negate: bool = False) -> str:
-    """The condition as the agent file says it (`order.status == "delivered"`), or its
-    opposite (a comparison turned round, else `not (...)`)."""
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
-        return f"not ({source})" if negate else source
-    body = _Readable().visit(tree).body
-    if negate:
-        if isinstance(body, ast.Compare) and len(body.ops) == 1:
-            body.ops = [_NEGATED[type(body.ops[0])]]
-        else:
-            body = ast.UnaryOp(op=ast.Not(), operand=body)
-    text = ast.unparse(body).replace("'", '"')
-    for word, json_word in _JSON_WORDS.items():
-        text = re.sub(rf"\b{word}\b", json_word, text)
-    return text
-
-
-def _literal(source: str) -> list[str]:
-    """The longest literal piece of a compiled message, for a `reply: contains` check."""
-    try:
-        node = ast.parse(source, mode="eval").body
-    except SyntaxError:
-        return []
-    pieces: list[str] = []
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        pieces = [node.value]
-    elif isinstance(node, ast.Call):
-        pieces = [
-            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-        ]
-    best = max((p.strip() for p in pieces), key=len, default="")
-    return [best] if len(best) >= 4 else []
+def _words(message: ir.Message) -> list[str]:
+    text = literal_text(message)
+    return [text] if text else []
 
 
 def _flow(value: Any) -> str:

@@ -1,17 +1,17 @@
 """Values for scaffolded tests: an example for a schema, and values that make a branch go
 the way a path needs.
 
-A task's `if` is compiled to Python over ``ctx.<kind>('var', 'field', ...)`` reads (see
-`tasks._expr`); for the usual shapes (a field compared with a literal, `in` a list, `and`,
-`or`, `not`) the values that make it true or false are found here, so a scaffolded test of a
-branch takes that branch without the developer solving it by hand. What is beyond that is
-left as a TODO in the file.
+A task's `if` is compiled to an expression tree (`ir.Expr`) of reads (`order.status`),
+literals, comparisons and `and`/`or`/`not`; for the usual shapes (a field compared with a
+literal, `in` a list, a boolean field) the values that make it true or false are found here,
+so a scaffolded test of a branch takes that branch without the developer solving it by hand.
+What is beyond that is left as a TODO in the file.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,75 +35,113 @@ class Unsolvable(Exception):
 
 _FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in",
          "not in": "in", "truthy": "falsy", "falsy": "truthy"}  # fmt: skip
-_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-        ast.In: "in", ast.NotIn: "not in"}  # fmt: skip
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def constraints(source: str, truth: bool) -> list[Constraint]:
-    """Atomic constraints under which the compiled condition `source` has the value `truth`
-    (for `or` true / `and` false: the first alternative)."""
-    try:
-        tree = ast.parse(source, mode="eval").body
-    except SyntaxError as exc:
-        raise Unsolvable(source) from exc
-    return _want(tree, truth)
+def constraints(expr: ir.Expr, truth: bool) -> list[Constraint]:
+    """Atomic constraints under which `expr` has the value `truth` (for `or` true and `and`
+    false: the first alternative)."""
+    if isinstance(expr, ir.NotExpr):
+        return constraints(expr.operand, not truth)
+    if isinstance(expr, ir.LogicExpr):
+        if (expr.op == "and") == truth:  # and-true, or-false: all of them
+            return [c for value in expr.values for c in constraints(value, truth)]
+        return constraints(expr.values[0], truth)  # or-true, and-false: the first suffices
+    if isinstance(expr, ir.CompareExpr) and len(expr.rest) == 1:
+        ((op, other),) = expr.rest
+        left, right = expr.first, other
+        if isinstance(left, ir.ReadExpr) and _is_literal(right):
+            found = Constraint((left.variable, left.path), op, _value(right))
+        elif isinstance(right, ir.ReadExpr) and _is_literal(left) and op in _MIRROR:
+            found = Constraint((right.variable, right.path), _MIRROR[op], _value(left))
+        else:
+            raise Unsolvable(readable(expr))
+        return [found if truth else Constraint(found.ref, _FLIP[found.op], found.value)]
+    if isinstance(expr, ir.ReadExpr):
+        return [Constraint((expr.variable, expr.path), "truthy" if truth else "falsy")]
+    raise Unsolvable(readable(expr))
 
 
-def _want(node: ast.expr, truth: bool) -> list[Constraint]:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "bool":
-        return _want(node.args[0], truth)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return _want(node.operand, not truth)
-    if isinstance(node, ast.BoolOp):
-        every = isinstance(node.op, ast.And) == truth
-        if every:  # and-true, or-false: all of them
-            return [c for value in node.values for c in _want(value, truth)]
-        return _want(node.values[0], truth)  # or-true, and-false: the first suffices
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        op = _OPS.get(type(node.ops[0]))
-        left, right = node.left, node.comparators[0]
-        ref, value = _ref(left), _literal(right)
-        if op is None or ref is None or value is _NOT_LITERAL:
-            ref, value = _ref(right), _literal(left)
-            op = _mirror(op)
-            if op is None or ref is None or value is _NOT_LITERAL:
-                raise Unsolvable(ast.unparse(node))
-        return [Constraint(ref, op if truth else _FLIP[op], value)]
-    ref = _ref(node)
-    if ref is not None:
-        return [Constraint(ref, "truthy" if truth else "falsy")]
-    raise Unsolvable(ast.unparse(node))
+def _is_literal(expr: ir.Expr) -> bool:
+    return isinstance(expr, ir.LiteralExpr | ir.ListExpr)
 
 
-def _mirror(op: str | None) -> str | None:
-    return {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}.get(op or "")
+def _value(expr: ir.Expr) -> Any:
+    if isinstance(expr, ir.ListExpr):
+        return [item.value for item in expr.items]
+    assert isinstance(expr, ir.LiteralExpr)
+    return expr.value
 
 
-_NOT_LITERAL = object()
+def reads(expr: ir.Expr | ir.Message) -> Iterator[ir.ReadExpr]:
+    """Every variable or field read in an expression or a message."""
+    if isinstance(expr, ir.Message):
+        for part in expr.parts:
+            if not isinstance(part, str):
+                yield from reads(part)
+    elif isinstance(expr, ir.ReadExpr):
+        yield expr
+    elif isinstance(expr, ir.CompareExpr):
+        yield from reads(expr.first)
+        for _, other in expr.rest:
+            yield from reads(other)
+    elif isinstance(expr, ir.LogicExpr):
+        for value in expr.values:
+            yield from reads(value)
+    elif isinstance(expr, ir.NotExpr | ir.NegateExpr):
+        yield from reads(expr.operand)
+    elif isinstance(expr, ir.ArithmeticExpr):
+        yield from reads(expr.left)
+        yield from reads(expr.right)
+    elif isinstance(expr, ir.LengthExpr):
+        yield expr.value
 
 
-def _literal(node: ast.expr) -> Any:
-    try:
-        value = ast.literal_eval(node)
-    except ValueError:
-        return _NOT_LITERAL
-    return list(value) if isinstance(value, tuple | set) else value
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in",
+            "not in": "in"}  # fmt: skip
 
 
-def _ref(node: ast.expr) -> Ref | None:
-    """``ctx.text('order', 'status')`` -> ('order', ('status',))."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-        return None
-    if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "ctx"):
-        return None
-    parts: list[str | int] = []
-    for arg in node.args:
-        if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str | int):
-            return None
-        parts.append(arg.value)
-    if not parts or not isinstance(parts[0], str):
-        return None
-    return str(parts[0]), tuple(parts[1:])
+def readable(expr: ir.Expr, *, negate: bool = False) -> str:
+    """The expression as the agent file writes it (`order.status == "delivered"`), or its
+    opposite (a comparison turned round, else `not (...)`)."""
+    if negate:
+        if isinstance(expr, ir.CompareExpr) and len(expr.rest) == 1 and expr.rest[0][0] in _NEGATED:
+            ((op, other),) = expr.rest
+            return f"{readable(expr.first)} {_NEGATED[op]} {readable(other)}"
+        if isinstance(expr, ir.NotExpr):
+            return readable(expr.operand)
+        inner = readable(expr)
+        return f"not ({inner})" if " " in inner else f"not {inner}"
+    if isinstance(expr, ir.ReadExpr):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in expr.path)
+        return expr.variable + path
+    if isinstance(expr, ir.LiteralExpr):
+        return json.dumps(expr.value)
+    if isinstance(expr, ir.ListExpr):
+        return "[" + ", ".join(json.dumps(item.value) for item in expr.items) + "]"
+    if isinstance(expr, ir.CompareExpr):
+        return " ".join([readable(expr.first), *(f"{op} {readable(o)}" for op, o in expr.rest)])
+    if isinstance(expr, ir.LogicExpr):
+        return f" {expr.op} ".join(_grouped(value) for value in expr.values)
+    if isinstance(expr, ir.NotExpr):
+        return f"not {_grouped(expr.operand)}"
+    if isinstance(expr, ir.NegateExpr):
+        return f"-{_grouped(expr.operand)}"
+    if isinstance(expr, ir.ArithmeticExpr):
+        return f"{_grouped(expr.left)} {expr.op} {_grouped(expr.right)}"
+    return f"len({readable(expr.value)})"
+
+
+def _grouped(expr: ir.Expr) -> str:
+    text = readable(expr)
+    simple = isinstance(expr, ir.ReadExpr | ir.LiteralExpr | ir.ListExpr | ir.LengthExpr)
+    return text if simple else f"({text})"
+
+
+def literal_text(message: ir.Message) -> str:
+    """The longest literal piece of a message (for a `reply: contains` check), or ""."""
+    best = max((p.strip() for p in message.parts if isinstance(p, str)), key=len, default="")
+    return best if len(best) >= 4 else ""
 
 
 def satisfies(value: Any, constraint: Constraint) -> bool:
