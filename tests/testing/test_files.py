@@ -38,7 +38,8 @@ tests:
 """,
     )
     assert problems == [
-        "t.yaml:5: `tests[0].turns[0].customr` is not a known key\n  hint: did you mean `customer`?",
+        "t.yaml:5: `tests[0].turns[0].customr` is not a known key\n"
+        "  hint: did you mean `customer`?",
         "t.yaml:5: `tests[0].turns[0]` needs exactly one of `customer:` (the customer's message), "
         "`host_confirms:` or `host_answers_task:`",
         "t.yaml:8: `tests[0].turns[1].expect.reply.contain` is not a known key\n"
@@ -123,7 +124,8 @@ tests:
         "  hint: did you mean `getOrderById`?"
     )
     assert found[1] == (
-        "t.yaml:10: petstore_agent has no tool or task 'get_ordr'\n  hint: did you mean `get_order`?"
+        "t.yaml:10: petstore_agent has no tool or task 'get_ordr'\n"
+        "  hint: did you mean `get_order`?"
     )
     assert found[2].startswith("t.yaml:12: petstore_agent has no operation 'cancelOrder'")
 

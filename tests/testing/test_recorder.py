@@ -82,7 +82,7 @@ async def test_unstubbed_requests_go_to_the_server() -> None:
 
 def test_a_stub_for_an_unknown_operation_is_refused_with_the_closest_name() -> None:
     with pytest.raises(
-        ValueError, match="no operation 'getOrders' in this package. did you mean `getOrder`"
+        ValueError, match=r"no operation 'getOrders' in this package\. did you mean `getOrder`"
     ):
         _recorder(stubs={"getOrders": {}})
 
