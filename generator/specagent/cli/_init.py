@@ -13,7 +13,6 @@ from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, generate, plan_inputs
 from specagent.cli._common import EXIT_BAD_INPUT, EXIT_INTERNAL, guarded, report_problems, source
 from specagent.ir import Code
-from specagent.scaffold import draft_agent_file
 
 _INIT_EPILOG = """\b
 Examples:
@@ -57,6 +56,8 @@ def init_command(*, spec: str, out_dir: Path, package: str | None) -> None:
 
 
 def _init(spec: str, out_dir: Path, package: str | None) -> int:
+    from specagent.scaffold import draft_agent_file  # noqa: PLC0415 - only this command needs it
+
     target = out_dir / "agent.yaml"
     if target.exists():
         problem = error(
