@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from specagent_runtime.testing import (
     RunOptions,
+    ScriptedAnthropic,
     ScriptedModel,
     Turn,
     call,
@@ -235,3 +236,21 @@ def test_live_needs_a_key_or_a_server(suite: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "set OPENAI_API_KEY (or --base-url" in done.stderr
+
+
+def test_claude_models_go_through_the_anthropic_sdk(suite: Path) -> None:
+    """`--model claude-*` talks the Messages API (here a scripted one on a local port)."""
+
+    def answer(body: dict[str, Any]) -> Turn:
+        last = body["messages"][-1]["content"]
+        answered = isinstance(last, list) and any(b.get("type") == "tool_result" for b in last)
+        return say("Order 1 is placed.") if answered else call("get_order", orderId=1)
+
+    with ScriptedAnthropic(respond=answer) as server:
+        done = run_specagent(
+            "test", suite / "live.yaml", "--model", "claude-test", "--base-url", server.base_url,
+            cwd=PETSTORE, env={"ANTHROPIC_API_KEY": ""},
+        )  # fmt: skip
+        assert server.requests and all(r["model"] == "claude-test" for r in server.requests)
+    row = next(line for line in done.stdout.splitlines() if "an order lookup" in line)
+    assert re.search(r"\s1\s+1\s+1\.00\s*$", row), done.stdout + done.stderr
