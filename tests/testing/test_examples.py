@@ -7,10 +7,13 @@ the test and the turn; the JUnit report must say the same.
 
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import pytest
 
 from tests.testing.conftest import PETSTORE, REPO, SHOP, run_specagent
 
@@ -83,3 +86,24 @@ def test_bad_input_is_exit_2_with_the_place(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
     flag = run_specagent("test", "examples/petstore/agent_tests", "--trials", "0")
     assert flag.returncode == 2
+
+
+def test_a_missing_testing_extra_is_exit_2_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runtime installed without [testing] (no openai SDK) says what to install."""
+    import importlib.util  # noqa: PLC0415
+
+    from specagent_runtime.testing import run_and_report  # noqa: PLC0415
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        "importlib.util.find_spec", lambda name, *a: None if name == "openai" else real(name, *a)
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = run_and_report(["examples/petstore/agent_tests"], out=out, err=err)
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue() == (
+        "error: conversation tests need the openai SDK: "
+        "pip install 'specagent-runtime[testing]'\n"
+    )

@@ -65,3 +65,19 @@ async def test_end_state_reads_go_through_the_api_as_turn_0(petstore_agent: str)
         assert h.requests == [] and h.recorder.requests[0].turn == 0
         with pytest.raises(ValueError, match="no operation 'nope'"):
             await h.call_operation("nope", {})
+
+
+async def test_an_anonymous_lookup_has_a_client_key(
+    petstore_agent: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The harness says who the visitor is, as a service does: the runtime's warning for a
+    service that forgot `client_key` stays out of every anonymous test's transcript."""
+    order = {"id": 1, "petId": 1, "quantity": 1, "status": "placed", "complete": False}
+    async with AgentHarness(petstore_agent, stubs={"getOrderById": order}) as h:
+        turn = await h.say(
+            "Where is order 1?",
+            model=[call("get_order", {"orderId": 1}), say("Order 1 is placed.")],
+        )
+        turn.expect_request(operation="getOrderById", path="/store/order/1")
+    assert h.client_key == "test-visitor"
+    assert not [r for r in caplog.records if "client key" in r.getMessage()]

@@ -9,6 +9,7 @@ that cannot be found, a bad option): nothing ran.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,11 +41,12 @@ def run_and_report(
     if trials < 1:
         err.write(f"error: --trials must be at least 1, not {trials}\n")
         return EXIT_BAD_INPUT
-    try:
-        import yaml  # noqa: F401, PLC0415 - test files need PyYAML (the [testing] extra)
-    except ImportError:
+    missing = [name for name in ("yaml", "openai") if importlib.util.find_spec(name) is None]
+    if missing:
+        # test files are YAML (PyYAML); the scripted model speaks through the openai SDK
+        needs = " and ".join({"yaml": "PyYAML", "openai": "the openai SDK"}[m] for m in missing)
         err.write(
-            "error: conversation tests need PyYAML: pip install 'specagent-runtime[testing]'\n"
+            f"error: conversation tests need {needs}: pip install 'specagent-runtime[testing]'\n"
         )
         return EXIT_BAD_INPUT
     from specagent_runtime.testing._read import TestFileError  # noqa: PLC0415

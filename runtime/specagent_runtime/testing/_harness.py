@@ -172,6 +172,8 @@ class AgentHarness:
     - The API: `stubs` answer by operationId; `forward` (a transport, e.g.
       ``httpx.AsyncHTTPTransport()``) with `base_url` sends everything else to a server;
       `credentials` for that server (with stubs only, made-up ones are used).
+    - `client_key`: who the customer is for the lookup budgets when no identity says it (as a
+      service passes a visitor id to ``respond(client_key=)``).
     """
 
     def __init__(
@@ -187,6 +189,7 @@ class AgentHarness:
         identity: Identity | None = None,
         store: Store | None = None,
         conversation_id: str = "test-conversation",
+        client_key: str | None = "test-visitor",
         timeout: float = 30.0,
     ) -> None:
         self.package = package
@@ -223,6 +226,7 @@ class AgentHarness:
         )
         self.identity = identity
         self.conversation_id = conversation_id
+        self.client_key = client_key
         self.turns: list[TurnResult] = []
 
     def __repr__(self) -> str:
@@ -239,7 +243,9 @@ class AgentHarness:
         who = self._who(identity)
 
         async def play() -> AgentReply:
-            return await self.agent.respond(self.conversation_id, text, identity=who)
+            return await self.agent.respond(
+                self.conversation_id, text, identity=who, client_key=self.client_key
+            )
 
         return await self._turn("customer", text, play, model)
 
