@@ -104,6 +104,5 @@ def test_a_missing_testing_extra_is_exit_2_with_the_install_command(
     code = run_and_report(["examples/petstore/agent_tests"], out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue() == (
-        "error: conversation tests need the openai SDK: "
-        "pip install 'specagent-runtime[testing]'\n"
+        "error: conversation tests need the openai SDK: pip install 'specagent-runtime[testing]'\n"
     )
