@@ -163,3 +163,28 @@ def test_the_consent_check_reads_the_api_log() -> None:
     # Reads never need consent; exempted operations neither.
     assert consent_problems([(1, [], [_request("getOrder", "GET")])]) == []
     assert consent_problems([(1, [], [cancel])], exempt=["cancelOrder"]) == []
+
+
+def test_the_table_keeps_the_place_and_both_ends_of_a_long_name() -> None:
+    """One task's scaffolded tests differ at the end of their names: the table must not cut
+    them all to the same start."""
+    from specagent_runtime.testing import (  # noqa: PLC0415
+        ConversationTest,
+        TestResult,
+        TrialResult,
+        format_report,
+    )
+
+    stem = 'deactivate_payment_link when link.status != "executed", '
+    results = tuple(
+        TestResult(
+            ConversationTest(stem + end, Path("agent_tests/deactivate_payment_link.yaml"), line),
+            (TrialResult(1, (), (), 0.1),),
+        )
+        for line, end in ((38, "confirmed"), (72, "declined"))
+    )
+    rows = format_report(SuiteResult(results, "scripted", 1)).splitlines()[1:3]
+    assert rows[0].startswith("deactivate_payment_link.yaml:38 deactivate")
+    assert rows[0].split("  ")[0].endswith(", confirmed")
+    assert rows[1].split("  ")[0].endswith(", declined")
+    assert len(rows[0].split("  ")[0]) == 60

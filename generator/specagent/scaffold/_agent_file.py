@@ -83,7 +83,8 @@ def draft_agent_file(plan: ir.Plan, spec_name: str, package: str) -> AgentFileDr
     lines = [
         f"# The support agent's file for {title}, started by `specagent init`: edit it, then",
         f"#   specagent generate {spec_name} --tasks agent.yaml --out {package}/",
-        "# Reference: docs/tasks.md (tasks), README.md (tools, bindings, confirmation).",
+        "# Reference, in specagent's docs: tasks.md (tasks), testing.md (tests); its README",
+        "# (tools, bindings, confirmation).",
         "agent:",
         f"  name: {_scalar(title + ' support')}",
         "  instructions: >-",

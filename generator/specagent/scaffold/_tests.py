@@ -146,7 +146,7 @@ class _TaskScaffold:
             "# written by `specagent test --scaffold` for you to complete. Scripted: `model:` is",
             "# what the model does in a turn, `stubs:` what the API answers (chosen so that each",
             "# test takes its path); make the customer's words your customers' own.",
-            "# Run: specagent test <this folder>   Reference: docs/testing.md",
+            "# Run: specagent test <this folder>   Reference: testing.md in specagent's docs",
             f"package: {self.plan.package}",
             "# api: {server: module:callable}   # a reference server instead of the stubs",
             "",

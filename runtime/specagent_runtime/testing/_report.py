@@ -15,6 +15,7 @@ from specagent_runtime.testing._runner import SuiteResult, TestResult
 __all__ = ["format_report", "junit_xml", "write_junit"]
 
 _FAILURE_WIDTH = 70
+_NAME_WIDTH = 60
 _TRANSCRIPT_LINES = 60
 
 
@@ -23,8 +24,16 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _label(result: TestResult) -> str:
-    return f"{result.test.where} {result.name}"
+def _label(result: TestResult, width: int = _NAME_WIDTH) -> str:
+    """`file:line name` in `width`: the place whole, a long name cut in its middle, since the
+    names of one task's tests share their start and differ at the end ("..., confirmed",
+    "..., declined")."""
+    where, name = result.test.where, result.name
+    room = max(width - len(where) - 1, 12)
+    if len(name) > room:
+        head = (room - 1) // 2
+        name = name[:head] + "…" + name[len(name) - (room - 1 - head) :]
+    return f"{where} {name}"
 
 
 def format_report(suite: SuiteResult) -> str:
@@ -45,10 +54,10 @@ def format_report(suite: SuiteResult) -> str:
                 _cut(str(failure), _FAILURE_WIDTH) if failure else "",
             )
         )
-    name_width = min(60, max(len(header[0]), *(len(row[0]) for row in rows)))
+    name_width = max(len(header[0]), *(len(row[0]) for row in rows))
     lines = []
     for row in (header, *rows):
-        name = _cut(row[0], name_width).ljust(name_width)
+        name = row[0].ljust(name_width)
         lines.append(f"{name}  {row[1]:>6}  {row[2]:>6}  {row[3]:>6}  {row[4]}".rstrip())
     lines.append("")
     lines.append(summary_line(suite))
