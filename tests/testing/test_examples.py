@@ -47,7 +47,9 @@ def test_a_broken_expectation_in_a_copy_fails_with_exit_1(tmp_path: Path) -> Non
     report = tmp_path / "junit.xml"
     done = run_specagent("test", copy, "--junit", report, cwd=SHOP)
     assert done.returncode == 1, done.stdout + done.stderr
-    row = next(line for line in done.stdout.splitlines() if "a placed order is cancelled" in line)
+    row = next(
+        line for line in done.stdout.splitlines() if line.startswith("cancel_order.yaml:11 ")
+    )
     assert "turn 2: expected the request" in row
     assert "/orders/1003/cancel" in done.stdout and "transcript:" in done.stdout
     failure = ET.parse(report).getroot().find(".//testcase/failure")

@@ -187,4 +187,4 @@ def test_the_table_keeps_the_place_and_both_ends_of_a_long_name() -> None:
     assert rows[0].startswith("deactivate_payment_link.yaml:38 deactivate")
     assert rows[0].split("  ")[0].endswith(", confirmed")
     assert rows[1].split("  ")[0].endswith(", declined")
-    assert len(rows[0].split("  ")[0]) == 60
+    assert len(rows[0].split("  ")[0]) == 72

@@ -15,7 +15,7 @@ from specagent_runtime.testing._runner import SuiteResult, TestResult
 __all__ = ["format_report", "junit_xml", "write_junit"]
 
 _FAILURE_WIDTH = 70
-_NAME_WIDTH = 60
+_NAME_WIDTH = 72
 _TRANSCRIPT_LINES = 60
 
 
