@@ -51,6 +51,11 @@ COMMANDS: tuple[Command, ...] = (
         "run the conversation tests (agent_tests/), scripted or live with --model",
         "specagent_runtime.testing._command",
     ),
+    Command(
+        "audit",
+        "print the audit trail of consequential actions from the store",
+        "specagent_runtime._agent.audit_cli",
+    ),
 )
 
 

@@ -185,6 +185,7 @@ class AsyncClient(AsyncApiClient):
         ship_date: AwareDatetime | None = None,
         status: models.Status4 | None = None,
         complete: bool | None = None,
+        username: str | None = None,
     ) -> models.Order:
         """Place an order for a pet.
 
@@ -200,6 +201,7 @@ class AsyncClient(AsyncApiClient):
                 "shipDate": ship_date,
                 "status": status,
                 "complete": complete,
+                "username": username,
             },
             models.Order,
         )
@@ -499,6 +501,7 @@ class Client(ApiClient):
         ship_date: AwareDatetime | None = None,
         status: models.Status4 | None = None,
         complete: bool | None = None,
+        username: str | None = None,
     ) -> models.Order:
         """Place an order for a pet.
 
@@ -514,6 +517,7 @@ class Client(ApiClient):
                 "shipDate": ship_date,
                 "status": status,
                 "complete": complete,
+                "username": username,
             },
             models.Order,
         )

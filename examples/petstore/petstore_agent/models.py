@@ -200,6 +200,10 @@ class Order(BaseModel):
     Order Status
     """
     complete: bool | None = None
+    username: str | None = None
+    """
+    The customer who placed the order
+    """
 
 
 class Status3(StrEnum):
@@ -235,6 +239,10 @@ class PlaceOrderArgs(BaseModel):
     Order Status
     """
     complete: bool | None = None
+    username: str | None = None
+    """
+    The customer who placed the order
+    """
 
 
 class Tag(BaseModel):
