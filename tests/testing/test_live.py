@@ -36,7 +36,7 @@ api:
   stubs:
     getOrderById:
       - when: {orderId: 1}
-        body: {id: 1, petId: 1, quantity: 1, status: placed, complete: false}
+        body: {id: 1, petId: 1, quantity: 1, status: placed, complete: false, username: user1}
       - status: 404
         body: {message: Order not found}
     deleteOrder:
