@@ -33,7 +33,7 @@ def test_the_shop_conversation_tests_pass(tmp_path: Path) -> None:
 def test_the_petstore_conversation_tests_pass() -> None:
     done = run_specagent("test", "examples/petstore/agent_tests")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "20 test(s): 20 passed, 0 failed" in done.stdout
+    assert "21 test(s): 21 passed, 0 failed" in done.stdout
 
 
 def test_a_broken_expectation_in_a_copy_fails_with_exit_1(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_the_package_s_own_command_runs_them_without_the_generator() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "20 passed" in done.stdout
+    assert "21 passed" in done.stdout
 
 
 def test_bad_input_is_exit_2_with_the_place(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ HEADER = """\
 package: petstore_agent
 api:
   stubs:
-    getOrderById: {body: {id: 1, petId: 1, quantity: 1, status: placed, complete: false, username: user1}}
+    getOrderById:
+      body: {id: 1, petId: 1, quantity: 1, status: placed, complete: false, username: user1}
     deleteOrder: {body: null}
     updateUser: {body: null}
 identities:

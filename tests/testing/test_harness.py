@@ -81,3 +81,21 @@ async def test_an_anonymous_lookup_has_a_client_key(
         turn.expect_request(operation="getOrderById", path="/store/order/1")
     assert h.client_key == "test-visitor"
     assert not [r for r in caplog.records if "client key" in r.getMessage()]
+
+
+async def test_a_message_delivered_twice_is_answered_once(petstore_agent: str) -> None:
+    """Every turn carries a message id, as a helpdesk's message does; the same id again is a
+    redelivery: the stored reply, no model call, no request."""
+    order = {"id": 1, "petId": 1, "quantity": 1, "status": "placed", "complete": False}
+    async with AgentHarness(petstore_agent, stubs={"getOrderById": order}) as h:
+        first = await h.say(
+            "Where is order 1?",
+            model=[call("get_order", {"orderId": 1}), say("Order 1 is placed.")],
+            message_id="zd-101",
+        )
+        again = await h.say("Where is order 1?", model=[], message_id="zd-101")
+        fresh = await h.say("And order 1 again?", model=[say("Still placed.")])
+    assert not first.duplicate and first.reply is not None and first.reply.message_id == "zd-101"
+    assert again.duplicate and again.text == "Order 1 is placed." and again.requests == ()
+    assert again.model_requests == 0
+    assert not fresh.duplicate and fresh.text == "Still placed."

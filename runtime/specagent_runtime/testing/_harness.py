@@ -104,6 +104,11 @@ class TurnResult:
         return self.reply.text if self.reply is not None else ""
 
     @property
+    def duplicate(self) -> bool:
+        """The message (by its id) was handled before: the stored reply, nothing ran."""
+        return self.reply is not None and self.reply.duplicate
+
+    @property
     def events(self) -> list[Event]:
         return list(self.reply.events) if self.reply is not None else []
 
@@ -235,16 +240,27 @@ class AgentHarness:
     # --- turns -------------------------------------------------------------------------------
 
     async def say(
-        self, text: str, *, identity: Identity | None = _UNSET, model: Sequence[Turn] | None = None
+        self,
+        text: str,
+        *,
+        identity: Identity | None = _UNSET,
+        model: Sequence[Turn] | None = None,
+        message_id: str | None = None,
     ) -> TurnResult:
         """The customer's message. `model`: the scripted model's answers for this turn only
         (the turn then fails if the model is asked more, and reports answers left unused);
-        None leaves the scripted model's queue as it is."""
+        None leaves the scripted model's queue as it is. `message_id`: the helpdesk's id of
+        the message (a new one when None; an earlier one again is a redelivery)."""
         who = self._who(identity)
+        mid = self._message_id(message_id)
 
         async def play() -> AgentReply:
             return await self.agent.respond(
-                self.conversation_id, text, identity=who, client_key=self.client_key
+                self.conversation_id,
+                text,
+                identity=who,
+                client_key=self.client_key,
+                message_id=mid,
             )
 
         return await self._turn("customer", text, play, model)
@@ -255,9 +271,11 @@ class AgentHarness:
         *,
         identity: Identity | None = _UNSET,
         model: Sequence[Turn] | None = None,
+        message_id: str | None = None,
     ) -> TurnResult:
         """The host's confirm button for the pending action (of `tool`, when several wait)."""
         who = self._who(identity)
+        mid = self._message_id(message_id)
         pending = [
             a for a in await self.agent.pending(self.conversation_id) if tool in (None, a.tool)
         ]
@@ -267,7 +285,9 @@ class AgentHarness:
 
         async def play() -> AgentReply:
             action = pending[-1].id
-            return await self.agent.confirm(self.conversation_id, action, identity=who)
+            return await self.agent.confirm(
+                self.conversation_id, action, identity=who, message_id=mid
+            )
 
         return await self._turn("host_confirms", label, play, model)
 
@@ -277,9 +297,11 @@ class AgentHarness:
         *,
         identity: Identity | None = _UNSET,
         model: Sequence[Turn] | None = None,
+        message_id: str | None = None,
     ) -> TurnResult:
         """The host's yes/no button for the task run waiting for a confirmation."""
         who = self._who(identity)
+        mid = self._message_id(message_id)
         waiting = [
             e
             for turn in self.turns
@@ -293,7 +315,7 @@ class AgentHarness:
 
         async def play() -> AgentReply:
             return await self.agent.confirm_task(
-                self.conversation_id, run_id, approved, identity=who
+                self.conversation_id, run_id, approved, identity=who, message_id=mid
             )
 
         return await self._turn("host_answers_task", label, play, model)
@@ -333,6 +355,11 @@ class AgentHarness:
 
     def _who(self, identity: Identity | None) -> Identity | None:
         return self.identity if identity is _UNSET else identity
+
+    def _message_id(self, given: str | None) -> str:
+        """Every turn has a message id, as a helpdesk's message has: the runtime's inbox keys
+        on it (a redelivery of one returns the stored reply and runs nothing)."""
+        return given if given is not None else f"{self.conversation_id}:turn-{len(self.turns) + 1}"
 
     def _failed_turn(self, kind: TurnKind, label: str, problem: str) -> TurnResult:
         result = TurnResult(len(self.turns) + 1, kind, label, None, (), error=problem)

@@ -40,7 +40,7 @@ _TEST_KEYS = (
     "name", "identity", "turns", "simulate", "end", "stubs", "modes", "unconfirmed"
 )  # fmt: skip
 _TURN_KINDS = ("customer", "host_confirms", "host_answers_task")
-_TURN_KEYS = (*_TURN_KINDS, "identity", "model", "expect")
+_TURN_KEYS = (*_TURN_KINDS, "identity", "model", "expect", "message_id")
 _MODEL_KEYS = ("say", "call", "with", "calls")
 _CALL_KEYS = ("call", "with")
 _STUB_KEYS = ("body", "status", "headers", "when")
@@ -306,6 +306,11 @@ class _FileReader(ExpectReader):
         identity = None
         if "identity" in entries:
             identity = self.identity(entries["identity"], child(path, "identity"))
+        message_id = None
+        if "message_id" in entries:
+            message_id = r.required_text(
+                entries["message_id"], child(path, "message_id"), scalars=True
+            )
         model: tuple[Turn, ...] = ()
         if "model" in entries:
             model = tuple(
@@ -327,6 +332,7 @@ class _FileReader(ExpectReader):
             identity=identity,
             identity_given="identity" in entries,
             approved=approved,
+            message_id=message_id,
         )
 
     def model_turn(self, node: yaml.Node, path: str) -> Turn | None:

@@ -312,15 +312,18 @@ class _Trial:
             identity = spec.identity if spec.identity_given else self.test.identity
             script: Sequence[Turn] | None = spec.model if self.scripted else None
             self.header(len(harness.turns) + 1, spec.kind, spec.text or str(spec.approved))
+            mid = spec.message_id
             if spec.kind == "customer":
-                result = await harness.say(spec.text, identity=identity, model=script)
+                result = await harness.say(
+                    spec.text, identity=identity, model=script, message_id=mid
+                )
             elif spec.kind == "host_confirms":
                 result = await harness.host_confirms(
-                    spec.text or None, identity=identity, model=script
+                    spec.text or None, identity=identity, model=script, message_id=mid
                 )
             else:
                 result = await harness.host_answers_task(
-                    spec.approved, identity=identity, model=script
+                    spec.approved, identity=identity, model=script, message_id=mid
                 )
             self.note(result)
             self.check_turn(spec, result)
@@ -362,6 +365,10 @@ class _Trial:
 
     def note(self, result: TurnResult) -> None:
         lines = self.transcript
+        if result.duplicate:
+            lines.append("  (a message id handled before: the stored reply again, nothing ran)")
+            lines.append(f"  agent: {show(result.text, 300)[1:-1]}")
+            return
         for call in result.tool_calls:
             status = call.status + (f" ({call.error[:120]})" if call.error else "")
             lines.append(f"  tool {call.tool}({show(dict(call.arguments), 100)}) -> {status}")

@@ -59,7 +59,8 @@ class Expect:
 @dataclass(frozen=True, slots=True)
 class TurnSpec:
     """One turn: the customer's message, or a host button (`host_confirms`: the pending action
-    of the tool `text`, or the only one when empty; `host_answers_task`: yes/no)."""
+    of the tool `text`, or the only one when empty; `host_answers_task`: yes/no). An earlier
+    turn's `message_id` again is the helpdesk delivering that message twice."""
 
     kind: TurnKind
     text: str
@@ -69,6 +70,7 @@ class TurnSpec:
     identity: Identity | None = None
     identity_given: bool = False  # False: the test's identity
     approved: bool = True  # host_answers_task
+    message_id: str | None = None  # the helpdesk's message id; None: a new one per turn
 
 
 @dataclass(frozen=True, slots=True)
