@@ -161,6 +161,18 @@ def test_the_consent_check_reads_the_api_log() -> None:
     done = TaskFinished("r1", "cancel_order", "done")
     assert consent_problems([(1, [waiting], []), (2, [done], [cancel])]) == []
     assert consent_problems([(1, [waiting], []), (2, [done], []), (3, [], [cancel])]) != []
+    # A run waits for the speaker it asked: another speaker's turn neither lets it act nor
+    # uses up its question; the asker's next turn does.
+    ada, bob = "v-ada", "v-bob"
+    assert consent_problems([(1, [waiting], [], ada), (2, [done], [cancel], bob)]) != []
+    assert (
+        consent_problems([(1, [waiting], [], ada), (2, [], [], bob), (3, [done], [cancel], ada)])
+        == []
+    )
+    assert (
+        consent_problems([(1, [waiting], [], ada), (2, [], [], ada), (3, [done], [cancel], ada)])
+        != []
+    )
     # Reads never need consent; exempted operations neither.
     assert consent_problems([(1, [], [_request("getOrder", "GET")])]) == []
     assert consent_problems([(1, [], [cancel])], exempt=["cancelOrder"]) == []

@@ -293,28 +293,41 @@ class ReplyCheck:
         )
 
 
+ConsentTurn = (
+    tuple[int, Sequence[Event], Sequence[ApiRequest]]
+    | tuple[int, Sequence[Event], Sequence[ApiRequest], str | None]
+)
+
+
 def consent_problems(
-    turns: Sequence[tuple[int, Sequence[Event], Sequence[ApiRequest]]],
+    turns: Sequence[ConsentTurn],
     exempt: Iterable[str] = (),
 ) -> list[tuple[int, str]]:
     """(turn, problem) for each consequential request (not a read, operation not in `exempt`)
     sent in a turn where nobody confirmed anything: no confirmed action ran in that turn
     (`ConfirmationExecuted`) and no task run was waiting for a confirmation when it began.
 
+    A turn is (number, events, requests), or with a fourth item, the speaker's identity
+    fingerprint: a run waits for the answer of the speaker it asked, so another speaker's
+    turn neither lets it act nor uses up its question.
+
     This is the runtime's promise seen from outside (the API's log): a test fails if an action
     reached the API without a confirmation, whatever the model or the script did."""
     allowed = set(exempt)
-    waiting_runs: set[str] = set()
+    waiting: dict[str, str | None] = {}  # run id -> the speaker it asked (None: unknown)
     found: list[tuple[int, str]] = []
-    for number, events, requests in turns:
+    for number, events, requests, *rest in turns:
+        speaker: str | None = rest[0] if rest else None
+        answering = {
+            run for run, asked in waiting.items() if None in (asked, speaker) or asked == speaker
+        }
         confirmed_here = any(isinstance(e, ConfirmationExecuted) for e in events)
-        task_confirmable = bool(waiting_runs)
         for request in requests:
             if not request.unsafe or request.operation in allowed:
                 continue
             if request.operation is None and not request.answered:
                 continue
-            if not (confirmed_here or task_confirmable):
+            if not (confirmed_here or answering):
                 proposed = any(isinstance(e, ConfirmationRequested) for e in events)
                 why = " (it was only proposed in this turn)" if proposed else ""
                 found.append(
@@ -324,18 +337,20 @@ def consent_problems(
                         f"confirmation{why}",
                     )
                 )
+        asked_again = any(
+            isinstance(e, TaskWaiting) and e.waiting_for == "confirmation" for e in events
+        )
+        if answering and not asked_again:
+            # The waiting runs took this turn's message (a yes, a no, something else) and moved
+            # on, unless one asked again; either way that confirmation is used.
+            for run in answering:
+                waiting.pop(run, None)
         for event in events:
             if isinstance(event, TaskWaiting):
                 if event.waiting_for == "confirmation":
-                    waiting_runs.add(event.run_id)
+                    waiting[event.run_id] = speaker
                 else:
-                    waiting_runs.discard(event.run_id)
+                    waiting.pop(event.run_id, None)
             elif isinstance(event, TaskFinished):
-                waiting_runs.discard(event.run_id)
-        if task_confirmable and not any(
-            isinstance(e, TaskWaiting) and e.waiting_for == "confirmation" for e in events
-        ):
-            # The waiting run took this turn's message (a yes, a no, something else) and moved
-            # on, unless it asked again; either way that confirmation is used.
-            waiting_runs.clear()
+                waiting.pop(event.run_id, None)
     return found

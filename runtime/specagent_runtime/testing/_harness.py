@@ -30,7 +30,7 @@ from specagent_runtime._errors import ModelError, SpecagentError
 from specagent_runtime._events import Event, TaskWaiting, ToolCalled
 from specagent_runtime._events import Reply as AgentReply
 from specagent_runtime._http.auth import AccessToken, ApiKey, BasicAuth, BearerToken, Credential
-from specagent_runtime._identity import Identity
+from specagent_runtime._identity import Identity, fingerprint
 from specagent_runtime._spec import (
     ApiKeyScheme,
     HttpBasicScheme,
@@ -98,6 +98,8 @@ class TurnResult:
     notes: tuple[str, ...] = ()
     # What the scripted model received in this turn (request bodies); () with a live model.
     model_saw: tuple[dict[str, Any], ...] = ()
+    # The identity fingerprint of who spoke (or pressed the button): the consent check's view.
+    speaker: str | None = None
 
     @property
     def text(self) -> str:
@@ -263,7 +265,7 @@ class AgentHarness:
                 message_id=mid,
             )
 
-        return await self._turn("customer", text, play, model)
+        return await self._turn("customer", text, play, model, fingerprint(who))
 
     async def host_confirms(
         self,
@@ -289,7 +291,7 @@ class AgentHarness:
                 self.conversation_id, action, identity=who, message_id=mid
             )
 
-        return await self._turn("host_confirms", label, play, model)
+        return await self._turn("host_confirms", label, play, model, fingerprint(who))
 
     async def host_answers_task(
         self,
@@ -318,7 +320,7 @@ class AgentHarness:
                 self.conversation_id, run_id, approved, identity=who, message_id=mid
             )
 
-        return await self._turn("host_answers_task", label, play, model)
+        return await self._turn("host_answers_task", label, play, model, fingerprint(who))
 
     # --- the API, outside the conversation ---------------------------------------------------
 
@@ -348,7 +350,7 @@ class AgentHarness:
             for spec in self.agent.toolset.specs
             if not spec.confirm and not spec.read_only
         }
-        turns = [(t.number, t.events, t.requests) for t in self.turns]
+        turns = [(t.number, t.events, t.requests, t.speaker) for t in self.turns]
         return consent_problems(turns, [*chosen, *exempt])
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -367,7 +369,12 @@ class AgentHarness:
         return result
 
     async def _turn(
-        self, kind: TurnKind, message: str, play: Any, model: Sequence[Turn] | None
+        self,
+        kind: TurnKind,
+        message: str,
+        play: Any,
+        model: Sequence[Turn] | None,
+        speaker: str | None = None,
     ) -> TurnResult:
         number = len(self.turns) + 1
         self.recorder.turn = number
@@ -411,6 +418,7 @@ class AgentHarness:
             model_requests=(len(scripted.requests) - asked_before) if scripted else 0,
             notes=notes,
             model_saw=tuple(scripted.requests[asked_before:]) if scripted else (),
+            speaker=speaker,
         )
         self.turns.append(result)
         return result
