@@ -99,6 +99,9 @@ def test_the_scaffold_writes_tests_that_pass(tmp_path: Path) -> None:
     titles = [test["name"] for test in cancel["tests"]]
     # cancel_order: already cancelled; shipped or delivered; confirmed; declined.
     assert len(titles) == 4 and titles[2].endswith("confirmed") and titles[3].endswith("declined")
+    refund = yaml.safe_load((folder / "refund_order.yaml").read_text(encoding="utf-8"))
+    handed = [t for t in refund["tests"] if t["name"].endswith("handed off")]  # above the limit
+    assert len(handed) == 1 and "handoff_requested" in handed[0]["turns"][0]["expect"]["events"]
     ran = run_specagent("test", folder, cwd=SHOP)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "10 test(s): 10 passed, 0 failed" in ran.stdout
