@@ -141,3 +141,82 @@ def test_scaffold_needs_its_inputs(tmp_path: Path) -> None:
     assert no_tasks.exit_code == 2 and "has no tasks" in no_tasks.output
     stray = run(["test", "--spec", "x.yaml"])
     assert stray.exit_code == 2 and "go with --scaffold" in stray.output
+
+
+LINK_SPEC = """\
+openapi: 3.0.3
+info: {title: Links, version: "1"}
+servers: [{url: "https://links.example.com"}]
+paths:
+  /links/{linkId}:
+    get:
+      operationId: getLink
+      parameters:
+        - {in: path, name: linkId, required: true,
+           schema: {type: string, pattern: "[0N1RWU4X6F8Z9ALB]{16}"}}
+      responses:
+        "200":
+          description: the link
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {id: {type: string}, status: {type: string, enum: [ready, paid]}}
+  /accounts/{accountId}:
+    get:
+      operationId: getAccount
+      parameters:
+        - {in: path, name: accountId, required: true, schema: {type: string, example: "A-1042"}}
+      responses:
+        "200": {description: the account, content: {application/json: {schema: {type: object}}}}
+"""
+
+LINK_TASKS = """\
+agent: {name: Links}
+tasks:
+  check_link:
+    description: Say whether a payment link was paid.
+    inputs:
+      link_id: {type: string, description: The link's id}
+      account_id: {type: string, description: The account}
+    steps:
+      - call: getAccount
+        with: {accountId: inputs.account_id}
+      - call: getLink
+        with: {linkId: inputs.link_id}
+        as: link
+      - respond: "Link {link.id} is {link.status}."
+"""
+
+
+def test_scaffolded_inputs_take_their_parameter_s_example_or_pattern(tmp_path: Path) -> None:
+    """An input passed to a parameter as it is gets a value that parameter accepts: its
+    example, or a string its pattern matches (not "1" for a 16-character id)."""
+    (tmp_path / "openapi.yaml").write_text(LINK_SPEC, encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(LINK_TASKS, encoding="utf-8")
+    folder = tmp_path / "agent_tests"
+    args = ["test", "--scaffold", "--spec", tmp_path / "openapi.yaml", "--tasks"]
+    done = run([*args, tmp_path / "agent.yaml", "--package", "links_agent", folder])
+    assert done.exit_code == 0, done.output
+    written = yaml.safe_load((folder / "check_link.yaml").read_text(encoding="utf-8"))
+    arguments = written["tests"][0]["turns"][0]["model"][0]["with"]
+    assert arguments == {"link_id": "0N1RWU4X6F8Z9ALB", "account_id": "A-1042"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        ("[0N1RWU4X6F8Z9ALBQC3EG5HJKM2PS7TVDY]{32}", "0N1RWU4X6F8Z9ALBQC3EG5HJKM2PS7TV"),
+        ("^ord_[a-z0-9]{8}$", "ord_abcdefgh"),
+        (r"\d{3}-\d{4}", "012-0123"),
+        ("[0-9]+", "0123"),
+        ("[A-Z]{2,3}", "AB"),
+        ("live|test", None),  # alternatives, groups, negated classes: no guess
+        ("(ab)+", None),
+        ("[^x]+", None),
+    ],
+)
+def test_a_value_for_a_simple_pattern(pattern: str, value: str | None) -> None:
+    from specagent.scaffold._values import from_pattern  # noqa: PLC0415
+
+    assert from_pattern(pattern) == value

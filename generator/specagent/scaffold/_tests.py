@@ -28,6 +28,7 @@ from specagent.scaffold._values import (
     at_path,
     constraints,
     example,
+    from_pattern,
     literal_text,
     put,
     readable,
@@ -97,6 +98,7 @@ class _TaskScaffold:
             step.effect.input for step in task.steps if isinstance(step.effect, ir.AskEffect)
         }
         self.fields = {field.name: field for field in task.inputs}
+        self.parameter_of = self._input_parameters()
 
     # --- paths -------------------------------------------------------------------------------
 
@@ -306,6 +308,29 @@ class _TaskScaffold:
                     found.add(endpoint.operation.id)
         return found
 
+    def _input_parameters(self) -> dict[str, Mapping[str, Any]]:
+        """The schema of the parameter each input is passed to as it is (`with: {linkId:
+        inputs.link_id}`): its example or pattern gives the input a value the API takes."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for step in self.task.steps:
+            effect = step.effect
+            endpoint = (
+                self.endpoints.get(effect.operation) if isinstance(effect, ir.CallEffect) else None
+            )
+            if endpoint is None or not isinstance(effect, ir.CallEffect):
+                continue
+            parameters = {p.name: p for p in endpoint.operation.parameters}
+            for key, value in effect.args:
+                if (
+                    isinstance(value, ir.ReadExpr)
+                    and value.variable == "inputs"
+                    and len(value.path) == 1
+                    and key in parameters
+                ):
+                    schema = resolve_schema(parameters[key].schema, self.plan.api.schemas)
+                    found.setdefault(str(value.path[0]), schema)
+        return found
+
     def _unconfirmed(self, path: _Path) -> list[str]:
         confirmed = False
         found: list[str] = []
@@ -351,7 +376,11 @@ class _Values:
 
     def input(self, name: str) -> Any:
         item = self.scaffold.fields.get(name)
-        start = _input_example(item) if item is not None else "TODO"
+        start = (
+            _input_example(item, self.scaffold.parameter_of.get(name))
+            if item is not None
+            else "TODO"
+        )
         options = item.enum if item is not None else ()
         return self._solved("inputs", (name,), start, f"inputs.{name}", options)
 
@@ -383,9 +412,22 @@ class _Values:
         return body if body is not None else {}
 
 
-def _input_example(item: ir.TaskInput) -> Any:
+def _input_example(item: ir.TaskInput, parameter: Mapping[str, Any] | None = None) -> Any:
+    """A value for a task input; `parameter`, the schema of the API parameter it is passed to,
+    lends its example or a value its pattern matches."""
     if item.enum:
         return item.enum[0]
+    if parameter is not None:
+        example = parameter.get("example")
+        if item.type == "integer" and isinstance(example, int) and not isinstance(example, bool):
+            return example
+        if item.type == "string" and not item.format:
+            if isinstance(example, str) and example:
+                return example
+            pattern = parameter.get("pattern")
+            matching = from_pattern(pattern) if isinstance(pattern, str) else None
+            if matching is not None:
+                return matching
     if item.type == "integer":
         return int(item.minimum) if item.minimum is not None else 1
     if item.type == "number":

@@ -11,6 +11,7 @@ What is beyond that is left as a TODO in the file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -244,6 +245,11 @@ def example(schema: Mapping[str, Any] | None, api: ir.Api, depth: int = 0) -> An
 
 
 def _string(schema: Mapping[str, Any]) -> str:
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not schema.get("format"):
+        matching = from_pattern(pattern)
+        if matching is not None and _fits(matching, schema):
+            return matching
     shape = {
         "email": "customer@example.com",
         "date": "2026-01-15",
@@ -288,3 +294,75 @@ def put(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
     mapping = dict(body) if isinstance(body, dict) else {}
     mapping[head] = put(mapping.get(head), rest, value)
     return mapping
+
+
+_QUANTIFIER = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+
+
+def from_pattern(pattern: str) -> str | None:
+    """A short string that `pattern` matches, for the simple shapes ids are written in
+    (literals, character classes, \\d and \\w, with {n}, {n,m}, +, * or ?): the class's
+    characters in turn, so `[0N1RWU4X]{32}` reads like an id. None for anything else
+    (alternatives, groups, negated classes)."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "[":
+            end = body.find("]", i + 1)
+            chars = _class_chars(body[i + 1 : end]) if end > i + 1 else None
+            if chars is None:
+                return None
+            i = end + 1
+        elif char == "\\" and i + 1 < len(body):
+            escaped = body[i + 1]
+            known = {"d": "0123456789", "w": "abcdefghij"}
+            if escaped.isalnum() and escaped not in known:
+                return None
+            chars = known.get(escaped, escaped)
+            i += 2
+        elif char in "()|.+*?{}^$[]":
+            return None
+        else:
+            chars = char
+            i += 1
+        count = 1
+        if i < len(body) and body[i] in "+*?":
+            count = 4 if body[i] == "+" else 1
+            i += 1
+        elif (quantity := _QUANTIFIER.match(body, i)) is not None:
+            least = int(quantity.group(1))
+            count = max(least, 1) if quantity.group(2) is not None else least
+            i = quantity.end()
+        out.append("".join(chars[k % len(chars)] for k in range(count)))
+    value = "".join(out)
+    try:
+        return value if value and re.fullmatch(pattern, value) else None
+    except re.error:
+        return None
+
+
+def _class_chars(spec: str) -> str | None:
+    if spec.startswith("^") or "\\" in spec:
+        return None
+    chars: list[str] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            first, last = ord(spec[i]), ord(spec[i + 2])
+            if last < first:
+                return None
+            chars.extend(chr(c) for c in range(first, min(last, first + 25) + 1))
+            i += 3
+        else:
+            chars.append(spec[i])
+            i += 1
+    return "".join(chars) or None
+
+
+def _fits(value: str, schema: Mapping[str, Any]) -> bool:
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    return not (isinstance(low, int) and len(value) < low) and not (
+        isinstance(high, int) and len(value) > high
+    )
