@@ -122,6 +122,10 @@ class PlaygroundEvents:
         while len(self._turns) > self.max_conversations:
             self._turns.popitem(last=False)
 
+    def conversations(self) -> list[str]:
+        """The conversations seen, oldest first."""
+        return list(self._turns)
+
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         return list(self._turns.get(conversation_id, ()))
 

@@ -50,7 +50,12 @@ GREETING = (
 )
 _HANDOFF_WORDS = re.compile(r"\b(human|person|someone|agent|operator|colleague)\b", re.I)
 _WORD = re.compile(r"[a-z]{4,}")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
+# Words too common to say which tool fits a message.
+_COMMON = frozenset(
+    "about also been could does from have into just more need only please some that their them"
+    " there they this want were what when which will with would your".split()
+)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?!\w|\.\d)")  # 1003, "1003.", not 2.5
 _EMAIL = re.compile(r"[^\s@\"'<>]+@[^\s@\"'<>]+\.[a-z]{2,}", re.I)
 _QUOTED = re.compile(r"\"([^\"]{1,200})\"")
 _QUOTE_LIMIT = 600  # characters of a tool result quoted in a scripted reply
@@ -240,7 +245,7 @@ class DefaultScript:
     ) -> tuple[str, dict[str, Any]] | None:
         """The best-fitting offered tool of one kind whose arguments the message can fill;
         with `fitting`, only one that shares a word with the message."""
-        words = set(_WORD.findall(text.lower()))
+        words = set(_WORD.findall(text.lower())) - _COMMON
         best: tuple[int, int, str, dict[str, Any]] | None = None
         for position, (name, function) in enumerate(offered.items()):
             if name in (HANDOFF_TOOL, FINISH_TOOL) or name in exclude:
@@ -320,7 +325,8 @@ def _value(prop: Mapping[str, Any], text: str, numbers: list[str], used: set[str
             compiled = re.compile(str(pattern))
         except re.error:
             return None
-        for token in re.findall(r"[^\s,;:!?\"']+", text):
+        for found in re.findall(r"[^\s,;:!?\"'()]+", text):
+            token = found.rstrip(".")
             if token not in used and compiled.fullmatch(token):
                 used.add(token)
                 return token
