@@ -60,9 +60,11 @@ SHOP_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium, shared by the session's browser tests."""
+    """A headless Debian Chromium, shared by one module's tests. Not longer: Playwright's sync
+    API runs an event loop on the main thread while it is open, and the async tests of other
+    modules need that thread's loop free."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium is missing ({CHROMIUM}): run `bash tests/services/install.sh` (it installs"

@@ -243,9 +243,14 @@ class DefaultScript:
         exclude: set[str] | frozenset[str] = frozenset(),
         fitting: bool = False,
     ) -> tuple[str, dict[str, Any]] | None:
-        """The best-fitting offered tool of one kind whose arguments the message can fill;
-        with `fitting`, only one that shares a word with the message."""
+        """The best-fitting offered tool of one kind whose arguments the message can fill.
+
+        A read tool fits by the words of its name and description; an action (with `fitting`:
+        only one that fits at all) by the words of its name that no read tool's name has, its
+        verb ("cancel" of cancel_order, not "order"): asking where an order is proposes
+        nothing."""
         words = set(_WORD.findall(text.lower())) - _COMMON
+        read_names = {w for n in self.read_only for w in _name_words(n)}
         best: tuple[int, int, str, dict[str, Any]] | None = None
         for position, (name, function) in enumerate(offered.items()):
             if name in (HANDOFF_TOOL, FINISH_TOOL) or name in exclude:
@@ -255,8 +260,11 @@ class DefaultScript:
             arguments = fill(function.get("parameters") or {}, text)
             if arguments is None:
                 continue
-            about = f"{name.replace('_', ' ')} {function.get('description') or ''}".lower()
-            score = len(words & set(_WORD.findall(about)))
+            if read:
+                about = f"{name.replace('_', ' ')} {function.get('description') or ''}".lower()
+                score = len(words & set(_WORD.findall(about)))
+            else:
+                score = len(_message_words(text) & (_name_words(name) - read_names))
             if fitting and score == 0:
                 continue
             if best is None or (score, -position) > (best[0], best[1]):
@@ -340,6 +348,16 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
+
+
+def _name_words(name: str) -> set[str]:
+    """cancel_order, cancelOrder -> {"cancel", "order"}."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return {word for word in spaced.lower().split() if len(word) >= 3}
+
+
+def _message_words(text: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z]{3,}", text.lower())} - _COMMON
 
 
 def _is_context(message: Mapping[str, Any]) -> bool:
