@@ -268,3 +268,65 @@ def test_fill_takes_arguments_from_the_message() -> None:
         "reason": "late",
     }
     assert fill(schema, "order 1003") is None  # no zip code: the tool does not fit
+
+
+@pytest.fixture(scope="module")
+def petstore_package() -> Iterator[ModuleType]:
+    folder = REPO / "examples" / "petstore"
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module("petstore_agent")
+    finally:
+        sys.path.remove(str(folder))
+
+
+async def test_a_tool_proposal_is_declined_then_confirmed(petstore_package: ModuleType) -> None:
+    """Tool proposals (not tasks): Decline is the customer's no, Confirm is `Agent.confirm`;
+    the DELETE reaches the petstore once, after the Confirm only."""
+    from tests.support.petstore_server import PetstoreServer  # noqa: PLC0415
+
+    with PetstoreServer() as petstore:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": petstore.client_id,
+            "client_secret": petstore.client_secret,
+            "scope": "read:pets write:pets",
+        }
+        async with httpx.AsyncClient() as http:
+            token = (await http.post(petstore.token_url, data=form)).json()["access_token"]
+        env = {
+            "PETSTORE_AGENT_API_KEY": petstore.api_key,
+            "PETSTORE_AGENT_PETSTORE_AUTH_TOKEN": token,
+        }
+        agent = playground_agent("petstore_agent", api_url=petstore.base_url, env=env)
+        app = Starlette(routes=[Mount("/playground", routes=playground_routes(agent))])
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        ids = iter(f"message-{n:04d}" for n in range(100))
+
+        async def post(path: str, **values: Any) -> dict[str, Any]:
+            body = {**_body(**values), "message_id": next(ids), "email": None}
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+                answer = await c.post(f"/playground/api/{path}", json=body)
+            assert answer.status_code == 200, answer.text
+            return dict(answer.json())
+
+        def proposal(record: dict[str, Any]) -> dict[str, Any]:
+            (found,) = [e for e in record["entries"] if e["kind"] == "confirmation"]
+            assert (found["confirm"], found["tool"]) == ("tool", "delete_pet"), record
+            return found
+
+        try:
+            await post("message", text="Hello")
+            asked = proposal(await post("message", text="Please delete pet 1"))
+            declined = await post("confirm", kind="tool", target=asked["target"], approved=False)
+            assert declined["action"] == "decline" and declined["error"] is None
+            assert petstore.requests("/pet", "DELETE") == []
+            asked = proposal(await post("message", text="Please delete pet 1 after all"))
+            done = await post("confirm", kind="tool", target=asked["target"], approved=True)
+            assert [e["kind"] for e in done["entries"]][:1] == ["executed"], done
+            again = await post("confirm", kind="tool", target=asked["target"], approved=True)
+            assert again["error"].startswith("ConfirmationNotFound"), again
+        finally:
+            await agent.aclose()
+        deletes = petstore.requests("/pet", "DELETE")
+        assert [(r.path, r.status) for r in deletes] == [("/pet/1", 200)]
