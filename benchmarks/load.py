@@ -289,9 +289,16 @@ def seed_orders(api_url: str, api_key: str, orders: list[int]) -> None:
     `customer<N>` (the task's owner check reads it)."""
     with httpx.Client(base_url=api_url, headers={"api_key": api_key}, timeout=30) as client:
         for order in orders:
-            body = {"id": order, "petId": 1, "quantity": 1, "status": "placed"}
-            body["username"] = f"customer{order}"
-            response = client.post("/store/order", json=body)
+            response = client.post(
+                "/store/order",
+                json={
+                    "id": order,
+                    "petId": 1,
+                    "quantity": 1,
+                    "status": "placed",
+                    "username": f"customer{order}",  # the task's owner check compares it
+                },
+            )
             response.raise_for_status()
 
 
@@ -414,15 +421,9 @@ async def _check_store(result: RunResult) -> list[str]:
 
 async def _check_stored(store: Store, result: RunResult) -> list[str]:
     problems: list[str] = []
-    index = await store.get("task_run_index", "all")  # the single index of earlier runtimes
-    entries = [] if index is None else [(str(r), str(c)) for r, c in index.value["runs"]]
-    for key, indexed in await store.scan("task_run_of"):  # one record per run: <conversation>/<id>
-        entries.append((str(indexed.value["run"]), unquote(key.rsplit("/", 1)[0])))
     runs_of: dict[str, list[str]] = {}
-    for run_id, conversation in entries:
-        runs_of.setdefault(str(conversation), []).append(str(run_id))
-    if len(entries) != len({run_id for run_id, _ in entries}):
-        problems.append("the task run index lists a run twice")
+    for key, record in await store.scan("task_run_of", ""):  # <conversation>/<run id>
+        runs_of.setdefault(unquote(key.rsplit("/", 1)[0]), []).append(str(record.value["run"]))
     run_saves: Counter[int] = Counter()
     saves: Counter[int] = Counter()  # conversations by their number of saves: all alike
     for order in result.orders:
@@ -437,7 +438,7 @@ async def _check_stored(store: Store, result: RunResult) -> list[str]:
         saves[stored.version] += 1
         if said != list(messages_for(order)) or stored.value["turn"] != 3:
             problems.append(
-                f"{conversation}: version {stored.version}, turn {stored.value['turn']},"
+                f"{conversation}: turn {stored.value['turn']},"
                 f" customer messages {said!r} (an update was lost)"
             )
         if answered != list(expected_replies(order)):
