@@ -61,10 +61,13 @@ from specagent_runtime._agent.rounds import (
     ModelRounds,
 )
 from specagent_runtime._agent.tasks import (
+    aside_note,
+    aside_of,
     before_model,
     shown_run,
     turn_events,
     turn_text,
+    with_question,
 )
 from specagent_runtime._agent.turn import (
     Turn,
@@ -383,7 +386,11 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
                 shown,
                 confirmed_by=turn.confirmed_by,
             )
-            if turns:
+            aside = aside_of(turns)
+            if aside is not None:  # a question of the customer's own: the model answers it
+                turn.aside = (aside.run_id, aside.question)
+                turn.note(aside_note(aside))
+            elif turns:
                 return await self._task_reply(turn, turns)
         if resumed:
             # The turn had started a task and saved; the task's messages (above) were its end.
@@ -470,6 +477,11 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
                 last_message["content"] = text
             reasons = "; ".join(a.summary for a in turn.unknown)
             turn.events.append(HandoffRequested(f"outcome unknown, not retried: {reasons}"))
+        if turn.aside is not None and turn.conversation.task_run == turn.aside[0]:
+            text = with_question(text, turn.aside[1])  # the run still waits for its answer
+            last_message = turn.conversation.messages[-1]
+            if last_message.get("role") == "assistant" and not last_message.get("tool_calls"):
+                last_message["content"] = text
         proposed = [a for a in turn.proposed if a in turn.conversation.pending]
         if proposed:
             # The customer sees what will run in the runtime's words, not the model's.

@@ -37,6 +37,9 @@ class Turn:
     confirmed_by: str = ""  # "message:<id>" or "host:<action id>", for the audit trail
     writes: list[Write] = field(default_factory=list)
     saved_midway: bool = False  # the conversation was saved with a task run it started
+    # (run id, its question): the message was an aside while that run waits; the reply ends
+    # with the run's question again, in the runtime's words.
+    aside: tuple[str, str] | None = None
 
     def fence(self) -> Fence:
         return self.held.lease.fence()
