@@ -146,7 +146,7 @@ def input_annotation(spec: ir.TaskInput) -> ast.expr:
         inner: ast.expr = ast.Subscript(
             ast.Name("Literal"), values if len(spec.enum) > 1 else values.elts[0]
         )
-    elif spec.format in _DATE_INPUTS:
+    elif spec.format is not None and spec.format in _DATE_INPUTS:
         inner = ast.Attribute(ast.Name("datetime"), _DATE_INPUTS[spec.format])
     else:
         inner = ast.Name(_INPUT_TYPES[spec.type])

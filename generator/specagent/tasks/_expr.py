@@ -373,9 +373,10 @@ def _date_hint(left: Typed, right: Typed, symbol: str) -> str:
     if other.ty.numeric:
         return f"count the days: `days_since({dated.label}) {symbol} {other.label}`"
     if other.ty.dated:  # a date and a date-time
+        timed = dated if dated.ty.kind == t.DATETIME else other
         return (
-            f"compare the days instead: `days_since({left.label}) {symbol}"
-            f" days_since({right.label})`"
+            "compare a date and time with `now` or another date and time, or count days:"
+            f" `days_since({timed.label})`"
         )
     return (
         "compare a date with a date (`today`, another date field) or count days with"
