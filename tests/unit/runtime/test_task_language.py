@@ -50,7 +50,7 @@ def test_choices_match_in_any_spelling_and_by_label(text: str, value: str) -> No
     ["too small, also slightly damaged", "damaged and too big", "Too small or too big"],
 )
 def test_an_answer_naming_two_choices_is_asked_again(text: str) -> None:
-    with pytest.raises(InvalidAnswer, match="You mentioned .* and .*; please choose one of"):
+    with pytest.raises(InvalidAnswer, match=r"You mentioned .* and .*; please choose one of"):
         parse_answer(REASON, text)
 
 
