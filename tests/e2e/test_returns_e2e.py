@@ -11,6 +11,9 @@ asides), and what reached the API (the server's log: a return is opened once, or
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -24,7 +27,7 @@ from specagent_runtime import Agent, MemoryStore, RunStatus, TaskEngine
 from tests.support.fake_openai import FakeOpenAI, call, say
 from tests.support.returns_server import ReturnsServer
 
-from .conftest import _import_from
+from .conftest import REPO, _import_from
 
 HERE = Path(__file__).resolve().parent / "returns"
 PACKAGE = "e2e_returns_agent"
@@ -193,3 +196,66 @@ async def test_asides_do_not_count_as_bad_answers(agent: Agent, fake: FakeOpenAI
     handed = await agent.respond("c", "whatever")
     assert handed.text == "I'm passing this to a colleague who can help you further."
     assert await _status(agent, "c") is RunStatus.HANDED_OFF
+
+
+# --- date-times, `now` and the time zone ------------------------------------------------------
+
+
+async def test_now_and_date_times_in_the_tasks_zone(
+    returns_package: ModuleType,
+    fake: FakeOpenAI,
+    server: ReturnsServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Order 9 left on 2026-12-02 17:00 UTC; the pinned now is 2026-12-03 12:00 UTC. A promise
+    of "12:30" is still to come in UTC, and was an hour ago in Berlin (11:30 UTC)."""
+    fake.add(call("delivery_check", order_id=9), call("delivery_check", order_id=9))
+    utc, client, model = await _agent(returns_package, server, fake)
+    assert (await utc.respond("c", "where is order 9?")).text == (
+        "When were you told it would arrive?"
+    )
+    on_time = await utc.respond("c", "2026-12-03 12:30")
+    assert on_time.text == "Order 9 is on its way and due in 0 day(s)."
+
+    monkeypatch.setenv("SPECAGENT_TIME_ZONE", "Europe/Berlin")
+    berlin, berlin_client, berlin_model = await _agent(returns_package, server, fake)
+    await berlin.respond("c", "where is order 9?")
+    late = await berlin.respond("c", "they said 2026-12-03 12:30")
+    assert late.text.startswith(
+        "Order 9 is late: it left us 1 day(s) ago and was due 2026-12-03T12:30:00+01:00."
+    )
+    assert late.events and await _status(berlin, "c") is RunStatus.HANDED_OFF
+    for opened in (client, berlin_client):
+        await opened.aclose()
+    for used in (model, berlin_model):
+        await used.close()
+
+
+def test_the_generated_date_code_is_typed(returns_package: ModuleType) -> None:
+    """The dates, `today`/`now` and `days_since` come out as typed Python: mypy --strict and
+    ruff pass on the package as generated."""
+    assert returns_package.__file__ is not None
+    folder = Path(returns_package.__file__).parent
+    tasks = (folder / "tasks.py").read_text(encoding="utf-8")
+    assert 'ctx.days_since(ctx.need(order.delivered_at, "order.delivered_at")) > 30' in tasks
+    assert "pickup_on: datetime.date | None = None" in tasks
+    assert "ctx.now() > ctx.need(inputs.promised_by" in tasks
+    for command in (
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            os.devnull,
+            "--cache-dir",
+            str(REPO / ".mypy_cache"),
+            "-p",
+            f"{PACKAGE}.tasks",
+        ],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", folder.name],
+    ):
+        done = subprocess.run(
+            command, cwd=folder.parent, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
