@@ -361,7 +361,8 @@ def _as_text(side: Typed, other: Typed) -> Typed:
     if side.path is None:
         raise ExpressionError(
             f"`{side.label}` is {side.ty.describe()}; it cannot be compared with text",
-            f"compare it with a date field, or count days: `days_since({other.label})`",
+            "compare it with a date or a date-time field (`order.delivered_at < today`), or"
+            " count days with `days_since(...)`",
             code=Code.TASK_TYPE_MISMATCH,
         )
     return replace(side, ty=Ty(t.STRING))

@@ -4,9 +4,20 @@ dates, stop words inside a sentence, asides, and `today` from an injectable cloc
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import pytest
-from specagent_runtime import InputSpec, TaskContext, TaskDataError
+from specagent_runtime import (
+    Ask,
+    Effect,
+    InputSpec,
+    MemoryStore,
+    Respond,
+    RunStatus,
+    TaskContext,
+    TaskDataError,
+    TaskEngine,
+)
 from specagent_runtime._tasks.dates import TaskClock, time_zone
 from specagent_runtime._tasks.input import (
     InvalidAnswer,
@@ -203,3 +214,56 @@ def test_questions() -> None:
     assert is_question("what are your opening hours?")
     assert is_question("opening hours\uff1f")  # a full-width question mark
     assert not is_question("order 12")
+
+
+# --- the engine's reading order: stop, aside, answer ------------------------------------------
+
+
+def _ask_company(ctx: TaskContext) -> Effect:
+    return Ask("company", "Which company are you with?", "2")
+
+
+def _ask_order(ctx: TaskContext) -> Effect:
+    return Ask("order_id", "Which order?", "3")
+
+
+def _thanks(ctx: TaskContext) -> Effect:
+    return Respond(
+        ctx.format(
+            "Thanks: ", ctx.text("inputs", "company"), ", ", ctx.value("inputs", "order_id"), "."
+        ),
+        None,
+    )
+
+
+FORM = TaskDefinition(
+    "form",
+    "A company and an order.",
+    "anyone",
+    (
+        InputSpec(name="company", required=False),
+        InputSpec(name="order_id", type="integer", required=False),
+    ),
+    "1",
+    {"1": _ask_company, "2": _ask_order, "3": _thanks},
+)
+
+
+async def test_the_engine_reads_stop_then_aside_then_answer() -> None:
+    engine = TaskEngine(MemoryStore(), cast(Any, None), {"form": FORM})
+    run = (await engine.start("form", {})).run_id
+    # Free text: a question is an aside, never the answer; "cancel my old plan" is an answer.
+    aside = await engine.resume(run, "why do you need that?")
+    assert (aside.off_topic, aside.messages, aside.status) == (True, (), RunStatus.WAITING_INPUT)
+    assert aside.question == "Which company are you with?"
+    asked = await engine.resume(run, "Acme, I want to cancel my old plan")
+    assert asked.messages == ("Which order?",)
+    # A typed input: a valid value wins over a stop word next to it.
+    done = await engine.resume(run, "order 12, cancel it")
+    assert done.messages == ("Thanks: Acme, I want to cancel my old plan, 12.",)
+    history = [entry.event for entry in (await engine.get(run)).history]
+    assert "aside" in history and "invalid" not in history
+
+    stopped = (await engine.start("form", {})).run_id
+    turn = await engine.resume(stopped, "never mind, cancel")
+    assert (turn.status, turn.messages) == (RunStatus.CANCELLED, ("All right, I have stopped.",))
