@@ -17,6 +17,7 @@ from specagent_runtime import (
     TaskContext,
     TaskDataError,
     TaskEngine,
+    TaskTurn,
 )
 from specagent_runtime._tasks.dates import TaskClock, time_zone
 from specagent_runtime._tasks.input import (
@@ -267,3 +268,16 @@ async def test_the_engine_reads_stop_then_aside_then_answer() -> None:
     stopped = (await engine.start("form", {})).run_id
     turn = await engine.resume(stopped, "never mind, cancel")
     assert (turn.status, turn.messages) == (RunStatus.CANCELLED, ("All right, I have stopped.",))
+
+
+def test_an_mcp_client_is_told_an_aside_is_not_an_answer() -> None:
+    pytest.importorskip("mcp")
+    from specagent_runtime._mcp.tasks import _turn_data  # noqa: PLC0415  # the [mcp] extra
+
+    turn = TaskTurn(
+        "r1", "form", RunStatus.WAITING_INPUT, (), "input:company", off_topic=True,
+        question="Which company are you with?",
+    )  # fmt: skip
+    assert _turn_data(turn)["not_an_answer"] == (
+        "answer the user yourself; the task still asks: Which company are you with?"
+    )
