@@ -4,7 +4,9 @@ A turn, in order (docs/security.md has the guarantees):
 
 1. the message is checked (text only, valid Unicode) and recorded in the inbox: a redelivered
    helpdesk message id gets the stored reply and runs nothing;
-2. a task run waiting for this customer takes the message as its answer;
+2. a task run waiting for this customer takes the message as its answer (or as a stop);
+   a question of the customer's own is an aside: it goes on to the model, the run keeps
+   waiting and the reply ends with the run's question again;
 3. otherwise the consent gate judges it against the pending proposals (`consent.answer`): a
    yes to the one proposal the customer was shown runs it (the runtime does, not the model);
 4. the model answers in a bounded number of rounds of tool calls over chat completions (any
