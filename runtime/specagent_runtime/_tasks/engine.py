@@ -315,7 +315,9 @@ class TaskEngine(CallSteps):
         """Route a customer's message to the conversation's waiting run, if there is one.
 
         The agent calls this before the model: while a task waits for an answer or a yes/no,
-        the message is the customer's reply to it, not a new request for the model.
+        the message is the customer's reply to it, not a new request for the model. A turn
+        with `off_topic` set was not a reply but a question of the customer's own (`words`):
+        nothing changed, and the caller lets the model answer it.
         """
         waiting = await self.waiting_run(conversation_id)
         if waiting is None:
