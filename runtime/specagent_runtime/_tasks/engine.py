@@ -454,6 +454,8 @@ class TaskEngine(CallSteps):
                 return await self._stopped(record, version)
             if is_question(message):
                 return await self._aside(record, version, waiting.message)
+        if stop and stop_requested(message, leading=True):
+            return await self._stopped(record, version)  # "never mind, cancel today's ..."
         record.inputs[waiting.input] = value
         record.step = waiting.next
         record.waiting = None

@@ -11,7 +11,8 @@ customer"):
   "to" ("I'd like to cancel") it names what the customer wants, after a negation ("don't
   cancel") the opposite, and a question ("can I cancel?") asks rather than tells, so none of
   these stop. When the message also holds a valid answer to a typed input ("order 12, cancel
-  it" to "which order?"), the answer wins.
+  it" to "which order?"), the answer wins, unless the stop request opens the message ("never
+  mind, cancel today's pickup" to "which day?").
 - **aside**: a question (`is_question`: it has a "?") that holds no valid answer ("what are
   your opening hours?"): the model answers it and the run keeps waiting; it is not counted as
   a bad answer. For a free-text input any text would do, so a question is never taken as its
@@ -64,6 +65,8 @@ _OBJECTS = (
 )
 _NEGATED = re.compile(r"(?:\b(?:dont|do not|not|wont|cant|cannot|never|no need to)\s+)$")
 _AFTER_TO = re.compile(r"\bto\s+$")
+# What may come before a stop request that opens the message.
+_OPENING = re.compile(r"(?:[\W_]|\b(?:please|ok|okay|oh|no|sorry|actually)\b)*")
 _CLAUSE_END = r"(?:\s*(?:[,.!;:\u2026]|-{1,2}|\u2013|\u2014)|\s*$)"
 _STOP = re.compile(
     r"(?<![\w])(?P<phrase>"
@@ -85,8 +88,10 @@ def is_question(text: str) -> bool:
     return "?" in unicodedata.normalize("NFKC", text)
 
 
-def stop_requested(text: str) -> bool:
-    """Whether the message asks to stop the waiting task (see the module docstring)."""
+def stop_requested(text: str, *, leading: bool = False) -> bool:
+    """Whether the message asks to stop the waiting task (see the module docstring); with
+    `leading`, only a stop request that opens the message ("never mind, cancel today's
+    pickup") counts."""
     cleaned = _clean(text)
     if not cleaned or is_question(cleaned):
         return False
@@ -94,5 +99,5 @@ def stop_requested(text: str) -> bool:
         before = cleaned[: match.start()]
         if _NEGATED.search(before) or _AFTER_TO.search(before):
             continue
-        return True
+        return not leading or _OPENING.fullmatch(before) is not None
     return False

@@ -281,3 +281,12 @@ def test_an_mcp_client_is_told_an_aside_is_not_an_answer() -> None:
     assert _turn_data(turn)["not_an_answer"] == (
         "answer the user yourself; the task still asks: Which company are you with?"
     )
+
+
+async def test_a_stop_that_opens_the_message_wins_over_a_value_in_it() -> None:
+    engine = TaskEngine(MemoryStore(), cast(Any, None), {"form": FORM})
+    run = (await engine.start("form", {"company": "Acme"})).run_id
+    turn = await engine.resume(run, "never mind, cancel order 12's return")
+    assert turn.status is RunStatus.CANCELLED
+    assert stop_requested("Please stop, order 12", leading=True)
+    assert not stop_requested("order 12, cancel it", leading=True)
