@@ -390,7 +390,7 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
             )
             aside = aside_of(turns)
             if aside is not None:  # a question of the customer's own: the model answers it
-                turn.aside = (aside.run_id, aside.question)
+                turn.aside = aside
                 turn.note(aside_note(aside))
             elif turns:
                 return await self._task_reply(turn, turns)
@@ -479,11 +479,13 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
                 last_message["content"] = text
             reasons = "; ".join(a.summary for a in turn.unknown)
             turn.events.append(HandoffRequested(f"outcome unknown, not retried: {reasons}"))
-        if turn.aside is not None and turn.conversation.task_run == turn.aside[0]:
-            text = with_question(text, turn.aside[1])  # the run still waits for its answer
+        aside = turn.aside
+        if aside is not None and turn.conversation.task_run == aside.run_id:
+            text = with_question(text, aside.question)  # the run still waits for its answer
             last_message = turn.conversation.messages[-1]
             if last_message.get("role") == "assistant" and not last_message.get("tool_calls"):
                 last_message["content"] = text
+            turn.events.extend(turn_events(aside, started=False))  # TaskWaiting, again
         proposed = [a for a in turn.proposed if a in turn.conversation.pending]
         if proposed:
             # The customer sees what will run in the runtime's words, not the model's.
