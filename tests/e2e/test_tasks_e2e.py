@@ -199,9 +199,16 @@ async def test_cancel_order_customer_says_no(
     asked = await agent.respond("c", "cancel order 1", identity=USER1)
     assert asked.text == "Cancel order 1 for 1 item(s)?"
 
-    unclear = await agent.respond("c", "hmm, what would that mean?", identity=USER1)
+    unclear = await agent.respond("c", "hmm, not sure", identity=USER1)
     assert unclear.text == "Please answer yes or no. Cancel order 1 for 1 item(s)?"
     assert [event.kind for event in unclear.events] == ["task_waiting"]
+    # A question of the customer's own is an aside: the model answers it, nothing is
+    # confirmed, and the reply ends with the confirmation question again.
+    fake_model.add(say("The order would be removed and not delivered."))
+    aside = await agent.respond("c", "hmm, what would that mean?", identity=USER1)
+    assert aside.text == (
+        "The order would be removed and not delivered.\n\nCancel order 1 for 1 item(s)?"
+    )
 
     declined = await agent.respond("c", "No, keep it", identity=USER1)
 
@@ -210,7 +217,7 @@ async def test_cancel_order_customer_says_no(
     assert finished.status == "cancelled"
     assert actions(petstore) == []
     assert petstore.order(1) is not None
-    assert len(fake_model.requests) == 1
+    assert len(fake_model.requests) == 2  # the start and the aside
 
 
 async def test_cancel_order_of_an_unknown_order_fails_with_the_apis_words(

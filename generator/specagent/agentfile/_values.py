@@ -19,7 +19,13 @@ from specagent.ir import Code
 
 INPUT_TYPES = ("string", "integer", "number", "boolean")
 # Names an expression starts from that are not the task's own variables.
-RESERVED_NAMES = frozenset({"inputs", "identity", "context", "error", "len", "ctx"})
+RESERVED_NAMES = frozenset({"inputs", "identity", "context", "error", "len", "ctx"}) | {
+    "today",
+    "now",
+    "days_since",
+    "days_until",
+}
+INPUT_FORMATS = ("email", "date", "date-time")
 
 _INPUT_KEYS = (
     "type",
@@ -31,6 +37,7 @@ _INPUT_KEYS = (
     "maximum",
     "min_length",
     "max_length",
+    "labels",
 )
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _LITERAL_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
@@ -63,12 +70,21 @@ class Values:
             )
         )
         fmt = self.text(entries, path, "format")
-        if fmt is not None and fmt != "email":
+        if fmt is not None and fmt not in INPUT_FORMATS:
             self.reader.fail(
                 Code.TASK_BAD_VALUE,
                 entries["format"],
-                f"`{child_path(path, 'format')}`: the only input format is `email`",
-                did_you_mean(fmt, ("email",)),
+                f"`{child_path(path, 'format')}`: `{fmt}` is not an input format (`email`,"
+                " `date` or `date-time`)",
+                did_you_mean(fmt, INPUT_FORMATS),
+            )
+            fmt = None
+        if fmt in ("date", "date-time") and kind != "string":
+            self.reader.fail(
+                Code.TASK_BAD_VALUE,
+                entries["format"],
+                f"`{child_path(path, 'format')}`: a {fmt} input has `type: string`",
+                f"write `{{type: string, format: {fmt}}}`",
             )
             fmt = None
         pattern = self.text(entries, path, "pattern")
@@ -94,7 +110,40 @@ class Values:
             maximum=self.number(entries, path, "maximum"),
             min_length=self.whole(entries, path, "min_length"),
             max_length=self.whole(entries, path, "max_length"),
+            labels=self.labels(entries, path, enum),
         )
+
+    def labels(
+        self, entries: dict[str, yaml.Node], path: str, enum: tuple[str, ...]
+    ) -> tuple[tuple[str, str], ...]:
+        """`labels: {too_small: "Too small"}`: how each choice is shown to the customer; a
+        label of a value the enum does not have would never be shown."""
+        node = entries.get("labels")
+        if node is None:
+            return ()
+        labels_path = child_path(path, "labels")
+        if not enum:
+            self.reader.fail(
+                Code.TASK_BAD_VALUE,
+                node,
+                f"`{labels_path}`: labels name the choices of an `enum`, and this input has none",
+                "add `enum: [...]` with the values, or remove `labels`",
+            )
+            return ()
+        found: dict[str, str] = {}
+        for value, label_node in self.reader.mapping(node, labels_path).items():
+            label = self.reader.text(label_node, child_path(labels_path, value))
+            if value not in enum:
+                self.reader.fail(
+                    Code.TASK_BAD_VALUE,
+                    label_node,
+                    f"`{labels_path}`: `{value}` is not one of the input's enum values"
+                    f" ({', '.join(enum)})",
+                    did_you_mean(value, enum) or "label only the values of `enum`",
+                )
+            elif label is not None and label.strip():
+                found[value] = label.strip()
+        return tuple((value, found[value]) for value in enum if value in found)
 
     def text(self, entries: dict[str, yaml.Node], path: str, key: str) -> str | None:
         if key not in entries:

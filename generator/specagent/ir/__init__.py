@@ -53,7 +53,9 @@ from specagent.ir._diagnostic import Code, Diagnostic, Location, Severity
 from specagent.ir._plan import Argument, AuthScheme, Endpoint, EnvVar, Plan, Tool
 from specagent.ir._task_expr import (
     ArithmeticExpr,
+    ClockExpr,
     CompareExpr,
+    DaysExpr,
     Expr,
     LengthExpr,
     ListExpr,
@@ -95,6 +97,7 @@ __all__ = [
     "BranchEffect",
     "CallEffect",
     "CallStep",
+    "ClockExpr",
     "Code",
     "CompareExpr",
     "CompiledStep",
@@ -103,6 +106,7 @@ __all__ = [
     "ConfirmStep",
     "ContextDecl",
     "ContextSource",
+    "DaysExpr",
     "Diagnostic",
     "Effect",
     "EndEffect",

@@ -94,6 +94,7 @@ class InputDecl:
     maximum: float | None = None
     min_length: int | None = None
     max_length: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # (enum value, display label)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,9 @@ from typing import Literal
 from specagent.ir._agent import LiteralValue
 
 # The JSON kinds the compiler types values with (`specagent.tasks._types`).
-ValueKind = Literal["string", "integer", "number", "boolean", "null", "object", "array", "any"]
+ValueKind = Literal[
+    "string", "integer", "number", "boolean", "null", "object", "array", "any", "date", "datetime"
+]
 # Where a variable comes from: the task's inputs, a call's result (a models.py class), or plain
 # JSON the engine stored (the identity, `error`, `set` and `instruct` values).
 ReadSource = Literal["inputs", "result", "json"]
@@ -92,6 +94,22 @@ class LengthExpr:
     value: ReadExpr
 
 
+@dataclass(frozen=True, slots=True)
+class ClockExpr:
+    """`today` (a date) or `now` (a date-time), in the time zone the runtime's tasks use."""
+
+    which: Literal["today", "now"]
+
+
+@dataclass(frozen=True, slots=True)
+class DaysExpr:
+    """`days_since(x)` / `days_until(x)` of a date or date-time that must have a value: whole
+    calendar days between its date and today."""
+
+    direction: Literal["since", "until"]
+    value: Expr
+
+
 Expr = (
     ReadExpr
     | LiteralExpr
@@ -102,6 +120,8 @@ Expr = (
     | NegateExpr
     | ArithmeticExpr
     | LengthExpr
+    | ClockExpr
+    | DaysExpr
 )
 
 

@@ -31,6 +31,7 @@ class TaskInput:
     maximum: float | None
     min_length: int | None
     max_length: int | None
+    labels: tuple[tuple[str, str], ...] = ()  # (enum value, display label)
 
     def keywords(self, *, with_required: bool = True) -> list[tuple[str, Any]]:
         """`InputSpec` keywords whose value differs from the runtime's default, in its order."""
@@ -45,6 +46,7 @@ class TaskInput:
             ("maximum", self.maximum, None),
             ("min_length", self.min_length, None),
             ("max_length", self.max_length, None),
+            ("labels", self.labels, ()),
         )
         for key, value, default in optional:
             if value == default or (key == "required" and not with_required):

@@ -28,7 +28,9 @@ from specagent.render._model_index import ModelClass, ModelField, ModelIndex
 # type prints), or handed to the engine as data (`data`: an argument or a `set` value, which
 # the engine stores as JSON, so objects and lists stay JSON).
 Use = Literal["value", "show", "data"]
-PyKind = Literal["model", "root", "list", "str", "int", "float", "bool", "any", "other"]
+PyKind = Literal[
+    "model", "root", "list", "str", "int", "float", "bool", "any", "date", "datetime", "other"
+]
 
 _ACCESSORS: Mapping[str, str] = {
     "string": "text",
@@ -36,6 +38,8 @@ _ACCESSORS: Mapping[str, str] = {
     "number": "number",
     "boolean": "boolean",
     "array": "items",
+    "date": "date",
+    "datetime": "datetime",
 }
 # The Python kinds a read may have for the JSON kind the compiler checked it as.
 _MATCHES: Mapping[str, frozenset[PyKind]] = {
@@ -45,6 +49,8 @@ _MATCHES: Mapping[str, frozenset[PyKind]] = {
     "boolean": frozenset({"bool"}),
     "array": frozenset({"list"}),
     "any": frozenset({"any"}),
+    "date": frozenset({"date"}),
+    "datetime": frozenset({"datetime"}),
 }
 _COMPARE_OPS: Mapping[str, type[ast.cmpop]] = {
     "==": ast.Eq,
@@ -70,6 +76,16 @@ _BUILTIN_KINDS: Mapping[str, PyKind] = {
     "bool": "bool",
     "Any": "any",
 }
+# How models.py annotates dates: `date` (`date_aliased` where a field is named `date`), and a
+# date-time with its offset as pydantic's `AwareDatetime` (a `datetime` for mypy). A plain
+# `datetime` may be naive, so it is read through `ctx.datetime`, which gives it the zone.
+_DATE_NAMES: Mapping[str, PyKind] = {
+    "date": "date",
+    "date_aliased": "date",
+    "AwareDatetime": "datetime",
+}
+# The inputs dataclass's annotations of date inputs.
+_DATE_INPUTS: Mapping[str, str] = {"date": "date", "date-time": "datetime"}
 _MAX_ROOTS = 8  # RootModel of a RootModel of ...: more is not a model anyone writes
 
 
@@ -130,6 +146,8 @@ def input_annotation(spec: ir.TaskInput) -> ast.expr:
         inner: ast.expr = ast.Subscript(
             ast.Name("Literal"), values if len(spec.enum) > 1 else values.elts[0]
         )
+    elif spec.format is not None and spec.format in _DATE_INPUTS:
+        inner = ast.Attribute(ast.Name("datetime"), _DATE_INPUTS[spec.format])
     else:
         inner = ast.Name(_INPUT_TYPES[spec.type])
     return ast.BinOp(inner, ast.BitOr(), ast.Constant(None))
@@ -189,6 +207,12 @@ class StepWriter:
             return ast.UnaryOp(ast.Not(), self._expr(node.operand, "value"))
         if isinstance(node, ir.NegateExpr):
             return ast.UnaryOp(ast.USub(), self._expr(node.operand, "value"))
+        if isinstance(node, ir.ClockExpr):
+            clock = _ctx_call(node.which, [])
+            # As data (an argument, a `set` value) a date is the JSON text the API takes.
+            return _method(clock, "isoformat") if use == "data" else clock
+        if isinstance(node, ir.DaysExpr):
+            return _ctx_call(f"days_{node.direction}", [self._expr(node.value, "value")])
         if isinstance(node, ir.ArithmeticExpr):
             left = self._expr(node.left, "value")
             right = self._expr(node.right, "value")
@@ -227,6 +251,9 @@ class StepWriter:
     def _read(self, node: ir.ReadExpr, use: Use) -> _Written:
         """The read as typed attribute access when the models can express it for `use`,
         else as a JSON accessor (whose type is then that accessor's)."""
+        if use == "data" and node.kind in ("date", "datetime"):
+            # Stored and sent as the ISO text the API wrote, as before dates had a type.
+            return _Written(_json_read(replace(node, kind="string")))
         typed = self._typed(node)
         if typed is None or typed.ty is None or not _fits(typed.ty, node.kind, use):
             return _Written(_json_read(node))
@@ -321,12 +348,17 @@ class StepWriter:
             return PyType("other", optional=nullable)
         if _is_none(annotation):
             return PyType("other", optional=True)
+        if isinstance(annotation, ast.Attribute) and isinstance(annotation.value, ast.Name):
+            if annotation.value.id == "datetime" and annotation.attr in ("date", "datetime"):
+                return PyType("date" if annotation.attr == "date" else "datetime")  # an input
+            return PyType("other")
         if isinstance(annotation, ast.Name):
             if annotation.id in _BUILTIN_KINDS:
                 return PyType(_BUILTIN_KINDS[annotation.id])
             cls = self.index.get(annotation.id)
             if cls is None:
-                return PyType("other")  # date, AwareDatetime, UUID, Decimal, AnyUrl, ...
+                # date, AwareDatetime; UUID, Decimal, AnyUrl, a naive datetime: other
+                return PyType(_DATE_NAMES.get(annotation.id, "other"))
             if cls.kind in ("model", "root"):
                 return PyType(cls.kind, cls=cls)
             if cls.kind == "str_enum":
@@ -372,6 +404,10 @@ def _distinct_enums(left: PyType | None, right: PyType | None) -> bool:
         return False
     same_sort = left.enum.split(":", 1)[0] == right.enum.split(":", 1)[0]
     return same_sort and left.enum != right.enum
+
+
+def _method(value: ast.expr, method: str) -> ast.expr:
+    return ast.Call(ast.Attribute(value, method), [], [])
 
 
 def _ctx_call(method: str, args: list[ast.expr]) -> ast.expr:

@@ -34,7 +34,9 @@ _EFFECT_CLASSES: dict[type[ir.Effect], str] = {
     ir.InstructEffect: "Instruct",
 }
 # Names tasks.py uses besides the runtime's, which a step's locals must not shadow.
-_MODULE_NAMES = frozenset({"ctx", "models", "_operations", "bool", "len", "dataclass", "Literal"})
+_MODULE_NAMES = frozenset(
+    {"ctx", "models", "_operations", "bool", "len", "dataclass", "Literal", "datetime"}
+)
 
 
 def render_tasks(program: ir.TaskProgram, models: ModelIndex) -> str:
@@ -69,6 +71,7 @@ def render_tasks(program: ir.TaskProgram, models: ModelIndex) -> str:
         package_imports=package,
         dataclass=bool(inputs),
         literal=any(cls["literal"] for cls in inputs),
+        datetime=any(cls["dates"] for cls in inputs),
         tasks=tasks,
     )
 
@@ -106,6 +109,7 @@ def _inputs_class_view(task: ir.CompiledTask) -> dict[str, Any]:
         "task": task.name,
         "fields": [(spec.name, ast.unparse(input_annotation(spec))) for spec in task.inputs],
         "literal": any(spec.enum for spec in task.inputs),
+        "dates": any(spec.format in ("date", "date-time") for spec in task.inputs),
     }
 
 

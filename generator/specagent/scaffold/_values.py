@@ -96,6 +96,8 @@ def reads(expr: ir.Expr | ir.Message) -> Iterator[ir.ReadExpr]:
         yield from reads(expr.right)
     elif isinstance(expr, ir.LengthExpr):
         yield expr.value
+    elif isinstance(expr, ir.DaysExpr):
+        yield from reads(expr.value)
 
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in",
@@ -130,12 +132,19 @@ def readable(expr: ir.Expr, *, negate: bool = False) -> str:
         return f"-{_grouped(expr.operand)}"
     if isinstance(expr, ir.ArithmeticExpr):
         return f"{_grouped(expr.left)} {expr.op} {_grouped(expr.right)}"
+    if isinstance(expr, ir.ClockExpr):
+        return expr.which
+    if isinstance(expr, ir.DaysExpr):
+        return f"days_{expr.direction}({readable(expr.value)})"
     return f"len({readable(expr.value)})"
 
 
 def _grouped(expr: ir.Expr) -> str:
     text = readable(expr)
-    simple = isinstance(expr, ir.ReadExpr | ir.LiteralExpr | ir.ListExpr | ir.LengthExpr)
+    simple = isinstance(
+        expr,
+        ir.ReadExpr | ir.LiteralExpr | ir.ListExpr | ir.LengthExpr | ir.ClockExpr | ir.DaysExpr,
+    )
     return text if simple else f"({text})"
 
 

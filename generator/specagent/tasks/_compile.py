@@ -82,7 +82,7 @@ class _TaskCompiler:
         self.ownership = Ownership(declaration, plan, diagnostics)
 
     def compile(self, inputs_class: str) -> ir.CompiledTask:
-        input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
+        input_fields = {decl.name: t.input_type(decl) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
             "identity": Ty(t.OBJECT, open=True, open_kind=t.STRING),
@@ -226,7 +226,8 @@ class _TaskCompiler:
         if step.prompt is not None:
             prompt = self.template(step.prompt, step.prompt_where or step.where, scope)
         else:
-            prompt = ir.Message((default_prompt(step.input, decl.description if decl else ""),))
+            description = decl.description if decl else ""
+            prompt = ir.Message((default_prompt(step.input, description, decl),))
         return ir.AskEffect(step.input, prompt, following)
 
     def _call(

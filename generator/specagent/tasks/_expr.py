@@ -33,7 +33,12 @@ _KINDS: dict[str, ir.ValueKind] = {
     t.OBJECT: "object",
     t.ARRAY: "array",
     t.ANY: "any",
+    t.DATE: "date",
+    t.DATETIME: "datetime",
 }
+# Names that are the runtime's clock unless a variable has the name (`tasks._types` dates).
+_CLOCK: dict[str, Literal["today", "now"]] = {"today": "today", "now": "now"}
+_DAYS: dict[str, Literal["since", "until"]] = {"days_since": "since", "days_until": "until"}
 _COMPARE = {
     ast.Eq: "==",
     ast.NotEq: "!=",
@@ -147,7 +152,7 @@ class _Checker:
             raise ExpressionError(
                 f"`{_source(node)}`: {_what(node)} is not allowed in task expressions",
                 "use names, field paths, literals, comparisons, `and`/`or`/`not`, `in`,"
-                " `+ - *` and `len()`",
+                " `+ - *`, `len()`, `today`/`now` and `days_since()`/`days_until()`",
             )
         result: Typed = handler(node)
         return result
@@ -166,6 +171,9 @@ class _Checker:
         name = node.id
         if name in _YAML_LITERALS and name not in self.scope.variables:
             return literal_value(_YAML_LITERALS[name])  # YAML spellings, as users write them
+        if name in _CLOCK and name not in self.scope.variables:
+            kind = t.DATE if name == "today" else t.DATETIME
+            return Typed(Ty(kind), name, node=ir.ClockExpr(_CLOCK[name]))
         if name in self.scope.variables:
             self.names.append(name)
             ty = self.scope.variables[name]
@@ -273,19 +281,23 @@ class _Checker:
             both_int = left.ty.kind == right.ty.kind == t.INTEGER
             kind = t.INTEGER if both_int else t.NUMBER
         else:
+            dated = next((side for side in (left, right) if side.ty.dated), None)
             raise ExpressionError(
                 f"`{label}`: cannot apply `{symbol}` to {left.ty.describe()} and"
                 f" {right.ty.describe()}",
+                f"count days instead: `days_since({dated.label})`" if dated else "",
                 code=Code.TASK_TYPE_MISMATCH,
             )
         computed = ir.ArithmeticExpr(as_expr(left, need=True), symbol, as_expr(right, need=True))
         return Typed(Ty(kind), label, node=computed)
 
     def _Call(self, node: ast.Call) -> Typed:
+        if isinstance(node.func, ast.Name) and node.func.id in _DAYS:
+            return self._days(node, node.func.id)
         if not (isinstance(node.func, ast.Name) and node.func.id == "len"):
             raise ExpressionError(
                 f"`{_source(node)}`: calls are not allowed in task expressions",
-                "only `len(x)` is available",
+                "the functions are `len(x)`, `days_since(x)` and `days_until(x)`",
             )
         if len(node.args) != 1 or node.keywords:
             raise ExpressionError(f"`{_source(node)}`: `len` takes one value")
@@ -302,6 +314,26 @@ class _Checker:
             raise ExpressionError(f"`{_source(node)}`: `len` needs a field")
         return Typed(Ty(t.INTEGER), _source(node), node=ir.LengthExpr(read))
 
+    def _days(self, node: ast.Call, function: str) -> Typed:
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError(f"`{_source(node)}`: `{function}` takes one date")
+        value = self.expr(node.args[0])
+        if not value.ty.dated:
+            hint = ""
+            if value.ty.kind == t.STRING:
+                hint = (
+                    "only a field of `format: date` or `date-time` in the spec (or an input"
+                    " with that format) is a date"
+                )
+            raise ExpressionError(
+                f"`{_source(node)}`: `{function}` needs a date or a date and time,"
+                f" `{value.label}` is {value.ty.describe()}",
+                hint,
+                code=Code.TASK_TYPE_MISMATCH,
+            )
+        days = ir.DaysExpr(_DAYS[function], as_expr(value, need=True))
+        return Typed(Ty(t.INTEGER), _source(node), node=days)
+
     def _Compare(self, node: ast.Compare) -> Typed:
         operands = [self.expr(node.left)] + [self.expr(value) for value in node.comparators]
         first: ir.Expr = ir.LiteralExpr(None)
@@ -312,6 +344,8 @@ class _Checker:
                 raise ExpressionError(f"`{_source(node)}`: `is` is not allowed; use `==` or `!=`")
             left, right = operands[index], operands[index + 1]
             _check_pair(symbol, left, right)
+            left, right = _as_text(left, right), _as_text(right, left)
+            operands[index], operands[index + 1] = left, right
             need = symbol in _ORDERING
             if index == 0:
                 first = as_expr(left, need=need)
@@ -319,17 +353,55 @@ class _Checker:
         return Typed(Ty(t.BOOLEAN), _source(node), node=ir.CompareExpr(first, tuple(rest)))
 
 
+def _as_text(side: Typed, other: Typed) -> Typed:
+    """A date compared with text is compared as the ISO text the API sent, as before dates
+    had a type of their own (`order.placed_at == "2026-11-02"`)."""
+    if not (side.ty.dated and other.ty.kind == t.STRING):
+        return side
+    if side.path is None:
+        raise ExpressionError(
+            f"`{side.label}` is {side.ty.describe()}; it cannot be compared with text",
+            "compare it with a date or a date-time field (`order.delivered_at < today`), or"
+            " count days with `days_since(...)`",
+            code=Code.TASK_TYPE_MISMATCH,
+        )
+    return replace(side, ty=Ty(t.STRING))
+
+
+def _date_hint(left: Typed, right: Typed, symbol: str) -> str:
+    """How to say what a date compared with a number or another kind of date means."""
+    dated, other = (left, right) if left.ty.dated else (right, left)
+    if other.ty.numeric:
+        return f"count the days: `days_since({dated.label}) {symbol} {other.label}`"
+    if other.ty.dated:  # a date and a date-time
+        timed = dated if dated.ty.kind == t.DATETIME else other
+        return (
+            "compare a date and time with `now` or another date and time, or count days:"
+            f" `days_since({timed.label})`"
+        )
+    return (
+        "compare a date with a date (`today`, another date field) or count days with"
+        " `days_since(...)`"
+    )
+
+
 def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
     if symbol in ("in", "not in"):
         _check_membership(left, right)
         return
+    dates = left.ty.dated or right.ty.dated
     if symbol in _ORDERING:
-        ok = (left.ty.numeric and right.ty.numeric) or (left.ty.kind == right.ty.kind == t.STRING)
+        ok = (
+            (left.ty.numeric and right.ty.numeric)
+            or (left.ty.kind == right.ty.kind and left.ty.kind in (t.STRING, *t.DATES))
+            or (dates and t.STRING in (left.ty.kind, right.ty.kind))
+        )
         if not ok and t.ANY not in (left.ty.kind, right.ty.kind):
+            hint = "compare numbers with numbers, or text with text"
             raise ExpressionError(
                 f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
                 f" {right.ty.describe()}",
-                "compare numbers with numbers, or text with text",
+                _date_hint(left, right, symbol) if dates else hint,
                 code=Code.TASK_TYPE_MISMATCH,
             )
         return
@@ -337,7 +409,7 @@ def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
         raise ExpressionError(
             f"`{left.label} {symbol} {right.label}` compares {left.ty.describe()} with"
             f" {right.ty.describe()}, which are never equal",
-            _quote_hint(left, right),
+            _date_hint(left, right, symbol) if dates else _quote_hint(left, right),
             code=Code.TASK_TYPE_MISMATCH,
         )
     _check_enum(left, right)

@@ -96,14 +96,22 @@ def task_input(decl: ir.InputDecl, *, required: bool = True) -> ir.TaskInput:
         maximum=decl.maximum,
         min_length=decl.min_length,
         max_length=decl.max_length,
+        labels=decl.labels,
     )
 
 
-def default_prompt(name: str, description: str) -> str:
+def default_prompt(name: str, description: str, decl: ir.InputDecl | None = None) -> str:
+    """The question of an `ask` without a `prompt`; a choice lists its options by label."""
     if description:
         text = description.strip().rstrip(".?")
-        return f"Please tell me {text[:1].lower()}{text[1:]}."
-    return f"Please tell me the {name.replace('_', ' ')}."
+        question = f"Please tell me {text[:1].lower()}{text[1:]}"
+    else:
+        question = f"Please tell me the {name.replace('_', ' ')}"
+    if decl is not None and decl.enum:
+        labels = dict(decl.labels)
+        shown = [labels.get(value) or value.replace("_", " ") for value in decl.enum]
+        return f"{question}: {', '.join(shown)}."
+    return f"{question}."
 
 
 def ends_run(steps: Iterable[ir.Step]) -> bool:

@@ -49,7 +49,7 @@ def compile_instruct(
         if (name := _tool_name(compiler, written, where)) is not None
     ]
     variables[step.save_as] = Ty(
-        t.OBJECT, fields={decl.name: Ty(decl.type, enum=decl.enum) for decl in step.output}
+        t.OBJECT, fields={decl.name: t.input_type(decl) for decl in step.output}
     )
     return ir.InstructEffect(
         instruction=instruction,

@@ -2,8 +2,10 @@
 
 A task's values are JSON at run time (the engine stores them between steps), so the checker
 reasons in JSON Schema kinds: string, integer, number, boolean, null, object, array, and `any`
-where the spec says nothing. Objects remember their schema and resolve properties lazily, which
-keeps recursive schemas (a `Category` with a `parent: Category`) finite.
+where the spec says nothing; a string of `format: date` or `date-time` is a `date` or a
+`datetime` (compared with its own kind, counted in days with `days_since`/`days_until`, and
+compared with text as the ISO text it is). Objects remember their schema and resolve
+properties lazily, which keeps recursive schemas (a `Category` with a `parent: Category`) finite.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ NULL = "null"
 OBJECT = "object"
 ARRAY = "array"
 ANY = "any"
+DATE = "date"
+DATETIME = "datetime"
 
 _KINDS = frozenset({STRING, INTEGER, NUMBER, BOOLEAN, NULL, OBJECT, ARRAY})
+_DATE_FORMATS = {"date": DATE, "date-time": DATETIME}
+DATES = frozenset({DATE, DATETIME})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +52,18 @@ class Ty:
     def describe(self) -> str:
         if self.enum:
             return f"{self.kind} (one of {', '.join(repr(value) for value in self.enum)})"
-        return {ANY: "a value of unknown type"}.get(self.kind, self.kind)
+        return {ANY: "a value of unknown type", DATETIME: "a date and time", DATE: "a date"}.get(
+            self.kind, self.kind
+        )
 
     @property
     def numeric(self) -> bool:
         return self.kind in (INTEGER, NUMBER)
+
+    @property
+    def dated(self) -> bool:
+        """A date or a date-time."""
+        return self.kind in DATES
 
     def field_types(self) -> Mapping[str, Ty] | None:
         """The object's fields by name; None when any field name is allowed."""
@@ -118,7 +131,17 @@ def from_schema(schema: ir.JsonSchema | None, schemas: Mapping[str, ir.JsonSchem
         return Ty(OBJECT, schema=resolved, schemas=schemas)
     if kind == ARRAY:
         return Ty(ARRAY, schema=resolved, schemas=schemas)
+    fmt = resolved.get("format")
+    if kind == STRING and not values and isinstance(fmt, str) and fmt in _DATE_FORMATS:
+        return Ty(_DATE_FORMATS[fmt])
     return Ty(kind, enum=values)
+
+
+def input_type(decl: ir.InputDecl) -> Ty:
+    """The type of a task input (or an `instruct` output field) as expressions read it."""
+    if decl.format in _DATE_FORMATS:
+        return Ty(_DATE_FORMATS[decl.format])
+    return Ty(decl.type, enum=decl.enum)
 
 
 def _declared_kinds(schema: ir.JsonSchema) -> set[str]:
@@ -172,4 +195,6 @@ def comparable(left: Ty, right: Ty) -> bool:
         return True
     if left.numeric and right.numeric:
         return True
+    if (left.dated and right.kind == STRING) or (right.dated and left.kind == STRING):
+        return True  # compared as the ISO text the API sends
     return left.kind == right.kind

@@ -4,7 +4,9 @@ A turn, in order (docs/security.md has the guarantees):
 
 1. the message is checked (text only, valid Unicode) and recorded in the inbox: a redelivered
    helpdesk message id gets the stored reply and runs nothing;
-2. a task run waiting for this customer takes the message as its answer;
+2. a task run waiting for this customer takes the message as its answer (or as a stop);
+   a question of the customer's own is an aside: it goes on to the model, the run keeps
+   waiting and the reply ends with the run's question again;
 3. otherwise the consent gate judges it against the pending proposals (`consent.answer`): a
    yes to the one proposal the customer was shown runs it (the runtime does, not the model);
 4. the model answers in a bounded number of rounds of tool calls over chat completions (any
@@ -61,10 +63,13 @@ from specagent_runtime._agent.rounds import (
     ModelRounds,
 )
 from specagent_runtime._agent.tasks import (
+    aside_note,
+    aside_of,
     before_model,
     shown_run,
     turn_events,
     turn_text,
+    with_question,
 )
 from specagent_runtime._agent.turn import (
     Turn,
@@ -383,7 +388,11 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
                 shown,
                 confirmed_by=turn.confirmed_by,
             )
-            if turns:
+            aside = aside_of(turns)
+            if aside is not None:  # a question of the customer's own: the model answers it
+                turn.aside = aside
+                turn.note(aside_note(aside))
+            elif turns:
                 return await self._task_reply(turn, turns)
         if resumed:
             # The turn had started a task and saved; the task's messages (above) were its end.
@@ -470,6 +479,13 @@ class Agent(ConversationDelivery, ModelRounds, ClientOwner):
                 last_message["content"] = text
             reasons = "; ".join(a.summary for a in turn.unknown)
             turn.events.append(HandoffRequested(f"outcome unknown, not retried: {reasons}"))
+        aside = turn.aside
+        if aside is not None and turn.conversation.task_run == aside.run_id:
+            text = with_question(text, aside.question)  # the run still waits for its answer
+            last_message = turn.conversation.messages[-1]
+            if last_message.get("role") == "assistant" and not last_message.get("tool_calls"):
+                last_message["content"] = text
+            turn.events.extend(turn_events(aside, started=False))  # TaskWaiting, again
         proposed = [a for a in turn.proposed if a in turn.conversation.pending]
         if proposed:
             # The customer sees what will run in the runtime's words, not the model's.

@@ -5,7 +5,9 @@ drives the steps. Its messages go to the customer word for word, not rephrased b
 a confirmation question must say exactly what will happen, and a model that paraphrased it
 could promise something the task will not do. While a run waits for the customer, the next
 message is the customer's answer to it and never reaches the model, so the model can neither
-answer a question for the customer nor confirm an action.
+answer a question for the customer nor confirm an action. The one exception is an aside (a
+question of the customer's own that is not an answer, `TaskTurn.off_topic`): the model answers
+it, told that the run still waits, and the run's question is repeated after its reply.
 """
 
 from __future__ import annotations
@@ -160,6 +162,26 @@ async def before_model(
         engine, conversation_id, message, identity, confirmed_by=confirmed_by
     )
     return [answered] if answered is not None else []
+
+
+def aside_of(turns: list[TaskTurn]) -> TaskTurn | None:
+    """The waiting run's turn when the message was an aside for the model, not an answer."""
+    return next((turn for turn in turns if turn.off_topic), None)
+
+
+def aside_note(turn: TaskTurn) -> str:
+    """What the model is told when it answers an aside while a task run waits."""
+    return (
+        f"The task `{turn.task}` is waiting for the customer's answer to: {turn.question!r}. "
+        "The customer's message is not that answer: it is a question of their own. Answer it "
+        "briefly. Do not answer the task's question for the customer, do not start the task "
+        "again and do not repeat its question: the runtime repeats it after your reply."
+    )
+
+
+def with_question(text: str, question: str) -> str:
+    """The model's reply to an aside, then the waiting run's question again."""
+    return f"{text.rstrip()}\n\n{question}".strip()
 
 
 def shown_run(turns: list[TaskTurn]) -> str | None:

@@ -15,6 +15,7 @@ from specagent_runtime._events import Event
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Fence, Write
 from specagent_runtime._stores.leases import KeptLease
+from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tools.limits import TurnLimits
 from specagent_runtime._tools.toolset import ToolResult
 
@@ -37,6 +38,9 @@ class Turn:
     confirmed_by: str = ""  # "message:<id>" or "host:<action id>", for the audit trail
     writes: list[Write] = field(default_factory=list)
     saved_midway: bool = False  # the conversation was saved with a task run it started
+    # The waiting run's turn when the message was an aside: the reply ends with the run's
+    # question again, in the runtime's words, and says the run waits (`TaskWaiting`).
+    aside: TaskTurn | None = None
 
     def fence(self) -> Fence:
         return self.held.lease.fence()

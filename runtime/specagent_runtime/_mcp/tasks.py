@@ -120,4 +120,6 @@ def _turn_data(turn: TaskTurn) -> dict[str, Any]:
         data["waiting_for"] = turn.waiting_for
     if turn.handoff_reason:
         data["handoff_reason"] = turn.handoff_reason
+    if turn.off_topic:  # a question of the user's own (docs/tasks.md, Waiting for the customer)
+        data["not_an_answer"] = f"answer the user yourself; the task still asks: {turn.question}"
     return data

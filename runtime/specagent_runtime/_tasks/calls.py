@@ -22,6 +22,7 @@ from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import IDEMPOTENT_METHODS, SAFE_METHODS, OperationSpec
 from specagent_runtime._stores.base import Write
 from specagent_runtime._tasks.audit import call_entry, unknown_entry
+from specagent_runtime._tasks.dates import TaskClock
 from specagent_runtime._tasks.record import PendingCall, RunRecord
 from specagent_runtime._tasks.run import RunStatus
 from specagent_runtime._tasks.steps import Call, TaskContext, TaskDefinition
@@ -63,6 +64,7 @@ class CallSteps:
     """`call` steps, for `TaskEngine` (a base class: the methods below are the engine's)."""
 
     client: TaskClient
+    task_clock: TaskClock
 
     async def _save(self, record: RunRecord, version: int, extra: Sequence[Write] = ()) -> int:
         raise NotImplementedError
@@ -174,7 +176,7 @@ class CallSteps:
             entry = unknown_entry(record, step, pending.operation)
             return await self._save(record, version, [entry])
         function = definition.steps.get(step)
-        effect = function(TaskContext(record.variables)) if function is not None else None
+        effect = function(TaskContext(record.variables, self.task_clock)) if function else None
         if not isinstance(effect, Call):
             record.pending = None
             self._hand_off(record, f"step {step} changed since the interrupted call", step=step)

@@ -19,7 +19,7 @@ crash between the two can neither leave a run nobody knows nor lose what the cus
 from __future__ import annotations
 
 import contextlib
-import re
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +42,7 @@ from specagent_runtime._tasks.calls import (
     TaskClient,
     json_data,
 )
+from specagent_runtime._tasks.dates import TaskClock, time_zone
 from specagent_runtime._tasks.holding import (
     DEFAULT_BUSY_WAIT,
     DEFAULT_LEASE_TTL,
@@ -55,6 +56,7 @@ from specagent_runtime._tasks.holding import (
 from specagent_runtime._tasks.input import (
     InvalidAnswer,
     accepted_inputs,
+    free_text,
     input_spec,
     parse_answer,
     validate,
@@ -84,16 +86,20 @@ from specagent_runtime._tasks.steps import (
     TaskContext,
     TaskDefinition,
 )
+from specagent_runtime._tasks.words import is_question, stop_requested
 
 MAX_STEPS_PER_TURN = 500  # a compiled task has no loops; this only guards against a bad module
 MAX_INVALID_ANSWERS = 3
 TASK_HANDOFF_MESSAGE = "I'm passing this to a colleague who can help you further."
 DECLINED_MESSAGE = "All right, I have not done it."
 STOPPED_MESSAGE = "All right, I have stopped."
-# A whole message that means "stop this task" while it waits for an answer.
-_STOP_WORDS = re.compile(
-    r"(?i)(cancel|stop|quit|never ?mind|forget (it|about it)|abort)( (it|this|that))?[.!]*"
-)
+
+
+def _zone(zone: str | dt.tzinfo | None) -> dt.tzinfo:
+    try:
+        return time_zone(zone)
+    except ValueError as exc:
+        raise TaskError(str(exc)) from None
 
 
 class TaskEngine(CallSteps):
@@ -101,7 +107,10 @@ class TaskEngine(CallSteps):
 
     `tasks` is the package's `tasks` module (its `TASKS` dict) or such a dict; `client` is the
     package's `AsyncClient`; `step_model` (a `StepModel`) carries out `instruct:` steps, which
-    are handed to a human without one. `new_id` and `clock` exist for tests.
+    are handed to a human without one. `time_zone` (an IANA name or a `tzinfo`; default
+    ``$SPECAGENT_TIME_ZONE``, else UTC) is where `today` is; `clock` (seconds since the epoch)
+    is what time it is, for run timestamps and `today`/`now` (a test pins it); `new_id` exists
+    for tests.
     """
 
     def __init__(
@@ -115,6 +124,7 @@ class TaskEngine(CallSteps):
         step_model: StepModel | None = None,
         lease_ttl: float | None = None,
         busy_wait: float = DEFAULT_BUSY_WAIT,
+        time_zone: str | dt.tzinfo | None = None,
     ) -> None:
         self.store = store
         # The run's lease (a dead worker blocks the run this long at most; by default
@@ -134,6 +144,8 @@ class TaskEngine(CallSteps):
         self.tasks: Mapping[str, TaskDefinition] = found
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         self._clock = clock
+        # What `today` and `now` are in the steps, and how answers with dates are read.
+        self.task_clock = TaskClock(_zone(time_zone), clock)
 
     def __repr__(self) -> str:
         return f"TaskEngine(tasks={sorted(self.tasks)!r})"
@@ -164,7 +176,7 @@ class TaskEngine(CallSteps):
         fields = identity_fields(identity)
         if definition.requires == "verified" and not fields:
             raise TaskError(f"task `{task}` is only for verified customers")
-        accepted = accepted_inputs(definition, inputs)
+        accepted = accepted_inputs(definition, inputs, self.task_clock)
         run_id = self._new_id()
         now = self._clock()
         record = RunRecord.new(
@@ -303,7 +315,9 @@ class TaskEngine(CallSteps):
         """Route a customer's message to the conversation's waiting run, if there is one.
 
         The agent calls this before the model: while a task waits for an answer or a yes/no,
-        the message is the customer's reply to it, not a new request for the model.
+        the message is the customer's reply to it, not a new request for the model. A turn
+        with `off_topic` set was not a reply but a question of the customer's own (`words`):
+        nothing changed, and the caller lets the model answer it.
         """
         waiting = await self.waiting_run(conversation_id)
         if waiting is None:
@@ -337,7 +351,7 @@ class TaskEngine(CallSteps):
                 version = await self._save(record, version)
                 break
             try:
-                effect = function(TaskContext(record.variables))
+                effect = function(TaskContext(record.variables, self.task_clock))
             except TaskDataError as problem:
                 self._hand_off(record, f"step {step}: {problem}")
                 version = await self._save(record, version)
@@ -417,16 +431,16 @@ class TaskEngine(CallSteps):
         version: int,
         message: str,
     ) -> TaskTurn:
+        # The order of the readings is documented in `words` and docs/tasks.md.
         spec = input_spec(definition, waiting.input)
-        if _STOP_WORDS.fullmatch(message.strip()):
-            record.outbox.append(STOPPED_MESSAGE)
-            self._log(record, record.step, "stopped", "by the customer")
-            self._finish(record, RunStatus.CANCELLED, None)
-            version = await self._save(record, version)
-            return await self._deliver(record, version)
+        stop = stop_requested(message)
         try:
-            value = parse_answer(spec, message)
+            value = parse_answer(spec, message, self.task_clock)
         except InvalidAnswer as problem:
+            if stop:
+                return await self._stopped(record, version)
+            if is_question(message):
+                return await self._aside(record, version, waiting.message)
             waiting.attempts += 1
             self._log(record, record.step, "invalid", waiting.input)
             if waiting.attempts >= MAX_INVALID_ANSWERS:
@@ -435,6 +449,13 @@ class TaskEngine(CallSteps):
                 record.outbox.append(f"{problem} {waiting.message}")
             version = await self._save(record, version)
             return await self._deliver(record, version)
+        if free_text(spec):  # any text is an answer here: only the words can tell
+            if stop:
+                return await self._stopped(record, version)
+            if is_question(message):
+                return await self._aside(record, version, waiting.message)
+        if stop and stop_requested(message, leading=True):
+            return await self._stopped(record, version)  # "never mind, cancel today's ..."
         record.inputs[waiting.input] = value
         record.step = waiting.next
         record.waiting = None
@@ -451,7 +472,11 @@ class TaskEngine(CallSteps):
         version: int,
         message: str,
     ) -> TaskTurn:
-        answer = yes_or_no(message)
+        answer = yes_or_no(message)  # the consent judge's strict yes: nothing here widens it
+        if answer is None and stop_requested(message):
+            answer = False  # "never mind, cancel": a no, which does nothing
+        if answer is None and is_question(message):
+            return await self._aside(record, version, waiting.message)
         if answer is None:
             record.outbox.append(f"Please answer yes or no. {waiting.message}")
             version = await self._save(record, version)
@@ -472,6 +497,21 @@ class TaskEngine(CallSteps):
             self._finish(record, RunStatus.CANCELLED, None)
         version = await self._save(record, version)
         return await self._drive(definition, record, version)
+
+    async def _stopped(self, record: RunRecord, version: int) -> TaskTurn:
+        record.outbox.append(STOPPED_MESSAGE)
+        self._log(record, record.step, "stopped", "by the customer")
+        self._finish(record, RunStatus.CANCELLED, None)
+        version = await self._save(record, version)
+        return await self._deliver(record, version)
+
+    async def _aside(self, record: RunRecord, version: int, question: str) -> TaskTurn:
+        """Not an answer but a question of the customer's own: the run keeps waiting, and
+        this is not counted as a bad answer; the caller gives the message to the model."""
+        self._log(record, record.step, "aside", "a question, not an answer")
+        version = await self._save(record, version)
+        turn = await self._deliver(record, version)
+        return replace(turn, off_topic=True, question=question)
 
     # --- bookkeeping ---------------------------------------------------------------------------
 

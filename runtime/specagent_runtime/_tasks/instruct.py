@@ -216,6 +216,8 @@ def check_output(
         value = arguments[spec.name]
         if spec.type == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if spec.enum and value not in spec.enum:  # the model is shown the values, not labels
+            return None, f"`{spec.name}`: Please choose one of: {', '.join(spec.enum)}."
         try:
             validate(spec, value)
         except InvalidAnswer as problem:

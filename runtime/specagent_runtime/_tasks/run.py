@@ -81,6 +81,10 @@ class TaskTurn:
     # For a caller that hands the messages over itself (``deliver=False``): the writes that
     # mark them handed over, to save in the caller's own update with what it tells the customer.
     deliveries: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    # The message was not an answer but an aside (a question such as "what are your opening
+    # hours?"): nothing changed, the run still waits for `question`; the model answers it.
+    off_topic: bool = False
+    question: str = ""
 
     @property
     def finished(self) -> bool:

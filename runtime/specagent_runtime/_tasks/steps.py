@@ -16,6 +16,7 @@ step reads against the API's types; packages generated before read through the J
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import importlib
 import typing
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from specagent_runtime._errors import TaskDataError
 from specagent_runtime._spec import OperationSpec
+from specagent_runtime._tasks.dates import TaskClock, parse_iso_date, parse_iso_date_time
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -46,11 +48,13 @@ class InputSpec:
     required: bool = True  # required in the tool schema (False when an `ask` step collects it)
     enum: tuple[str, ...] = ()
     pattern: str | None = None
-    format: str | None = None  # "email"
+    format: str | None = None  # "email", "date" (2026-11-02) or "date-time" (with an offset)
     minimum: float | None = None
     maximum: float | None = None
     min_length: int | None = None
     max_length: int | None = None
+    # (value, label) pairs of an enum: how a choice is shown to the customer and accepted.
+    labels: tuple[tuple[str, str], ...] = ()
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.type}
@@ -217,9 +221,29 @@ class TaskContext:
     where None cannot be used (an argument of a required parameter, an ordering comparison).
     """
 
-    def __init__(self, variables: Mapping[str, Any]) -> None:
+    def __init__(self, variables: Mapping[str, Any], clock: TaskClock | None = None) -> None:
         self._variables = variables
         self._typed: dict[tuple[str, type[Any]], Any] = {}
+        self._clock = clock if clock is not None else TaskClock()
+
+    # --- dates (`today`, `now`, `days_since`, `days_until` in the agent file) -----------------
+
+    def today(self) -> dt.date:
+        """Today's date in the tasks' time zone (UTC unless the host sets one)."""
+        return self._clock.today()
+
+    def now(self) -> dt.datetime:
+        """The current time, with the tasks' time zone."""
+        return self._clock.now()
+
+    def days_since(self, value: dt.date) -> int:
+        """Whole calendar days from `value` (a date, or a date-time's date in the tasks' time
+        zone) to today: 0 today, 1 yesterday, negative for a day still to come."""
+        return self._clock.days_since(value)
+
+    def days_until(self, value: dt.date) -> int:
+        """Whole calendar days from today to `value`: 0 today, 1 tomorrow."""
+        return -self._clock.days_since(value)
 
     # --- typed reads (generated code since typed task code) -----------------------------------
 
@@ -302,6 +326,25 @@ class TaskContext:
             return value
         raise TaskDataError(f"`{_dotted(path)}` is not true or false")
 
+    def date(self, *path: PathPart) -> dt.date | None:
+        value = self.value(*path)
+        if value is None:
+            return None
+        parsed = parse_iso_date(value[:10]) if isinstance(value, str) else None
+        if parsed is None:
+            raise TaskDataError(f"`{_dotted(path)}` is not a date")
+        return parsed
+
+    def datetime(self, *path: PathPart) -> dt.datetime | None:
+        """A date-time; one stored without an offset is in the tasks' time zone."""
+        value = self.value(*path)
+        if value is None:
+            return None
+        parsed = parse_iso_date_time(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise TaskDataError(f"`{_dotted(path)}` is not a date and time")
+        return self._clock.local(parsed)
+
     def items(self, *path: PathPart) -> list[Any] | None:
         value = self.value(*path)
         if value is None or isinstance(value, list):
@@ -319,6 +362,12 @@ class TaskContext:
 
     def need_boolean(self, *path: PathPart) -> bool:
         return _present(self.boolean(*path), path)
+
+    def need_date(self, *path: PathPart) -> dt.date:
+        return _present(self.date(*path), path)
+
+    def need_datetime(self, *path: PathPart) -> dt.datetime:
+        return _present(self.datetime(*path), path)
 
     def need_items(self, *path: PathPart) -> list[Any]:
         return _present(self.items(*path), path)

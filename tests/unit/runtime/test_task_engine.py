@@ -301,9 +301,13 @@ async def test_already_delivered_branch(store: Store, client: FakeClient) -> Non
 async def test_customer_says_no(store: Store, client: FakeClient) -> None:
     engine = _engine(store, client)
     turn = await engine.start("cancel_order", {"order_id": 1}, CUSTOMER)
-    unclear = await engine.resume(turn.run_id, "hmm, what?", CUSTOMER)
+    unclear = await engine.resume(turn.run_id, "hmm, maybe", CUSTOMER)
     assert unclear.status is RunStatus.WAITING_CONFIRMATION
     assert unclear.messages == ("Please answer yes or no. Cancel order 1?",)
+    # A question of the customer's own is an aside for the model: the run keeps waiting.
+    aside = await engine.resume(turn.run_id, "hmm, what?", CUSTOMER)
+    assert (aside.off_topic, aside.messages, aside.question) == (True, (), "Cancel order 1?")
+    assert aside.status is RunStatus.WAITING_CONFIRMATION
     final = await engine.resume(turn.run_id, "no, keep it", CUSTOMER)
     assert final.status is RunStatus.CANCELLED
     assert _deletes(client) == []
