@@ -129,10 +129,12 @@ class Code(StrEnum):
     SERVER_VARIABLE = "server.variable"
     # the spec as a document
     SPEC_DUPLICATE_KEY = "spec.duplicate_key"
+    SPEC_EMPTY = "spec.empty"
     SPEC_ENCODING = "spec.encoding"
     SPEC_FETCH = "spec.fetch"
     SPEC_HOSTILE = "spec.hostile"
     SPEC_INFO = "spec.info"
+    SPEC_NO_OPERATIONS = "spec.no_operations"
     SPEC_NO_PATHS = "spec.no_paths"
     SPEC_NOT_A_FILE = "spec.not_a_file"
     SPEC_NOT_FOUND = "spec.not_found"

@@ -65,6 +65,8 @@ def load_spec(
     diagnostics = list(parsed.diagnostics)
     sources = {root_name: raw}
     if parsed.data is None:
+        if not blocking(diagnostics):
+            diagnostics.append(_empty(raw, name))
         return LoadedSpec({}, name, sources, tuple(diagnostics))
     family, declared, version_problem = _detect_version(parsed.data, name)
     if version_problem is not None:
@@ -139,6 +141,19 @@ def _read_referenced(location: str, name: str) -> _read.ReadResult:
             result.diagnostics.append(problem)
         return result
     return _read.parse(raw, name)
+
+
+def _empty(raw: bytes, name: str) -> Diagnostic:
+    """An empty or comment-only file (or a bare `null`): it parses, to nothing to generate."""
+    text = raw.decode("utf-8", errors="replace").strip()
+    what = "is empty" if not text else "holds no document (only comments or `null`)"
+    return _error(
+        Code.SPEC_EMPTY,
+        f"the spec {what}",
+        Location(name),
+        "an OpenAPI document starts with `openapi: 3.1.0` (or `swagger: \"2.0\"`), then `info` "
+        "and `paths`; is this the right file?",
+    )
 
 
 def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic | None]:
