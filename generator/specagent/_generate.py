@@ -139,7 +139,8 @@ def generate(
     found: list[ir.Diagnostic] = check_package_name(package, where)
 
     def stop() -> GenerateResult:
-        return GenerateResult({}, tuple(sort_diagnostics(found)), package, options.strict)
+        located = loaded.with_lines(found) if loaded is not None else found
+        return GenerateResult({}, tuple(sort_diagnostics(located)), package, options.strict)
 
     loaded, agent, problems = load_inputs(spec, agent_file, options, report)
     found.extend(problems)
@@ -194,7 +195,7 @@ def generate(
         return stop()
     return GenerateResult(
         files=_relative_to_package(rendered, package),
-        diagnostics=tuple(sort_diagnostics(found)),
+        diagnostics=tuple(sort_diagnostics(loaded.with_lines(found))),
         package=package,
         strict=options.strict,
         operations=len(api.operations),
@@ -240,7 +241,7 @@ def load_inputs(
     agent = load_agent_file(agent_file) if agent_file is not None else _NO_AGENT_FILE
     found = [*loaded.diagnostics, *agent.problems]
     if blocking(loaded.diagnostics, strict=False) or not loaded.document:
-        return None, agent, found
+        return None, agent, loaded.with_lines(found)
     return loaded, agent, found
 
 
@@ -297,7 +298,10 @@ def plan_inputs(
     plan = make_plan(api, agent.config, package)
     found.extend(plan.diagnostics)
     return Planned(
-        plan, tuple(sort_diagnostics(found)), tuple(sort_diagnostics(against)), agent=read
+        plan,
+        tuple(sort_diagnostics(loaded.with_lines(found))),
+        tuple(sort_diagnostics(against)),
+        agent=read,
     )
 
 

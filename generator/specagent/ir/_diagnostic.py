@@ -44,12 +44,18 @@ class Location:
         return (self.file, self.line, self.column, self.pointer or "")
 
     def __str__(self) -> str:
-        """`openapi.yaml#/paths/~1pet/get`, `agent.yaml:12`, `openapi.yaml:3:7`, `--package`."""
+        """`openapi.yaml#/paths/~1pet/get`, `agent.yaml:12`, `openapi.yaml:3:7`, `--package`;
+        a pointer whose line is known: `openapi.yaml:24:11 (#/paths/~1pet/get)`."""
         if self.pointer is not None:
+            if self.line:
+                return f"{self._line_text()} (#{self.pointer})"
             return f"{self.file}#{self.pointer}"
         if self.line:
-            return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+            return self._line_text()
         return self.file
+
+    def _line_text(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 class Code(StrEnum):
