@@ -63,10 +63,11 @@ def with_lines(
     for diagnostic in found:
         where = diagnostic.location
         place = places.get(where.file, {}).get(tuple(split_fragment(where.pointer or "")))
-        if place is not None:
-            where = dataclasses.replace(where, line=place[0], column=place[1])
-            diagnostic = dataclasses.replace(diagnostic, location=where)
-        located.append(diagnostic)
+        if place is None:
+            located.append(diagnostic)
+            continue
+        where = dataclasses.replace(where, line=place[0], column=place[1])
+        located.append(dataclasses.replace(diagnostic, location=where))
     return located
 
 
@@ -170,7 +171,7 @@ def _json_places(text: str, wanted: set[tuple[str, ...]]) -> dict[tuple[str, ...
 
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
-        if token == "{" or token == "[":
+        if token in {"{", "["}:
             if stack and stack[-1][1] == "array":
                 note(pending, match.start())
             stack.append([pending, "object" if token == "{" else "array", 0])

@@ -162,7 +162,7 @@ def _empty(raw: bytes, name: str) -> Diagnostic:
         Code.SPEC_EMPTY,
         f"the spec {what}",
         Location(name),
-        "an OpenAPI document starts with `openapi: 3.1.0` (or `swagger: \"2.0\"`), then `info` "
+        'an OpenAPI document starts with `openapi: 3.1.0` (or `swagger: "2.0"`), then `info` '
         "and `paths`; is this the right file?",
     )
 

@@ -88,7 +88,7 @@ def test_a_missing_last_token_falls_back_to_its_parent_only_when_close() -> None
 
 
 def test_swagger_2_places_map_back_to_where_the_file_has_them() -> None:
-    text = "swagger: '2.0'\ninfo: {title: T, version: '1'}\ndefinitions:\n  Pet:\n    type: object\n"
+    text = "swagger: '2.0'\ninfo: {title: T, version: '1'}\ndefinitions:\n  Pet:\n    type: object"
     assert _places(text, ("components", "schemas", "Pet")) == [(4, 3)]
 
 
