@@ -16,6 +16,7 @@ import yaml
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error
+from specagent._yaml_errors import explain
 from specagent.ir import Code
 
 _STR = "tag:yaml.org,2002:str"
@@ -185,12 +186,10 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[ir.Diagnosti
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "unreadable YAML"
-        column = f" (column {mark.column + 1})" if mark is not None else ""
-        message = f"the agent file is not valid YAML: {problem}{column}"
-        return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, line), message)]
+        fault = explain(exc, text)
+        where = ir.Location.at_line(source, fault.line, fault.column)
+        message = f"the agent file is not valid YAML: {fault.message}"
+        return None, [error(Code.AGENT_SYNTAX, where, message, fault.hint)]
     except yaml.YAMLError as exc:
         message = f"the agent file is not valid YAML: {exc}"
         return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, 1), message)]

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+from specagent._yaml_errors import explain
 from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _yaml
 from specagent.loader._fetch import MAX_BYTES, fetch_url
@@ -159,10 +160,9 @@ def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]
     try:
         loaded = _yaml.load(text, MAX_DEPTH)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location.at_line(name, mark.line + 1, mark.column + 1) if mark else Location(name)
-        problem = exc.problem or exc.context or "malformed YAML"
-        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {problem}", where))
+        fault = explain(exc, text)
+        where = Location.at_line(name, fault.line, fault.column)
+        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {fault.message}", where, fault.hint))
         return None, False
     except yaml.YAMLError as exc:
         out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {type(exc).__name__}", Location(name)))
