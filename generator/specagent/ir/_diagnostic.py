@@ -93,6 +93,7 @@ class Code(StrEnum):
     # the package name
     PACKAGE_NAME = "package.name"
     # parameters
+    PARAMETER_DEFAULT = "parameter.default"
     PARAMETER_DUPLICATE = "parameter.duplicate"
     PARAMETER_LOCATION = "parameter.location"
     PARAMETER_NAME = "parameter.name"
@@ -117,6 +118,8 @@ class Code(StrEnum):
     REF_UNREADABLE = "ref.unreadable"
     # rendering
     RENDER_FAILED = "render.failed"
+    # responses
+    RESPONSE_STATUS = "response.status"
     # schemas (repairs)
     SCHEMA_ENUM = "schema.enum"
     SCHEMA_ITEMS_LIST = "schema.items_list"
