@@ -27,11 +27,13 @@ from specagent._jsonschema import (
     schema_ref_name,
 )
 from specagent.render._bare_lists import type_bare_lists
+from specagent.render._deep_models import defer_deep_models
 from specagent.render._field_names import field_aliases
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
     escape_controls,
     redeclares_fields,
+    settle_base_conflicts,
     strip_header,
     union_bases,
 )
@@ -75,7 +77,7 @@ _DROPPED = frozenset({"example", "examples", "propertyNames"})
 _EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email", "ulid"})
 # What models.py may import: the standard library, pydantic (EmailStr and NameEmail aside)
 # and typing_extensions (a dependency of pydantic).
-_IMPORTABLE = frozenset({"pydantic", "pydantic_core", "typing_extensions"})
+_IMPORTABLE = frozenset({"pydantic", "pydantic_core", "typing_extensions", "specagent_runtime"})
 _NEEDS_EXTRA = frozenset({"EmailStr", "NameEmail"})
 # String formats datamodel-code-generator keeps as `str`; others become date, UUID, AnyUrl...
 _STR_FORMATS = frozenset(
@@ -236,7 +238,7 @@ def _run_codegen(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
     if not isinstance(output, str):
         raise ModelsError("datamodel-code-generator returned several modules, expected one")
-    return union_bases(escape_controls(strip_header(output)))
+    return settle_base_conflicts(union_bases(escape_controls(strip_header(output))))
 
 
 def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
@@ -388,6 +390,7 @@ def _check_imports(tree: ast.Module) -> None:
 def build_models(plan: ir.Plan) -> Models:
     document = synthetic_document(plan)
     source = type_bare_lists(_run_codegen(document), document["components"]["schemas"])
+    source = defer_deep_models(source)
     try:
         tree = ast.parse(source)
     except SyntaxError as error:

@@ -110,6 +110,77 @@ def union_bases(source: str) -> str:
     return source
 
 
+def settle_base_conflicts(source: str) -> str:
+    """A field that two bases of a class define differently, redeclared in the class as the
+    first base has it.
+
+    `C: {allOf: [{$ref: A}, {$ref: B}]}` becomes `class C(A, B)`; when A has `scope: str` and
+    B `scope: str | None = None`, mypy reports the two bases as incompatible ([misc]). pydantic
+    already takes A's definition (the first in the method resolution order); writing it in C
+    says so to mypy too, and changes nothing the model accepts.
+    """
+    tree = ast.parse(source)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, str]] = []
+    for node in classes.values():
+        bases = [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in classes]
+        if len(bases) < 2:
+            continue
+        own = _fields(node)
+        first: dict[str, ast.AnnAssign] = {}
+        conflicting: list[str] = []
+        for base in bases:
+            for name, statement in _all_fields(base, classes, frozenset()).items():
+                if name in own:
+                    continue
+                if name not in first:
+                    first[name] = statement
+                elif _text(first[name]) != _text(statement) and name not in conflicting:
+                    conflicting.append(name)
+        if not conflicting:
+            continue
+        last = node.body[-1]
+        at = starts[(last.end_lineno or last.lineno)]
+        indent = " " * node.body[0].col_offset
+        for name in conflicting:
+            written = ast.get_source_segment(source, first[name]) or _text(first[name])
+            edits.append((at, indent + " ".join(written.split()) + "\n"))
+    for at, text in sorted(edits, key=lambda edit: edit[0], reverse=True):
+        source = source[:at] + text + source[at:]
+    return source
+
+
+def _fields(node: ast.ClassDef) -> dict[str, ast.AnnAssign]:
+    return {
+        item.target.id: item
+        for item in node.body
+        if isinstance(item, ast.AnnAssign)
+        and isinstance(item.target, ast.Name)
+        and item.target.id != "model_config"
+    }
+
+
+def _all_fields(
+    name: str, classes: dict[str, ast.ClassDef], seen: frozenset[str]
+) -> dict[str, ast.AnnAssign]:
+    """A class's fields with those it inherits (its own win, then its bases in order)."""
+    node = classes[name]
+    found: dict[str, ast.AnnAssign] = {}
+    for base in reversed(node.bases):
+        if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+            found.update(_all_fields(base.id, classes, seen | {name}))
+    found.update(_fields(node))
+    return found
+
+
+def _text(statement: ast.AnnAssign) -> str:
+    value = ast.unparse(statement.value) if statement.value is not None else ""
+    return f"{ast.unparse(statement.annotation)}={value}"
+
+
 # Written at the top of models.py only when a subclass redeclares a field of its parent with
 # another type (an allOf that narrows `account: AccountSummary` to an unrelated `Account`).
 # pydantic accepts that, mypy reports it as an incompatible assignment; nothing in the
