@@ -47,6 +47,7 @@ ALLOWED_MODULES = frozenset(
     {
         "__future__",
         "collections.abc",
+        "dataclasses",
         "datetime",
         "decimal",
         "enum",
@@ -77,6 +78,7 @@ ALLOWED_CALLS = _RUNTIME_API | frozenset(
         "OAuth2Scheme",
         "OperationSpec",
         "_tools",
+        "dataclass",
         "getattr",
         "globals",
         "main",

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestError,
         ResponseDecodeError,
+        ResponseTooDeepError,
+        ResponseTooLargeError,
         ServerError,
         SpecagentError,
         StoreConflict,
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         ClientCredentials,
         Credential,
     )
+    from specagent_runtime._http.body import ResponseLimits
     from specagent_runtime._http.client import ApiClient, AsyncApiClient
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
@@ -120,6 +123,7 @@ if TYPE_CHECKING:
         to_openai_responses,
     )
     from specagent_runtime._tools.formats import definitions as tool_definitions
+    from specagent_runtime._tools.limits import Limits
     from specagent_runtime._tools.toolset import HANDOFF_TOOL, PreparedCall, ToolResult, Toolset
 
 # public name -> (module, attribute in it), by audience
@@ -167,6 +171,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "TaskWaiting": ("specagent_runtime._events", "TaskWaiting"),
     "TaskFinished": ("specagent_runtime._events", "TaskFinished"),
     "PendingAction": ("specagent_runtime._agent.consent", "PendingAction"),
+    "Limits": ("specagent_runtime._tools.limits", "Limits"),
     "UserContext": ("specagent_runtime._agent.user_context", "UserContext"),
     "ContextConfig": ("specagent_runtime._agent.user_context", "ContextConfig"),
     "Store": ("specagent_runtime._stores.base", "Store"),
@@ -187,6 +192,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "HistoryEntry": ("specagent_runtime._tasks.run", "HistoryEntry"),
     "TaskTurn": ("specagent_runtime._tasks.run", "TaskTurn"),
     "RetryPolicy": ("specagent_runtime._http.retry", "RetryPolicy"),
+    "ResponseLimits": ("specagent_runtime._http.body", "ResponseLimits"),
     "Credential": ("specagent_runtime._http.auth", "Credential"),
     "ApiKey": ("specagent_runtime._http.auth", "ApiKey"),
     "BearerToken": ("specagent_runtime._http.auth", "BearerToken"),
@@ -203,6 +209,8 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ApiConnectionError": ("specagent_runtime._errors", "ApiConnectionError"),
     "ApiTimeoutError": ("specagent_runtime._errors", "ApiTimeoutError"),
     "ResponseDecodeError": ("specagent_runtime._errors", "ResponseDecodeError"),
+    "ResponseTooLargeError": ("specagent_runtime._errors", "ResponseTooLargeError"),
+    "ResponseTooDeepError": ("specagent_runtime._errors", "ResponseTooDeepError"),
     "ApiStatusError": ("specagent_runtime._errors", "ApiStatusError"),
     "BadRequestError": ("specagent_runtime._errors", "BadRequestError"),
     "AuthError": ("specagent_runtime._errors", "AuthError"),
@@ -304,6 +312,7 @@ __all__ = [
     "Identity",
     "InputSpec",
     "Instruct",
+    "Limits",
     "MemoryStore",
     "ModelError",
     "NotFoundError",
@@ -317,6 +326,9 @@ __all__ = [
     "RequestError",
     "Respond",
     "ResponseDecodeError",
+    "ResponseLimits",
+    "ResponseTooDeepError",
+    "ResponseTooLargeError",
     "Retention",
     "RetryPolicy",
     "RunInfo",

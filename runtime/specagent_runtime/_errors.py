@@ -12,6 +12,8 @@ The tree (``except SpecagentError`` catches all of them)::
     │   ├── ApiConnectionError                  not reached, or the connection broke off
     │   │   └── ApiTimeoutError
     │   ├── ResponseDecodeError                 a success response that cannot be read
+    │   │   ├── ResponseTooLargeError           over the decoded-size cap (decompression too)
+    │   │   └── ResponseTooDeepError            JSON nested deeper than the cap
     │   └── ApiStatusError                      a non-success status
     │       ├── BadRequestError                 400
     │       ├── AuthError                       401, 403, a failed OAuth2 token fetch
@@ -43,6 +45,7 @@ runtime chose, and API bodies are scrubbed of the secrets in use (`_http.status`
 from __future__ import annotations
 
 import re
+from typing import Any
 
 MODEL_TEXT_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
@@ -159,6 +162,36 @@ class ResponseDecodeError(ApiError):
 
     def model_message(self) -> str:
         return "The service returned a response that could not be read."
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The body grew past `ResponseLimits.max_bytes` once decoded (a gzip bomb, a dump of a
+    whole table); reading stopped there. `limit` is the cap in bytes."""
+
+    def __init__(self, message: str, *, limit: int = 0, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.limit = limit
+
+    def model_message(self) -> str:
+        return (
+            "The service's answer was too large to read. Ask for less (a narrower search, "
+            "one item) or offer to hand off to a human."
+        )
+
+
+class ResponseTooDeepError(ResponseDecodeError):
+    """A JSON body nested deeper than `ResponseLimits.max_depth`; it was not parsed, so no
+    recursive code ever saw it. `limit` is the cap in levels."""
+
+    def __init__(self, message: str, *, limit: int = 0, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.limit = limit
+
+    def model_message(self) -> str:
+        return (
+            "The service's answer was malformed (nested too deeply to read). Do not retry; "
+            "offer to hand off to a human."
+        )
 
 
 class ApiStatusError(ApiError):

@@ -125,6 +125,9 @@ class ToolSpec:
     idempotent: bool = False
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    # Lookups of this tool allowed per conversation (agent file `lookup_limit`); None: the
+    # agent's default for lookups anyone may make (see `_tools.limits`).
+    lookup_limit: int | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ToolSpec:
@@ -143,4 +146,5 @@ class ToolSpec:
             idempotent=bool(data.get("idempotent", False)),
             expose=tuple(data.get("expose", ())),
             redact=tuple(data.get("redact", ())),
+            lookup_limit=int(data["lookup_limit"]) if data.get("lookup_limit") else None,
         )

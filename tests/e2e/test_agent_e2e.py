@@ -31,6 +31,7 @@ from specagent_runtime import (
     ConfirmationNotFound,
     HandoffRequested,
     Identity,
+    Limits,
     MemoryStore,
     ModelError,
     RetryPolicy,
@@ -470,6 +471,11 @@ async def test_oauth2_token_fetched_once_for_20_concurrent_calls(
     client_class = client_credentials_client(petstore_package)
     client: Any = client_class(petstore.base_url, credentials={"petstore_auth": credentials})
     agent = make_agent(client=client)
+    # 20 lookups in one round, all at once (by default 8 a round, 4 at a time, 10 lookups and
+    # 3 in flight, the misses allowed before a lockout).
+    agent.limiter.limits = Limits(
+        tool_calls_per_round=20, parallel_calls=20, lookup_limit=20, misses_before_lockout=20
+    )
     statuses = ["available", "pending", "sold", "available"] * 5
     fake_model.add(
         Turn(calls=tuple(ToolCall("find_pets_by_status", {"status": s}) for s in statuses)),

@@ -1,11 +1,14 @@
 """The tasks of this agent, compiled from the agent file by specagent.
 
 Each task is a small state machine: one function per step, reading the run's variables through
-`ctx` and returning what the engine does next (ask, call, confirm, respond, ...). The engine
-saves the run after every step. Regenerate instead of editing.
+`ctx` (a call's result as its model in models.py, the inputs as the task's inputs class) and
+returning what the engine does next (ask, call, confirm, respond, ...). The engine saves the
+run after every step. Regenerate instead of editing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from specagent_runtime import (
     Ask,
@@ -23,12 +26,20 @@ from specagent_runtime import (
 from . import _operations, models
 
 
+@dataclass(frozen=True, slots=True)
+class CancelOrderInputs:
+    """The inputs of cancel_order as its steps read them (None: not given yet)."""
+
+    order_id: int | None = None
+
+
 def _cancel_order_1(ctx: TaskContext) -> Effect:
     """Step 1 of cancel_order: call (agent.yaml:45)."""
+    inputs = ctx.inputs(CancelOrderInputs)
     return Call(
         operation=_operations.GET_ORDER_BY_ID,
         args={
-            "orderId": ctx.need_integer("inputs", "order_id"),
+            "orderId": ctx.need(inputs.order_id, "inputs.order_id"),
         },
         response=models.Order,
         save_as="order",
@@ -38,18 +49,18 @@ def _cancel_order_1(ctx: TaskContext) -> Effect:
 
 def _cancel_order_2(ctx: TaskContext) -> Effect:
     """Step 2 of cancel_order: if (agent.yaml:48)."""
-    if ctx.text("order", "status") == "delivered":
+    order = ctx.result("order", models.Order)
+    if order.status == "delivered":
         return Goto("2.then.1")
     return Goto("3")
 
 
 def _cancel_order_2_then_1(ctx: TaskContext) -> Effect:
     """Step 2.then.1 of cancel_order: respond (agent.yaml:50)."""
+    order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format(
-            "Order ",
-            ctx.integer("order", "id"),
-            " was already delivered, so it can't be cancelled.",
+            "Order ", order.id, " was already delivered, so it can't be cancelled."
         ),
         next="2.then.2",
     )
@@ -62,13 +73,10 @@ def _cancel_order_2_then_2(ctx: TaskContext) -> Effect:
 
 def _cancel_order_3(ctx: TaskContext) -> Effect:
     """Step 3 of cancel_order: confirm (agent.yaml:52)."""
+    order = ctx.result("order", models.Order)
     return Confirm(
         message=ctx.format(
-            "Cancel order ",
-            ctx.integer("order", "id"),
-            " for ",
-            ctx.integer("order", "quantity"),
-            " item(s)?",
+            "Cancel order ", order.id, " for ", order.quantity, " item(s)?"
         ),
         next="4",
         declined=None,
@@ -77,10 +85,11 @@ def _cancel_order_3(ctx: TaskContext) -> Effect:
 
 def _cancel_order_4(ctx: TaskContext) -> Effect:
     """Step 4 of cancel_order: call (agent.yaml:53)."""
+    order = ctx.result("order", models.Order)
     return Call(
         operation=_operations.DELETE_ORDER,
         args={
-            "orderId": ctx.need_integer("order", "id"),
+            "orderId": ctx.need(order.id, "order.id"),
         },
         response=None,
         save_as=None,
@@ -90,10 +99,8 @@ def _cancel_order_4(ctx: TaskContext) -> Effect:
 
 def _cancel_order_5(ctx: TaskContext) -> Effect:
     """Step 5 of cancel_order: respond (agent.yaml:55)."""
-    return Respond(
-        message=ctx.format("Order ", ctx.integer("order", "id"), " is cancelled."),
-        next=None,
-    )
+    order = ctx.result("order", models.Order)
+    return Respond(message=ctx.format("Order ", order.id, " is cancelled."), next=None)
 
 
 CANCEL_ORDER_TASK = TaskDefinition(
@@ -129,6 +136,14 @@ CANCEL_ORDER_TASK = TaskDefinition(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceOrderInputs:
+    """The inputs of place_order as its steps read them (None: not given yet)."""
+
+    pet_id: int | None = None
+    quantity: int | None = None
+
+
 def _place_order_1(ctx: TaskContext) -> Effect:
     """Step 1 of place_order: ask (agent.yaml:64)."""
     return Ask(
@@ -140,10 +155,11 @@ def _place_order_1(ctx: TaskContext) -> Effect:
 
 def _place_order_2(ctx: TaskContext) -> Effect:
     """Step 2 of place_order: call (agent.yaml:66)."""
+    inputs = ctx.inputs(PlaceOrderInputs)
     return Call(
         operation=_operations.GET_PET_BY_ID,
         args={
-            "petId": ctx.need_integer("inputs", "pet_id"),
+            "petId": ctx.need(inputs.pet_id, "inputs.pet_id"),
         },
         response=models.Pet,
         save_as="pet",
@@ -153,17 +169,17 @@ def _place_order_2(ctx: TaskContext) -> Effect:
 
 def _place_order_3(ctx: TaskContext) -> Effect:
     """Step 3 of place_order: if (agent.yaml:69)."""
-    if ctx.text("pet", "status") != "available":
+    pet = ctx.result("pet", models.Pet)
+    if pet.status != "available":
         return Goto("3.then.1")
     return Goto("4")
 
 
 def _place_order_3_then_1(ctx: TaskContext) -> Effect:
     """Step 3.then.1 of place_order: respond (agent.yaml:71)."""
+    pet = ctx.result("pet", models.Pet)
     return Respond(
-        message=ctx.format(
-            "Sorry, ", ctx.text("pet", "name"), " is not available right now."
-        ),
+        message=ctx.format("Sorry, ", pet.name, " is not available right now."),
         next="3.then.2",
     )
 
@@ -175,26 +191,21 @@ def _place_order_3_then_2(ctx: TaskContext) -> Effect:
 
 def _place_order_4(ctx: TaskContext) -> Effect:
     """Step 4 of place_order: ask (agent.yaml:73)."""
+    pet = ctx.result("pet", models.Pet)
     return Ask(
         input="quantity",
-        prompt=ctx.format(
-            "How many ", ctx.text("pet", "name"), " would you like (1 to 5)?"
-        ),
+        prompt=ctx.format("How many ", pet.name, " would you like (1 to 5)?"),
         next="5",
     )
 
 
 def _place_order_5(ctx: TaskContext) -> Effect:
     """Step 5 of place_order: confirm (agent.yaml:75)."""
+    inputs = ctx.inputs(PlaceOrderInputs)
+    pet = ctx.result("pet", models.Pet)
     return Confirm(
         message=ctx.format(
-            "Order ",
-            ctx.integer("inputs", "quantity"),
-            " x ",
-            ctx.text("pet", "name"),
-            " (pet ",
-            ctx.integer("pet", "id"),
-            ")?",
+            "Order ", inputs.quantity, " x ", pet.name, " (pet ", pet.id, ")?"
         ),
         next="6",
         declined="5.no.1",
@@ -213,11 +224,13 @@ def _place_order_5_no_2(ctx: TaskContext) -> Effect:
 
 def _place_order_6(ctx: TaskContext) -> Effect:
     """Step 6 of place_order: call (agent.yaml:78)."""
+    pet = ctx.result("pet", models.Pet)
+    inputs = ctx.inputs(PlaceOrderInputs)
     return Call(
         operation=_operations.PLACE_ORDER,
         args={
-            "petId": ctx.integer("pet", "id"),
-            "quantity": ctx.integer("inputs", "quantity"),
+            "petId": pet.id,
+            "quantity": inputs.quantity,
             "status": "placed",
         },
         response=models.Order,
@@ -228,9 +241,9 @@ def _place_order_6(ctx: TaskContext) -> Effect:
 
 def _place_order_7(ctx: TaskContext) -> Effect:
     """Step 7 of place_order: respond (agent.yaml:81)."""
+    order = ctx.result("order", models.Order)
     return Respond(
-        message=ctx.format("Your order number is ", ctx.integer("order", "id"), "."),
-        next=None,
+        message=ctx.format("Your order number is ", order.id, "."), next=None
     )
 
 

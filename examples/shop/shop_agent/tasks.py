@@ -1,11 +1,14 @@
 """The tasks of this agent, compiled from the agent file by specagent.
 
 Each task is a small state machine: one function per step, reading the run's variables through
-`ctx` and returning what the engine does next (ask, call, confirm, respond, ...). The engine
-saves the run after every step. Regenerate instead of editing.
+`ctx` (a call's result as its model in models.py, the inputs as the task's inputs class) and
+returning what the engine does next (ask, call, confirm, respond, ...). The engine saves the
+run after every step. Regenerate instead of editing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from specagent_runtime import (
     Ask,
@@ -25,6 +28,13 @@ from specagent_runtime import (
 from . import _operations, models
 
 
+@dataclass(frozen=True, slots=True)
+class CancelOrderInputs:
+    """The inputs of cancel_order as its steps read them (None: not given yet)."""
+
+    order_hint: str | None = None
+
+
 def _cancel_order_1(ctx: TaskContext) -> Effect:
     """Step 1 of cancel_order: call (agent.yaml:47)."""
     return Call(
@@ -40,10 +50,11 @@ def _cancel_order_1(ctx: TaskContext) -> Effect:
 
 def _cancel_order_2(ctx: TaskContext) -> Effect:
     """Step 2 of cancel_order: instruct (agent.yaml:49)."""
+    inputs = ctx.inputs(CancelOrderInputs)
     return Instruct(
         instruction=ctx.format(
             "Find which of the customer's recent orders (customer.recent_orders in the data) they mean by \"",
-            ctx.text("inputs", "order_hint"),
+            inputs.order_hint,
             '", and answer with its id.',
         ),
         tools=("get_my_order",),
@@ -76,17 +87,17 @@ def _cancel_order_3(ctx: TaskContext) -> Effect:
 
 def _cancel_order_4(ctx: TaskContext) -> Effect:
     """Step 4 of cancel_order: if (agent.yaml:60)."""
-    if ctx.text("order", "status") == "cancelled":
+    order = ctx.result("order", models.Order)
+    if order.status == "cancelled":
         return Goto("4.then.1")
     return Goto("5")
 
 
 def _cancel_order_4_then_1(ctx: TaskContext) -> Effect:
     """Step 4.then.1 of cancel_order: respond (agent.yaml:62)."""
+    order = ctx.result("order", models.Order)
     return Respond(
-        message=ctx.format(
-            "Order ", ctx.integer("order", "id"), " is already cancelled."
-        ),
+        message=ctx.format("Order ", order.id, " is already cancelled."),
         next="4.then.2",
     )
 
@@ -98,22 +109,21 @@ def _cancel_order_4_then_2(ctx: TaskContext) -> Effect:
 
 def _cancel_order_5(ctx: TaskContext) -> Effect:
     """Step 5 of cancel_order: if (agent.yaml:64)."""
-    if ctx.text("order", "status") in (
-        "shipped",
-        "delivered",
-    ):
+    order = ctx.result("order", models.Order)
+    if order.status in ("shipped", "delivered"):
         return Goto("5.then.1")
     return Goto("6")
 
 
 def _cancel_order_5_then_1(ctx: TaskContext) -> Effect:
     """Step 5.then.1 of cancel_order: respond (agent.yaml:66)."""
+    order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format(
             "Order ",
-            ctx.integer("order", "id"),
+            order.id,
             " has ",
-            ctx.text("order", "status"),
+            order.status,
             " already, so it can't be cancelled.",
         ),
         next="5.then.2",
@@ -127,16 +137,17 @@ def _cancel_order_5_then_2(ctx: TaskContext) -> Effect:
 
 def _cancel_order_6(ctx: TaskContext) -> Effect:
     """Step 6 of cancel_order: confirm (agent.yaml:68)."""
+    order = ctx.result("order", models.Order)
     return Confirm(
         message=ctx.format(
             "Cancel order ",
-            ctx.integer("order", "id"),
+            order.id,
             " from ",
-            ctx.text("order", "placed_at"),
+            order.placed_at,
             " (",
-            ctx.number("order", "total"),
+            order.total,
             " ",
-            ctx.text("order", "currency"),
+            order.currency,
             ")?",
         ),
         next="7",
@@ -146,10 +157,9 @@ def _cancel_order_6(ctx: TaskContext) -> Effect:
 
 def _cancel_order_6_no_1(ctx: TaskContext) -> Effect:
     """Step 6.no.1 of cancel_order: respond (agent.yaml:70)."""
+    order = ctx.result("order", models.Order)
     return Respond(
-        message=ctx.format(
-            "All right, order ", ctx.integer("order", "id"), " stays as it is."
-        ),
+        message=ctx.format("All right, order ", order.id, " stays as it is."),
         next="6.no.2",
     )
 
@@ -161,10 +171,11 @@ def _cancel_order_6_no_2(ctx: TaskContext) -> Effect:
 
 def _cancel_order_7(ctx: TaskContext) -> Effect:
     """Step 7 of cancel_order: call (agent.yaml:71)."""
+    order = ctx.result("order", models.Order)
     return Call(
         operation=_operations.CANCEL_ORDER,
         args={
-            "orderId": ctx.need_integer("order", "id"),
+            "orderId": ctx.need(order.id, "order.id"),
             "email": ctx.need_text("identity", "email"),
         },
         response=models.Order,
@@ -175,9 +186,9 @@ def _cancel_order_7(ctx: TaskContext) -> Effect:
 
 def _cancel_order_8(ctx: TaskContext) -> Effect:
     """Step 8 of cancel_order: respond (agent.yaml:74)."""
+    cancelled = ctx.result("cancelled", models.Order)
     return Respond(
-        message=ctx.format("Order ", ctx.integer("cancelled", "id"), " is cancelled."),
-        next=None,
+        message=ctx.format("Order ", cancelled.id, " is cancelled."), next=None
     )
 
 
@@ -228,6 +239,13 @@ CANCEL_ORDER_TASK = TaskDefinition(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class RefundOrderInputs:
+    """The inputs of refund_order as its steps read them (None: not given yet)."""
+
+    request: str | None = None
+
+
 def _refund_order_1(ctx: TaskContext) -> Effect:
     """Step 1 of refund_order: call (agent.yaml:84)."""
     return Call(
@@ -243,10 +261,11 @@ def _refund_order_1(ctx: TaskContext) -> Effect:
 
 def _refund_order_2(ctx: TaskContext) -> Effect:
     """Step 2 of refund_order: instruct (agent.yaml:86)."""
+    inputs = ctx.inputs(RefundOrderInputs)
     return Instruct(
         instruction=ctx.format(
             "From the customer's words \"",
-            ctx.text("inputs", "request"),
+            inputs.request,
             '", find which of their recent orders (customer.recent_orders in the data) they mean and the reason for the refund.',
         ),
         tools=("get_my_order",),
@@ -282,23 +301,18 @@ def _refund_order_3(ctx: TaskContext) -> Effect:
 
 def _refund_order_4(ctx: TaskContext) -> Effect:
     """Step 4 of refund_order: if (agent.yaml:98)."""
-    if bool(
-        (ctx.text("order", "status") != "delivered")
-        or (ctx.boolean("order", "refunded") == True)
-    ):
+    order = ctx.result("order", models.Order)
+    if bool(order.status != "delivered" or order.refunded == True):
         return Goto("4.then.1")
     return Goto("5")
 
 
 def _refund_order_4_then_1(ctx: TaskContext) -> Effect:
     """Step 4.then.1 of refund_order: respond (agent.yaml:100)."""
+    order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format(
-            "Order ",
-            ctx.integer("order", "id"),
-            " can't be refunded: it is ",
-            ctx.text("order", "status"),
-            ".",
+            "Order ", order.id, " can't be refunded: it is ", order.status, "."
         ),
         next="4.then.2",
     )
@@ -311,21 +325,23 @@ def _refund_order_4_then_2(ctx: TaskContext) -> Effect:
 
 def _refund_order_5(ctx: TaskContext) -> Effect:
     """Step 5 of refund_order: if (agent.yaml:102)."""
-    if ctx.need_number("order", "total") > 100:
+    order = ctx.result("order", models.Order)
+    if ctx.need(order.total, "order.total") > 100:
         return Goto("5.then.1")
     return Goto("6")
 
 
 def _refund_order_5_then_1(ctx: TaskContext) -> Effect:
     """Step 5.then.1 of refund_order: handoff (agent.yaml:104)."""
+    order = ctx.result("order", models.Order)
     return Handoff(
         reason=ctx.format(
             "Refund of ",
-            ctx.number("order", "total"),
+            order.total,
             " ",
-            ctx.text("order", "currency"),
+            order.currency,
             " for order ",
-            ctx.integer("order", "id"),
+            order.id,
             " (",
             ctx.text("claim", "reason"),
             ") is above the 100 limit",
@@ -335,14 +351,15 @@ def _refund_order_5_then_1(ctx: TaskContext) -> Effect:
 
 def _refund_order_6(ctx: TaskContext) -> Effect:
     """Step 6 of refund_order: confirm (agent.yaml:105)."""
+    order = ctx.result("order", models.Order)
     return Confirm(
         message=ctx.format(
             "Refund ",
-            ctx.number("order", "total"),
+            order.total,
             " ",
-            ctx.text("order", "currency"),
+            order.currency,
             " for order ",
-            ctx.integer("order", "id"),
+            order.id,
             " (reason: ",
             ctx.text("claim", "reason"),
             ")?",
@@ -354,10 +371,11 @@ def _refund_order_6(ctx: TaskContext) -> Effect:
 
 def _refund_order_7(ctx: TaskContext) -> Effect:
     """Step 7 of refund_order: call (agent.yaml:106)."""
+    order = ctx.result("order", models.Order)
     return Call(
         operation=_operations.REFUND_ORDER,
         args={
-            "orderId": ctx.need_integer("order", "id"),
+            "orderId": ctx.need(order.id, "order.id"),
             "email": ctx.need_text("identity", "email"),
             "reason": ctx.need_text("claim", "reason"),
         },
@@ -369,16 +387,18 @@ def _refund_order_7(ctx: TaskContext) -> Effect:
 
 def _refund_order_8(ctx: TaskContext) -> Effect:
     """Step 8 of refund_order: respond (agent.yaml:109)."""
+    refund = ctx.result("refund", models.Refund)
+    order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format(
             "Done: ",
-            ctx.number("refund", "amount"),
+            refund.amount,
             " ",
-            ctx.text("order", "currency"),
+            order.currency,
             " for order ",
-            ctx.integer("order", "id"),
+            order.id,
             " will be refunded (refund ",
-            ctx.integer("refund", "id"),
+            refund.id,
             ").",
         ),
         next=None,
@@ -426,6 +446,15 @@ REFUND_ORDER_TASK = TaskDefinition(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class BookDemoInputs:
+    """The inputs of book_demo as its steps read them (None: not given yet)."""
+
+    name: str | None = None
+    company: str | None = None
+    email: str | None = None
+
+
 def _book_demo_1(ctx: TaskContext) -> Effect:
     """Step 1 of book_demo: ask (agent.yaml:123)."""
     return Ask(
@@ -435,11 +464,10 @@ def _book_demo_1(ctx: TaskContext) -> Effect:
 
 def _book_demo_2(ctx: TaskContext) -> Effect:
     """Step 2 of book_demo: ask (agent.yaml:125)."""
+    inputs = ctx.inputs(BookDemoInputs)
     return Ask(
         input="company",
-        prompt=ctx.format(
-            "Thanks ", ctx.text("inputs", "name"), ". Which company are you with?"
-        ),
+        prompt=ctx.format("Thanks ", inputs.name, ". Which company are you with?"),
         next="3",
     )
 
@@ -455,14 +483,15 @@ def _book_demo_3(ctx: TaskContext) -> Effect:
 
 def _book_demo_4(ctx: TaskContext) -> Effect:
     """Step 4 of book_demo: confirm (agent.yaml:129)."""
+    inputs = ctx.inputs(BookDemoInputs)
     return Confirm(
         message=ctx.format(
             "Book a demo for ",
-            ctx.text("inputs", "name"),
+            inputs.name,
             " (",
-            ctx.text("inputs", "company"),
+            inputs.company,
             ") and send the invite to ",
-            ctx.text("inputs", "email"),
+            inputs.email,
             "?",
         ),
         next="5",
@@ -472,12 +501,13 @@ def _book_demo_4(ctx: TaskContext) -> Effect:
 
 def _book_demo_5(ctx: TaskContext) -> Effect:
     """Step 5 of book_demo: call (agent.yaml:130)."""
+    inputs = ctx.inputs(BookDemoInputs)
     return Call(
         operation=_operations.CREATE_DEMO_BOOKING,
         args={
-            "name": ctx.need_text("inputs", "name"),
-            "company": ctx.need_text("inputs", "company"),
-            "email": ctx.need_text("inputs", "email"),
+            "name": ctx.need(inputs.name, "inputs.name"),
+            "company": ctx.need(inputs.company, "inputs.company"),
+            "email": ctx.need(inputs.email, "inputs.email"),
         },
         response=models.DemoBooking,
         save_as="booking",
@@ -487,10 +517,11 @@ def _book_demo_5(ctx: TaskContext) -> Effect:
 
 def _book_demo_6(ctx: TaskContext) -> Effect:
     """Step 6 of book_demo: call (agent.yaml:133)."""
+    booking = ctx.result("booking", models.DemoBooking)
     return Call(
         operation=_operations.CREATE_CALENDAR_INVITE,
         args={
-            "booking_id": ctx.need_integer("booking", "id"),
+            "booking_id": ctx.need(booking.id, "booking.id"),
         },
         response=models.Invite,
         save_as="invite",
@@ -500,12 +531,13 @@ def _book_demo_6(ctx: TaskContext) -> Effect:
 
 def _book_demo_7(ctx: TaskContext) -> Effect:
     """Step 7 of book_demo: respond (agent.yaml:136)."""
+    invite = ctx.result("invite", models.Invite)
     return Respond(
         message=ctx.format(
             "Your demo is booked for ",
-            ctx.text("invite", "starts_at"),
+            invite.starts_at,
             "; the invite is on its way to ",
-            ctx.text("invite", "sent_to"),
+            invite.sent_to,
             ".",
         ),
         next=None,

@@ -7,7 +7,8 @@ JSON Schema, and re-modelling JSON Schema as classes would only lose information
 
 The stages, each a module: the spec as loaded (`_api`), the agent file as read with its tasks as
 declared (`_agent`), the plan the renderers follow (`_plan`), the tasks as compiled against it
-(`_tasks`); diagnostics (`_diagnostic`) are values every stage makes.
+(`_tasks`, their expressions in `_task_expr`); diagnostics (`_diagnostic`) are values every
+stage makes.
 """
 
 from specagent.ir._agent import (
@@ -49,6 +50,21 @@ from specagent.ir._api import (
 )
 from specagent.ir._diagnostic import Code, Diagnostic, Location, Severity
 from specagent.ir._plan import Argument, AuthScheme, Endpoint, EnvVar, Plan, Tool
+from specagent.ir._task_expr import (
+    ArithmeticExpr,
+    CompareExpr,
+    Expr,
+    LengthExpr,
+    ListExpr,
+    LiteralExpr,
+    LogicExpr,
+    Message,
+    NegateExpr,
+    NotExpr,
+    ReadExpr,
+    ReadSource,
+    ValueKind,
+)
 from specagent.ir._tasks import (
     AskEffect,
     BranchEffect,
@@ -60,7 +76,6 @@ from specagent.ir._tasks import (
     EndEffect,
     HandoffEffect,
     InstructEffect,
-    PyExpr,
     RespondEffect,
     SetEffect,
     TaskInput,
@@ -72,6 +87,7 @@ __all__ = [
     "AgentConfig",
     "Api",
     "Argument",
+    "ArithmeticExpr",
     "AskEffect",
     "AskStep",
     "AuthScheme",
@@ -79,6 +95,7 @@ __all__ = [
     "CallEffect",
     "CallStep",
     "Code",
+    "CompareExpr",
     "CompiledStep",
     "CompiledTask",
     "ConfirmEffect",
@@ -91,6 +108,7 @@ __all__ = [
     "EndStep",
     "Endpoint",
     "EnvVar",
+    "Expr",
     "Expression",
     "HandoffEffect",
     "HandoffStep",
@@ -99,15 +117,23 @@ __all__ = [
     "InstructEffect",
     "InstructStep",
     "JsonSchema",
+    "LengthExpr",
+    "ListExpr",
+    "LiteralExpr",
     "LiteralValue",
     "Location",
+    "LogicExpr",
     "MediaType",
+    "Message",
+    "NegateExpr",
+    "NotExpr",
     "OAuthFlow",
     "Operation",
     "ParamLocation",
     "Parameter",
     "Plan",
-    "PyExpr",
+    "ReadExpr",
+    "ReadSource",
     "RequestBody",
     "RespondEffect",
     "RespondStep",
@@ -126,4 +152,5 @@ __all__ = [
     "TaskProgram",
     "Tool",
     "ToolOverride",
+    "ValueKind",
 ]

@@ -2,8 +2,8 @@
 
 `specagent.tasks` makes these from the declarations (`_agent`); `specagent.render` lays them out
 as the package's `tasks.py`, one function per step returning its effect. Expressions and messages
-are Python source the compiler wrote from a checked tree (`PyExpr`: names as string literals
-passed to `TaskContext` accessors, literals through `repr`); everything else is plain data.
+are checked trees (`_task_expr`), which the renderer writes as Python typed by the response
+models; everything else is plain data.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specagent.ir._diagnostic import Diagnostic, Location
-
-# Python source of a checked expression or message, e.g. "ctx.text('order', 'status')".
-PyExpr = str
+from specagent.ir._task_expr import Expr, Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +62,14 @@ class TaskInput:
 @dataclass(frozen=True, slots=True)
 class AskEffect:
     input: str
-    prompt: PyExpr
+    prompt: Message
     next: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class CallEffect:
     operation: str  # the operation's constant in the package's `_operations.py`
-    args: tuple[tuple[str, PyExpr], ...]  # argument key -> value
+    args: tuple[tuple[str, Expr], ...]  # argument key -> value
     response_model: str | None  # class in models.py the result is read as; None: raw JSON
     save_as: str | None
     next: str | None
@@ -82,33 +80,33 @@ class CallEffect:
 class BranchEffect:
     """An `if` step: go to `then` when `condition` holds, else to `otherwise`."""
 
-    condition: PyExpr
+    condition: Expr
     then: str | None
     otherwise: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmEffect:
-    message: PyExpr
+    message: Message
     next: str | None
     declined: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class RespondEffect:
-    message: PyExpr
+    message: Message
     next: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class SetEffect:
-    values: tuple[tuple[str, PyExpr], ...]  # variable -> value
+    values: tuple[tuple[str, Expr], ...]  # variable -> value
     next: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class HandoffEffect:
-    reason: PyExpr
+    reason: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +116,7 @@ class EndEffect:
 
 @dataclass(frozen=True, slots=True)
 class InstructEffect:
-    instruction: PyExpr
+    instruction: Message
     tools: tuple[str, ...]  # tool names, without repeats
     output: tuple[TaskInput, ...]
     save_as: str
@@ -152,6 +150,7 @@ class CompiledStep:
 class CompiledTask:
     name: str
     constant: str  # the module-level name of its TaskDefinition
+    inputs_class: str  # the class its steps read the inputs as
     where: Location
     description: str
     requires: str

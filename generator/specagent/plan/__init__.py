@@ -12,7 +12,12 @@ from __future__ import annotations
 from specagent import _names, ir
 from specagent.plan._args import build_endpoint, is_json
 from specagent.plan._auth import auth_schemes
-from specagent.plan._identifiers import operation_constant, step_function, task_constant
+from specagent.plan._identifiers import (
+    operation_constant,
+    step_function,
+    task_constant,
+    task_inputs_class,
+)
 from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "select",
     "step_function",
     "task_constant",
+    "task_inputs_class",
     "trim",
 ]
 

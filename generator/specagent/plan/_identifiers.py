@@ -8,7 +8,15 @@ the results (`Endpoint.constant`, `AuthScheme.env`, `CompiledTask.constant`,
 
 from __future__ import annotations
 
-__all__ = ["env_prefix", "operation_constant", "step_function", "task_constant"]
+from collections.abc import Collection
+
+__all__ = [
+    "env_prefix",
+    "operation_constant",
+    "step_function",
+    "task_constant",
+    "task_inputs_class",
+]
 
 
 def operation_constant(method_name: str) -> str:
@@ -24,6 +32,18 @@ def env_prefix(package: str) -> str:
 def task_constant(task: str) -> str:
     """`cancel_order` -> `CANCEL_ORDER_TASK`, its `TaskDefinition` in `tasks.py`."""
     return f"{task.upper()}_TASK"
+
+
+def task_inputs_class(task: str, taken: Collection[str] = ()) -> str:
+    """`cancel_order` -> `CancelOrderInputs`, the class its steps read the inputs as; a number
+    is added when another task's class already has the name (`cancel_order` and `cancelOrder`)."""
+    words = [word for word in task.split("_") if word]
+    base = "".join(word[:1].upper() + word[1:] for word in words) + "Inputs"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}{number}"
+    return name
 
 
 def step_function(task: str, step_id: str) -> str:

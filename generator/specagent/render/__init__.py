@@ -13,10 +13,9 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from specagent import ir
-from specagent.render import _views
+from specagent.render import _tasks, _views
 from specagent.render._format import FormatError, format_python
-from specagent.render._models import ModelsError, build_models
-from specagent.render._tasks import render_tasks
+from specagent.render._models import Models, ModelsError, build_models
 from specagent.render._templates import LiteralError, render_template
 from specagent.render._tool_schema import agent_json, manifest_json, task_tools
 
@@ -57,8 +56,13 @@ def _check_package(package: str) -> None:
         raise RenderError(f"package name {package!r} must be a lower-case ASCII Python identifier")
 
 
-def _python_files(plan: ir.Plan) -> dict[str, str]:
-    models = build_models(plan)
+def render_tasks(program: ir.TaskProgram, plan: ir.Plan) -> str:
+    """The package's `tasks.py` alone (not yet formatted), its steps reading results as the
+    models `plan` generates."""
+    return _tasks.render_tasks(program, build_models(plan).index)
+
+
+def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
     schemes = _views.schemes(plan)
     methods = _views.methods(plan, models)
     common: dict[str, Any] = {"title": plan.api.title or plan.package, "package": plan.package}
@@ -134,11 +138,12 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     """
     _check_package(plan.package)
     try:
-        python = _python_files(plan)
+        models = build_models(plan)
+        python = _python_files(plan, models)
         agent = agent_json(plan, options.tasks)
         if options.tasks is not None and options.tasks.tasks:
             # An agent file may have a `context:` and no tasks.
-            python["tasks.py"] = render_tasks(options.tasks)
+            python["tasks.py"] = _tasks.render_tasks(options.tasks, models.index)
     except (ModelsError, LiteralError) as error:
         raise RenderError(f"{plan.package}: {error}") from error
     files = {PurePosixPath(plan.package, name): text for name, text in python.items()}

@@ -29,6 +29,7 @@ from specagent._jsonschema import (
 from specagent.render._bare_lists import type_bare_lists
 from specagent.render._deep_models import defer_deep_models
 from specagent.render._field_names import field_aliases
+from specagent.render._model_index import ModelIndex, field_alias, index_models
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
     escape_controls,
@@ -64,6 +65,7 @@ class Models:
     # Imports the annotations need, as in models.py: ("datetime", "date", "date_aliased").
     imports: frozenset[tuple[str, str, str]]
     root_types: Mapping[str, str]  # RootModel class -> `list[models.X]` when unwrappable
+    index: ModelIndex  # every class's fields by wire name, for the typed task code
 
 
 # Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
@@ -300,14 +302,6 @@ def _field_required(value: ast.expr | None) -> bool:
     return False
 
 
-def _alias(value: ast.expr | None, python_name: str) -> str:
-    if isinstance(value, ast.Call):
-        for keyword in value.keywords:
-            if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
-                return str(keyword.value.value)
-    return python_name
-
-
 def _fields(cls: ast.ClassDef, qualify: _Qualify) -> tuple[ArgField, ...]:
     fields = []
     for node in cls.body:
@@ -322,7 +316,7 @@ def _fields(cls: ast.ClassDef, qualify: _Qualify) -> tuple[ArgField, ...]:
             annotation = ast.BinOp(left=annotation, op=ast.BitOr(), right=ast.Constant(None))
         fields.append(
             ArgField(
-                key=_alias(node.value, name),
+                key=field_alias(node.value, name),
                 python_name=name,
                 annotation=ast.unparse(annotation),
                 required=required,
@@ -426,4 +420,5 @@ def build_models(plan: ir.Plan) -> Models:
         args=args,
         imports=frozenset(qualify.needed),
         root_types=root_types,
+        index=index_models(tree),
     )

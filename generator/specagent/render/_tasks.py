@@ -1,17 +1,22 @@
 """The package's `tasks.py`, laid out from the compiled tasks (`ir.TaskProgram`).
 
-Each step becomes one function returning its effect; the compiler has already checked every
-expression and written it as Python source (`ir.PyExpr`), so this module only places the pieces:
-names through `repr`, expressions as given.
+Each step becomes one function returning its effect. The template holds the statements (one
+macro per kind of effect); this module gives it views: the effect's fields, its expressions
+written as typed Python (`_task_expr`: reads of results through the models, of inputs through
+the task's inputs dataclass) and the locals those expressions read.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
 from specagent import ir
+from specagent.render._model_index import ModelClass, ModelIndex
+from specagent.render._task_expr import LocalNames, StepWriter, input_annotation, inputs_class
 from specagent.render._templates import render_template
 
 __all__ = ["render_tasks"]
@@ -28,31 +33,61 @@ _EFFECT_CLASSES: dict[type[ir.Effect], str] = {
     ir.EndEffect: "End",
     ir.InstructEffect: "Instruct",
 }
+# Names tasks.py uses besides the runtime's, which a step's locals must not shadow.
+_MODULE_NAMES = frozenset({"ctx", "models", "_operations", "bool", "len", "dataclass", "Literal"})
 
 
-def render_tasks(program: ir.TaskProgram) -> str:
-    """The generated package's `tasks.py` (not yet ruff-formatted; `render` formats all files)."""
+def render_tasks(program: ir.TaskProgram, models: ModelIndex) -> str:
+    """The generated package's `tasks.py` (not yet ruff-formatted; `render` formats all files).
+
+    `models` is the index of the package's models.py, which the steps read results as.
+    """
     steps = [step for task in program.tasks for step in task.steps]
     runtime = {"Effect", "InputSpec", "TaskContext", "TaskDefinition"}
     runtime.update(_EFFECT_CLASSES[type(step.effect)] for step in steps)
+    reserved = _MODULE_NAMES | runtime | _module_names(program)
+    tasks = [_task_view(task, models, reserved) for task in program.tasks]
     calls = [step.effect for step in steps if isinstance(step.effect, ir.CallEffect)]
+    reads_models = any(
+        local.accessor == "result"
+        for task in tasks
+        for step in task["steps"]
+        for local in step["locals"]
+    )
     package = [
         name
         for name, used in (
             ("_operations", bool(calls)),
-            ("models", any(call.response_model is not None for call in calls)),
+            ("models", reads_models or any(call.response_model is not None for call in calls)),
         )
         if used
     ]
+    inputs = [task["inputs_class"] for task in tasks if task["inputs_class"] is not None]
     return render_template(
         "tasks.py.jinja",
         runtime_imports=sorted(runtime),
         package_imports=package,
-        tasks=[_task_view(task) for task in program.tasks],
+        dataclass=bool(inputs),
+        literal=any(cls["literal"] for cls in inputs),
+        tasks=tasks,
     )
 
 
-def _task_view(task: ir.CompiledTask) -> dict[str, Any]:
+def _module_names(program: ir.TaskProgram) -> set[str]:
+    names = {"TASKS"}
+    for task in program.tasks:
+        names.update((task.constant, task.inputs_class))
+        names.update(step.function for step in task.steps)
+    return names
+
+
+def _task_view(
+    task: ir.CompiledTask, models: ModelIndex, reserved: frozenset[str]
+) -> dict[str, Any]:
+    inputs = inputs_class(task.inputs_class, task.inputs) if task.inputs else None
+    names = LocalNames(reserved)
+    steps = [_step_view(task, step, models, inputs, names) for step in task.steps]
+    used = any(local.accessor == "inputs" for step in steps for local in step["locals"])
     return {
         "name": task.name,
         "constant": task.constant,
@@ -60,16 +95,37 @@ def _task_view(task: ir.CompiledTask) -> dict[str, Any]:
         "requires": task.requires,
         "first": task.first,
         "inputs": [spec.keywords() for spec in task.inputs],
-        "steps": [
-            {
-                "id": step.id,
-                "function": step.function,
-                "kind": step.kind,
-                "body": _body(step.effect),
-                "where": _short_where(step.where),
-            }
-            for step in task.steps
-        ],
+        "inputs_class": _inputs_class_view(task) if used else None,
+        "steps": steps,
+    }
+
+
+def _inputs_class_view(task: ir.CompiledTask) -> dict[str, Any]:
+    return {
+        "name": task.inputs_class,
+        "task": task.name,
+        "fields": [(spec.name, ast.unparse(input_annotation(spec))) for spec in task.inputs],
+        "literal": any(spec.enum for spec in task.inputs),
+    }
+
+
+def _step_view(
+    task: ir.CompiledTask,
+    step: ir.CompiledStep,
+    models: ModelIndex,
+    inputs: ModelClass | None,
+    names: LocalNames,
+) -> dict[str, Any]:
+    writer = StepWriter(models, inputs, names)
+    effect = _effect_view(step.effect, writer)  # first: it decides which locals the step reads
+    return {
+        "id": step.id,
+        "task": task.name,
+        "function": step.function,
+        "kind": step.kind,
+        "where": _short_where(step.where),
+        "locals": list(writer.locals.values()),
+        "effect": effect,
     }
 
 
@@ -80,76 +136,57 @@ def _short_where(where: ir.Location | None) -> str:
     return str(dataclasses.replace(where, file=PurePath(where.file).name, column=0, key=""))
 
 
-def _body(effect: ir.Effect) -> tuple[str, ...]:
-    """The step function's body, unindented: `return <Effect>(...)`."""
+def _effect_view(effect: ir.Effect, writer: StepWriter) -> dict[str, Any]:
+    """The effect's fields for its macro: expressions as Python source, the rest as data."""
     if isinstance(effect, ir.AskEffect):
-        return (
-            f"return Ask(input={effect.input!r}, prompt={effect.prompt}, next={effect.next!r})",
-        )
+        return {
+            "macro": "Ask",
+            "input": effect.input,
+            "prompt": writer.message(effect.prompt),
+            "next": effect.next,
+        }
     if isinstance(effect, ir.CallEffect):
-        return _call(effect)
+        return {
+            "macro": "Call",
+            "operation": effect.operation,
+            "args": _pairs(effect.args, writer),
+            "response": effect.response_model,
+            "save_as": effect.save_as,
+            "next": effect.next,
+            "on_error": effect.on_error,
+        }
     if isinstance(effect, ir.BranchEffect):
-        return (
-            f"if {effect.condition}:",
-            f"    return Goto({effect.then!r})",
-            f"return Goto({effect.otherwise!r})",
-        )
+        return {
+            "macro": "Goto",
+            "condition": writer.value(effect.condition),
+            "then": effect.then,
+            "otherwise": effect.otherwise,
+        }
     if isinstance(effect, ir.ConfirmEffect):
-        return (
-            f"return Confirm(message={effect.message}, next={effect.next!r},"
-            f" declined={effect.declined!r})",
-        )
+        return {
+            "macro": "Confirm",
+            "message": writer.message(effect.message),
+            "next": effect.next,
+            "declined": effect.declined,
+        }
     if isinstance(effect, ir.RespondEffect):
-        return (f"return Respond(message={effect.message}, next={effect.next!r})",)
+        return {"macro": "Respond", "message": writer.message(effect.message), "next": effect.next}
     if isinstance(effect, ir.SetEffect):
-        return (
-            "return SetValues(",
-            "    values={",
-            *(f"    {name!r}: {code}," for name, code in effect.values),
-            "    },",
-            f"    next={effect.next!r},",
-            ")",
-        )
+        return {"macro": "SetValues", "values": _pairs(effect.values, writer), "next": effect.next}
     if isinstance(effect, ir.HandoffEffect):
-        return (f"return Handoff(reason={effect.reason})",)
+        return {"macro": "Handoff", "reason": writer.message(effect.reason)}
     if isinstance(effect, ir.EndEffect):
-        return (f"return End(status={effect.status!r})",)
-    return _instruct(effect)
+        return {"macro": "End", "status": effect.status}
+    return {
+        "macro": "Instruct",
+        "instruction": writer.message(effect.instruction),
+        "tools": effect.tools,
+        "output": [spec.keywords(with_required=False) for spec in effect.output],
+        "save_as": effect.save_as,
+        "next": effect.next,
+        "max_rounds": effect.max_rounds,
+    }
 
 
-def _call(effect: ir.CallEffect) -> tuple[str, ...]:
-    response = f"models.{effect.response_model}" if effect.response_model is not None else "None"
-    lines = [
-        "return Call(",
-        f"    operation=_operations.{effect.operation},",
-        "    args={",
-        *(f"        {key!r}: {code}," for key, code in effect.args),
-        "    },",
-        f"    response={response},",
-        f"    save_as={effect.save_as!r},",
-        f"    next={effect.next!r},",
-    ]
-    if effect.on_error is not None:
-        lines.append(f"    on_error={effect.on_error!r},")
-    lines.append(")")
-    return tuple(lines)
-
-
-def _instruct(effect: ir.InstructEffect) -> tuple[str, ...]:
-    return (
-        "return Instruct(",
-        f"    instruction={effect.instruction},",
-        f"    tools={effect.tools!r},",
-        "    output=(",
-        *(f"        {_input_spec(spec)}," for spec in effect.output),
-        "    ),",
-        f"    save_as={effect.save_as!r},",
-        f"    next={effect.next!r},",
-        f"    max_rounds={effect.max_rounds!r},",
-        ")",
-    )
-
-
-def _input_spec(spec: ir.TaskInput) -> str:
-    fields = spec.keywords(with_required=False)
-    return "InputSpec(" + ", ".join(f"{key}={value!r}" for key, value in fields) + ")"
+def _pairs(pairs: Iterable[tuple[str, ir.Expr]], writer: StepWriter) -> list[tuple[str, str]]:
+    return [(key, writer.data(value)) for key, value in pairs]

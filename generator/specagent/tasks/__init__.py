@@ -1,7 +1,7 @@
 """Tasks: multi-step procedures from agent.yaml, checked against the spec and compiled.
 
     program, diagnostics = compile_agent(load_agent_file(Path("agent.yaml")), plan)
-    files["tasks.py"] = render_tasks(program)             # specagent.render: step functions
+    files["tasks.py"] = render_tasks(program, plan)       # specagent.render: step functions
     agent_json["tasks"] = task_tools(program)             # one tool per task for the model
 
 The `tasks:` section is read with line numbers by `specagent.agentfile`; here every expression

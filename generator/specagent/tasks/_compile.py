@@ -2,21 +2,22 @@
 
 One walk does both: a step is checked with the variables known at that point (inputs, identity,
 results of the calls and `set`s before it, only those set on every path) and, when it is sound,
-reduced to the effect it returns (`ir.CompiledStep`), with its expressions written as Python
-source from the checked tree. Problems are collected as diagnostics, never raised, so a user
-sees every mistake of the file at once. `specagent.render` lays the steps out as `tasks.py`.
+reduced to the effect it returns (`ir.CompiledStep`), with its expressions as checked `ir`
+trees. Problems are collected as diagnostics, never raised, so a user sees every mistake of the
+file at once. `specagent.render` lays the steps out as `tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
 from specagent.ir import Code
-from specagent.plan import step_function, task_constant
+from specagent.plan import step_function, task_constant, task_inputs_class
 from specagent.tasks import _types as t
-from specagent.tasks._expr import ExpressionError, Scope, Typed, check, literal_value, render
+from specagent.tasks._expr import ExpressionError, Scope, Typed, as_expr, check, literal_value
 from specagent.tasks._flow import (
     asks,
     default_prompt,
@@ -35,6 +36,7 @@ def compile_tasks(
 ) -> tuple[ir.TaskProgram, list[ir.Diagnostic]]:
     diagnostics: list[ir.Diagnostic] = []
     tasks = []
+    inputs_classes: set[str] = set()
     tool_names = {tool.name: tool.endpoint.operation.id for tool in plan.tools}
     for declaration in declarations:
         if declaration.name in tool_names:
@@ -50,7 +52,9 @@ def compile_tasks(
             )
         warn_unconfirmed(declaration, plan, diagnostics)
         compiler = _TaskCompiler(declaration, plan, diagnostics)
-        tasks.append(compiler.compile())
+        task = compiler.compile(task_inputs_class(declaration.name, inputs_classes))
+        inputs_classes.add(task.inputs_class)
+        tasks.append(task)
     return ir.TaskProgram(tuple(tasks), tuple(diagnostics)), diagnostics
 
 
@@ -74,7 +78,7 @@ class _TaskCompiler:
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.used: list[tuple[str | int, ...]] = []
 
-    def compile(self) -> ir.CompiledTask:
+    def compile(self, inputs_class: str) -> ir.CompiledTask:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
@@ -87,6 +91,7 @@ class _TaskCompiler:
         return ir.CompiledTask(
             name=self.task.name,
             constant=task_constant(self.task.name),
+            inputs_class=inputs_class,
             where=self.task.where,
             description=self.task.description,
             requires=self.task.requires,
@@ -217,7 +222,7 @@ class _TaskCompiler:
         if step.prompt is not None:
             prompt = self.template(step.prompt, step.prompt_where or step.where, scope)
         else:
-            prompt = repr(default_prompt(step.input, decl.description if decl else ""))
+            prompt = ir.Message((default_prompt(step.input, decl.description if decl else ""),))
         return ir.AskEffect(step.input, prompt, following)
 
     def _call(
@@ -260,7 +265,8 @@ class _TaskCompiler:
                 )
                 variables[step.save_as] = Ty(t.ANY)
             else:
-                variables[step.save_as] = t.from_schema(endpoint.success_schema, self._schemas)
+                result = t.from_schema(endpoint.success_schema, self._schemas)
+                variables[step.save_as] = replace(result, model=endpoint.response_model)
                 self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
         return ir.CallEffect(
             operation=endpoint.constant,
@@ -277,10 +283,10 @@ class _TaskCompiler:
 
     def _arguments(
         self, step: ir.CallStep, endpoint: ir.Endpoint, scope: Scope
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, ir.Expr]]:
         by_key = {argument.key: argument for argument in endpoint.arguments}
         given = dict(step.args)
-        codes: list[tuple[str, str]] = []
+        codes: list[tuple[str, ir.Expr]] = []
         for key, source in step.args:
             argument = by_key.get(key)
             if argument is None:
@@ -296,14 +302,15 @@ class _TaskCompiler:
             if typed is None:
                 continue
             self._check_argument(step.operation, argument, typed, source.where)
-            codes.append((key, render(typed, need=argument.required)))
+            codes.append((key, as_expr(typed, need=argument.required)))
         bound = self._bindings(endpoint.operation)
         for argument in endpoint.arguments:
             if argument.key in given:
                 continue
             if argument.key in bound:
                 field = bound[argument.key]
-                codes.append((argument.key, f"ctx.need_text('identity', {field!r})"))
+                read = ir.ReadExpr("identity", (field,), "string", need=True)
+                codes.append((argument.key, read))
                 continue
             if argument.required:
                 self.fail(
@@ -372,8 +379,8 @@ class _TaskCompiler:
             (else_vars, else_partial, else_ends),
             step.where,
         )
-        code = render(condition) if condition is not None else "False"
-        return ir.BranchEffect(code, then_first, else_first), then_ends and else_ends
+        test = as_expr(condition) if condition is not None else ir.LiteralExpr(False)
+        return ir.BranchEffect(test, then_first, else_first), then_ends and else_ends
 
     def _confirm(
         self, step: ir.ConfirmStep, step_id: str, following: str | None, scope: Scope
@@ -416,7 +423,7 @@ class _TaskCompiler:
             variables[name] = typed.ty if typed is not None else Ty(t.ANY)
             partial.pop(name, None)
             if typed is not None:
-                values.append((name, render(typed)))
+                values.append((name, as_expr(typed)))
         return ir.SetEffect(tuple(values), following)
 
     # --- expressions -----------------------------------------------------------------------------
@@ -445,9 +452,9 @@ class _TaskCompiler:
                 )
         return typed
 
-    def template(self, text: str, where: ir.Location, scope: Scope) -> str:
-        """Python source for a message with `{expression}` parts (`{{`/`}}` are braces)."""
-        parts: list[str] = []
+    def template(self, text: str, where: ir.Location, scope: Scope) -> ir.Message:
+        """A message with `{expression}` parts (`{{`/`}}` are braces)."""
+        parts: list[str | ir.Expr] = []
         literal = ""
         index = 0
         while index < len(text):
@@ -463,7 +470,7 @@ class _TaskCompiler:
                     f"a lone `}}` in {text!r}",
                     "write `}}` for a brace",
                 )
-                return repr(text)
+                return ir.Message((text,))
             if char != "{":
                 literal += char
                 index += 1
@@ -472,18 +479,16 @@ class _TaskCompiler:
             if end < 0:
                 hint = "write `{{` for a brace"
                 self.fail(Code.TASK_BAD_MESSAGE, where, f"`{{` without `}}` in {text!r}", hint)
-                return repr(text)
+                return ir.Message((text,))
             typed = self._expression(ir.Expression(text[index + 1 : end], None, where), scope)
             if literal:
-                parts.append(repr(literal))
+                parts.append(literal)
                 literal = ""
-            parts.append(render(typed) if typed is not None else "None")
+            parts.append(as_expr(typed) if typed is not None else ir.LiteralExpr(None))
             index = end + 1
-        if not parts:
-            return repr(literal)
-        if literal:
-            parts.append(repr(literal))
-        return "ctx.format(" + ", ".join(parts) + ")"
+        if literal or not parts:
+            parts.append(literal)
+        return ir.Message(tuple(parts))
 
     def fail(self, code: ir.Code, where: ir.Location, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(code, where, f"task `{self.task.name}`: {message}", hint))

@@ -2,10 +2,10 @@
 
 Expressions come from the agent file, so they are data written by someone else. They are never
 evaluated: each is parsed at generation time, every node is checked against an allow-list,
-every name and field path against the task's variables and the typed response schemas, and the
-Python source is then written by this module from the checked tree: names become string
-literals passed to `TaskContext` accessors, literals go through `repr`. No text from the agent
-file or the spec reaches the generated code except as a `repr`'d literal.
+every name and field path against the task's variables and the typed response schemas, and
+the checked tree is reduced to `ir` expression nodes (`ir.ReadExpr` for a variable or field,
+`ir.CompareExpr`, ...), which `specagent.render` writes as Python typed by the response models.
+No text from the agent file or the spec reaches the generated code except as a literal.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
@@ -23,12 +24,15 @@ from specagent.tasks._types import Ty
 
 PathPart = str | int
 
-_ACCESSOR = {
-    t.STRING: "text",
+_KINDS: dict[str, ir.ValueKind] = {
+    t.STRING: "string",
     t.INTEGER: "integer",
     t.NUMBER: "number",
     t.BOOLEAN: "boolean",
-    t.ARRAY: "items",
+    t.NULL: "null",
+    t.OBJECT: "object",
+    t.ARRAY: "array",
+    t.ANY: "any",
 }
 _COMPARE = {
     ast.Eq: "==",
@@ -40,9 +44,14 @@ _COMPARE = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
-_YAML_LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
+_ARITHMETIC: dict[type[ast.operator], Literal["+", "-", "*"]] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+}
+_YAML_LITERALS: dict[str, ir.LiteralValue] = {"true": True, "false": False, "null": None}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
+_NONE = ir.LiteralExpr(None)
 
 
 class ExpressionError(Exception):
@@ -59,14 +68,16 @@ class ExpressionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """A checked expression: a variable path (read through an accessor) or computed code."""
+    """A checked expression: a variable path (a read) or a computed value (`node`)."""
 
     ty: Ty
     label: str  # as the user wrote it, for messages
     path: tuple[PathPart, ...] | None = None
-    code: str = ""
-    literal: object = None
+    node: ir.Expr = _NONE
+    literal: ir.LiteralValue = None
     is_literal: bool = False
+    source: ir.ReadSource = "json"  # of a read: where its variable comes from
+    model: str | None = None  # of a read of a call's result: the variable's models.py class
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +93,19 @@ class Scope:
     partial: Mapping[str, ir.Location] = field(default_factory=dict)
 
 
-def render(typed: Typed, *, need: bool = False) -> str:
-    """Python source for the value; `need` reads a path that must be present (else the engine
+def as_expr(typed: Typed, *, need: bool = False) -> ir.Expr:
+    """The value as an `ir` node; `need` reads a path that must be present (else the engine
     hands the run off), for places where None cannot go."""
     if typed.path is None:
-        return typed.code
-    accessor = _ACCESSOR.get(typed.ty.kind, "value")
-    if need:
-        accessor = f"need_{accessor}"
-    args = ", ".join(repr(part) for part in typed.path)
-    return f"ctx.{accessor}({args})"
+        return typed.node
+    return ir.ReadExpr(
+        variable=str(typed.path[0]),
+        path=typed.path[1:],
+        kind=_KINDS[typed.ty.kind],
+        source=typed.source,
+        model=typed.model,
+        need=need,
+    )
 
 
 def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = None) -> Typed:
@@ -109,8 +123,9 @@ def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = Non
     return _Checker(scope, used if used is not None else []).expr(tree.body)
 
 
-def literal_value(value: object) -> Typed:
-    return Typed(t.literal(value), repr(value), code=repr(value), literal=value, is_literal=True)
+def literal_value(value: ir.LiteralValue) -> Typed:
+    node = ir.LiteralExpr(value)
+    return Typed(t.literal(value), repr(value), node=node, literal=value, is_literal=True)
 
 
 class _Checker:
@@ -144,7 +159,12 @@ class _Checker:
         if name in _YAML_LITERALS and name not in self.scope.variables:
             return literal_value(_YAML_LITERALS[name])  # YAML spellings, as users write them
         if name in self.scope.variables:
-            return Typed(self.scope.variables[name], name, path=(name,))
+            ty = self.scope.variables[name]
+            if name == "inputs":
+                return Typed(ty, name, path=(name,), source="inputs")
+            if ty.model is not None:
+                return Typed(ty, name, path=(name,), source="result", model=ty.model)
+            return Typed(ty, name, path=(name,))
         if name in self.scope.partial:
             raise ExpressionError(
                 f"`{name}` is set only on some paths before this step"
@@ -172,7 +192,8 @@ class _Checker:
                 f"`{label}`: `{base.label}` is {base.ty.describe()}, which has no fields"
             )
         if fields is None:
-            return Typed(Ty(base.ty.open_kind), label, path=(*base.path, node.attr))
+            found = Ty(base.ty.open_kind)
+            return replace(base, ty=found, label=label, path=(*base.path, node.attr))
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
             raise ExpressionError(
@@ -180,7 +201,7 @@ class _Checker:
             )
         path = (*base.path, node.attr)
         self.used.append(path)
-        return Typed(fields[node.attr], label, path=path)
+        return replace(base, ty=fields[node.attr], label=label, path=path)
 
     def _Subscript(self, node: ast.Subscript) -> Typed:
         base = self.expr(node.value)
@@ -193,7 +214,8 @@ class _Checker:
         if base.path is None or base.ty.kind not in (t.ARRAY, t.ANY):
             raise ExpressionError(f"`{_source(node)}`: `{base.label}` is not a list")
         position = -index.value if negative else index.value
-        return Typed(base.ty.element(), f"{base.label}[{position}]", path=(*base.path, position))
+        label = f"{base.label}[{position}]"
+        return replace(base, ty=base.ty.element(), label=label, path=(*base.path, position))
 
     def _List(self, node: ast.List) -> Typed:
         return self._sequence(node.elts, node)
@@ -207,24 +229,25 @@ class _Checker:
             raise ExpressionError(f"`{_source(node)}`: a list may hold literals only")
         kinds = {item.ty.kind for item in items}
         item_type = Ty(kinds.pop()) if len(kinds) == 1 else Ty(t.ANY)
-        code = "(" + "".join(f"{item.code}, " for item in items).rstrip(" ") + ")"
-        return Typed(Ty(t.ARRAY, item=item_type), _source(node), code=code)
+        values = ir.ListExpr(tuple(ir.LiteralExpr(item.literal) for item in items))
+        return Typed(Ty(t.ARRAY, item=item_type), _source(node), node=values)
 
     # --- operators -------------------------------------------------------------------------------
 
     def _BoolOp(self, node: ast.BoolOp) -> Typed:
-        word = " and " if isinstance(node.op, ast.And) else " or "
-        parts = [render(self.expr(value)) for value in node.values]
-        return Typed(Ty(t.BOOLEAN), _source(node), code=f"bool({word.join(parts)})")
+        op: Literal["and", "or"] = "and" if isinstance(node.op, ast.And) else "or"
+        values = tuple(as_expr(self.expr(value)) for value in node.values)
+        return Typed(Ty(t.BOOLEAN), _source(node), node=ir.LogicExpr(op, values))
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.Not):
-            return Typed(Ty(t.BOOLEAN), _source(node), code=f"(not {render(operand)})")
+            return Typed(Ty(t.BOOLEAN), _source(node), node=ir.NotExpr(as_expr(operand)))
         if isinstance(node.op, ast.USub) and operand.ty.numeric:
             if operand.is_literal and isinstance(operand.literal, int | float):
                 return literal_value(-operand.literal)
-            return Typed(operand.ty, _source(node), code=f"(-{render(operand, need=True)})")
+            negated = ir.NegateExpr(as_expr(operand, need=True))
+            return Typed(operand.ty, _source(node), node=negated)
         raise ExpressionError(f"`{_source(node)}`: this operator is not allowed here")
 
     def _BinOp(self, node: ast.BinOp) -> Typed:
@@ -246,8 +269,8 @@ class _Checker:
                 f" {right.ty.describe()}",
                 code=Code.TASK_TYPE_MISMATCH,
             )
-        code = f"({render(left, need=True)} {symbol} {render(right, need=True)})"
-        return Typed(Ty(kind), label, code=code)
+        computed = ir.ArithmeticExpr(as_expr(left, need=True), symbol, as_expr(right, need=True))
+        return Typed(Ty(kind), label, node=computed)
 
     def _Call(self, node: ast.Call) -> Typed:
         if not (isinstance(node.func, ast.Name) and node.func.id == "len"):
@@ -263,13 +286,17 @@ class _Checker:
                 f"`{_source(node)}`: `len` needs a text or list field,"
                 f" `{value.label}` is {value.ty.describe()}"
             )
-        accessor = "need_text" if value.ty.kind == t.STRING else "need_items"
-        args = ", ".join(repr(part) for part in value.path)
-        return Typed(Ty(t.INTEGER), _source(node), code=f"len(ctx.{accessor}({args}))")
+        # A value of unknown type is measured as a list, as it always was.
+        kind = Ty(t.STRING if value.ty.kind == t.STRING else t.ARRAY)
+        read = as_expr(replace(value, ty=kind), need=True)
+        if not isinstance(read, ir.ReadExpr):  # pragma: no cover - value.path is set
+            raise ExpressionError(f"`{_source(node)}`: `len` needs a field")
+        return Typed(Ty(t.INTEGER), _source(node), node=ir.LengthExpr(read))
 
     def _Compare(self, node: ast.Compare) -> Typed:
         operands = [self.expr(node.left)] + [self.expr(value) for value in node.comparators]
-        pieces: list[str] = []
+        first: ir.Expr = ir.LiteralExpr(None)
+        rest: list[tuple[str, ir.Expr]] = []
         for index, op in enumerate(node.ops):
             symbol = _COMPARE.get(type(op))
             if symbol is None:
@@ -278,10 +305,9 @@ class _Checker:
             _check_pair(symbol, left, right)
             need = symbol in _ORDERING
             if index == 0:
-                pieces.append(render(left, need=need))
-            right_code = render(right, need=need or symbol in ("in", "not in"))
-            pieces.append(f"{symbol} {right_code}")
-        return Typed(Ty(t.BOOLEAN), _source(node), code="(" + " ".join(pieces) + ")")
+                first = as_expr(left, need=need)
+            rest.append((symbol, as_expr(right, need=need or symbol in ("in", "not in"))))
+        return Typed(Ty(t.BOOLEAN), _source(node), node=ir.CompareExpr(first, tuple(rest)))
 
 
 def _check_pair(symbol: str, left: Typed, right: Typed) -> None:
@@ -330,17 +356,9 @@ def _check_membership(left: Typed, right: Typed) -> None:
                 f" {element.describe()} values",
                 code=Code.TASK_TYPE_MISMATCH,
             )
-        if right.code and left.ty.enum:
-            for value in _literal_items(right):
-                _check_enum(left, Typed(element, right.label, literal=value, is_literal=True))
-
-
-def _literal_items(typed: Typed) -> list[object]:
-    try:
-        value = ast.literal_eval(typed.code)
-    except (ValueError, SyntaxError):
-        return []
-    return list(value) if isinstance(value, tuple) else []
+        if isinstance(right.node, ir.ListExpr) and left.ty.enum:
+            for item in right.node.items:
+                _check_enum(left, Typed(element, right.label, literal=item.value, is_literal=True))
 
 
 def _check_enum(field_side: Typed, other: Typed) -> None:

@@ -8,6 +8,7 @@ that for the checker and remember where things are first set, so a diagnostic ca
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import warning
@@ -31,7 +32,10 @@ def merge_branches(
     every = set.union(*(set(branch[0]) for branch in live))
     for name in sorted(every):
         if name in names:
-            variables[name] = next(branch[0][name] for branch in live)
+            types = [branch[0][name] for branch in live]
+            # Results of different operations on the two paths: read as plain JSON after it.
+            same_model = all(ty.model == types[0].model for ty in types)
+            variables[name] = types[0] if same_model else replace(types[0], model=None)
             partial.pop(name, None)
         else:
             partial[name] = where

@@ -40,6 +40,8 @@ class Ty:
     # Lazily resolved object/array schema, so recursive schemas stay finite.
     schema: ir.JsonSchema | None = field(default=None, compare=False)
     schemas: Mapping[str, ir.JsonSchema] | None = field(default=None, compare=False)
+    # The models.py class a variable holding a call's result is read as (None: plain JSON).
+    model: str | None = None
 
     def describe(self) -> str:
         if self.enum:

@@ -65,6 +65,7 @@ from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tasks.steps import load_task_module
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.formats import arguments_object, assistant_message
+from specagent_runtime._tools.limits import Limiter, Limits, TurnLimits, limits_from
 from specagent_runtime._tools.shaping import dumps
 from specagent_runtime._tools.toolset import (
     HANDOFF_RESULT,
@@ -112,6 +113,7 @@ class Agent:
         user_context: UserContext | None = None,
         owns_client: bool = False,
         context: UserContext | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if tasks is not None:
             taken = {spec.name for spec in toolset.specs} | {HANDOFF_TOOL}
@@ -134,6 +136,8 @@ class Agent:
         self.user_context = user_context if user_context is not None else context
         self.model = model
         self.store: Store = store if store is not None else MemoryStore()
+        # Calls per round/turn/conversation/hour and lookup budgets (`_tools.limits`).
+        self.limiter = Limiter(self.store, limits)
         self.max_rounds = max_rounds
         self.name = name if name is not None else toolset.agent.name
         self.instructions = instructions if instructions is not None else toolset.agent.instructions
@@ -157,6 +161,7 @@ class Agent:
         max_rounds: int = 8,
         result_budget: int = 4000,
         owns_client: bool = False,
+        limits: Limits | None = None,
     ) -> Agent:
         """The agent of a generated package (what its `build_agent` calls): name, instructions
         and tools from ``<package>/agent.json``, calls through `client` (its `AsyncClient`).
@@ -180,6 +185,7 @@ class Agent:
             tasks=TaskEngine(store, client, module) if module is not None else None,
             user_context=user_context_from(package, data, toolset),
             owns_client=owns_client,
+            limits=limits if limits is not None else limits_from(package, data),
         )
 
     def __repr__(self) -> str:
@@ -188,11 +194,20 @@ class Agent:
     # --- public turns ---------------------------------------------------------------------
 
     async def respond(
-        self, conversation_id: str, message: str, *, identity: Identity | None = None
+        self,
+        conversation_id: str,
+        message: str,
+        *,
+        identity: Identity | None = None,
+        client_key: str | None = None,
     ) -> Reply:
         """Answer one customer message. Raises `ModelError` if the model service fails (nothing
         is saved, so the host may retry) and `StoreConflict` if another worker saved the same
-        conversation meanwhile (hosts should deliver one conversation's messages in order)."""
+        conversation meanwhile (hosts should deliver one conversation's messages in order).
+
+        `client_key` names who is asking when no identity says it (a visitor id, an IP): the
+        lookup budgets and the hourly call limit count per client across conversations."""
+        limits = self.limiter.turn(conversation_id, client_key=client_key, identity=identity)
         conversation = await conversation_store.load(self.store, conversation_id)
         conversation.next_turn()
         conversation.messages.append({"role": "user", "content": message})
@@ -213,7 +228,7 @@ class Agent:
                 conversation.messages.append({"role": "assistant", "content": text})
                 await conversation_store.save(self.store, conversation)
                 return Reply(text=text, events=events, conversation_id=conversation_id)
-        text = await self._finish_turn(conversation, identity, events)
+        text = await self._finish_turn(conversation, identity, events, limits)
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     async def confirm_task(
@@ -242,11 +257,17 @@ class Agent:
         )
 
     def respond_sync(
-        self, conversation_id: str, message: str, *, identity: Identity | None = None
+        self,
+        conversation_id: str,
+        message: str,
+        *,
+        identity: Identity | None = None,
+        client_key: str | None = None,
     ) -> Reply:
         """`respond` for synchronous hosts. Uses one private event loop for the agent's life, so
         the HTTP clients' connection pools stay valid between calls; call `close()` at the end."""
-        return self._sync_runner().run(self.respond(conversation_id, message, identity=identity))
+        turn = self.respond(conversation_id, message, identity=identity, client_key=client_key)
+        return self._sync_runner().run(turn)
 
     async def confirm(
         self, conversation_id: str, action_id: str, *, identity: Identity | None = None
@@ -277,7 +298,8 @@ class Agent:
             result = prepared
         events.append(tool_event(model_arguments, result))
         conversation.messages.append(tool_message(call.id, result))
-        text = await self._finish_turn(conversation, identity, events)
+        limits = self.limiter.turn(conversation_id, identity=identity)
+        text = await self._finish_turn(conversation, identity, events, limits)
         return Reply(text=text, events=events, conversation_id=conversation_id)
 
     async def pending(self, conversation_id: str) -> list[PendingAction]:
@@ -322,10 +344,14 @@ class Agent:
     # --- the loop -------------------------------------------------------------------------
 
     async def _finish_turn(
-        self, conversation: Conversation, identity: Identity | None, events: list[Event]
+        self,
+        conversation: Conversation,
+        identity: Identity | None,
+        events: list[Event],
+        limits: TurnLimits,
     ) -> str:
         try:
-            text = await self._rounds(conversation, identity, events)
+            text = await self._rounds(conversation, identity, events, limits)
         except ModelError:
             # Normally nothing is saved so the host can retry the message; but once a confirmed
             # action ran, the history must say so, or the next turn would propose it again.
@@ -336,7 +362,11 @@ class Agent:
         return text
 
     async def _rounds(
-        self, conversation: Conversation, identity: Identity | None, events: list[Event]
+        self,
+        conversation: Conversation,
+        identity: Identity | None,
+        events: list[Event],
+        limits: TurnLimits,
     ) -> str:
         for _ in range(self.max_rounds):
             content, calls = await self._complete(conversation.messages, identity)
@@ -344,7 +374,9 @@ class Agent:
             if not calls:
                 return content or ""
             started: list[TaskTurn] = []
-            handed_off = await self._handle(conversation, calls, identity, events, started)
+            handed_off = await self._handle(
+                conversation, calls, identity, events, started, limits=limits
+            )
             self._refresh_user_context(calls, identity)
             if handed_off:
                 return content or HANDOFF_REPLY
@@ -366,6 +398,8 @@ class Agent:
         identity: Identity | None,
         events: list[Event],
         started: list[TaskTurn] | None = None,
+        *,
+        limits: TurnLimits,
     ) -> bool:
         """Answer every tool call of one round; True when the model handed off. Task runs
         the round started are added to `started`."""
@@ -384,10 +418,13 @@ class Agent:
         jobs: list[Awaitable[ToolResult]] = []
         arguments: list[dict[str, Any] | None] = []
         task_calls = 0
-        for call in calls:
+        refusals = limits.admit([call.name for call in calls])  # calls per round and turn
+        for call, refusal in zip(calls, refusals, strict=True):
             parsed = arguments_object(call.arguments)
             arguments.append(parsed)
-            if self.tasks is not None and call.name in self.tasks.tasks:
+            if refusal is not None:
+                jobs.append(_ready(ToolResult.error(call.name, refusal)))
+            elif self.tasks is not None and call.name in self.tasks.tasks:
                 task_calls += 1
                 jobs.append(
                     self._start_task(conversation, call, parsed, identity, events, started=started)
@@ -395,7 +432,8 @@ class Agent:
                     else _ready(ToolResult.error(call.name, "one task at a time: not started"))
                 )
             else:
-                jobs.append(self._decide(conversation, call, parsed, identity, events))
+                decided = self._decide(conversation, call, parsed, identity, events, limits=limits)
+                jobs.append(decided)
         results = await asyncio.gather(*jobs)
         for call, parsed, result in zip(calls, arguments, results, strict=True):
             logger.info("tool call %s: %s", call.name, result.status)
@@ -431,6 +469,8 @@ class Agent:
         parsed: dict[str, Any] | None,
         identity: Identity | None,
         events: list[Event],
+        *,
+        limits: TurnLimits,
     ) -> Awaitable[ToolResult]:
         if parsed is None:
             return _ready(ToolResult.error(call.name, "the arguments must be a JSON object"))
@@ -438,7 +478,7 @@ class Agent:
         if isinstance(prepared, ToolResult):
             return _ready(prepared)
         if not prepared.spec.confirm:
-            return self.toolset.run(prepared)
+            return limits.run(prepared, self.toolset.run)  # stored budgets, lookup lockout
         verdict, action, conversation.pending = gate(
             conversation.pending, prepared, conversation.turn
         )

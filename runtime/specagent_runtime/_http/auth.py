@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
 import threading
 import time
@@ -19,7 +18,8 @@ from urllib.parse import quote
 
 import httpx
 
-from specagent_runtime._errors import AuthError, CredentialsError
+from specagent_runtime._errors import AuthError, CredentialsError, ResponseDecodeError
+from specagent_runtime._http.body import loads
 from specagent_runtime._secrets import Secret, redact
 from specagent_runtime._spec import (
     ApiKeyScheme,
@@ -168,6 +168,11 @@ def _basic_header(username: str, password: Secret) -> str:
 
 
 _TOKEN_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# A token response is a small JSON object. httpx reads it whole inside its auth flow (it keeps
+# it in the history), so it cannot be streamed within a cap like API responses; the token URL
+# is the developer's own auth server, and only its first bytes are parsed, at bounded depth.
+TOKEN_BODY_LIMIT = 64 * 1024
+TOKEN_BODY_DEPTH = 16
 
 
 class OAuth2ClientCredentialsAuth(httpx.Auth):
@@ -197,6 +202,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         self._refresh_margin = refresh_margin
         self._clock = clock
         self._timeout = timeout
+        # The token request's Basic header value: an API may echo it, and it is a credential.
+        self._basic = Secret(_basic_header(client_id, client_secret).removeprefix("Basic "))
         self._token: Secret | None = None
         self._expires_at: float | None = None
         self._thread_lock = threading.Lock()
@@ -207,7 +214,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
 
     def secrets(self) -> tuple[Secret, ...]:
         token = self._token
-        return (self._client_secret,) if token is None else (self._client_secret, token)
+        held = (self._client_secret, self._basic)
+        return held if token is None else (*held, token)
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -219,7 +227,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
                     token = self._valid_token()
                     if token is None:
                         token_response = yield self._token_request()
-                        token_response.read()
+                        token_response.read()  # httpx reads it again for the history
                         token, fresh = self._store(token_response), True
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
@@ -237,7 +245,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
                     token = self._valid_token()
                     if token is None:
                         token_response = yield self._token_request()
-                        await token_response.aread()
+                        await token_response.aread()  # httpx reads it again for the history
                         token, fresh = self._store(token_response), True
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
@@ -274,16 +282,17 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
 
     def _store(self, response: httpx.Response) -> Secret:
         where = f"OAuth2 token request to {self.token_url}"
+        body = response.content[:TOKEN_BODY_LIMIT]
         if not response.is_success:
             message = f"{where} failed with HTTP {response.status_code}"
-            code = _oauth_error(response.content)
+            code = _oauth_error(body)
             if code:
                 message += f" ({code})"
             raise AuthError(
                 redact(message, self.secrets()), status=response.status_code, api_message=code
             )
         try:
-            data = json.loads(response.content)
+            data = loads(body, TOKEN_BODY_DEPTH)
             token = data["access_token"]
             if not isinstance(token, str) or not token:
                 raise TypeError
@@ -306,8 +315,8 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
 def _oauth_error(body: bytes) -> str:
     """The RFC 6749 `error` code of a token error response (e.g. invalid_client)."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = loads(body, TOKEN_BODY_DEPTH)
+    except (ValueError, ResponseDecodeError):
         return ""
     code = data.get("error") if isinstance(data, dict) else None
     return code[:100] if isinstance(code, str) and code.replace("_", "").isalnum() else ""

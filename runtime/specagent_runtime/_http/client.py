@@ -26,7 +26,9 @@ from specagent_runtime._errors import (
     ResponseDecodeError,
 )
 from specagent_runtime._http.auth import AuthResolver, Credential
+from specagent_runtime._http.body import ACCEPT_ENCODING, ResponseLimits, read_async, read_sync
 from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
 from specagent_runtime._http.status import status_error
@@ -62,7 +64,10 @@ class _ClientCore:
         headers: Mapping[str, str] | None,
         idempotency_keys: bool,
         retry_policy: RetryPolicy | None,
+        response_limits: ResponseLimits | None,
     ) -> None:
+        # How much of a response is read (decoded size, JSON nesting): see `body`.
+        self.response_limits = response_limits or ResponseLimits()
         self._base_url_text = base_url if base_url is not None else self.default_base_url
         self._base_url: httpx.URL | None = None
         self._base_url_given = base_url is not None
@@ -136,7 +141,11 @@ class _ClientCore:
     def _request_headers(
         self, op: OperationSpec, prepared: PreparedRequest, idempotency_key: str | None
     ) -> dict[str, str]:
-        accept = {"Accept": op.success_media_type or "application/json"}
+        accept = {
+            "Accept": op.success_media_type or "application/json",
+            # Only what `body` inflates within the size cap (never brotli or zstd).
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         headers = _merge_headers(self._headers, accept, prepared.headers)
         present = {name.lower() for name in headers}
         if idempotency_key is not None:
@@ -225,8 +234,10 @@ class _ClientCore:
         op: OperationSpec,
         prepared: PreparedRequest,
         response: httpx.Response,
+        body: bytes,
         response_type: Any,
     ) -> Any:
+        content_type = response.headers.get("content-type", "")
         if not response.is_success:
             raise status_error(
                 status=response.status_code,
@@ -234,15 +245,30 @@ class _ClientCore:
                 method=prepared.method,
                 path=prepared.path,
                 responses=op.responses,
-                body=response.content,
-                content_type=response.headers.get("content-type", ""),
+                body=body,
+                content_type=content_type,
                 secrets=self._auth.secrets(),
                 retry_after=self._retry.retry_after(response),
             )
         try:
-            return decode_success(op.id, response, response_type)
+            return decode_success(
+                op.id,
+                response.status_code,
+                content_type,
+                body,
+                response_type,
+                max_depth=self.response_limits.max_depth,
+            )
         except ApiError as exc:
             raise self._fill(exc, op, prepared) from None
+
+    async def _read_async(self, response: httpx.Response) -> bytes:
+        limit = self.response_limits.max_bytes if response.is_success else None
+        return await read_async(response, limit)
+
+    def _read_sync(self, response: httpx.Response) -> bytes:
+        limit = self.response_limits.max_bytes if response.is_success else None
+        return read_sync(response, limit)
 
     def _log(self, op: OperationSpec, status: int | str, started: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -281,6 +307,7 @@ class AsyncApiClient(_ClientCore):
         headers: Mapping[str, str] | None = None,
         idempotency_keys: bool = False,
         retry_policy: RetryPolicy | None = None,
+        response_limits: ResponseLimits | None = None,
     ) -> None:
         self._setup(
             base_url,
@@ -291,6 +318,7 @@ class AsyncApiClient(_ClientCore):
             headers=headers,
             idempotency_keys=idempotency_keys,
             retry_policy=retry_policy,
+            response_limits=response_limits,
         )
         self._owns_http = http_client is None
         self._caller_auth = http_client is not None and http_client.auth is not None
@@ -338,8 +366,18 @@ class AsyncApiClient(_ClientCore):
             started = time.perf_counter()
             try:
                 response = await self._http.send(
-                    request, auth=auth or httpx.USE_CLIENT_DEFAULT, follow_redirects=False
+                    request,
+                    auth=auth or httpx.USE_CLIENT_DEFAULT,
+                    follow_redirects=False,
+                    stream=True,  # read below within the size cap
                 )
+                try:
+                    delay = self._retry.delay_after_response(
+                        attempt, prepared.method, retry_headers, response
+                    )
+                    body = b"" if delay is not None else await self._read_async(response)
+                finally:
+                    await response.aclose()
             except httpx.TransportError as exc:
                 self._log(op, type(exc).__name__, started)
                 delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
@@ -352,11 +390,8 @@ class AsyncApiClient(_ClientCore):
                 raise self._fill(exc, op, prepared) from None
             else:
                 self._log(op, response.status_code, started)
-                delay = self._retry.delay_after_response(
-                    attempt, prepared.method, retry_headers, response
-                )
                 if delay is None:
-                    result: T | None = self._finish(op, prepared, response, response_type)
+                    result: T | None = self._finish(op, prepared, response, body, response_type)
                     return result
                 self._log_retry(op, f"HTTP {response.status_code}", delay, attempt)
             await self._retry.async_sleep(delay)
@@ -393,6 +428,7 @@ class ApiClient(_ClientCore):
         headers: Mapping[str, str] | None = None,
         idempotency_keys: bool = False,
         retry_policy: RetryPolicy | None = None,
+        response_limits: ResponseLimits | None = None,
     ) -> None:
         self._setup(
             base_url,
@@ -403,6 +439,7 @@ class ApiClient(_ClientCore):
             headers=headers,
             idempotency_keys=idempotency_keys,
             retry_policy=retry_policy,
+            response_limits=response_limits,
         )
         self._owns_http = http_client is None
         self._caller_auth = http_client is not None and http_client.auth is not None
@@ -450,8 +487,18 @@ class ApiClient(_ClientCore):
             started = time.perf_counter()
             try:
                 response = self._http.send(
-                    request, auth=auth or httpx.USE_CLIENT_DEFAULT, follow_redirects=False
+                    request,
+                    auth=auth or httpx.USE_CLIENT_DEFAULT,
+                    follow_redirects=False,
+                    stream=True,  # read below within the size cap
                 )
+                try:
+                    delay = self._retry.delay_after_response(
+                        attempt, prepared.method, retry_headers, response
+                    )
+                    body = b"" if delay is not None else self._read_sync(response)
+                finally:
+                    response.close()
             except httpx.TransportError as exc:
                 self._log(op, type(exc).__name__, started)
                 delay = self._retry.delay_after_error(attempt, prepared.method, retry_headers, exc)
@@ -464,11 +511,8 @@ class ApiClient(_ClientCore):
                 raise self._fill(exc, op, prepared) from None
             else:
                 self._log(op, response.status_code, started)
-                delay = self._retry.delay_after_response(
-                    attempt, prepared.method, retry_headers, response
-                )
                 if delay is None:
-                    result: T | None = self._finish(op, prepared, response, response_type)
+                    result: T | None = self._finish(op, prepared, response, body, response_type)
                     return result
                 self._log_retry(op, f"HTTP {response.status_code}", delay, attempt)
             self._retry.sleep(delay)
@@ -501,26 +545,4 @@ def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-class _HttpxLogFilter(logging.Filter):
-    """httpx logs every request URL at INFO; query strings can carry API keys and PII."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
-            record.args = tuple(
-                _masked_url(a) if isinstance(a, httpx.URL) else a for a in record.args
-            )
-        return True
-
-
-def _masked_url(url: httpx.URL) -> str:
-    bare = str(url.copy_with(query=None, fragment=None))
-    return bare + "?**********" if url.query else bare
-
-
-def _install_httpx_filter() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _HttpxLogFilter) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_HttpxLogFilter())
-
-
-_install_httpx_filter()
+install_log_filters()

@@ -8,41 +8,67 @@ fields that do validate typed, the rest left as the raw JSON values.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import logging
 import types
 from typing import Any, Union, get_args, get_origin
 
-import httpx
 from pydantic import BaseModel, RootModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from specagent_runtime._errors import ResponseDecodeError
+from specagent_runtime._errors import ResponseDecodeError, ResponseTooDeepError
+from specagent_runtime._http.body import loads
 
 logger = logging.getLogger("specagent_runtime")
 
 
-def decode_success(operation_id: str, response: httpx.Response, response_type: Any) -> Any:
-    """The 2xx body as `response_type`: None for no type, text for `str`, bytes for `bytes`."""
+def decode_success(
+    operation_id: str,
+    status: int,
+    content_type: str,
+    body: bytes,
+    response_type: Any,
+    *,
+    max_depth: int,
+) -> Any:
+    """The 2xx `body` (already read within the size cap, see `body`) as `response_type`: None
+    for no type, text for `str`, bytes for `bytes`. JSON deeper than `max_depth` raises
+    `ResponseTooDeepError` before it is parsed."""
     if response_type is None:
         return None
     if response_type is bytes:
-        return response.content
+        return body
     if response_type is str:
-        return response.text
-    if not response.content.strip():
-        logger.debug("%s: empty %d response, returning None", operation_id, response.status_code)
+        return body.decode(_charset(content_type), errors="replace")
+    if not body.strip():
+        logger.debug("%s: empty %d response, returning None", operation_id, status)
         return None
     try:
-        data = response.json()
+        data = loads(body, max_depth)
+    except ResponseTooDeepError as exc:
+        exc.operation_id, exc.status = operation_id, status
+        raise
     except ValueError:
-        content_type = response.headers.get("content-type", "no content type")
         raise ResponseDecodeError(
-            f"the {response.status_code} response is not valid JSON ({content_type})",
+            f"the {status} response is not valid JSON ({content_type or 'no content type'})",
             operation_id=operation_id,
-            status=response.status_code,
+            status=status,
         ) from None
     return validate_leniently(operation_id, response_type, data)
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"').strip()
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                break
+            return charset
+    return "utf-8"
 
 
 def validate_leniently(operation_id: str, response_type: Any, data: Any) -> Any:

@@ -7,7 +7,6 @@ field, never an HTML error page or a stack trace. Both are scrubbed of the secre
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
 from specagent_runtime._errors import (
@@ -17,15 +16,18 @@ from specagent_runtime._errors import (
     ConflictError,
     NotFoundError,
     RateLimitError,
+    ResponseTooDeepError,
     ServerError,
     UnprocessableEntityError,
     cap,
     clean,
     reason,
 )
-from specagent_runtime._secrets import Secret, redact
+from specagent_runtime._http.body import ERROR_BODY_LIMIT, loads
+from specagent_runtime._secrets import KNOWN_MINIMUM, Secret, known_secrets, redact
 
 BODY_EXCERPT_LIMIT = 500
+ERROR_BODY_DEPTH = 32  # an error body's message sits near the top
 _API_MESSAGE_KEYS = (
     "message",
     "detail",
@@ -60,11 +62,11 @@ def status_error(
     retry_after: float | None = None,
 ) -> ApiStatusError:
     """The typed error for a non-success response of one operation."""
-    secrets = tuple(secrets)
+    # The request's own credentials, and every other one this process holds (an API may echo
+    # another client's key, or the Basic value of a token request).
+    secrets = (*secrets, *(s for s in known_secrets() if len(s.reveal()) >= KNOWN_MINIMUM))
     description = clean(redact(response_description(responses, status), secrets))
-    api_message, excerpt = _body_texts(body, content_type)
-    api_message = cap(redact(api_message, secrets))
-    excerpt = redact(excerpt, secrets)
+    api_message, excerpt = _body_texts(body, content_type, secrets)
     cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else ApiStatusError)
     message = f"HTTP {status} {reason(status)}"
     if description:
@@ -94,21 +96,22 @@ def response_description(responses: Iterable[tuple[str, str]], status: int) -> s
     return ""
 
 
-def _body_texts(body: bytes, content_type: str) -> tuple[str, str]:
+def _body_texts(body: bytes, content_type: str, secrets: Iterable[Secret]) -> tuple[str, str]:
     """(message for the model, excerpt for the developer) from an error body.
 
     Only a JSON body's message field reaches the model; HTML error pages and stack traces
-    stay in the developer's excerpt.
+    stay in the developer's excerpt. Secrets are removed before anything is cut, so a key
+    that straddles the cut cannot leave its first half behind.
     """
-    text = body[: BODY_EXCERPT_LIMIT * 4].decode("utf-8", errors="replace")
+    text = redact(body[:ERROR_BODY_LIMIT].decode("utf-8", errors="replace"), secrets)
     excerpt = clean(text)[:BODY_EXCERPT_LIMIT]
     if "json" not in content_type.lower():
         return "", excerpt
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = loads(body, ERROR_BODY_DEPTH)
+    except (ValueError, ResponseTooDeepError):
         return "", excerpt
-    return _json_message(data), excerpt
+    return cap(redact(_json_message(data), secrets)), excerpt
 
 
 def _json_message(data: object, depth: int = 0) -> str:

@@ -31,6 +31,7 @@ from specagent_runtime._errors import (
     TaskError,
 )
 from specagent_runtime._identity import Identity, identity_fields
+from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec
 from specagent_runtime._stores.base import Store
 from specagent_runtime._tasks.input import (
@@ -559,5 +560,19 @@ _ANY = pydantic.TypeAdapter[Any](Any)
 
 
 def _json(value: Any) -> Any:
-    """A call's parsed result (pydantic models, by the spec's field names) as JSON data."""
-    return _ANY.dump_python(value, mode="json", by_alias=True, exclude_none=True)
+    """A call's parsed result (pydantic models, by the spec's field names) as JSON data, with
+    any credential an API handed back masked (the run record is stored, and its values reach
+    the customer's messages)."""
+    return _masked(
+        _ANY.dump_python(value, mode="json", by_alias=True, exclude_none=True, warnings=False)
+    )
+
+
+def _masked(data: Any) -> Any:
+    if isinstance(data, str):
+        return redact_known(data)
+    if isinstance(data, list):
+        return [_masked(item) for item in data]
+    if isinstance(data, dict):
+        return {redact_known(str(key)): _masked(item) for key, item in data.items()}
+    return data

@@ -1,22 +1,34 @@
 """What compiled task step functions return, and the typed view of a run they read.
 
 A generated `tasks.py` holds one small function per step. Each reads the run's variables through
-a `TaskContext` (typed accessors, so the generated code passes `mypy --strict`) and returns one
-effect: ask the customer, call an operation, confirm, respond, set variables, jump, hand off or
-end. The functions never perform I/O themselves; the engine applies the effect, records it and
-saves the run, which is what makes a run resumable after every step.
+a `TaskContext` and returns one effect: ask the customer, call an operation, confirm, respond,
+set variables, jump, hand off or end. The functions never perform I/O themselves; the engine
+applies the effect, records it and saves the run, which is what makes a run resumable after
+every step.
+
+The variables are stored as JSON. Steps generated since typed task code read a call's result
+as the package's model class (`ctx.result("order", models.Order)`) and the inputs as the
+task's own dataclass (`ctx.inputs(CancelOrderInputs)`), so `mypy --strict` checks every field a
+step reads against the API's types; packages generated before read through the JSON accessors
+(`ctx.text("order", "status")`), which stay. Both read a missing value as None.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Literal, TypeVar
+from types import ModuleType, NoneType, UnionType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from specagent_runtime._errors import TaskDataError
 from specagent_runtime._spec import OperationSpec
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 InputType = Literal["string", "integer", "number", "boolean"]
 EndStatus = Literal["done", "cancelled", "failed"]
@@ -193,13 +205,50 @@ def _dotted(path: tuple[PathPart, ...]) -> str:
 class TaskContext:
     """Typed, read-only access to a run's variables (`inputs`, `identity`, step results).
 
-    The nullable accessors (`text`, `integer`, ...) return None for a missing value; the
-    `need_*` ones raise `TaskDataError`, for places where None cannot be used (an argument of a
-    required parameter, an ordering comparison).
+    `result` and `inputs` read a variable as a class of the package (validated once per step:
+    the engine makes one context per step); `need` and `item` are what the generated code
+    wraps field reads in. The JSON accessors (`text`, `integer`, ...) read a path of plain JSON
+    and return None for a missing value; the `need_*` ones raise `TaskDataError`, for places
+    where None cannot be used (an argument of a required parameter, an ordering comparison).
     """
 
     def __init__(self, variables: Mapping[str, Any]) -> None:
         self._variables = variables
+        self._typed: dict[tuple[str, type[Any]], Any] = {}
+
+    # --- typed reads (generated code since typed task code) -----------------------------------
+
+    def result(self, name: str, kind: type[_T]) -> _T:
+        """The variable `name` (a call's saved result) as `kind`, its generated model class.
+
+        A result that does not match its model (an API that drifted from its spec) is read
+        field by field: a field that is missing or does not validate reads as None, as with the
+        JSON accessors, so the step goes on, or hands off where it needs the value.
+        """
+        key = (name, kind)
+        if key not in self._typed:
+            self._typed[key] = _read_as(kind, self._variables.get(name))
+        return cast("_T", self._typed[key])
+
+    def inputs(self, kind: type[_T]) -> _T:
+        """The task's inputs as `kind`, the task's generated dataclass (None: not given yet)."""
+        return self.result("inputs", kind)
+
+    @staticmethod
+    def item(values: Sequence[_T] | None, index: int) -> _T | None:
+        """`values[index]`, or None when there is no such item (or no list)."""
+        if values is None or not -len(values) <= index < len(values):
+            return None
+        return values[index]
+
+    @staticmethod
+    def need(value: _T | None, what: str) -> _T:
+        """`value`, which must be there: a missing one (None) hands the run to a human."""
+        if value is None:
+            raise TaskDataError(f"`{what}` has no value")
+        return value
+
+    # --- JSON accessors (packages generated before typed task code, and plain values) ---------
 
     def value(self, *path: PathPart) -> Any:
         current: Any = self._variables
@@ -293,7 +342,113 @@ def _show(value: object) -> str:
         return str(int(value))
     if isinstance(value, list):
         return ", ".join(_show(item) for item in value)
-    return str(value)
+    if isinstance(value, str | int | float) or type(value).__module__ == "builtins":
+        return str(value)  # text, numbers (a StrEnum or IntEnum is its value), JSON objects
+    # A model, a date, an enum, a UUID... read by typed steps: shown as its JSON, exactly as the
+    # stored value was shown before.
+    return _show(_as_json(value))
+
+
+def _as_json(value: object) -> object:
+    from pydantic import BaseModel  # noqa: PLC0415  # pydantic only once a typed value shows
+    from pydantic_core import to_jsonable_python  # noqa: PLC0415
+
+    if isinstance(value, BaseModel):
+        # A model read leniently may hold None where its annotation says otherwise.
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True, warnings=False)
+    return to_jsonable_python(value, by_alias=True, exclude_none=True)
+
+
+# --- reading stored JSON as a generated class, leniently ----------------------------------------
+
+
+def _read_as(kind: Any, data: Any) -> Any:
+    from pydantic import ValidationError  # noqa: PLC0415  # pydantic only for typed steps
+
+    try:
+        return _adapter(kind).validate_python(data)
+    except ValidationError:
+        return _lenient(kind, data, frozenset())
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter  # noqa: PLC0415
+
+    return TypeAdapter(kind)
+
+
+def _lenient(kind: Any, data: Any, building: frozenset[Any]) -> Any:
+    """The closest value of `kind` that `data` allows: what validates is kept, a class is
+    built field by field, anything else is None (a missing value, as the engine has always
+    read one)."""
+    from pydantic import BaseModel, RootModel  # noqa: PLC0415
+
+    kind = _without_none(kind)
+    if isinstance(kind, type) and issubclass(kind, RootModel):
+        root = kind.model_fields["root"].annotation
+        return kind.model_construct(root=_lenient_value(root, data, building))
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        given = data if isinstance(data, Mapping) else {}
+        values: dict[str, Any] = {}
+        for name, info in kind.model_fields.items():
+            keys = (info.validation_alias, info.alias, name)
+            key = next((k for k in keys if isinstance(k, str) and k in given), None)
+            if key is not None:
+                values[name] = _lenient_value(info.annotation, given[key], building)
+            elif not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+            else:
+                values[name] = _absent(info.annotation, building | {kind})
+        return kind.model_construct(_fields_set=set(values), **values)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        given = data if isinstance(data, Mapping) else {}
+        hints = typing.get_type_hints(kind)
+        found = {
+            item.name: _lenient_value(hints[item.name], given[item.name], building)
+            for item in dataclasses.fields(kind)
+            if item.name in given
+        }
+        return kind(**found)
+    if typing.get_origin(kind) is list and isinstance(data, list):
+        (item_kind,) = typing.get_args(kind) or (Any,)
+        return [_lenient_value(item_kind, item, building) for item in data]
+    return None
+
+
+def _lenient_value(kind: Any, data: Any, building: frozenset[Any]) -> Any:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    try:
+        return _adapter(kind).validate_python(data)
+    except ValidationError:
+        return _lenient(kind, data, building)
+    except TypeError:  # an annotation pydantic cannot make a validator for alone
+        return None
+
+
+def _absent(kind: Any, building: frozenset[Any]) -> Any:
+    """A required field the data lacks: a model comes out empty (every field None), so a
+    chain of fields through it reads None like any missing value; anything else is None."""
+    from pydantic import BaseModel, RootModel  # noqa: PLC0415
+
+    if (
+        isinstance(kind, type)
+        and issubclass(kind, BaseModel)
+        and not issubclass(kind, RootModel)
+        and kind not in building
+    ):
+        return _lenient(kind, {}, building)
+    return None
+
+
+def _without_none(kind: Any) -> Any:
+    """`X | None` -> `X`; any other annotation as it is."""
+    if typing.get_origin(kind) in (typing.Union, UnionType):
+        options = [option for option in typing.get_args(kind) if option is not NoneType]
+        if len(options) == 1:
+            return options[0]
+    return kind
 
 
 def load_task_module(package: str) -> ModuleType | None:

@@ -26,7 +26,9 @@ def to_json_data(value: object) -> Any:
     """The response as JSON data, keyed by the API's names (aliases); fields the API did not
     send stay absent instead of becoming nulls the model has to read."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        # A lenient value (an API that drifted) may not serialise as typed; pydantic's warning
+        # would quote the value (customer data, an echoed credential) to stderr.
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
     if isinstance(value, bytes | bytearray):
         # A download (PDF, image): the model cannot read it, only learn that it arrived.
         return {"binary_content": f"{len(value)} bytes, not shown"}

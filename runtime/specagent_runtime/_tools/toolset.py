@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, verified_identity
+from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
@@ -68,6 +69,8 @@ class ToolResult:
     data: Any = None
     message: str = ""
     truncated: bool = False
+    # The API's HTTP status when it refused (404...), for the lookup budgets; never shown.
+    api_status: int | None = None
 
     @classmethod
     def error(cls, tool: str, message: str) -> ToolResult:
@@ -87,7 +90,9 @@ class ToolResult:
                 envelope["truncated"] = True
         else:
             envelope["message"] = self.message
-        return dumps(envelope)
+        # An API may hand back a credential in a body (an echoed key, a token): never to the
+        # model, nor to the stored conversation that keeps this text.
+        return redact_known(dumps(envelope))
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +339,9 @@ class Toolset:
         except ApiError as exc:
             # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
             logger.info("tool %s: %s", spec.name, exc)
-            return ToolResult.error(spec.name, exc.model_message())
+            return ToolResult(
+                spec.name, "error", message=exc.model_message(), api_status=exc.status
+            )
         except Exception:
             logger.exception("tool %s failed unexpectedly", spec.name)
             return ToolResult.error(

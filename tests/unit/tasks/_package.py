@@ -1,7 +1,7 @@
 """Generating the Petstore package with its tasks, for the compile and crash tests.
 
 Until the renderer writes `tasks.py` itself, the tasks are compiled and added here exactly as
-`render` will: `render_tasks(program)`, formatted with the renderer's ruff settings.
+`render` will: `render_tasks(program, plan)`, formatted with the renderer's ruff settings.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def build_petstore_package(root: Path) -> Path:
         plan = make_plan(build_api(load_spec(SPEC)), agent.config, PACKAGE)
         program, diagnostics = compile_agent(agent, plan)
         assert diagnostics == [], [d.render() for d in diagnostics]
-        files[tasks_file] = format_python({tasks_file: render_tasks(program)})[tasks_file]
+        files[tasks_file] = format_python({tasks_file: render_tasks(program, plan)})[tasks_file]
     package = root / PACKAGE
     for path, text in files.items():
         target = package / path

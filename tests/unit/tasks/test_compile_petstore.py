@@ -68,7 +68,9 @@ def test_tasks_py_passes_ruff_and_mypy_strict(package: Path) -> None:
 def test_tasks_py_reads_like_the_agent_file(package: Path) -> None:
     source = (package / "tasks.py").read_text()
     assert "def _cancel_order_2(ctx: TaskContext) -> Effect:" in source
-    assert 'if ctx.text("order", "status") == "delivered":' in source
+    assert 'order = ctx.result("order", models.Order)\n    if order.status == "delivered":' in (
+        source
+    )
     assert "operation=_operations.DELETE_ORDER," in source
     assert "eval(" not in source and "exec(" not in source
 

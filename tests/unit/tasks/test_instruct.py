@@ -55,9 +55,9 @@ def _build(plan: ir.Plan, steps: str) -> tuple[Any, list[ir.Diagnostic]]:
     return build_tasks(text, "agent.yaml", plan)
 
 
-def _function(program: ir.TaskProgram, name: str) -> str:
+def _function(program: ir.TaskProgram, name: str, plan: ir.Plan) -> str:
     """The source of one step function in the rendered tasks.py (before ruff formats it)."""
-    source = render_tasks(program)
+    source = render_tasks(program, plan)
     start = source.index(f"def {name}(")
     end = source.find("\n\n\n", start)
     return source[start : end if end >= 0 else None]
@@ -75,21 +75,22 @@ def test_an_instruct_step_compiles_to_an_instruct_effect(shop_plan: ir.Plan) -> 
     program, diagnostics = _build(shop_plan, FIND + '- respond: "Order {choice.order_id}"')
     assert diagnostics == []
     step = next(s for s in program.tasks[0].steps if s.kind == "instruct")
-    body = _function(program, step.function)
+    body = _function(program, step.function, shop_plan)
     assert isinstance(step.effect, ir.InstructEffect)
     assert "return Instruct(" in body
     assert "tools=('get_my_order',)" in body
     assert "InputSpec(name='order_id', type='integer', description='The order')" in body
     assert "InputSpec(name='reason', type='string', enum=('damaged', 'late'))" in body
     assert "save_as='choice'" in body and "max_rounds=3" in body and "next='3'" in body
-    assert "ctx.format('Find which order they mean by ', ctx.text('inputs', 'hint'))" in body
+    assert "inputs = ctx.inputs(DemoInputs)" in body
+    assert "ctx.format('Find which order they mean by ', inputs.hint)" in body
 
 
 def test_a_tool_may_be_named_by_its_operation_id(shop_plan: ir.Plan) -> None:
     program, diagnostics = _build(shop_plan, FIND.replace("[get_my_order]", "[getCustomerOrder]"))
     assert diagnostics == []
     step = next(s for s in program.tasks[0].steps if s.kind == "instruct")
-    assert "tools=('get_my_order',)" in _function(program, step.function)
+    assert "tools=('get_my_order',)" in _function(program, step.function, shop_plan)
 
 
 def test_an_unknown_tool_names_its_line_and_suggests(shop_plan: ir.Plan) -> None:

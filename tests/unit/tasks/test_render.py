@@ -56,15 +56,30 @@ _CALLABLE = {
     "SetValues",
     "TaskDefinition",
     "bool",
+    "dataclass",
     "len",
 }
-_ACCESSORS = {"format", "text", "integer", "number", "boolean", "items", "value"}
+_ACCESSORS = {"format", "text", "integer", "number", "boolean", "items", "value", "need", "item"}
+_TYPED_READS = {"result", "inputs"}  # what a step's locals are bound to, and nothing else
 
 
 def _render(plan: ir.Plan) -> str:
     program, diagnostics = build_tasks(AGENT, "agent.yaml", plan)
     assert diagnostics == [], [d.render() for d in diagnostics]
-    return render_tasks(program)
+    return render_tasks(program, plan)
+
+
+def _is_typed_read(value: ast.expr) -> bool:
+    """`ctx.result("order", models.Order)`, `ctx.inputs(CancelOrderInputs)`, or its `.root`."""
+    if isinstance(value, ast.Attribute) and value.attr == "root":
+        value = value.value
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and isinstance(value.func.value, ast.Name)
+        and value.func.value.id == "ctx"
+        and value.func.attr in _TYPED_READS
+    )
 
 
 def test_agent_file_text_never_becomes_code(petstore_plan: ir.Plan) -> None:
@@ -72,10 +87,12 @@ def test_agent_file_text_never_becomes_code(petstore_plan: ir.Plan) -> None:
     imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
     assert [(node.module, node.level) for node in imports if isinstance(node, ast.ImportFrom)] == [
         ("__future__", 0),
+        ("dataclasses", 0),
+        ("typing", 0),
         ("specagent_runtime", 0),
         (None, 1),
     ]
-    assert len(imports) == 3
+    assert len(imports) == 5
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -84,9 +101,13 @@ def test_agent_file_text_never_becomes_code(petstore_plan: ir.Plan) -> None:
             else:
                 assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
                 assert func.value.id == "ctx", ast.unparse(node)
-                assert func.attr.removeprefix("need_") in _ACCESSORS, ast.unparse(node)
+                accessor = func.attr.removeprefix("need_")
+                assert accessor in _ACCESSORS | _TYPED_READS, ast.unparse(node)
         if isinstance(node, ast.FunctionDef):
-            assert all(isinstance(stmt, ast.Expr | ast.Return | ast.If) for stmt in node.body)
+            for stmt in node.body:
+                assert isinstance(stmt, ast.Expr | ast.Return | ast.If | ast.Assign)
+                if isinstance(stmt, ast.Assign):
+                    assert _is_typed_read(stmt.value), ast.unparse(stmt)
     strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
     assert HOSTILE in strings  # the text is kept, as a string
     assert "{not an expression}" in strings
