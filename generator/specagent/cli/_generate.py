@@ -135,8 +135,17 @@ def _print_written(out_dir: Path, result: GenerateResult) -> None:
     base = PurePosixPath(out_dir.as_posix())
     for relative in sorted(result.files):
         click.echo(str(base / relative))
-    files = len(result.files)
-    click.echo(
-        f"generated package `{result.package}` in {base}: {result.operations} operations, "
-        f"{result.tools} tools, {files} file{'s' if files != 1 else ''}"
+    counts = ", ".join(
+        _count(number, noun)
+        for number, noun in (
+            (result.operations, "operation"),
+            (result.tools, "tool"),
+            (len(result.files), "file"),
+        )
     )
+    click.echo(f"generated package `{result.package}` in {base}: {counts}")
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 operation`, `2 operations`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -27,11 +27,13 @@ from specagent._jsonschema import (
     schema_ref_name,
 )
 from specagent.render._bare_lists import type_bare_lists
+from specagent.render._class_names import derive_numbered_names
 from specagent.render._deep_models import defer_deep_models
 from specagent.render._field_names import field_aliases
 from specagent.render._model_index import ModelIndex, field_alias, index_models
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
+    ascii_enum_members,
     escape_controls,
     redeclares_fields,
     settle_base_conflicts,
@@ -240,7 +242,8 @@ def _run_codegen(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
     if not isinstance(output, str):
         raise ModelsError("datamodel-code-generator returned several modules, expected one")
-    return settle_base_conflicts(union_bases(escape_controls(strip_header(output))))
+    fixed = union_bases(escape_controls(strip_header(output)))
+    return ascii_enum_members(settle_base_conflicts(fixed))
 
 
 def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
@@ -384,7 +387,12 @@ def _check_imports(tree: ast.Module) -> None:
 def build_models(plan: ir.Plan) -> Models:
     document = synthetic_document(plan)
     source = type_bare_lists(_run_codegen(document), document["components"]["schemas"])
-    source = defer_deep_models(source)
+    protected = {*plan.model_names.values()}
+    for endpoint in plan.endpoints:
+        protected.add(endpoint.args_model)
+        if endpoint.response_model is not None:
+            protected.add(endpoint.response_model)
+    source = defer_deep_models(derive_numbered_names(source, protected))
     try:
         tree = ast.parse(source)
     except SyntaxError as error:

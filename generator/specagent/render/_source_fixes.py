@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import ast
 import io
+import keyword
 import re
 import tokenize
+
+from specagent import _names
 
 # Characters ruff refuses unescaped in strings (PLE2510-PLE2515), newline and tab excepted.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b]")
@@ -179,6 +182,82 @@ def _all_fields(
 def _text(statement: ast.AnnAssign) -> str:
     value = ast.unparse(statement.value) if statement.value is not None else ""
     return f"{ast.unparse(statement.annotation)}={value}"
+
+
+_ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum"})
+
+
+def ascii_enum_members(source: str) -> str:
+    """Enum members named from non-ASCII values renamed in ASCII (`PʿAL` -> `PAL`).
+
+    datamodel-code-generator derives member names from the values and keeps their letters;
+    Python accepts such names, but a user's linter does not (PLC2401), and Python compares
+    identifiers after NFKC normalisation, which can merge two of them. The values, which are
+    what the API sends, are unchanged; references (`Kaylo.PʿAL` as a default) follow.
+    """
+    if source.isascii():
+        return source
+    tree = ast.parse(source)
+    renames: dict[tuple[str, str], str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not {b.id for b in node.bases if isinstance(b, ast.Name)} & _ENUM_BASES:
+            continue
+        members = [
+            target.id
+            for item in node.body
+            if isinstance(item, ast.Assign)
+            for target in item.targets
+            if isinstance(target, ast.Name)
+        ]
+        taken = {name for name in members if name.isascii()}
+        for name in members:
+            if name.isascii():
+                continue
+            folded = re.sub(r"_+", "_", _names.ascii_text(name)).strip("_")
+            if not folded.isidentifier() or keyword.iskeyword(folded):
+                folded = f"VALUE_{_names.short_hash(name)}"
+            candidate, counter = folded, 1
+            while candidate in taken:
+                counter += 1
+                candidate = f"{folded}_{counter}"
+            taken.add(candidate)
+            renames[(node.name, name)] = candidate
+    if not renames:
+        return source
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    for found in ast.walk(tree):
+        if isinstance(found, ast.ClassDef):
+            for item in found.body:
+                if isinstance(item, ast.Assign):
+                    for target in item.targets:
+                        if isinstance(target, ast.Name) and (found.name, target.id) in renames:
+                            begin = _offset(starts, source, target.lineno, target.col_offset)
+                            new = renames[(found.name, target.id)]
+                            edits.append((begin, begin + len(target.id), new))
+        elif (
+            isinstance(found, ast.Attribute)
+            and isinstance(found.value, ast.Name)
+            and (found.value.id, found.attr) in renames
+            and found.end_lineno is not None
+            and found.end_col_offset is not None
+        ):
+            end = _offset(starts, source, found.end_lineno, found.end_col_offset)
+            begin = end - len(found.attr)
+            edits.append((begin, end, renames[(found.value.id, found.attr)]))
+    for begin, end, text in sorted(edits, reverse=True):
+        source = source[:begin] + text + source[end:]
+    return source
+
+
+def _offset(starts: list[int], source: str, line: int, byte_column: int) -> int:
+    """A character offset from ast's line and UTF-8 byte column."""
+    text = source[starts[line - 1] : starts[line]]
+    return starts[line - 1] + len(text.encode("utf-8")[:byte_column].decode("utf-8"))
 
 
 # Written at the top of models.py only when a subclass redeclares a field of its parent with

@@ -14,6 +14,7 @@ gateway (it listens on 127.0.0.1 by default).
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Literal
@@ -235,8 +236,11 @@ def mcp_tools(
 
 
 def build_server(tools: McpTools, *, version: str = "") -> Server[Any]:
-    """The low-level MCP server for these handlers (what `serve_mcp` runs)."""
+    """The low-level MCP server for these handlers (what `serve_mcp` runs); its version is the
+    API's (agent.json), else the runtime's: MCP hosts show it, and an empty one reads as a
+    broken server."""
     agent = tools.toolset.agent
+    version = version or agent.version or _runtime_version()
     instructions = agent.instructions.strip()
     note = (
         "Tools that change something answer their first call with what would happen; call "
@@ -249,6 +253,13 @@ def build_server(tools: McpTools, *, version: str = "") -> Server[Any]:
         on_list_tools=tools.on_list_tools,
         on_call_tool=tools.on_call_tool,
     )
+
+
+def _runtime_version() -> str:
+    try:
+        return importlib.metadata.version("specagent-runtime")
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
 
 
 def make_client(
