@@ -181,7 +181,7 @@ def test_the_formatting_step_escapes_what_ruff_calls_ambiguous() -> None:
 
 
 def test_lookalike_characters_are_escaped_where_ruff_finds_them() -> None:
-    source = "A = 'from 1\u20135'\nB = r'\\d\u2013\\d'\n\"\"\"It\u2019s a docstring.\"\"\"\n"
+    source = 'A = \'from 1\u20135\'\nB = r\'\\d\u2013\\d\'\n"""It\u2019s a docstring."""\n'
     places = [(1, 12), (2, 7), (3, 6)]
     fixed = escape_lookalikes(source, places)
     assert fixed.isascii()
