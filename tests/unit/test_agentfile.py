@@ -161,7 +161,7 @@ def test_methods_must_be_http_methods_and_are_lower_cased() -> None:
     config, problems = parse("tools:\n  include: {methods: [GET, Post, FETCH]}\n")
     problem = only(problems)
     assert problem.code == "agent.method"
-    assert "`tools.include.methods[2]`: `FETCH` is not an HTTP method" in problem.message
+    assert "`tools.include.methods[3]`: `FETCH` is not an HTTP method" in problem.message
     assert problem.hint == "did you mean `PATCH`?"
     assert config.include.methods == ("get", "post")
 
@@ -181,10 +181,10 @@ def test_single_string_counts_as_list_and_repeats_collapse_with_located_items() 
     assert problems == []
     assert config.include.operations == ("a", "b")
     assert config.include.tags == ("pet",)
-    assert config.locations["tools.include.operations[1]"] == ir.Location.at_line(
-        "agent.yaml", 5, key="tools.include.operations[1]"
+    assert config.locations["tools.include.operations[2]"] == ir.Location.at_line(
+        "agent.yaml", 5, key="tools.include.operations[2]"
     )
-    assert str(config.locations["tools.include.tags[0]"]) == "agent.yaml:7"
+    assert str(config.locations["tools.include.tags[1]"]) == "agent.yaml:7"
 
 
 def test_duplicate_key_points_at_both_places() -> None:
@@ -203,8 +203,8 @@ def test_bad_tool_name_suggests_a_valid_one() -> None:
 def test_bad_field_paths() -> None:
     config, problems = parse("tools: {overrides: {op: {redact: [a..b, 'x y', a.b]}}}\n")
     assert [d.code for d in problems] == ["agent.field_path", "agent.field_path"]
-    assert "`tools.overrides.op.redact[0]`: `a..b`" in problems[0].message
-    assert "`tools.overrides.op.redact[1]`: `x y`" in problems[1].message
+    assert "`tools.overrides.op.redact[1]`: `a..b`" in problems[0].message
+    assert "`tools.overrides.op.redact[2]`: `x y`" in problems[1].message
     assert config.overrides[0].redact == ("a.b",)
 
 
@@ -222,8 +222,20 @@ def test_root_must_be_a_mapping() -> None:
     assert problem.message.startswith("the agent file must be a mapping with keys `agent`")
 
 
-def test_empty_file_and_empty_sections_mean_defaults() -> None:
-    assert parse("") == (ir.AgentConfig(source="agent.yaml"), [])
+def test_an_empty_or_comment_only_file_is_an_error() -> None:
+    # Generating anyway would make every operation a tool: what leaving out --tasks is for.
+    for text, what in (
+        ("", "is empty"),
+        ("\n  \n", "is empty"),
+        ("# todo\n", "holds only comments"),
+    ):
+        problem = only(parse(text)[1])
+        assert problem.code == "agent.file"
+        assert problem.message == f"the agent file {what}"
+        assert "--tasks" in problem.hint
+
+
+def test_empty_sections_mean_defaults() -> None:
     config, problems = parse("agent:\ntools:\n  include:\n  overrides:\n    op:\ntasks:\n")
     assert problems == []
     where = ir.Location.at_line("agent.yaml", 5, key="tools.overrides.op")
@@ -385,7 +397,7 @@ def test_unknown_operation_suggests_the_closest_id() -> None:
         ("agent.unknown_operation", "agent.yaml:5", "did you mean `getUserByName`?"),
     ]
     assert problems[0].message == (
-        "`tools.include.operations[1]`: the spec has no operation `getOrderByID`"
+        "`tools.include.operations[2]`: the spec has no operation `getOrderByID`"
     )
 
 
@@ -412,6 +424,20 @@ def test_binding_to_a_missing_parameter_suggests_one() -> None:
     assert problem.where == "agent.yaml:5"
     assert problem.hint == "did you mean `username`?"
     assert "operation `getUserByName` has no parameter `usrname`" in problem.message
+
+
+def test_binding_hints_offer_only_documented_names() -> None:
+    # `username__path` is the planner's form for a name two places share; here only the path
+    # has it, so a hint naming it would send the user to an internal name.
+    config, _ = parse("tools: {overrides: {getUserByName: {bind: {emial: identity.email}}}}\n")
+    problem = only(check_agent_against_api(config, _api()))
+    assert problem.hint == "expected one of: `username`"
+
+
+def test_unknown_operation_without_a_close_id_points_to_a_listing_that_has_it() -> None:
+    config, _ = parse("tools: {include: {operations: [zzzzzzzz]}}\n")
+    problem = only(check_agent_against_api(config, _api()))
+    assert problem.hint.startswith("expected one of: `createUser`")  # few ids: listed
 
 
 def test_binding_to_an_unlisted_body_is_not_guessed_wrong() -> None:
@@ -484,7 +510,7 @@ def test_expose_and_redact_paths_must_be_response_fields() -> None:
         ),
     ]
     assert found[0].message == (
-        "`tools.overrides.getUserByName.redact[0]`: "
+        "`tools.overrides.getUserByName.redact[1]`: "
         "the response of `getUserByName` has no field `pasword`"
     )
 

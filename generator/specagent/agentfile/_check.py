@@ -13,6 +13,7 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
 from specagent._jsonschema import resolve_schema, schema_ref_name
+from specagent.agentfile._yaml import child_path
 from specagent.ir import Code
 from specagent.plan import select
 
@@ -34,11 +35,11 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
     for section, selection in (("tools.include", agent.include), ("tools.exclude", agent.exclude)):
         for index, name in enumerate(selection.operations):
             if name not in by_id:
-                path = f"{section}.operations[{index}]"
+                path = child_path(f"{section}.operations", index)
                 problems.append(_unknown_operation(agent, path, name, ids))
         for index, tag in enumerate(selection.tags):
             if tag not in tags:
-                path = f"{section}.tags[{index}]"
+                path = child_path(f"{section}.tags", index)
                 hint = did_you_mean(tag, tags, listing=len(tags) <= _LIST_LIMIT)
                 if not tags:
                     hint = "the spec's operations have no tags; select by `operations` instead"
@@ -87,10 +88,12 @@ def _unknown_operation(
     ids: Iterable[str],
     override: ir.ToolOverride | None = None,
 ) -> ir.Diagnostic:
-    hint = did_you_mean(name, ids, listing=False)
+    known = sorted(set(ids))
+    hint = did_you_mean(name, known, listing=len(known) <= _LIST_LIMIT)
     if not hint:
         hint = (
-            "operation ids are the spec's `operationId` values; `specagent tools SPEC` lists them"
+            "operation ids are the spec's `operationId` values; `specagent tools SPEC --verbose`"
+            " (without --tasks) lists every one"
         )
     fallback = override.where if override is not None else None
     message = f"`{path}`: the spec has no operation `{name}`"
@@ -112,13 +115,30 @@ def _check_bindings(
         if parameter in names or not complete:
             continue
         bind_path = f"{path}.bind.{parameter}"
-        hint = did_you_mean(parameter, names, listing=len(names) <= _LIST_LIMIT)
+        shown = _documented(names)
+        hint = did_you_mean(parameter, shown, listing=len(shown) <= _LIST_LIMIT)
         if not names:
             hint = "this operation takes no parameters"
         message = f"`{bind_path}`: operation `{operation.id}` has no parameter `{parameter}`"
         where = _where(agent, bind_path, override.where)
         problems.append(error(Code.AGENT_UNKNOWN_PARAMETER, where, message, hint))
     return problems
+
+
+_PLACES = frozenset({*(location.value for location in ir.ParamLocation), "body"})
+
+
+def _documented(names: set[str]) -> set[str]:
+    """The names a hint may offer: the arguments' own names, and `name__location` only where
+    two places share a name (the one case the docs give that form for)."""
+    places: dict[str, int] = {}
+    suffixed: dict[str, str] = {}
+    for name in names:
+        base, separator, place = name.rpartition("__")
+        if separator and place in _PLACES:
+            suffixed[name] = base
+            places[base] = places.get(base, 0) + 1
+    return {name for name in names if name not in suffixed or places[suffixed[name]] > 1}
 
 
 def _argument_names(
@@ -202,7 +222,7 @@ def _check_fields(
             if missing is None:
                 continue
             prefix, segment, known = missing
-            item_path = f"{path}.{key}[{index}]"
+            item_path = child_path(f"{path}.{key}", index)
             best = closest(segment, known)
             if not known:
                 hint = f"`{prefix.rstrip('.')}` is a plain value; it has no fields"

@@ -91,6 +91,19 @@ def load_agent_file(path: Path) -> AgentFile:
     return parse_agent_text(text, source, data)
 
 
+def _empty_file(text: str, source: str) -> ir.Diagnostic:
+    """An agent file with nothing in it: generating anyway would silently make every
+    operation a tool, which is what leaving out `--tasks` is for."""
+    what = "is empty" if not text.strip() else "holds only comments"
+    return error(
+        Code.AGENT_FILE,
+        ir.Location(source),
+        f"the agent file {what}",
+        "select the tools, e.g. `tools: {include: {operations: [getOrder]}}`, or leave out "
+        "`--tasks` to make every operation a tool",
+    )
+
+
 def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
     return AgentFile(source, ir.AgentConfig(source=source), (problem,))
 
@@ -98,6 +111,8 @@ def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
 def parse_agent_text(text: str, source: str, data: bytes | None = None) -> AgentFile:
     """Validate agent file text; `source` is the name diagnostics use (`agent.yaml`)."""
     node, problems = compose(text, source)
+    if node is None and not problems:
+        problems = [_empty_file(text, source)]
     if node is None:
         return AgentFile(source, ir.AgentConfig(source=source), tuple(problems), data=data)
     reader = NodeReader(source)
@@ -180,7 +195,7 @@ def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Select
         reader.fail(
             Code.AGENT_METHOD,
             item,
-            f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
+            f"`{child_path(child_path(path, 'methods'), index)}`: `{method}` is not an HTTP method",
             _method_hint(method),
         )
     return ir.Selection(
@@ -305,7 +320,7 @@ def _read_fields(
             reader.fail(
                 Code.AGENT_FIELD_PATH,
                 item,
-                f"`{path}[{index}]`: `{value}` is not a field path",
+                f"`{child_path(path, index)}`: `{value}` is not a field path",
                 "write response field names joined by dots, e.g. `customer.email`",
             )
             continue

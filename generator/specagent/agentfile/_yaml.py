@@ -35,9 +35,13 @@ _KIND_BY_TAG = {
 
 
 def child_path(parent: str, key: str | int) -> str:
-    """`tools.overrides.getUserByName`, `tools.include.operations[2]`; odd keys are quoted."""
+    """`tools.overrides.getUserByName`, `tools.include.operations[2]`; odd keys are quoted.
+
+    `key` as an int is a list position from 0; the path counts items from 1 (`steps[1]` is the
+    first step), as step ids, `specagent diff` and the runtime number a task's steps: one
+    numbering for everything a user reads."""
     if isinstance(key, int):
-        return f"{parent}[{key}]"
+        return f"{parent}[{key + 1}]"
     part = key if _PLAIN_KEY.match(key) else repr(key)
     return f"{parent}.{part}" if parent else part
 

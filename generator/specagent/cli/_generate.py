@@ -12,7 +12,13 @@ import click
 from specagent import ir
 from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, GenerateResult, generate
-from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
+from specagent.cli._common import (
+    EXIT_BAD_INPUT,
+    PACKAGE_UNCHANGED,
+    guarded,
+    report_problems,
+    source,
+)
 from specagent.cli._progress import Progress
 from specagent.cli._write import check_owner, check_target, write_package
 from specagent.ir import Code
@@ -123,7 +129,7 @@ def _generate(
         failure = error(
             Code.OUT_WRITE, ir.Location(str(out_dir)), f"cannot write the package: {reason}"
         )
-        report_problems([failure], strict=False, failed=True, changed=False)
+        report_problems([failure], strict=False, failed=True, outcome=PACKAGE_UNCHANGED)
         return EXIT_BAD_INPUT
     progress.done()
     if not quiet:

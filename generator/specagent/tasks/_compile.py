@@ -76,6 +76,7 @@ class _TaskCompiler:
         self.ask_later = asks(declaration.steps)
         self.later = names_set(declaration.steps)
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
+        self.unknown: set[str] = set()  # unknown names reported already
         self.used: list[tuple[str | int, ...]] = []
 
     def compile(self, inputs_class: str) -> ir.CompiledTask:
@@ -337,11 +338,20 @@ class _TaskCompiler:
             expected.kind == t.INTEGER and typed.ty.kind == t.NUMBER
         )
         if mismatch:
+            hint = ""
+            if expected.kind == t.STRING and typed.is_literal and typed.literal is not None:
+                # `zip: 11122` (or `zip: "11122"`: YAML's quotes are gone before the
+                # expression is read) is a number; text needs quotes inside the expression.
+                hint = (
+                    f"for the text, quote it inside the expression: "
+                    f"`{argument.key}: '\"{typed.label}\"'`"
+                )
             self.fail(
                 Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
                 f" `{typed.label}` is {typed.ty.describe()}",
+                hint,
             )
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
@@ -435,6 +445,10 @@ class _TaskCompiler:
         try:
             typed = check(source.text, scope, self.used)
         except ExpressionError as problem:
+            if problem.name and problem.name in self.unknown:
+                return None  # said once per task: one misplaced `as:` is one error, not nine
+            if problem.name:
+                self.unknown.add(problem.name)
             self.fail(problem.code, source.where, problem.message, problem.hint)
             return None
         for path in self.used[first_new:]:
