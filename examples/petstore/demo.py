@@ -239,6 +239,10 @@ def steps() -> list[Step]:
                     ),
                 ),
                 Check(
+                    "the reply shows the runtime's own summary of what a yes will run",
+                    lambda s: all(e.summary in s.reply.text for e in s.reply.pending_confirmations),
+                ),
+                Check(
                     "the model's attempt to confirm on its own was refused",
                     lambda s: (
                         [r["status"] for r in s.tool_results()]
@@ -253,6 +257,8 @@ def steps() -> list[Step]:
             conversation="ticket-101",
             message="Yes, go ahead.",
             identity=user1,
+            # The runtime judges the yes and runs the change itself; the model reports it, and
+            # its repeated call is refused (the yes was used).
             model=(
                 call("update_my_account", phone="555-0199"),
                 say("Done: your phone number is now 555-0199."),

@@ -79,17 +79,24 @@ class Demo:
         if not ok:
             self.failures.append(what)
 
-    def system_prompt(self) -> str:
-        return str(self.fake.messages(-1)[0]["content"])
+    def context(self) -> str:
+        """The context the model was given last: a data message of its own, never part of the
+        system instructions ("" when there was none)."""
+        texts = [str(m["content"]) for m in self.fake.messages(-1)]
+        return next((text for text in texts if text.startswith("[context]")), "")
 
 
 async def play(demo: Demo) -> None:
     shop = demo.shop
     print("== 1. A verified customer: the account is context, read once ==")
     await demo.turn("ada", "Hi! Which plan am I on?", ADA, say("Hi Ada! You are on the Plus plan."))
-    system = demo.system_prompt()
+    context = demo.context()
     demo.check(
-        "the model saw the customer's plan as context", '"plan":"plus"' in system.replace(" ", "")
+        "the model saw the customer's plan as context", '"plan":"plus"' in context.replace(" ", "")
+    )
+    demo.check(
+        "the context is data, not instructions",
+        "plus" not in str(demo.fake.messages(-1)[0]["content"]),
     )
     demo.check(
         "the payment token stayed hidden", "tok_ada_4242" not in json.dumps(demo.fake.requests)
@@ -105,7 +112,7 @@ async def play(demo: Demo) -> None:
         say("I can't find order 1003 with zip code 99999. Could you check the zip code?"),
     )
     demo.check("the API refused the wrong zip", shop.calls("GET", "/orders/1003")[-1].status == 404)
-    demo.check("the visitor got no account data", "Context about" not in demo.system_prompt())
+    demo.check("the visitor got no account data", demo.context() == "")
     demo.check("the model explained it", "zip code" in reply.text)
 
     print("\n== 3a. Task cancel_order: an instruction step finds the order, then confirm ==")

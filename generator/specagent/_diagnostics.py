@@ -22,7 +22,7 @@ _SECRET_QUERY = re.compile(
 )
 
 
-def redact_urls(text: str) -> str:
+def mask_urls(text: str) -> str:
     """`text` with credentials in URLs masked, for everything printed to a terminal or log.
 
     A spec fetched from `https://user:TOKEN@host/openapi.yaml` shows up in diagnostics' places
@@ -91,7 +91,7 @@ def summary_line(diagnostics: Sequence[ir.Diagnostic]) -> str:
 
 def format_report(diagnostics: Iterable[ir.Diagnostic]) -> str:
     """All diagnostics, sorted by place, one block per problem, ready for stderr."""
-    return "\n".join(redact_urls(d.render()) for d in sort_diagnostics(diagnostics))
+    return "\n".join(mask_urls(d.render()) for d in sort_diagnostics(diagnostics))
 
 
 def error(code: ir.Code, where: ir.Location, message: str, hint: str = "") -> ir.Diagnostic:

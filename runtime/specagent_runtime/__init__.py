@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConfirmationNotFound,
         ConflictError,
+        ConversationBusy,
         CredentialsError,
         ModelError,
         NotFoundError,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         SpecagentError,
         StoreConflict,
         StoreError,
+        TaskBusy,
         TaskDataError,
         TaskError,
         ToolCallError,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from specagent_runtime._http.client import ApiClient, AsyncApiClient
     from specagent_runtime._http.retry import RetryPolicy
     from specagent_runtime._identity import Identity
+    from specagent_runtime._judge import judge
     from specagent_runtime._lazy import lazy_module
     from specagent_runtime._mcp.cli import main as mcp_main
     from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
@@ -87,13 +90,15 @@ if TYPE_CHECKING:
         OperationSpec,
         SecurityScheme,
         ToolSpec,
+        is_routing_header,
     )
     from specagent_runtime._stores.base import AuditEntry, Retention, Store, Versioned
     from specagent_runtime._stores.factory import migrate_store, open_store
     from specagent_runtime._stores.memory import MemoryStore
     from specagent_runtime._stores.postgres import PostgresStore
     from specagent_runtime._stores.sqlite import SQLiteStore
-    from specagent_runtime._tasks.engine import TaskEngine, idempotency_key
+    from specagent_runtime._tasks.calls import idempotency_key
+    from specagent_runtime._tasks.engine import TaskEngine
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
     from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
     from specagent_runtime._tasks.steps import (
@@ -140,6 +145,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ToolSpec": ("specagent_runtime._spec", "ToolSpec"),
     "SAFE_METHODS": ("specagent_runtime._spec", "SAFE_METHODS"),
     "IDEMPOTENT_METHODS": ("specagent_runtime._spec", "IDEMPOTENT_METHODS"),
+    "is_routing_header": ("specagent_runtime._spec", "is_routing_header"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
     "complete_models": ("specagent_runtime._models", "complete_models"),
     "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
@@ -161,6 +167,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     # The host API: run the agent (what `build_agent` returns), keep its state, read its events.
     "Agent": ("specagent_runtime._agent.loop", "Agent"),
     "Identity": ("specagent_runtime._identity", "Identity"),
+    "judge": ("specagent_runtime._judge", "judge"),
     "Reply": ("specagent_runtime._events", "Reply"),
     "Event": ("specagent_runtime._events", "Event"),
     "ToolCalled": ("specagent_runtime._events", "ToolCalled"),
@@ -184,7 +191,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "open_store": ("specagent_runtime._stores.factory", "open_store"),
     "SQLiteStore": ("specagent_runtime._stores.sqlite", "SQLiteStore"),
     "TaskEngine": ("specagent_runtime._tasks.engine", "TaskEngine"),
-    "idempotency_key": ("specagent_runtime._tasks.engine", "idempotency_key"),
+    "idempotency_key": ("specagent_runtime._tasks.calls", "idempotency_key"),
     "StepModel": ("specagent_runtime._tasks.instruct", "StepModel"),
     "StepOutcome": ("specagent_runtime._tasks.instruct", "StepOutcome"),
     "RunInfo": ("specagent_runtime._tasks.run", "RunInfo"),
@@ -223,9 +230,11 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "ModelError": ("specagent_runtime._errors", "ModelError"),
     "ConfirmationNotFound": ("specagent_runtime._errors", "ConfirmationNotFound"),
     "TaskError": ("specagent_runtime._errors", "TaskError"),
+    "TaskBusy": ("specagent_runtime._errors", "TaskBusy"),
     "TaskDataError": ("specagent_runtime._errors", "TaskDataError"),
     "StoreError": ("specagent_runtime._errors", "StoreError"),
     "StoreConflict": ("specagent_runtime._errors", "StoreConflict"),
+    "ConversationBusy": ("specagent_runtime._errors", "ConversationBusy"),
     "ToolCallError": ("specagent_runtime._errors", "ToolCallError"),
     # Adapters: the same tools for other hosts (their own model loop, other formats, MCP) and
     # other models (Anthropic).
@@ -298,6 +307,7 @@ __all__ = [
     "ConfirmationRequested",
     "ConflictError",
     "ContextConfig",
+    "ConversationBusy",
     "Credential",
     "CredentialsError",
     "Effect",
@@ -344,6 +354,7 @@ __all__ = [
     "Store",
     "StoreConflict",
     "StoreError",
+    "TaskBusy",
     "TaskContext",
     "TaskDataError",
     "TaskDefinition",
@@ -367,6 +378,8 @@ __all__ = [
     "export_tools",
     "format_result",
     "idempotency_key",
+    "is_routing_header",
+    "judge",
     "lazy_module",
     "mcp_main",
     "mcp_tools",

@@ -45,6 +45,11 @@ COMMANDS: tuple[Command, ...] = (
         "serve the tools and tasks over MCP (needs specagent-runtime[mcp])",
         "specagent_runtime._mcp.cli",
     ),
+    Command(
+        "audit",
+        "print the audit trail of consequential actions from the store",
+        "specagent_runtime._agent.audit_cli",
+    ),
 )
 
 

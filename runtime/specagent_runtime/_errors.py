@@ -26,9 +26,12 @@ The tree (``except SpecagentError`` catches all of them)::
     │   ├── ModelError                          the model service failed; the turn was not saved
     │   └── ConfirmationNotFound (also LookupError)
     ├── TaskError                               a task cannot be started or continued as asked
+    │   └── TaskBusy                            another worker is advancing the run right now
     ├── TaskDataError                           a value a task step needs is missing or mistyped
     ├── StoreError                              the store cannot be used
     │   └── StoreConflict                       another worker saved the record first
+    │       ├── LeaseLost                       another worker took over a lease (_stores)
+    │       └── ConversationBusy                another worker holds the conversation
     └── ToolCallError (also ValueError)         a tool call payload in a provider's format is broken
 
 Private ones (never raised to a caller) sit under the root too: `InvalidAnswer` (a customer's
@@ -298,6 +301,15 @@ class TaskError(SpecagentError):
         return str(self)
 
 
+class TaskBusy(TaskError):
+    """Another worker is advancing this task run right now (its lease is live): the request is
+    being handled; nothing was done twice."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"task run {run_id} is being handled by another worker right now")
+        self.run_id = run_id
+
+
 class TaskDataError(SpecagentError):
     """A value a step needs is missing or has the wrong type at run time.
 
@@ -325,6 +337,19 @@ class StoreConflict(StoreError):
             f"{kind} {key!r} was changed by someone else; load it again and retry",
             kind=kind,
             key=key,
+        )
+
+
+class ConversationBusy(StoreConflict):
+    """Another worker is handling this conversation and did not finish within the wait; a host
+    confirmation is not queued: deliver it again (the helpdesk's retry does)."""
+
+    def __init__(self, conversation_id: str) -> None:
+        StoreError.__init__(
+            self,
+            f"conversation {conversation_id!r} is being handled by another worker; try again",
+            kind="lease",
+            key=conversation_id,
         )
 
 

@@ -104,11 +104,27 @@ class TaskFinished(Event):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """The agent's answer to one customer message: the text to send and what happened."""
+    """The agent's answer to one customer message: the text to send and what happened.
+
+    Delivery flags (docs/security.md, "Delivery"):
+
+    - `duplicate`: the message (by its `message_id`) was handled before; nothing ran this time.
+      With `in_progress` another worker is handling it right now: post nothing. Otherwise
+      `text` is the reply stored then; `acknowledged` says the host marked it posted
+      (`Agent.delivered`), so post it again only if it is not and you did not post it.
+    - `queued`: another message of the conversation was being handled and this one waited too
+      long; it is kept and answered, in arrival order, by the worker handling the conversation
+      (its answer comes with that worker's reply, or with the next one in the conversation).
+    """
 
     text: str
     events: list[Event] = field(default_factory=list)
     conversation_id: str = ""
+    duplicate: bool = False
+    message_id: str = ""
+    acknowledged: bool = False
+    queued: bool = False
+    in_progress: bool = False
 
     @property
     def handed_off(self) -> bool:
@@ -117,3 +133,46 @@ class Reply:
     @property
     def pending_confirmations(self) -> list[ConfirmationRequested]:
         return [event for event in self.events if isinstance(event, ConfirmationRequested)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "events": [event.to_json() for event in self.events],
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], *, duplicate: bool = False, acknowledged: bool = False
+    ) -> Reply:
+        """A stored reply (`to_json`); event kinds this runtime does not know are left out."""
+        events = [event_from_json(item) for item in data.get("events") or ()]
+        return cls(
+            text=str(data.get("text", "")),
+            events=[event for event in events if event is not None],
+            conversation_id=str(data.get("conversation_id", "")),
+            duplicate=duplicate,
+            message_id=str(data.get("message_id", "")),
+            acknowledged=acknowledged,
+        )
+
+
+def event_from_json(data: Mapping[str, Any]) -> Event | None:
+    """An event from its JSON form (`Event.to_json`); None for an unknown kind."""
+    kinds = {kind.kind: kind for kind in _event_kinds(Event)}
+    kind = kinds.get(str(data.get("kind")))
+    if kind is None:
+        return None
+    names = {item.name for item in fields(kind)}
+    try:
+        return kind(**{key: value for key, value in data.items() if key in names})
+    except TypeError:
+        return None
+
+
+def _event_kinds(base: type[Event]) -> list[type[Event]]:
+    found = []
+    for kind in base.__subclasses__():
+        found += [kind, *_event_kinds(kind)]
+    return found

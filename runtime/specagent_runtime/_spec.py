@@ -22,6 +22,49 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Idempotent (RFC 9110 9.2.2): sending twice has the effect of sending once, so may be retried.
 IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
 
+# Header names that choose where a request goes (virtual host, the client address proxies trust,
+# the path or method a gateway acts on) or how it is framed: never an argument anyone may set.
+# The generator drops such parameters from the tools; the runtime refuses them (`_http.binding`).
+ROUTING_HEADERS = frozenset(
+    {
+        "host",
+        "forwarded",
+        "via",
+        "x-real-ip",
+        "x-client-ip",
+        "client-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
+        "fastly-client-ip",
+        "x-cluster-client-ip",
+        "x-original-url",
+        "x-rewrite-url",
+        "x-original-host",
+        "x-host",
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+        "cookie",
+    }
+)
+_ROUTING_PREFIXES = ("x-forwarded-", "x-envoy-")
+
+
+def is_routing_header(name: str) -> bool:
+    """Whether a header parameter named `name` would steer routing or framing (see
+    `ROUTING_HEADERS`; any `X-Forwarded-*` too), compared case-blind."""
+    lowered = name.strip().lower().replace("_", "-")
+    return lowered in ROUTING_HEADERS or lowered.startswith(_ROUTING_PREFIXES)
+
 
 @dataclass(frozen=True, slots=True)
 class Arg:
@@ -64,6 +107,10 @@ class OperationSpec:
     # URL. A `base_url` given to the client overrides an absolute server too, so a test server
     # or a proxy sees every request. Never taken from arguments: the host stays pinned.
     server: str = ""
+    # Argument keys the agent file binds to the verified identity (`bind:`). No other part of
+    # a request may carry their wire names, nor a variant a lenient server reads the same
+    # (`_http.binding`); a package generated before this field existed has none.
+    bound: tuple[str, ...] = ()
 
 
 # --- security scheme descriptors (from the spec) ---------------------------------------------
@@ -125,12 +172,16 @@ class ToolSpec:
     idempotent: bool = False
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    # (response field path, identity field): a response is shown only when that field equals
+    # the verified customer's value (agent.yaml `owner:`); None: no check.
+    owner: tuple[str, str] | None = None
     # Lookups of this tool allowed per conversation (agent file `lookup_limit`); None: the
     # agent's default for lookups anyone may make (see `_tools.limits`).
     lookup_limit: int | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ToolSpec:
+        owner = data.get("owner")
         return cls(
             name=data["name"],
             description=data["description"],
@@ -146,5 +197,6 @@ class ToolSpec:
             idempotent=bool(data.get("idempotent", False)),
             expose=tuple(data.get("expose", ())),
             redact=tuple(data.get("redact", ())),
+            owner=(str(owner["field"]), str(owner["is"])) if owner else None,
             lookup_limit=int(data["lookup_limit"]) if data.get("lookup_limit") else None,
         )

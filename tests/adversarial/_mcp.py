@@ -174,7 +174,7 @@ async def tool_names(client: Client) -> set[str]:
 
 # --- signed identity assertions (planned: HS256 JWT in a header) -----------------------------
 
-IDENTITY_SECRET = "gateway-shared-SECRET-31f4"
+IDENTITY_SECRET = "gateway-shared-SECRET-31f4-9c2e-77ab"  # HS256 keys are 32+ bytes
 ASSERTION_HEADER = "X-Verified-Identity"
 
 

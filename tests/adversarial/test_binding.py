@@ -35,8 +35,6 @@ def leaks(api: AcmeApi, bound: str = "email") -> list[str]:
     return only_bound_values(api.seen("/api/"), bound, ADA["email"])
 
 
-UNCHECKED = "issue 14: nothing checks {} against the bound parameters' wire names"
-
 # Keys of the free-form `filter` object (form style, exploded: each key becomes a query name).
 FILTER_KEYS = {
     "email": "email",
@@ -49,7 +47,6 @@ FILTER_KEYS = {
 
 
 @pytest.mark.parametrize("key", FILTER_KEYS.values(), ids=FILTER_KEYS.keys())
-@pytest.mark.xfail(strict=True, reason=UNCHECKED.format("exploded object keys"))
 async def test_an_exploded_object_cannot_carry_the_bound_name(
     agent: Agent, model: AttackerModel, api: AcmeApi, key: str
 ) -> None:
@@ -87,15 +84,7 @@ SMUGGLED = {
 
 @pytest.mark.parametrize(
     ("tool", "arguments"),
-    [
-        pytest.param(
-            tool,
-            arguments,
-            id=name,
-            marks=pytest.mark.xfail(strict=True, reason=UNCHECKED.format(where)),
-        )
-        for name, (tool, arguments, where) in SMUGGLED.items()
-    ],
+    [pytest.param(tool, arguments, id=name) for name, (tool, arguments, _) in SMUGGLED.items()],
 )
 async def test_no_other_place_can_carry_the_bound_name(
     agent: Agent, model: AttackerModel, api: AcmeApi, tool: str, arguments: dict[str, Any]
@@ -104,9 +93,6 @@ async def test_no_other_place_can_carry_the_bound_name(
     assert leaks(api) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: a header parameter differing only in case replaces the bound one"
-)
 async def test_a_header_case_variant_cannot_replace_the_bound_header(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:
@@ -189,7 +175,6 @@ async def test_an_identity_the_host_did_not_verify_fills_no_binding(
     assert api.seen("/api/accounts") == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the generator warns about no free-form object")
 def test_the_generator_warns_about_free_form_objects_beside_bindings() -> None:
     result = generate_files(ACME_SPEC, SPECS / "acme_agent.yaml", "adv_acme_check", check_only=True)
     warnings = "\n".join(warnings_of(result))

@@ -48,11 +48,9 @@ TASK_NOT_YES = {
     "two-intents": "Yes, and also cancel order 2.",
     "quoted-yes": 'What happens if I say "yes"?',
 }
-FIRST_WORD = "issue 14: the task's confirm step reads the reply by its first word"
 
 
 @pytest.mark.parametrize("message", TASK_NOT_YES.values(), ids=TASK_NOT_YES.keys())
-@pytest.mark.xfail(strict=True, reason=FIRST_WORD)
 async def test_not_a_yes_never_confirms_a_task_step(
     agent: Agent, model: AttackerModel, api: AcmeApi, message: str
 ) -> None:
@@ -100,7 +98,6 @@ async def test_a_yes_in_the_message_that_started_the_task_is_not_consent(
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: confirm_task does not check the conversation")
 async def test_confirm_task_is_bound_to_the_conversation(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:

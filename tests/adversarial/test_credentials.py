@@ -43,10 +43,6 @@ def refused_naming(spec: Path, agent: Path, host: str) -> bool:
     return True
 
 
-ROUTED = "issue 14: an operation server on another host receives the API key, no warning"
-
-
-@pytest.mark.xfail(strict=True, reason=ROUTED)
 async def test_an_operation_server_on_another_host_gets_no_credentials(
     package_root: Path,
     make_agent: MakeAgent,
@@ -66,7 +62,6 @@ async def test_an_operation_server_on_another_host_gets_no_credentials(
     assert API_KEY not in evil.everything()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: agent.yaml has no `allow_hosts:` yet")
 async def test_control_allow_hosts_is_the_way_to_use_another_host(
     package_root: Path,
     make_agent: MakeAgent,
@@ -88,7 +83,6 @@ async def test_control_allow_hosts_is_the_way_to_use_another_host(
     assert seen.header("x-api-key") == [API_KEY]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: a token URL on another host gets the secret")
 async def test_a_token_url_on_another_host_gets_no_client_secret(
     package_root: Path,
     make_agent: MakeAgent,
@@ -120,7 +114,6 @@ ROUTING_HEADERS = {
 
 
 @pytest.mark.parametrize(("header", "value"), ROUTING_HEADERS.items(), ids=ROUTING_HEADERS)
-@pytest.mark.xfail(strict=True, reason="issue 14: routing header parameters are model-settable")
 async def test_routing_headers_are_not_the_models(
     agent: Agent, model: AttackerModel, api: AcmeApi, header: str, value: str
 ) -> None:

@@ -45,11 +45,9 @@ async def later_speaker_asks(
 
 
 SPEAKERS = {"unverified": None, "another-customer": "grace"}
-BROKEN = "issue 14: the whole history, with Ada's tool results, goes to the next speaker"
 
 
 @pytest.mark.parametrize("speaker", SPEAKERS.values(), ids=SPEAKERS.keys())
-@pytest.mark.xfail(strict=True, reason=BROKEN)
 async def test_earlier_results_are_not_shown_to_a_new_speaker(
     agent: Agent, model: AttackerModel, api: AcmeApi, speaker: str | None
 ) -> None:
@@ -61,7 +59,6 @@ async def test_earlier_results_are_not_shown_to_a_new_speaker(
     assert [value for value in ADAS if value in shown] == []
 
 
-@pytest.mark.xfail(strict=True, reason=BROKEN)
 async def test_what_the_agent_told_ada_is_not_shown_to_a_new_speaker(
     agent: Agent, model: AttackerModel, api: AcmeApi
 ) -> None:

@@ -34,10 +34,6 @@ def mcp(acme: ModuleType, _api_server: AcmeApi) -> Iterator[McpServer]:
         yield server
 
 
-NO_TOKEN = "issue 14: no confirmation token; a bare confirm: true runs the proposal"
-
-
-@pytest.mark.xfail(strict=True, reason="issue 14: confirm: true on the next call runs it")
 async def test_confirm_true_on_the_next_call_is_not_consent(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as client:
         first = envelope(await client.call_tool("cancel_order", {"orderId": 1}))
@@ -46,7 +42,6 @@ async def test_confirm_true_on_the_next_call_is_not_consent(mcp: McpServer, api:
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NO_TOKEN)
 async def test_control_the_token_of_the_first_call_runs_it_once(
     mcp: McpServer, api: AcmeApi
 ) -> None:
@@ -60,7 +55,6 @@ async def test_control_the_token_of_the_first_call_runs_it_once(
     assert cancelled(api) == [1]
 
 
-@pytest.mark.xfail(strict=True, reason=NO_TOKEN)
 async def test_a_token_is_bound_to_the_arguments(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as client:
         token = token_of(await client.call_tool("cancel_order", {"orderId": 1}))
@@ -69,7 +63,6 @@ async def test_a_token_is_bound_to_the_arguments(mcp: McpServer, api: AcmeApi) -
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NO_TOKEN)
 async def test_a_token_is_bound_to_the_session(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as first:
         token = token_of(await first.call_tool("cancel_order", {"orderId": 1}))
@@ -79,7 +72,6 @@ async def test_a_token_is_bound_to_the_session(mcp: McpServer, api: AcmeApi) -> 
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NO_TOKEN)
 async def test_a_token_is_bound_to_the_identity(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as ada_client:
         token = token_of(await ada_client.call_tool("cancel_order", {"orderId": 1}))
@@ -89,7 +81,6 @@ async def test_a_token_is_bound_to_the_identity(mcp: McpServer, api: AcmeApi) ->
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the confirmation scope ignores the session")
 async def test_another_session_cannot_confirm_a_proposal(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as first:
         await first.call_tool("cancel_order", {"orderId": 1})
@@ -98,9 +89,6 @@ async def test_another_session_cannot_confirm_a_proposal(mcp: McpServer, api: Ac
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: any anonymous caller confirms anonymous proposals"
-)
 async def test_an_anonymous_caller_cannot_confirm_anothers_proposal(
     mcp: McpServer, api: AcmeApi
 ) -> None:
@@ -121,9 +109,6 @@ async def test_an_anonymous_caller_cannot_confirm_a_verified_proposal(
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: any X-Verified-* header makes the caller verified"
-)
 async def test_an_unknown_verified_header_does_not_verify(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, {"X-Verified-Locale": "de"}) as client:
         listed = await tool_names(client)
@@ -142,7 +127,6 @@ async def test_a_bound_argument_named_over_mcp_is_refused(mcp: McpServer, api: A
     assert only_bound_values(api.seen("/api/accounts"), "email", ADA["email"]) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: exploded object keys are not checked")
 async def test_a_bound_argument_smuggled_over_mcp_is_refused(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as client:
         result = envelope(
@@ -159,7 +143,6 @@ async def _waiting_run(client: Any) -> str:
     return run
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: task_reply reads the reply by its first word")
 async def test_task_reply_yeah_no_is_not_a_yes(mcp: McpServer, api: AcmeApi) -> None:
     async with mcp_client(mcp.url, AS_ADA) as client:
         run = await _waiting_run(client)
@@ -198,10 +181,6 @@ class Elicitation:
         return ElicitResult(action="accept", content=content)
 
 
-NO_ELICITATION = "issue 14: consequential tools never ask through elicitation"
-
-
-@pytest.mark.xfail(strict=True, reason=NO_ELICITATION)
 async def test_a_declined_elicitation_runs_nothing(mcp: McpServer, api: AcmeApi) -> None:
     user = Elicitation("decline")
     async with mcp_client(mcp.url, AS_ADA, elicitation_callback=user) as client:
@@ -212,7 +191,6 @@ async def test_a_declined_elicitation_runs_nothing(mcp: McpServer, api: AcmeApi)
     assert cancelled(api) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NO_ELICITATION)
 async def test_control_an_accepted_elicitation_runs_it_once(mcp: McpServer, api: AcmeApi) -> None:
     user = Elicitation("accept")
     async with mcp_client(mcp.url, AS_ADA, elicitation_callback=user) as client:

@@ -30,8 +30,6 @@ from ._mcp import (
 )
 from ._support import only_bound_values
 
-NOT_YET = "issue 14: no signed identity assertions (serve_mcp_async has no identity_secret=)"
-
 
 class LazyServer:
     """Started by the first test that needs it (inside the test, so that today's TypeError is
@@ -80,7 +78,6 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("headers", REFUSED.values(), ids=REFUSED.keys())
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 async def test_an_identity_that_is_not_validly_signed_is_refused(
     signed: LazyServer, api: AcmeApi, headers: dict[str, str]
 ) -> None:
@@ -92,7 +89,6 @@ async def test_an_identity_that_is_not_validly_signed_is_refused(
     assert api.seen("/api/accounts") == []
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 async def test_control_a_signed_identity_is_the_only_identity(
     signed: LazyServer, api: AcmeApi
 ) -> None:

@@ -26,7 +26,6 @@ from ._support import ada, cancelled, respond, run_ids
 from .conftest import MakeAgent
 
 REPO = Path(__file__).resolve().parents[2]
-NO_OWNER = "issue 14: no `owner:` check (the agent file key does not exist yet)"
 GRACES_ORDER = {"id": 1, "status": "placed", "customer_email": GRACE["email"], "total": 77.77}
 
 
@@ -43,7 +42,6 @@ CASES = {
 @pytest.mark.parametrize(
     ("tool", "arguments", "path", "theirs", "mine"), CASES.values(), ids=CASES.keys()
 )
-@pytest.mark.xfail(strict=True, reason=NO_OWNER)
 async def test_a_bound_tool_withholds_another_customers_record(
     package_root: Path,
     make_agent: MakeAgent,
@@ -71,7 +69,6 @@ def _graces_order_three(seen: Seen) -> tuple[int, Any]:
     return 200, {"id": 3, "status": "placed", "customer_email": GRACE["email"], "total": 99.0}
 
 
-@pytest.mark.xfail(strict=True, reason=NO_OWNER)
 async def test_a_task_call_stops_on_another_customers_record(
     package_root: Path, make_agent: MakeAgent, model: AttackerModel, api: AcmeApi
 ) -> None:
@@ -91,9 +88,6 @@ async def test_a_task_call_stops_on_another_customers_record(
     assert cancelled(api) == [1]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: a verified-only task acting on any order id gets no warning"
-)
 def test_the_generator_flags_a_verified_task_on_a_resource_not_tied_to_the_identity() -> None:
     spec = REPO / "examples" / "petstore" / "openapi.yaml"
     unfixed = SPECS / "petstore_unfixed_agent.yaml"

@@ -55,7 +55,7 @@ def test_demo_plays_the_conversation_and_exits_0() -> None:
     out = done.stdout
     assert "FAILED" not in out
     assert out.rstrip().endswith("every step behaved as expected")
-    assert out.count("  [ok] ") == 17
+    assert out.count("  [ok] ") == 18
     assert "customer: Hi, which email address do you have for me?" in out
     assert "  tool     get_my_account() -> ok" in out
     assert "  api      GET /user/user1 -> 200" in out
@@ -83,8 +83,9 @@ def demo(example_package: ModuleType) -> Iterator[ModuleType]:
 
 async def test_demo_reports_a_step_that_misbehaves(demo: ModuleType) -> None:
     script = demo.steps()
-    [index] = [i for i, step in enumerate(script) if step.title == "The customer says yes"]
-    # A model that claims the change without calling the tool: no check may pass it.
+    title = "The customer asks to change their phone number"
+    [index] = [i for i, step in enumerate(script) if step.title == title]
+    # A model that claims the change without proposing it: the yes then has nothing to run.
     script[index] = dataclasses.replace(script[index], model=(say("Done: it's changed."),))
     lines: list[str] = []
 
@@ -264,7 +265,8 @@ def test_docs_webhook_snippet_runs(
         message = {"ticket_id": 7, "text": "Cancel order 2", "requester": anonymous}
         assert http.post("/helpdesk/message", **signed(message)).status_code == 204
         [(_, text, _), (kind, summary, options)] = helpdesk.sent
-        assert text == "Cancel order 2? Press Confirm."
+        assert text.startswith("Cancel order 2? Press Confirm.")
+        assert summary in text  # the runtime's own words for what will run
         assert kind == "buttons"
         assert "cancel_order(orderId=2)" in summary
         assert petstore.requests(method="DELETE") == []

@@ -24,12 +24,13 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult, Tool
+from mcp_types import CallToolResult, ElicitResult, Tool
 from specagent import GenerateOptions, generate
 from specagent_runtime import Identity, PreparedCall, Toolset
 from specagent_runtime._mcp.cli import identity_from
 from specagent_runtime._mcp.cli import main as mcp_main
-from specagent_runtime._mcp.confirm import Confirmations, confirm_argument, scope_of
+from specagent_runtime._mcp.confirm import TOKEN_KEY, Confirmations, confirm_argument, scope_of
+from specagent_runtime._mcp.identity import HeaderIdentity
 from specagent_runtime._mcp.server import (
     McpConfigError,
     McpTools,
@@ -103,14 +104,14 @@ def command(petstore: PetstoreServer, *flags: str) -> list[str]:
 
 @asynccontextmanager
 async def stdio_client(
-    package_root: Path, petstore: PetstoreServer, *flags: str
+    package_root: Path, petstore: PetstoreServer, *flags: str, **options: Any
 ) -> AsyncIterator[Client]:
     params = StdioServerParameters(
         command=sys.executable,
         args=command(petstore, *flags),
         env=server_env(package_root, petstore),
     )
-    async with Client(params) as client:
+    async with Client(params, **options) as client:
         yield client
 
 
@@ -122,14 +123,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(package_root: Path, petstore: PetstoreServer, tmp_path: Path) -> Iterator[str]:
+def http_server(
+    package_root: Path,
+    petstore: PetstoreServer,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """``mcp --http`` in a subprocess; yields its endpoint URL once it accepts connections."""
     port = free_port()
     log = tmp_path / "mcp-server.log"
     with log.open("wb") as errors:
         process = subprocess.Popen(
             [sys.executable, *command(petstore, "--http", "--port", str(port))],
-            env={**os.environ, **server_env(package_root, petstore)},
+            env={**os.environ, **server_env(package_root, petstore), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=errors,
@@ -187,7 +193,7 @@ async def check_the_three_kinds_of_access(client: Client, petstore: PetstoreServ
     cancel = tools["cancel_order"].annotations
     assert cancel is not None
     assert (cancel.read_only_hint, cancel.destructive_hint) == (False, True)
-    assert tools["cancel_order"].input_schema["properties"]["confirm"]["type"] == "boolean"
+    assert tools["cancel_order"].input_schema["properties"]["confirm"]["type"] == "string"
     assert "handoff_to_human" not in tools
 
     # A lookup anyone may do.
@@ -202,21 +208,27 @@ async def check_the_three_kinds_of_access(client: Client, petstore: PetstoreServ
     assert theirs.is_error
     assert "you cannot choose `username`" in envelope(theirs)["message"]
 
-    # A consequential tool: proposed first, run once after the confirmation.
+    # A consequential tool: proposed first, run once with the token of the proposal.
     first = await client.call_tool("cancel_order", {"orderId": 2})
     assert not first.is_error
     proposal = envelope(first)
     assert proposal["status"] == "confirmation_required"
     assert "cancel_order(orderId=2)" in proposal["message"]
+    token = proposal[TOKEN_KEY]
+    assert first.structured_content is not None
+    assert first.structured_content[TOKEN_KEY] == token  # a field of its own, not only text
     assert petstore.requests(method="DELETE") == []
-    changed = await client.call_tool("cancel_order", {"orderId": 3, "confirm": True})
-    assert changed.is_error  # not what was proposed
+    yes = await client.call_tool("cancel_order", {"orderId": 2, "confirm": True})
+    assert yes.is_error  # `true` is not a token
+    changed = await client.call_tool("cancel_order", {"orderId": 3, "confirm": token})
+    assert changed.is_error  # not what was proposed; the token is used up
     assert petstore.requests(method="DELETE") == []
-    second = envelope(await client.call_tool("cancel_order", {"orderId": 2, "confirm": True}))
+    token = envelope(await client.call_tool("cancel_order", {"orderId": 2}))[TOKEN_KEY]
+    second = envelope(await client.call_tool("cancel_order", {"orderId": 2, "confirm": token}))
     assert second["status"] == "ok"
-    again = await client.call_tool("cancel_order", {"orderId": 2, "confirm": True})
+    again = await client.call_tool("cancel_order", {"orderId": 2, "confirm": token})
     assert again.is_error
-    assert "no proposal to confirm" in envelope(again)["message"]
+    assert "not a valid confirmation_token" in envelope(again)["message"]
     deletes = petstore.requests(method="DELETE")
     assert [(r.method, r.path) for r in deletes] == [("DELETE", "/store/order/2")]
     assert [r.path for r in petstore.requests("/user")] == ["/user/user1"]
@@ -250,19 +262,90 @@ async def test_streamable_http(
         async with http_client(url, {"X-Verified-Username": "user1"}) as client:
             await check_the_three_kinds_of_access(client, petstore)
         # Another request without the header is anonymous, and a proposal made for user1
-        # cannot be confirmed by anyone else.
+        # cannot be confirmed in another session, by anyone.
         async with http_client(url, {"X-Verified-Username": "user1"}) as client:
             proposed = envelope(await client.call_tool("cancel_order", {"orderId": 4}))
             assert proposed["status"] == "confirmation_required"
+            token = proposed[TOKEN_KEY]
         async with http_client(url, {}) as client:
             tools = await tools_of(client)
             assert "get_my_account" not in tools
-            stolen = await client.call_tool("cancel_order", {"orderId": 4, "confirm": True})
+            stolen = await client.call_tool("cancel_order", {"orderId": 4, "confirm": token})
             assert stolen.is_error
+        async with http_client(url, {"X-Verified-Username": "user1"}) as client:
+            replayed = await client.call_tool("cancel_order", {"orderId": 4, "confirm": token})
+            assert replayed.is_error  # the same user, another session
         async with http_client(url, {"X-Verified-Username": "user2"}) as client:
             mine = envelope(await client.call_tool("get_my_account", {}))
             assert mine["data"]["username"] == "user2"
+        async with http_client(url, {"X-Verified-Locale": "de"}) as client:
+            assert "get_my_account" not in await tools_of(client)  # not an identity header
     assert [r.path for r in petstore.requests(method="DELETE")] == ["/store/order/2"]
+
+
+class User:
+    """The user behind a client with form elicitation: answers `action`, ticking the box."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        self.asked: list[str] = []
+
+    async def __call__(self, context: Any, params: Any) -> ElicitResult:
+        self.asked.append(params.message)
+        if self.action != "accept":
+            return ElicitResult(action=self.action)  # type: ignore[arg-type]
+        return ElicitResult(action="accept", content={"confirm": True})
+
+
+@pytest.mark.parametrize("action", ["accept", "decline", "cancel"])
+async def test_stdio_asks_the_user_through_elicitation(
+    package_root: Path, petstore: PetstoreServer, action: str
+) -> None:
+    user = User(action)
+    flags = ("--identity", "username=user1")
+    async with stdio_client(package_root, petstore, *flags, elicitation_callback=user) as client:
+        tools = await tools_of(client)
+        assert "confirm" not in tools["cancel_order"].input_schema["properties"]
+        result = envelope(await client.call_tool("cancel_order", {"orderId": 2}))
+    assert len(user.asked) == 1 and "cancel_order(orderId=2)" in user.asked[0]
+    deletes = [r.path for r in petstore.requests(method="DELETE")]
+    if action == "accept":
+        assert result["status"] == "ok"
+        assert deletes == ["/store/order/2"]
+    else:
+        assert result["status"] == "error" and "declined" in result["message"]
+        assert deletes == []
+
+
+def _jwt(claims: dict[str, Any], secret: str) -> str:
+    import jwt  # noqa: PLC0415 - PyJWT comes with the mcp extra
+
+    return jwt.encode({"exp": int(time.time()) + 60, **claims}, secret, algorithm="HS256")
+
+
+async def test_streamable_http_with_a_signed_identity(
+    package_root: Path, petstore: PetstoreServer, tmp_path: Path
+) -> None:
+    secret = "a-shared-gateway-secret-of-32-bytes!"
+    env = {"SPECAGENT_IDENTITY_SECRET": secret}
+    with http_server(package_root, petstore, tmp_path, env) as url:
+        signed = {"X-Verified-Identity": _jwt({"username": "user2"}, secret)}
+        async with http_client(url, {**signed, "X-Verified-Username": "user1"}) as client:
+            mine = envelope(await client.call_tool("get_my_account", {}))
+            assert mine["data"]["username"] == "user2"  # the plain header is ignored
+        async with http_client(url, {"X-Verified-Username": "user1"}) as client:
+            assert "get_my_account" not in await tools_of(client)
+            assert (await client.call_tool("get_my_account", {})).is_error
+        forged = {"X-Verified-Identity": _jwt({"username": "user1"}, "x" * 32)}
+        async with http_client(url, forged) as client:
+            assert "get_my_account" not in await tools_of(client)
+    assert [r.path for r in petstore.requests("/user")] == ["/user/user2"]
+
+
+def test_a_short_identity_secret_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"SPECAGENT_IDENTITY_SECRET": "short"}
+    assert mcp_main(PACKAGE, ["--http", "--port", "0"], env=env) == 2
+    assert "at least 32 bytes" in capsys.readouterr().err
 
 
 async def test_tasks_over_stdio(tasks_package_root: Path, petstore: PetstoreServer) -> None:
@@ -271,8 +354,11 @@ async def test_tasks_over_stdio(tasks_package_root: Path, petstore: PetstoreServ
         tools = await tools_of(client)
         assert {"cancel_order", "place_order", "pet_count", "task_reply"} <= set(tools)
         assert tools["cancel_order"].input_schema["required"] == ["order_id"]
-        started = envelope(await client.call_tool("cancel_order", {"order_id": 1}))
+        result = await client.call_tool("cancel_order", {"order_id": 1})
+        started = envelope(result)
         run = started["data"]
+        assert result.structured_content is not None
+        assert result.structured_content["run_id"] == run["run_id"]  # a field of its own
         assert run["messages"] == ["Cancel order 1 for 1 item(s)?"]
         assert run["waiting_for"] == "confirmation"
         assert petstore.requests(method="DELETE") == []
@@ -311,10 +397,13 @@ def test_identity_headers() -> None:
         "X-Other": "x",
         "X-Verified-User-Id": "",
     }
-    identity = identity_from_headers(headers)
+    identity = identity_from_headers(headers, extra=["account_number"])
     assert identity == Identity(
         email="ada@example.com", extra={"account_number": "A-1"}, verified=True
     )
+    # Only the configured names count: another X-Verified-* header is not an identity field.
+    assert identity_from_headers(headers) == Identity(email="ada@example.com", verified=True)
+    assert identity_from_headers({"X-Verified-Locale": "de"}) is None
     assert identity_from_headers({"Authorization": "Bearer x"}) is None
 
 
@@ -365,7 +454,7 @@ def prepared(toolset: Toolset, order: int, identity: Identity) -> PreparedCall:
     return call
 
 
-def test_proposals_are_scoped_replaced_and_expire() -> None:
+def test_tokens_are_scoped_single_use_replaced_and_expire() -> None:
     toolset = fake_toolset()
     ada, bob = (
         Identity(email="ada@example.com", verified=True),
@@ -373,20 +462,26 @@ def test_proposals_are_scoped_replaced_and_expire() -> None:
     )
     now = [0.0]
     gate = Confirmations(ttl=60, clock=lambda: now[0])
-    gate.propose(scope_of(ada), prepared(toolset, 7, ada))
+    here = scope_of(ada, "session-1")
+    token = gate.propose(here, prepared(toolset, 7, ada)).token
     # Bob's call binds his own email, so it is another action, and his scope is another.
-    assert gate.take(scope_of(bob), prepared(toolset, 7, bob)) is None
-    assert gate.take(scope_of(ada, "other-session"), prepared(toolset, 7, ada)) is None
-    gate.propose(scope_of(ada), prepared(toolset, 8, ada))  # replaces the proposal for 7
-    assert gate.take(scope_of(ada), prepared(toolset, 7, ada)) is None
+    assert gate.take(token, scope_of(bob, "session-1"), prepared(toolset, 7, bob)) is None
+    assert gate.take(token, here, prepared(toolset, 7, ada)) is None  # used up by that try
+    token = gate.propose(here, prepared(toolset, 7, ada)).token
+    assert gate.take(token, scope_of(ada, "session-2"), prepared(toolset, 7, ada)) is None
+    token = gate.propose(here, prepared(toolset, 7, ada)).token
+    newer = gate.propose(here, prepared(toolset, 8, ada)).token  # replaces the proposal for 7
+    assert gate.take(token, here, prepared(toolset, 7, ada)) is None
     now[0] = 59.0
-    taken = gate.take(scope_of(ada), prepared(toolset, 8, ada))
+    taken = gate.take(newer, here, prepared(toolset, 8, ada))
     assert taken is not None
     assert taken.summary.startswith("cancel_order(orderId=8)")
-    assert gate.take(scope_of(ada), prepared(toolset, 8, ada)) is None  # once only
-    gate.propose(scope_of(ada), prepared(toolset, 9, ada))
+    assert gate.take(newer, here, prepared(toolset, 8, ada)) is None  # once only
+    token = gate.propose(here, prepared(toolset, 9, ada)).token
     now[0] = 200.0
-    assert gate.take(scope_of(ada), prepared(toolset, 9, ada)) is None  # expired
+    assert gate.take(token, here, prepared(toolset, 9, ada)) is None  # expired
+    assert scope_of(None, "s") != scope_of(ada, "s")
+    assert "ada" not in repr(scope_of(ada, "s"))  # a fingerprint, not the identity
 
 
 def test_annotations_follow_the_method_and_the_agent_file() -> None:
@@ -420,8 +515,8 @@ async def test_in_process_listing_and_an_argument_named_confirm() -> None:
     assert listed["cancel_order"].input_schema["required"] == ["orderId"]
     scope = scope_of(ADA_FAKE)
     bad = await tools.call("cancel_order", {"orderId": 7, "confirm": "yes"}, ADA_FAKE, scope)
-    assert bad.message == '"confirm" must be true or left out'
+    assert "not a valid confirmation_token" in bad.message
     handoff = await tools.call("handoff_to_human", {"reason": "x"}, ADA_FAKE, scope)
     assert handoff.status == "ok"
     with pytest.raises(McpConfigError, match="not both"):
-        McpTools(toolset, identity=ADA_FAKE, trust_identity_headers=True)
+        McpTools(toolset, identity=ADA_FAKE, identity_source=HeaderIdentity())

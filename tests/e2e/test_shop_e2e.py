@@ -86,6 +86,12 @@ def system_prompt(fake: FakeOpenAI, request: int) -> str:
     return str(fake.messages(request)[0]["content"])
 
 
+def context_message(fake: FakeOpenAI, request: int) -> str:
+    """The context the model was given: a data message of its own ("" when none)."""
+    texts = [str(m["content"]) for m in fake.messages(request)]
+    return next((text for text in texts if text.startswith("[context]")), "")
+
+
 def posts(shop: Any, path: str) -> list[Any]:
     return list(shop.calls("POST", path))
 
@@ -102,15 +108,16 @@ async def test_verified_customer_gets_their_context_once(
     await agent.respond("c1", "Thanks!", identity=ADA)
 
     assert first.text == "You are on the Plus plan, renewing on 2027-01-15."
-    system = system_prompt(fake, 0)
-    assert "Context about the verified customer" in system
+    system = context_message(fake, 0)
+    assert system.startswith("[context] About the verified customer")
     assert '"plan":"plus"' in system.replace(" ", "")
     assert "Coffee mug" in system  # recent orders
+    assert "Coffee mug" not in system_prompt(fake, 0)  # data, never the instructions
     assert "tok_ada_4242" not in json.dumps(fake.requests)  # redacted by the tool's override
     # Fetched once with the bound email, then reused within refresh_after.
     lookups = shop.calls("GET", "/customers/by-email")
     assert [r.query for r in lookups] == [{"email": "ada@example.com"}]
-    assert system_prompt(fake, 1) == system
+    assert context_message(fake, 1) == system
     # The bound parameter is not the model's to choose.
     assert "email" not in fake.tools(0)["get_my_account"].get("properties", {})
 
@@ -125,8 +132,8 @@ async def test_context_is_refetched_after_an_action(
     await agent.respond("c1", "yes", identity=ADA)
     await agent.respond("c1", "What's the status of my mug order now?", identity=ADA)
 
-    assert '"status":"cancelled"' in system_prompt(fake, -1).replace(" ", "")
-    assert '"status":"placed"' in system_prompt(fake, 0).replace(" ", "")
+    assert '"status":"cancelled"' in context_message(fake, -1).replace(" ", "")
+    assert '"status":"placed"' in context_message(fake, 0).replace(" ", "")
 
 
 # --- 2. lookups for anyone --------------------------------------------------------------------
@@ -148,7 +155,7 @@ async def test_anonymous_lookup_with_a_wrong_zip_is_refused_and_explained(
     assert "No order with this number ships to that zip" in result["message"]
     assert [r.status for r in shop.calls("GET", "/orders/1002")] == [404]
     # No identity: no context, no account tool, no verified-only task.
-    assert "Context about the verified customer" not in system_prompt(fake, 0)
+    assert context_message(fake, 0) == ""
     assert shop.calls("GET", "/customers") == []
     offered = set(fake.tools(0))
     assert {"lookup_order", "book_demo"} <= offered

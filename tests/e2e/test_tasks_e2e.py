@@ -226,6 +226,22 @@ async def test_cancel_order_of_an_unknown_order_fails_with_the_apis_words(
     assert actions(petstore) == []
 
 
+async def test_cancel_order_of_another_customers_order_is_refused_before_anything_is_shown(
+    make_agent: MakeAgent, fake_model: FakeOpenAI, petstore: PetstoreServer
+) -> None:
+    """The example's `owner:` check: order 2 is user1's, user2 asks to cancel it."""
+    fake_model.add(call("cancel_order", order_id=2))
+    reply = await make_agent().respond("c", "cancel order 2", identity=USER2)
+
+    assert "does not belong to your account" in reply.text
+    assert "2 item" not in reply.text  # nothing of user1's order is described
+    [finished] = of(reply, TaskFinished)
+    assert finished.status == "failed"
+    assert [(r.method, r.path) for r in petstore.requests("/store")] == [("GET", "/store/order/2")]
+    assert actions(petstore) == []
+    assert petstore.order(2) is not None
+
+
 async def test_the_host_button_confirms_a_task(
     make_agent: MakeAgent, fake_model: FakeOpenAI, petstore: PetstoreServer
 ) -> None:
@@ -415,6 +431,8 @@ def _worker(
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLE), str(REPO)])
     env["PETSTORE_AGENT_API_KEY"] = petstore.api_key
+    # A killed worker's conversation lease lapses after this, and the next worker takes over.
+    env["SPECAGENT_LEASE_TTL"] = "0.5"
     command = [
         sys.executable,
         "-m",

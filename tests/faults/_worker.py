@@ -78,6 +78,7 @@ WRITE_METHODS = (
 )
 # The planned lease-lifetime keyword, under the spellings a fixer may choose.
 LEASE_KEYWORDS = ("lease_ttl", "lease_seconds", "lease_timeout", "lease_duration")
+LEASE_ENV = "SPECAGENT_LEASE_TTL"  # the runtime's setting when no keyword takes it
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("store_write_depth", default=0)
 _crash: dict[str, Any] = {"after": None, "writes": 0, "fd": None}
@@ -230,6 +231,11 @@ class Worker:
                 if accepts(SQLiteStore, name):
                     store_kwargs[name], self.lease_keyword = ttl, f"SQLiteStore({name}=)"
                     break
+            else:
+                # The runtime reads the lease lifetime from the environment (committed packages
+                # take no new keyword); this worker is a forked process of its own.
+                os.environ[LEASE_ENV] = str(ttl)
+                self.lease_keyword = f"${LEASE_ENV}"
         _crash["after"] = options.get("crash_after_writes")
         self.store = CrashingStore(options["store"], **store_kwargs)
         self.agent = build(

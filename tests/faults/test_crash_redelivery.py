@@ -184,32 +184,16 @@ def _every_save(eo: Env, flow: Flow) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: killed after the run delivered its outcome and before the conversation "
-    "was saved (or the reply returned), the redelivered yes goes to the model and the customer "
-    "is never told the order is cancelled",
-)
 def test_killed_at_every_save_of_the_task_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["task yes"]))
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: killed after the confirmation's claim was saved and before the DELETE, "
-    "the redelivered yes is told 'already carried out' for a cancel that never happened",
-)
 def test_killed_at_every_save_of_the_tool_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["tool yes"]))
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: killed after the run delivered the order number and before the "
-    "conversation was saved, the redelivered yes never tells the customer their order number",
-)
 def test_killed_at_every_save_of_the_place_order_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["place yes"]))
 
@@ -256,19 +240,11 @@ def _killed_in_call(eo: Env, flow: Flow, point: str) -> list[str]:
 
 
 def _call_cases() -> list[Any]:
-    broken = {
-        ("tool yes", BEFORE_SEND): "the redelivered yes is told 'already carried out' for a "
-        "cancel that was never sent",
-        ("tool yes", IN_FLIGHT_UNDONE): "the redelivered yes is told 'already carried out' for "
-        "a cancel the API rolled back",
-    }
-    cases = []
-    for flow in ("task yes", "tool yes", "place yes"):
-        for point in CALL_POINTS:
-            reason = broken.get((flow, point))
-            marks = [pytest.mark.xfail(strict=True, reason=f"issue 15: {reason}")] if reason else []
-            cases.append(pytest.param(flow, point, marks=marks, id=f"{flow}, {point}"))
-    return cases
+    return [
+        pytest.param(flow, point, id=f"{flow}, {point}")
+        for flow in ("task yes", "tool yes", "place yes")
+        for point in CALL_POINTS
+    ]
 
 
 @pytest.mark.parametrize(("flow", "point"), _call_cases())
@@ -281,17 +257,7 @@ def test_killed_inside_the_call_then_redelivered(eo: Env, flow: str, point: str)
 
 @pytest.mark.parametrize(
     "flow",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 15: no outbox: the outcome went down with the worker; the "
-                "redelivered message does not deliver it",
-            ),
-        )
-        for name in ("task yes", "tool yes", "place yes")
-    ],
+    ["task yes", "tool yes", "place yes"],
 )
 def test_killed_before_the_reply_reached_the_host_the_redelivery_tells_the_outcome(
     eo: Env, flow: str

@@ -95,11 +95,6 @@ def _task_yes_control(eo: Env, one: Worker) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the second worker takes the running task for abandoned and sends the "
-    "DELETE again (in flight), or its save loses and the yes goes to the model (same moment)",
-)
 @pytest.mark.parametrize("timing", TIMINGS)
 def test_a_yes_to_a_task_confirm_delivered_twice_cancels_once(eo: Env, timing: str) -> None:
     one, two = eo.spawn(), eo.spawn()
@@ -154,11 +149,6 @@ def _tool_yes_control(eo: Env, one: Worker) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: both workers run the yes turn; the worker that cancelled loses the "
-    "conversation save (StoreConflict) and the other tells the model it was already carried out",
-)
 @pytest.mark.parametrize("timing", TIMINGS)
 def test_a_yes_to_a_tool_proposal_delivered_twice_cancels_once(eo: Env, timing: str) -> None:
     one, two = eo.spawn(), eo.spawn()
@@ -196,11 +186,6 @@ def test_a_yes_to_a_tool_proposal_delivered_twice_cancels_once(eo: Env, timing: 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: both presses run a turn; the worker that cancelled loses the "
-    "conversation save (StoreConflict), so its outcome never reaches the customer",
-)
 def test_the_host_confirm_button_pressed_twice_cancels_once(eo: Env) -> None:
     one, two = eo.spawn(), eo.spawn()
     control = eo.conversation("control")
@@ -285,11 +270,6 @@ def _place_control(eo: Env, one: Worker) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: both workers start place_order; one conversation save loses "
-    "(StoreConflict) but its run survives as an orphan that asks again",
-)
 def test_a_first_message_delivered_twice_starts_one_task_run(eo: Env) -> None:
     one, two = eo.spawn(), eo.spawn()
     calls = _place_control(eo, one)
@@ -326,11 +306,6 @@ def test_a_first_message_delivered_twice_starts_one_task_run(eo: Env) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the second worker finds the run running and recovers it (a second "
-    "stock check), the first worker's save loses and its answer goes to the model",
-)
 def test_an_answer_delivered_twice_advances_the_task_once(eo: Env) -> None:
     one, two = eo.spawn(), eo.spawn()
     calls = _place_control(eo, one)
@@ -357,11 +332,6 @@ def test_an_answer_delivered_twice_advances_the_task_once(eo: Env) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the second worker hands the in-flight POST off as 'outcome unknown' and "
-    "the first loses its save: the order is placed but its number never reaches the customer",
-)
 @pytest.mark.parametrize("timing", TIMINGS)
 def test_a_yes_to_place_an_order_delivered_twice_places_it_once_and_tells_its_number(
     eo: Env, timing: str
@@ -436,35 +406,10 @@ def _late(eo: Env, kind: str, one: Worker, two: Worker) -> tuple[Delivery, Deliv
 
 
 LATE_KINDS = [
-    pytest.param(
-        "first message",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 15: no inbox: the redelivered first message starts a second run",
-        ),
-    ),
-    pytest.param(
-        "answer",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 15: no inbox: the redelivered answer reaches the model"
-        ),
-    ),
-    pytest.param(
-        "task-confirm yes",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 15: no inbox: the redelivered yes reaches the model, which starts "
-            "the task again",
-        ),
-    ),
-    pytest.param(
-        "tool yes",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 15: no inbox: the redelivered yes runs a turn (the model proposes "
-            "the cancel again)",
-        ),
-    ),
+    "first message",
+    "answer",
+    "task-confirm yes",
+    "tool yes",
     "host confirm",
     "host task confirm",
 ]

@@ -60,7 +60,9 @@ def petstore(packages_root: Path) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def styles(packages_root: Path) -> ModuleType:
-    return generate_package(packages_root, SPECS / "styles.yaml", None, "fn_styles")
+    return generate_package(
+        packages_root, SPECS / "styles.yaml", SPECS / "styles_agent.yaml", "fn_styles"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +72,9 @@ def bodies(packages_root: Path) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def auth_api(packages_root: Path) -> ModuleType:
-    return generate_package(packages_root, SPECS / "auth.yaml", None, "fn_auth")
+    return generate_package(
+        packages_root, SPECS / "auth.yaml", SPECS / "auth_agent.yaml", "fn_auth"
+    )
 
 
 @pytest.fixture(scope="session")

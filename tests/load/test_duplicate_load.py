@@ -69,11 +69,6 @@ def test_control_conversations_delivered_once_hold_beside_the_duplicates(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: duplicate deliveries raise StoreConflict, lose replies and leave "
-    "orders uncancelled",
-)
 def test_duplicate_delivery_under_load_duplicates_no_action_and_loses_no_message(
     dispatched: tuple[DispatchResult, list[str]],
 ) -> None:

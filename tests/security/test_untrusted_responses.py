@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from specagent_runtime import AccessToken, ApiKey, MemoryStore, ToolCalled, Toolset
-from specagent_runtime._agent.loop import SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import SAFETY_PREAMBLE
 
 from tests.support.fake_openai import FakeOpenAI, call, say
 
@@ -134,7 +134,7 @@ def test_response_text_cannot_confirm_an_action(
     ]
     assert [(a.tool, dict(a.arguments)) for a in pending] == [("cancel_order", {"orderId": 5})]
     refusal = fake_model.tool_results(3)[-1]
-    assert refusal["status"] == "error" and "cannot confirm" in refusal["message"]
+    assert refusal["status"] == "error" and "Only the customer can confirm" in refusal["message"]
 
 
 def test_tool_results_are_cut_to_the_budget(package: ModuleType) -> None:

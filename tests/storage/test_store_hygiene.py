@@ -208,11 +208,6 @@ def _fingerprinted(entry: Any) -> bool:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the store has an audit trail, but the agent records no entry and has no "
-    "audit_entries",
-)
 def test_each_consequential_action_has_one_audit_entry_naming_what_confirmed_it(eo: Env) -> None:
     one, two = eo.spawn(), eo.spawn()
     tool, task, button = eo.conversation("tool"), eo.conversation("task"), eo.conversation("btn")

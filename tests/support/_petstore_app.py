@@ -142,6 +142,7 @@ _ORDER: Final[dict[str, tuple[Check, str]]] = {
     "shipDate": (_is_datetime, "a date-time string"),
     "status": (_one_of(*ORDER_STATUSES), "one of " + ", ".join(ORDER_STATUSES)),
     "complete": (_is_bool, "a boolean"),
+    "username": (_is_str, "a string"),  # whose order (the example's spec adds it)
 }
 _USER: Final[dict[str, tuple[Check, str]]] = {
     "id": (_is_int, "an integer"),

@@ -54,11 +54,11 @@ _SEED_PETS: Final[tuple[dict[str, Any], ...]] = (
 )  # fmt: skip
 _SEED_ORDERS: Final[tuple[dict[str, Any], ...]] = (
     {"id": 1, "petId": 1, "quantity": 1, "shipDate": _SHIP_DATE, "status": "placed",
-     "complete": False},
+     "complete": False, "username": "user1"},
     {"id": 2, "petId": 3, "quantity": 2, "shipDate": _SHIP_DATE, "status": "approved",
-     "complete": False},
+     "complete": False, "username": "user1"},
     {"id": 3, "petId": 4, "quantity": 1, "shipDate": _SHIP_DATE, "status": "delivered",
-     "complete": True},
+     "complete": True, "username": "user1"},
 )  # fmt: skip
 _SEED_USERS: Final[tuple[dict[str, Any], ...]] = tuple(
     {"id": n, "username": f"user{n}", "firstName": first, "lastName": last,

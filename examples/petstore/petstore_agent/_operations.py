@@ -182,6 +182,7 @@ PLACE_ORDER = OperationSpec(
         Arg(key="shipDate", name="shipDate", location="body"),
         Arg(key="status", name="status", location="body"),
         Arg(key="complete", name="complete", location="body"),
+        Arg(key="username", name="username", location="body"),
     ),
 )
 GET_ORDER_BY_ID = OperationSpec(
@@ -282,6 +283,7 @@ GET_USER_BY_NAME = OperationSpec(
         ("default", "Unexpected error"),
     ),
     success_media_type="application/json",
+    bound=("username",),
     args=(Arg(key="username", name="username", location="path"),),
 )
 UPDATE_USER = OperationSpec(
@@ -296,6 +298,7 @@ UPDATE_USER = OperationSpec(
         ("404", "user not found"),
         ("default", "Unexpected error"),
     ),
+    bound=("username__path",),
     args=(
         Arg(key="username__path", name="username", location="path"),
         Arg(key="id", name="id", location="body"),

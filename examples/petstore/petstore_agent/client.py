@@ -317,6 +317,7 @@ class AsyncClient(AsyncApiClient):
         ship_date: AwareDatetime | None = None,
         status: models.PlaceOrderArgsStatus | None = None,
         complete: bool | None = None,
+        username: str | None = None,
     ) -> models.Order:
         """Place an order for a pet.
 
@@ -331,6 +332,7 @@ class AsyncClient(AsyncApiClient):
             ship_date: `shipDate` in the body.
             status: Order Status (`status` in the body).
             complete: `complete` in the body.
+            username: The customer who placed the order (`username` in the body).
 
         Returns:
             models.Order: successful operation
@@ -351,6 +353,7 @@ class AsyncClient(AsyncApiClient):
                 "shipDate": ship_date,
                 "status": status,
                 "complete": complete,
+                "username": username,
             },
             models.Order,
         )
@@ -905,6 +908,7 @@ class Client(ApiClient):
         ship_date: AwareDatetime | None = None,
         status: models.PlaceOrderArgsStatus | None = None,
         complete: bool | None = None,
+        username: str | None = None,
     ) -> models.Order:
         """Place an order for a pet.
 
@@ -919,6 +923,7 @@ class Client(ApiClient):
             ship_date: `shipDate` in the body.
             status: Order Status (`status` in the body).
             complete: `complete` in the body.
+            username: The customer who placed the order (`username` in the body).
 
         Returns:
             models.Order: successful operation
@@ -939,6 +944,7 @@ class Client(ApiClient):
                 "shipDate": ship_date,
                 "status": status,
                 "complete": complete,
+                "username": username,
             },
             models.Order,
         )

@@ -207,6 +207,10 @@ class Order(BaseModel):
     Order Status
     """
     complete: bool | None = None
+    username: str | None = None
+    """
+    The customer who placed the order
+    """
 
 
 class PetStatus(StrEnum):
@@ -242,6 +246,10 @@ class PlaceOrderArgs(BaseModel):
     Order Status
     """
     complete: bool | None = None
+    username: str | None = None
+    """
+    The customer who placed the order
+    """
 
 
 class Tag(BaseModel):

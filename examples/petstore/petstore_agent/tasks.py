@@ -44,11 +44,12 @@ def _cancel_order_1(ctx: TaskContext) -> Effect:
         response=models.Order,
         save_as="order",
         next="2",
+        owner=("username", "username"),
     )
 
 
 def _cancel_order_2(ctx: TaskContext) -> Effect:
-    """Step 2 of cancel_order: if (agent.yaml:48)."""
+    """Step 2 of cancel_order: if (agent.yaml:49)."""
     order = ctx.result("order", models.Order)
     if order.status == "delivered":
         return Goto("2.then.1")
@@ -56,7 +57,7 @@ def _cancel_order_2(ctx: TaskContext) -> Effect:
 
 
 def _cancel_order_2_then_1(ctx: TaskContext) -> Effect:
-    """Step 2.then.1 of cancel_order: respond (agent.yaml:50)."""
+    """Step 2.then.1 of cancel_order: respond (agent.yaml:51)."""
     order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format(
@@ -67,12 +68,12 @@ def _cancel_order_2_then_1(ctx: TaskContext) -> Effect:
 
 
 def _cancel_order_2_then_2(ctx: TaskContext) -> Effect:
-    """Step 2.then.2 of cancel_order: end (agent.yaml:51)."""
+    """Step 2.then.2 of cancel_order: end (agent.yaml:52)."""
     return End(status="done")
 
 
 def _cancel_order_3(ctx: TaskContext) -> Effect:
-    """Step 3 of cancel_order: confirm (agent.yaml:52)."""
+    """Step 3 of cancel_order: confirm (agent.yaml:53)."""
     order = ctx.result("order", models.Order)
     return Confirm(
         message=ctx.format(
@@ -84,7 +85,7 @@ def _cancel_order_3(ctx: TaskContext) -> Effect:
 
 
 def _cancel_order_4(ctx: TaskContext) -> Effect:
-    """Step 4 of cancel_order: call (agent.yaml:53)."""
+    """Step 4 of cancel_order: call (agent.yaml:54)."""
     order = ctx.result("order", models.Order)
     return Call(
         operation=_operations.DELETE_ORDER,
@@ -98,7 +99,7 @@ def _cancel_order_4(ctx: TaskContext) -> Effect:
 
 
 def _cancel_order_5(ctx: TaskContext) -> Effect:
-    """Step 5 of cancel_order: respond (agent.yaml:55)."""
+    """Step 5 of cancel_order: respond (agent.yaml:56)."""
     order = ctx.result("order", models.Order)
     return Respond(message=ctx.format("Order ", order.id, " is cancelled."), next=None)
 
@@ -126,12 +127,12 @@ CANCEL_ORDER_TASK = TaskDefinition(
     },
     lines={
         "1": "agent.yaml:45",
-        "2": "agent.yaml:48",
-        "2.then.1": "agent.yaml:50",
-        "2.then.2": "agent.yaml:51",
-        "3": "agent.yaml:52",
-        "4": "agent.yaml:53",
-        "5": "agent.yaml:55",
+        "2": "agent.yaml:49",
+        "2.then.1": "agent.yaml:51",
+        "2.then.2": "agent.yaml:52",
+        "3": "agent.yaml:53",
+        "4": "agent.yaml:54",
+        "5": "agent.yaml:56",
     },
 )
 
@@ -145,7 +146,7 @@ class PlaceOrderInputs:
 
 
 def _place_order_1(ctx: TaskContext) -> Effect:
-    """Step 1 of place_order: ask (agent.yaml:64)."""
+    """Step 1 of place_order: ask (agent.yaml:65)."""
     return Ask(
         input="pet_id",
         prompt="Which pet would you like to order? Please give its ID.",
@@ -154,7 +155,7 @@ def _place_order_1(ctx: TaskContext) -> Effect:
 
 
 def _place_order_2(ctx: TaskContext) -> Effect:
-    """Step 2 of place_order: call (agent.yaml:66)."""
+    """Step 2 of place_order: call (agent.yaml:67)."""
     inputs = ctx.inputs(PlaceOrderInputs)
     return Call(
         operation=_operations.GET_PET_BY_ID,
@@ -168,7 +169,7 @@ def _place_order_2(ctx: TaskContext) -> Effect:
 
 
 def _place_order_3(ctx: TaskContext) -> Effect:
-    """Step 3 of place_order: if (agent.yaml:69)."""
+    """Step 3 of place_order: if (agent.yaml:70)."""
     pet = ctx.result("pet", models.Pet)
     if pet.status != "available":
         return Goto("3.then.1")
@@ -176,7 +177,7 @@ def _place_order_3(ctx: TaskContext) -> Effect:
 
 
 def _place_order_3_then_1(ctx: TaskContext) -> Effect:
-    """Step 3.then.1 of place_order: respond (agent.yaml:71)."""
+    """Step 3.then.1 of place_order: respond (agent.yaml:72)."""
     pet = ctx.result("pet", models.Pet)
     return Respond(
         message=ctx.format("Sorry, ", pet.name, " is not available right now."),
@@ -185,12 +186,12 @@ def _place_order_3_then_1(ctx: TaskContext) -> Effect:
 
 
 def _place_order_3_then_2(ctx: TaskContext) -> Effect:
-    """Step 3.then.2 of place_order: end (agent.yaml:72)."""
+    """Step 3.then.2 of place_order: end (agent.yaml:73)."""
     return End(status="cancelled")
 
 
 def _place_order_4(ctx: TaskContext) -> Effect:
-    """Step 4 of place_order: ask (agent.yaml:73)."""
+    """Step 4 of place_order: ask (agent.yaml:74)."""
     pet = ctx.result("pet", models.Pet)
     return Ask(
         input="quantity",
@@ -200,7 +201,7 @@ def _place_order_4(ctx: TaskContext) -> Effect:
 
 
 def _place_order_5(ctx: TaskContext) -> Effect:
-    """Step 5 of place_order: confirm (agent.yaml:75)."""
+    """Step 5 of place_order: confirm (agent.yaml:76)."""
     inputs = ctx.inputs(PlaceOrderInputs)
     pet = ctx.result("pet", models.Pet)
     return Confirm(
@@ -213,17 +214,17 @@ def _place_order_5(ctx: TaskContext) -> Effect:
 
 
 def _place_order_5_no_1(ctx: TaskContext) -> Effect:
-    """Step 5.no.1 of place_order: respond (agent.yaml:77)."""
+    """Step 5.no.1 of place_order: respond (agent.yaml:78)."""
     return Respond(message="All right, I have not placed the order.", next="5.no.2")
 
 
 def _place_order_5_no_2(ctx: TaskContext) -> Effect:
-    """Step 5.no.2 of place_order: end (agent.yaml:77)."""
+    """Step 5.no.2 of place_order: end (agent.yaml:78)."""
     return End(status="cancelled")
 
 
 def _place_order_6(ctx: TaskContext) -> Effect:
-    """Step 6 of place_order: call (agent.yaml:78)."""
+    """Step 6 of place_order: call (agent.yaml:79)."""
     pet = ctx.result("pet", models.Pet)
     inputs = ctx.inputs(PlaceOrderInputs)
     return Call(
@@ -232,6 +233,7 @@ def _place_order_6(ctx: TaskContext) -> Effect:
             "petId": pet.id,
             "quantity": inputs.quantity,
             "status": "placed",
+            "username": ctx.text("identity", "username"),
         },
         response=models.Order,
         save_as="order",
@@ -240,7 +242,7 @@ def _place_order_6(ctx: TaskContext) -> Effect:
 
 
 def _place_order_7(ctx: TaskContext) -> Effect:
-    """Step 7 of place_order: respond (agent.yaml:81)."""
+    """Step 7 of place_order: respond (agent.yaml:82)."""
     order = ctx.result("order", models.Order)
     return Respond(
         message=ctx.format("Your order number is ", order.id, "."), next=None
@@ -283,17 +285,17 @@ PLACE_ORDER_TASK = TaskDefinition(
         "7": _place_order_7,
     },
     lines={
-        "1": "agent.yaml:64",
-        "2": "agent.yaml:66",
-        "3": "agent.yaml:69",
-        "3.then.1": "agent.yaml:71",
-        "3.then.2": "agent.yaml:72",
-        "4": "agent.yaml:73",
-        "5": "agent.yaml:75",
-        "5.no.1": "agent.yaml:77",
-        "5.no.2": "agent.yaml:77",
-        "6": "agent.yaml:78",
-        "7": "agent.yaml:81",
+        "1": "agent.yaml:65",
+        "2": "agent.yaml:67",
+        "3": "agent.yaml:70",
+        "3.then.1": "agent.yaml:72",
+        "3.then.2": "agent.yaml:73",
+        "4": "agent.yaml:74",
+        "5": "agent.yaml:76",
+        "5.no.1": "agent.yaml:78",
+        "5.no.2": "agent.yaml:78",
+        "6": "agent.yaml:79",
+        "7": "agent.yaml:82",
     },
 )
 

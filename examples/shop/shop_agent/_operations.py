@@ -16,6 +16,7 @@ GET_CUSTOMER_BY_EMAIL = OperationSpec(
         ("404", "Not found"),
     ),
     success_media_type="application/json",
+    bound=("email",),
     args=(
         Arg(key="email", name="email", location="query", style="form", explode=True),
     ),
@@ -31,6 +32,7 @@ GET_CUSTOMER_ORDER = OperationSpec(
         ("404", "Not found"),
     ),
     success_media_type="application/json",
+    bound=("email",),
     args=(
         Arg(key="email", name="email", location="query", style="form", explode=True),
         Arg(key="orderId", name="orderId", location="path"),

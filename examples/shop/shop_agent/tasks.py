@@ -45,6 +45,7 @@ def _cancel_order_1(ctx: TaskContext) -> Effect:
         response=models.Customer,
         save_as="customer",
         next="2",
+        redact=("payment_token",),
     )
 
 
@@ -262,6 +263,7 @@ def _refund_order_1(ctx: TaskContext) -> Effect:
         response=models.Customer,
         save_as="customer",
         next="2",
+        redact=("payment_token",),
     )
 
 

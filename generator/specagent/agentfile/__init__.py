@@ -18,17 +18,21 @@ tools:
       bind: {username: identity.username}
       expose: [id, username]
       redact: [password]
+      owner: {field: username, is: identity.username}
       confirm: false
 tasks: {}
+allow_hosts: [auth.example.com]
 ```
 """
 
-from specagent.agentfile._check import check_agent_against_api
+from specagent.agentfile._check import check_agent_against_api, check_owner, identity_fields
 from specagent.agentfile._load import AgentFile, load_agent_file, parse_agent_text
 
 __all__ = [
     "AgentFile",
     "check_agent_against_api",
+    "check_owner",
+    "identity_fields",
     "load_agent_file",
     "parse_agent_text",
 ]

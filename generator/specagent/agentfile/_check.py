@@ -54,6 +54,9 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
             continue
         problems.extend(_check_bindings(agent, override, found, api.schemas, path))
         problems.extend(_check_fields(agent, override, found, api.schemas, path))
+        if override.owner is not None:
+            known = identity_fields(agent)
+            problems.extend(check_owner(override.owner, found, api.schemas, known, f"{path}.owner"))
         if found.id not in selected:
             problems.append(_unused_override(agent, override, path))
     return problems
@@ -237,6 +240,103 @@ def _check_fields(
             where = _where(agent, item_path, override.where)
             problems.append(error(Code.AGENT_UNKNOWN_FIELD, where, message, hint))
     return problems
+
+
+# The fields every identity has; `extra` attributes count once a binding names them.
+NAMED_IDENTITY_FIELDS = ("customer_id", "email", "user_id", "username")
+
+
+def identity_fields(agent: ir.AgentConfig) -> list[str]:
+    """The identity fields the agent file may name: the named ones, and the `extra`
+    attributes its bindings use (`identity.account_number`)."""
+    bound = {field for override in agent.overrides for _, field in override.bind}
+    return sorted({*NAMED_IDENTITY_FIELDS, *bound})
+
+
+def check_owner(
+    owner: ir.OwnerDecl,
+    operation: ir.Operation,
+    schemas: Mapping[str, ir.JsonSchema],
+    known: Iterable[str],
+    path: str,
+) -> list[ir.Diagnostic]:
+    """An `owner:` check must name a plain field of the operation's success response (lists
+    are transparent: it applies to every item) and an identity field."""
+    problems = []
+    known = list(known)
+    if owner.identity_field not in known:
+        best = closest(owner.identity_field, known)
+        if best is not None:
+            hint = f"did you mean `identity.{best}`?"
+        else:
+            hint = "the identity fields are " + ", ".join(f"`identity.{f}`" for f in known)
+        problems.append(
+            error(
+                Code.AGENT_OWNER,
+                owner.where,
+                f"`{path}.is`: `identity.{owner.identity_field}` is not a field of the identity",
+                hint,
+            )
+        )
+    schema = _success_schema(operation)
+    if schema is None:
+        problems.append(
+            error(
+                Code.AGENT_OWNER,
+                owner.where,
+                f"`{path}`: `{operation.id}` returns no JSON data to check the owner of",
+                "remove `owner:`, or describe the success response in the spec",
+            )
+        )
+        return problems
+    missing = _missing_field(owner.field, schema, schemas)
+    if missing is not None:
+        prefix, segment, fields = missing
+        best = closest(segment, fields)
+        if best is not None:
+            hint = f"did you mean `{prefix}{best}`?"
+        elif fields:
+            hint = "fields there: " + ", ".join(
+                f"`{prefix}{name}`" for name in fields[:_LIST_LIMIT]
+            )
+        else:
+            hint = f"`{prefix.rstrip('.')}` is a plain value; it has no fields"
+        problems.append(
+            error(
+                Code.AGENT_UNKNOWN_FIELD,
+                owner.where,
+                f"`{path}.field`: the response of `{operation.id}` has no field "
+                f"`{prefix}{segment}`",
+                hint,
+            )
+        )
+        return problems
+    target = _field_schema(owner.field, schema, schemas)
+    if target is not None and _fields(target, schemas, depth=0) is not None:
+        inside = sorted(_fields(target, schemas, depth=0) or {})
+        problems.append(
+            error(
+                Code.AGENT_OWNER,
+                owner.where,
+                f"`{path}.field`: `{owner.field}` of `{operation.id}` is an object, not a value "
+                "to compare with the identity",
+                f"name a field inside it, e.g. `{owner.field}.{inside[0]}`" if inside else "",
+            )
+        )
+    return problems
+
+
+def _field_schema(
+    dotted: str, schema: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema]
+) -> Mapping[str, Any] | None:
+    """The schema at `dotted` (known to exist), None where the schema stops saying."""
+    current: Mapping[str, Any] = schema
+    for segment in dotted.split("."):
+        fields = _fields(current, schemas, depth=0)
+        if fields is None or segment not in fields:
+            return None
+        current = fields[segment]
+    return current
 
 
 def _success_schema(operation: ir.Operation) -> Mapping[str, Any] | None:

@@ -11,29 +11,33 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from specagent import ir
 from specagent._diagnostics import closest, error
 from specagent.agentfile._context import read_context
+from specagent.agentfile._identity import BIND, FIELD_PATH, bind_hint, read_owner
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 from specagent.ir import Code
 
 __all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
-_TOP_KEYS = ("agent", "tools", "tasks", "context")
+_TOP_KEYS = ("agent", "tools", "tasks", "context", "allow_hosts")
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")
-_OVERRIDE_KEYS = ("name", "description", "bind", "expose", "redact", "confirm")
+_OVERRIDE_KEYS = ("name", "description", "bind", "expose", "redact", "confirm", "owner")
 
 # The names models accept for functions (OpenAI and Anthropic agree on this one).
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_BIND = re.compile(r"^identity\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_FIELD_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+# A DNS name (labels of letters, digits and hyphens) or an IPv4 address; IPv6 in brackets.
+_HOST = re.compile(
+    r"^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"|\[[0-9a-f:.]+\])$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,9 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
             exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
         if "overrides" in tools:
             overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
+    allow_hosts: tuple[str, ...] = ()
+    if "allow_hosts" in top:
+        allow_hosts = _read_hosts(reader, top["allow_hosts"], "allow_hosts")
     declares_tasks = False
     for section in ("tasks", "context"):
         if section not in top or is_null(top[section]):
@@ -167,6 +174,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
         include=include,
         exclude=exclude,
         overrides=overrides,
+        allow_hosts=allow_hosts,
         source=source,
         locations=dict(sorted(reader.locations.items())),
     )
@@ -261,6 +269,9 @@ def _read_override(
     bind = (
         _read_bind(reader, entries["bind"], child_path(path, "bind")) if "bind" in entries else ()
     )
+    owner = None
+    if "owner" in entries:
+        owner = read_owner(reader, entries["owner"], child_path(path, "owner"))
     return ir.ToolOverride(
         operation_id=operation_id,
         name=name,
@@ -269,6 +280,7 @@ def _read_override(
         bind=bind,
         expose=_read_fields(reader, entries, path, "expose"),
         redact=_read_fields(reader, entries, path, "redact"),
+        owner=owner,
         where=where,
     )
 
@@ -284,13 +296,13 @@ def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[st
             if is_null(value):
                 reader.wrong_type(value, key_path, "`identity.<field>`")
             continue
-        match = _BIND.match(text.strip())
+        match = BIND.match(text.strip())
         if match is None:
             reader.fail(
                 Code.AGENT_BIND,
                 value,
                 f"`{key_path}`: `{text}` is not an identity field; write `identity.<field>`",
-                _bind_hint(text.strip()),
+                bind_hint(text.strip()),
             )
             continue
         reader.remember(key_path, value)
@@ -298,14 +310,34 @@ def _read_bind(reader: NodeReader, node: yaml.Node, path: str) -> tuple[tuple[st
     return tuple(pairs)
 
 
-def _bind_hint(text: str) -> str:
-    """Guess the intended `identity.<field>` from a near miss."""
-    head, dot, tail = text.partition(".")
-    if not dot and _IDENTIFIER.match(text):
-        return f"did you mean `identity.{text}`?"
-    if dot and _IDENTIFIER.match(tail) and closest(head, ["identity"]) == "identity":
-        return f"did you mean `identity.{tail}`?"
-    return "for example `identity.email` or `identity.user_id` (any field of the identity)"
+def _read_hosts(reader: NodeReader, node: yaml.Node, path: str) -> tuple[str, ...]:
+    """`allow_hosts: [auth.example.com, ...]`: bare host names (or IP addresses), lower case."""
+    hosts = []
+    for index, (value, item) in enumerate(reader.text_list(node, path)):
+        host = value.strip().lower().rstrip(".")
+        if not _HOST.match(host):
+            reader.fail(
+                Code.AGENT_HOST,
+                item,
+                f"`{path}[{index}]`: `{value}` is not a host name",
+                _host_hint(value),
+            )
+            continue
+        hosts.append((host, item))
+    return _kept(reader, path, hosts)
+
+
+def _host_hint(value: str) -> str:
+    """The host inside a URL or a `host:port` (what people paste), for the hint."""
+    text = value.strip()
+    parsed = urlsplit(text if "//" in text else f"//{text}")
+    try:
+        host = (parsed.hostname or "").rstrip(".")
+    except ValueError:
+        host = ""
+    if host and _HOST.match(host):
+        return f"write the host name only, without scheme, port or path: `{host}`"
+    return "write a host name such as `auth.example.com` or an address such as `10.0.0.5`"
 
 
 def _read_fields(
@@ -316,7 +348,7 @@ def _read_fields(
     path = child_path(parent, key)
     fields = []
     for index, (value, item) in enumerate(reader.text_list(entries[key], path)):
-        if not _FIELD_PATH.match(value):
+        if not FIELD_PATH.match(value):
             reader.fail(
                 Code.AGENT_FIELD_PATH,
                 item,

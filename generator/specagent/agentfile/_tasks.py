@@ -15,6 +15,7 @@ import yaml
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.agentfile._identity import read_owner
 from specagent.agentfile._instruct import read_instruct
 from specagent.agentfile._values import Values
 from specagent.agentfile._yaml import NodeReader, child_path, describe, is_null
@@ -26,7 +27,7 @@ END_STATUSES = ("done", "cancelled", "failed")
 _TASK_KEYS = ("description", "requires", "inputs", "steps")
 _STEP_KEYS = {
     "ask": ("ask", "prompt"),
-    "call": ("call", "with", "as", "on_error"),
+    "call": ("call", "with", "as", "on_error", "owner"),
     "if": ("if", "then", "else"),
     "confirm": ("confirm", "else"),
     "respond": ("respond",),
@@ -271,7 +272,10 @@ class _TaskParser(Values):
         on_error = None
         if "on_error" in entries:
             on_error = self.steps(entries["on_error"], child_path(path, "on_error"))
-        return ir.CallStep(where, operation, tuple(args), save_as, save_where, on_error)
+        owner = None
+        if "owner" in entries:
+            owner = read_owner(self.reader, entries["owner"], child_path(path, "owner"))
+        return ir.CallStep(where, operation, tuple(args), save_as, save_where, on_error, owner)
 
     def _step_if(
         self, entries: dict[str, yaml.Node], path: str, where: ir.Location

@@ -13,7 +13,7 @@ from specagent import ir
 from specagent._diagnostics import (
     blocking,
     format_report,
-    redact_urls,
+    mask_urls,
     sort_diagnostics,
     summary_line,
 )
@@ -33,7 +33,7 @@ def guarded(run: Callable[[], int]) -> int:
     except Exception as exc:
         if os.environ.get("SPECAGENT_DEBUG") == "1":
             raise
-        first_line = redact_urls((str(exc).strip().splitlines() or [""])[0][:300])
+        first_line = mask_urls((str(exc).strip().splitlines() or [""])[0][:300])
         click.echo(f"internal error: {type(exc).__name__}: {first_line}", err=True)
         click.echo(
             "  hint: this is a bug in specagent, not in your input; please report it with the "

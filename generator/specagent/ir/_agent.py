@@ -23,6 +23,15 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerDecl:
+    """`owner: {field: ..., is: identity.<field>}`: whose a response is, as written."""
+
+    field: str  # dotted path of response field names (the API's), e.g. "customer.email"
+    identity_field: str  # the identity field it must equal, e.g. "email"
+    where: Location
+
+
+@dataclass(frozen=True, slots=True)
 class ToolOverride:
     operation_id: str
     name: str | None = None
@@ -33,6 +42,7 @@ class ToolOverride:
     # Response shaping: dotted field paths the model may see (empty: all) and must not see.
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    owner: OwnerDecl | None = None  # the response must belong to the verified customer
     where: Location | None = None  # the override in the agent file, for diagnostics
 
 
@@ -43,6 +53,9 @@ class AgentConfig:
     include: Selection = field(default_factory=Selection)
     exclude: Selection = field(default_factory=Selection)
     overrides: tuple[ToolOverride, ...] = ()
+    # Hosts other than the API's own that operation servers and token URLs may use: the only
+    # way credentials and the customer's data may go anywhere else (lower case, no port).
+    allow_hosts: tuple[str, ...] = ()
     source: str = ""  # the agent file's name as given, for diagnostics and the manifest
     # Key path ("tools.include.operations[1]") -> its place, so checks against the spec can
     # point at the exact entry in the agent file.
@@ -99,6 +112,7 @@ class CallStep:
     save_as: str | None = None
     save_where: Location | None = None
     on_error: tuple[Step, ...] | None = None
+    owner: OwnerDecl | None = None  # the result must belong to the verified customer
 
 
 @dataclass(frozen=True, slots=True)

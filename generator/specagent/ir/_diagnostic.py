@@ -67,7 +67,9 @@ class Code(StrEnum):
     AGENT_DUPLICATE_KEY = "agent.duplicate_key"
     AGENT_FIELD_PATH = "agent.field_path"
     AGENT_FILE = "agent.file"
+    AGENT_HOST = "agent.host"
     AGENT_METHOD = "agent.method"
+    AGENT_OWNER = "agent.owner"
     AGENT_SYNTAX = "agent.syntax"
     AGENT_TOOL_NAME = "agent.tool_name"
     AGENT_TYPE = "agent.type"
@@ -76,7 +78,11 @@ class Code(StrEnum):
     AGENT_UNKNOWN_OPERATION = "agent.unknown_operation"
     AGENT_UNKNOWN_PARAMETER = "agent.unknown_parameter"
     AGENT_UNKNOWN_TAG = "agent.unknown_tag"
+    AGENT_UNUSED_HOST = "agent.unused_host"
     AGENT_UNUSED_OVERRIDE = "agent.unused_override"
+    # the planner: what else could carry a name bound to the identity
+    BINDING_FREE_FORM = "binding.free_form"
+    BINDING_LOOKALIKE = "binding.lookalike"
     # the agent file's `context:` section
     CONTEXT_BAD_VALUE = "context.bad_value"
     CONTEXT_MISSING_KEY = "context.missing_key"
@@ -100,6 +106,7 @@ class Code(StrEnum):
     PARAMETER_NO_SCHEMA = "parameter.no_schema"
     PARAMETER_NOT_IN_PATH = "parameter.not_in_path"
     PARAMETER_PATH_REQUIRED = "parameter.path_required"
+    PARAMETER_ROUTING_HEADER = "parameter.routing_header"
     PARAMETER_SWAGGER_STYLE = "parameter.swagger_style"
     PARAMETER_UNDECLARED = "parameter.undeclared"
     # paths
@@ -131,9 +138,11 @@ class Code(StrEnum):
     # security schemes
     SECURITY_API_KEY = "security.api_key"
     SECURITY_HTTP_SCHEME = "security.http_scheme"
+    SECURITY_TOKEN_HOST = "security.token_host"
     SECURITY_TYPE = "security.type"
     SECURITY_UNKNOWN_SCHEME = "security.unknown_scheme"
     # servers
+    SERVER_HOST = "server.host"
     SERVER_URL = "server.url"
     SERVER_VARIABLE = "server.variable"
     # the spec as a document
@@ -170,6 +179,8 @@ class Code(StrEnum):
     TASK_MISSING_KEY = "task.missing_key"
     TASK_NAME_TAKEN = "task.name_taken"
     TASK_NO_RESULT = "task.no_result"
+    TASK_NOT_OWNED = "task.not_owned"
+    TASK_REDACTED_FIELD = "task.redacted_field"
     TASK_TYPE_MISMATCH = "task.type_mismatch"
     TASK_UNCONFIRMED = "task.unconfirmed"
     TASK_UNKNOWN_ARGUMENT = "task.unknown_argument"

@@ -60,6 +60,8 @@ class Tool:
     bindings: tuple[tuple[str, str], ...] = ()  # argument key -> identity field
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    # (response field path, identity field): the response must belong to the customer.
+    owner: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,8 @@ class CallEffect:
     save_as: str | None
     next: str | None
     on_error: str | None = None
+    owner: tuple[str, str] | None = None  # (response field path, identity field)
+    redact: tuple[str, ...] = ()  # response field paths removed before the run is saved
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ def load_spec(
     name = str(source)
     if isinstance(source, str) and _read.is_url(source):
         location = source
-        name = _read.redact_url(source)  # a token in the URL must not reach any message
+        name = _read.mask_url(source)  # a token in the URL must not reach any message
         root_name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1] or "openapi"
     else:
         location = str(Path(source).resolve())

@@ -42,7 +42,7 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def redact_url(url: str) -> str:
+def mask_url(url: str) -> str:
     """The URL for messages: a password or query values (tokens, keys) become `***`."""
     parts = urlsplit(url)
     netloc = parts.netloc

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 from specagent import _jsonschema
 from specagent.ir import Code, Diagnostic, Location, Severity
-from specagent.loader._read import ReadResult, is_url, redact_url
+from specagent.loader._read import ReadResult, is_url, mask_url
 
 Containers = Mapping[str, tuple[str, ...]]
 
@@ -369,7 +369,7 @@ class Bundler:
     def _relative_name(self, loc: str) -> str:
         if is_url(loc):
             folder = self._root.loc.rsplit("/", 1)[0] + "/"
-            return loc[len(folder) :] if loc.startswith(folder) else redact_url(loc)
+            return loc[len(folder) :] if loc.startswith(folder) else mask_url(loc)
         root_dir = Path(self._root.loc).parent
         target = Path(loc)
         if target.is_relative_to(root_dir):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from specagent import _names, ir
 from specagent.plan._args import build_endpoint, is_json
 from specagent.plan._auth import auth_schemes
+from specagent.plan._bound import binding_warnings, without_routing_headers
+from specagent.plan._hosts import host_diagnostics
 from specagent.plan._identifiers import (
     operation_constant,
     step_function,
@@ -51,8 +53,11 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
     model_names = _model_names(api, classes)
     methods = _names.NameTable(_names.RESERVED_METHOD_NAMES)
 
+    diagnostics: list[ir.Diagnostic] = []
     endpoints = []
-    for operation in api.operations:
+    for declared in api.operations:
+        operation, dropped = without_routing_headers(declared)
+        diagnostics.extend(dropped)
         method_name = methods.take(_names.python_name(operation.id, fallback="op"))
         base = _names.class_name(method_name)
         endpoints.append(
@@ -67,8 +72,9 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
             )
         )
 
-    diagnostics: list[ir.Diagnostic] = []
     tools = build_tools(agent, endpoints, diagnostics)
+    diagnostics.extend(binding_warnings(tools, api.schemas))
+    diagnostics.extend(host_diagnostics(api, agent))
     return ir.Plan(
         api=api,
         agent=agent,

@@ -148,6 +148,7 @@ def build_tools(
         bindings: tuple[tuple[str, str], ...] = ()
         expose: tuple[str, ...] = ()
         redact: tuple[str, ...] = ()
+        owner = None
         if override is not None:
             if override.confirm is not None:
                 confirm = override.confirm
@@ -155,6 +156,8 @@ def build_tools(
                 description = trim(override.description)
             bindings = _bindings(endpoint, override, diagnostics)
             expose, redact = override.expose, override.redact
+            if override.owner is not None:
+                owner = (override.owner.field, override.owner.identity_field)
         tools.append(
             ir.Tool(
                 name=chosen_names[operation.id],
@@ -164,6 +167,7 @@ def build_tools(
                 bindings=bindings,
                 expose=expose,
                 redact=redact,
+                owner=owner,
             )
         )
     return tuple(tools)

@@ -94,6 +94,7 @@ def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
             models_alias=any(view.models_alias != "models" for view in methods),
             class_doc=api_doc or f"Client of the {common['api']}.",
             base_url=_views.default_base_url(plan),
+            allowed_hosts=tuple(sorted(plan.agent.allow_hosts)),
             **common,
         ),
         "auth.py": render_template(

@@ -154,6 +154,8 @@ def _effect_view(effect: ir.Effect, writer: StepWriter) -> dict[str, Any]:
             "save_as": effect.save_as,
             "next": effect.next,
             "on_error": effect.on_error,
+            "owner": effect.owner,
+            "redact": tuple(effect.redact),
         }
     if isinstance(effect, ir.BranchEffect):
         return {

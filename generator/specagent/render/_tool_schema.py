@@ -108,22 +108,23 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
     for tool in plan.tools:
         endpoint = tool.endpoint
         method = endpoint.operation.method.lower()
-        tools.append(
-            {
-                "name": tool.name,
-                "description": tool.description,
-                "operation": endpoint.operation.id,
-                "client_method": endpoint.method_name,
-                "args_model": endpoint.args_model,
-                "input_schema": _input_schema(endpoint, converter),
-                "bindings": dict(tool.bindings),
-                "confirm": tool.confirm,
-                "read_only": method in SAFE_METHODS,
-                "idempotent": method in IDEMPOTENT_METHODS,
-                "expose": list(tool.expose),
-                "redact": list(tool.redact),
-            }
-        )
+        entry: dict[str, Any] = {
+            "name": tool.name,
+            "description": tool.description,
+            "operation": endpoint.operation.id,
+            "client_method": endpoint.method_name,
+            "args_model": endpoint.args_model,
+            "input_schema": _input_schema(endpoint, converter),
+            "bindings": dict(tool.bindings),
+            "confirm": tool.confirm,
+            "read_only": method in SAFE_METHODS,
+            "idempotent": method in IDEMPOTENT_METHODS,
+            "expose": list(tool.expose),
+            "redact": list(tool.redact),
+        }
+        if tool.owner is not None:  # left out otherwise: older agent.json files stay the same
+            entry["owner"] = {"field": tool.owner[0], "is": tool.owner[1]}
+        tools.append(entry)
     agent = {
         "name": plan.agent.name or plan.api.title or plan.package,
         "instructions": plan.agent.instructions,

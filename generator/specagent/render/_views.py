@@ -66,6 +66,11 @@ def _without_defaults(cls: type[Any], values: dict[str, Any]) -> Keywords:
 
 
 def operations(plan: ir.Plan, scheme_names: frozenset[str]) -> list[OperationView]:
+    # Arguments bound to the identity by a tool: the runtime keeps their wire names theirs.
+    bound: dict[str, set[str]] = {}
+    for tool in plan.tools:
+        keys = bound.setdefault(tool.endpoint.operation.id, set())
+        keys.update(key for key, _ in tool.bindings)
     views = []
     for endpoint in plan.endpoints:
         operation = endpoint.operation
@@ -90,6 +95,7 @@ def operations(plan: ir.Plan, scheme_names: frozenset[str]) -> list[OperationVie
             "responses": tuple(responses),
             "success_media_type": endpoint.success_media_type,
             "server": operation_server(plan, operation),
+            "bound": tuple(sorted(bound.get(operation.id, ()))),
         }
         args = tuple(
             _without_defaults(

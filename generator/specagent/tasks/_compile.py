@@ -28,6 +28,7 @@ from specagent.tasks._flow import (
     warn_unconfirmed,
 )
 from specagent.tasks._instruct import compile_instruct
+from specagent.tasks._ownership import Ownership, Path
 from specagent.tasks._types import Ty
 
 
@@ -78,6 +79,8 @@ class _TaskCompiler:
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
         self.unknown: set[str] = set()  # unknown names reported already
         self.used: list[tuple[str | int, ...]] = []
+        self.names: list[str] = []  # every variable read, in order (with `used`: `_reads`)
+        self.ownership = Ownership(declaration, plan, diagnostics)
 
     def compile(self, inputs_class: str) -> ir.CompiledTask:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
@@ -184,6 +187,7 @@ class _TaskCompiler:
             effect = self._set(step, following, scope, variables, partial)
         elif isinstance(step, ir.InstructStep):
             effect = compile_instruct(self, step, following, scope, variables)
+            self.ownership.from_model(step.save_as)
         elif isinstance(step, ir.HandoffStep):
             effect = ir.HandoffEffect(self.template(step.reason, step.where, scope))
             terminates = True
@@ -247,7 +251,9 @@ class _TaskCompiler:
             if step.save_as is not None:
                 variables[step.save_as] = Ty(t.ANY)
             return ir.EndEffect("failed")
-        args = self._arguments(step, endpoint, scope)
+        args, reads, bound = self._arguments(step, endpoint, scope)
+        owner = self.ownership.owner_of(step, endpoint.operation)
+        redact = self.ownership.redact_of(endpoint.operation)
         on_error = None
         if step.on_error is not None:
             on_error = f"{step_id}.error.1"
@@ -269,6 +275,7 @@ class _TaskCompiler:
                 result = t.from_schema(endpoint.success_schema, self._schemas)
                 variables[step.save_as] = replace(result, model=endpoint.response_model)
                 self.origins[step.save_as] = endpoint.operation.original_id or endpoint.operation.id
+        self.ownership.called(step, endpoint, reads, bound=bound, owner=owner, redact=redact)
         return ir.CallEffect(
             operation=endpoint.constant,
             args=tuple(args),
@@ -276,7 +283,16 @@ class _TaskCompiler:
             save_as=step.save_as,
             next=following,
             on_error=on_error,
+            owner=owner,
+            redact=redact,
         )
+
+    def _mark(self) -> tuple[int, int]:
+        return len(self.used), len(self.names)
+
+    def _reads(self, mark: tuple[int, int]) -> list[Path]:
+        """What the expressions checked since `mark` read: field paths, then bare variables."""
+        return [*self.used[mark[0] :], *((name,) for name in self.names[mark[1] :])]
 
     @property
     def _schemas(self) -> Mapping[str, ir.JsonSchema]:
@@ -284,10 +300,13 @@ class _TaskCompiler:
 
     def _arguments(
         self, step: ir.CallStep, endpoint: ir.Endpoint, scope: Scope
-    ) -> list[tuple[str, ir.Expr]]:
+    ) -> tuple[list[tuple[str, ir.Expr]], dict[str, list[Path]], bool]:
+        """The arguments' values, what each one reads, and whether one of them is the
+        identity's (a tie of the call to the verified customer)."""
         by_key = {argument.key: argument for argument in endpoint.arguments}
         given = dict(step.args)
         codes: list[tuple[str, ir.Expr]] = []
+        reads: dict[str, list[Path]] = {}
         for key, source in step.args:
             argument = by_key.get(key)
             if argument is None:
@@ -299,11 +318,14 @@ class _TaskCompiler:
                 )
                 self._expression(source, scope)
                 continue
+            mark = self._mark()
             typed = self._expression(source, scope)
+            reads[key] = self._reads(mark)
             if typed is None:
                 continue
             self._check_argument(step.operation, argument, typed, source.where)
             codes.append((key, as_expr(typed, need=argument.required)))
+        tied = any(path[0] == "identity" for paths in reads.values() for path in paths)
         bound = self._bindings(endpoint.operation)
         for argument in endpoint.arguments:
             if argument.key in given:
@@ -312,6 +334,7 @@ class _TaskCompiler:
                 field = bound[argument.key]
                 read = ir.ReadExpr("identity", (field,), "string", need=True)
                 codes.append((argument.key, read))
+                tied = True
                 continue
             if argument.required:
                 self.fail(
@@ -320,7 +343,7 @@ class _TaskCompiler:
                     f"`call: {step.operation}` needs `{argument.key}`, a required parameter",
                     f"add it: `with: {{{argument.key}: ...}}`",
                 )
-        return codes
+        return codes, reads, tied
 
     def _bindings(self, operation: ir.Operation) -> dict[str, str]:
         """Parameters the agent file binds to the identity for this operation's tool."""
@@ -429,7 +452,9 @@ class _TaskCompiler:
     ) -> ir.SetEffect:
         values = []
         for name, source in step.values:
+            mark = self._mark()
             typed = self._expression(source, scope)
+            self.ownership.assigned(name, self._reads(mark))
             variables[name] = typed.ty if typed is not None else Ty(t.ANY)
             partial.pop(name, None)
             if typed is not None:
@@ -443,7 +468,7 @@ class _TaskCompiler:
             return literal_value(source.value)
         first_new = len(self.used)
         try:
-            typed = check(source.text, scope, self.used)
+            typed = check(source.text, scope, self.used, self.names)
         except ExpressionError as problem:
             if problem.name and problem.name in self.unknown:
                 return None  # said once per task: one misplaced `as:` is one error, not nine
@@ -451,6 +476,7 @@ class _TaskCompiler:
                 self.unknown.add(problem.name)
             self.fail(problem.code, source.where, problem.message, problem.hint)
             return None
+        self.ownership.check_reads(self.used[first_new:], source.where)
         for path in self.used[first_new:]:
             name = str(path[1]) if path[0] == "inputs" and len(path) > 1 else ""
             if name in self.ask_later and name not in self.asked:

@@ -114,10 +114,16 @@ def as_expr(typed: Typed, *, need: bool = False) -> ir.Expr:
     )
 
 
-def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = None) -> Typed:
+def check(
+    text: str,
+    scope: Scope,
+    used: list[tuple[PathPart, ...]] | None = None,
+    names: list[str] | None = None,
+) -> Typed:
     """Parse, check and type `text`; raises `ExpressionError` naming the first problem.
 
-    Every field path read is appended to `used` (for `specagent diff`: fields a task relies on).
+    Every field path read is appended to `used` (for `specagent diff`: fields a task relies on),
+    and every variable read, to `names` (where a value comes from: `tasks._ownership`).
     """
     try:
         tree = ast.parse(text.strip(), mode="eval")
@@ -126,7 +132,8 @@ def check(text: str, scope: Scope, used: list[tuple[PathPart, ...]] | None = Non
             f"`{text}` is not a valid expression ({exc.msg})",
             'write Python-like expressions: `order.status == "delivered"`, `inputs.quantity > 0`',
         ) from None
-    return _Checker(scope, used if used is not None else []).expr(tree.body)
+    checker = _Checker(scope, used if used is not None else [], names if names is not None else [])
+    return checker.expr(tree.body)
 
 
 def literal_value(value: ir.LiteralValue) -> Typed:
@@ -135,9 +142,10 @@ def literal_value(value: ir.LiteralValue) -> Typed:
 
 
 class _Checker:
-    def __init__(self, scope: Scope, used: list[tuple[PathPart, ...]]) -> None:
+    def __init__(self, scope: Scope, used: list[tuple[PathPart, ...]], names: list[str]) -> None:
         self.scope = scope
         self.used = used
+        self.names = names
 
     def expr(self, node: ast.expr) -> Typed:
         handler = getattr(self, f"_{type(node).__name__}", None)
@@ -165,6 +173,7 @@ class _Checker:
         if name in _YAML_LITERALS and name not in self.scope.variables:
             return literal_value(_YAML_LITERALS[name])  # YAML spellings, as users write them
         if name in self.scope.variables:
+            self.names.append(name)
             ty = self.scope.variables[name]
             if name == "inputs":
                 return Typed(ty, name, path=(name,), source="inputs")

@@ -11,7 +11,7 @@ answer a question for the customer nor confirm an action.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from specagent_runtime._errors import TaskError
@@ -23,6 +23,7 @@ from specagent_runtime._events import (
     TaskWaiting,
 )
 from specagent_runtime._identity import Identity, identity_fields
+from specagent_runtime._stores.base import Write
 from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.run import RunStatus, TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
@@ -79,8 +80,13 @@ async def start_task(
     arguments: Mapping[str, Any],
     identity: Identity | None,
     conversation_id: str,
+    *,
+    also: Callable[[str], Sequence[Write]] | None = None,
 ) -> ToolResult | TaskTurn:
-    """Start a run for the model's call; a `ToolResult` is a refusal the model can act on."""
+    """Start a run for the model's call; a `ToolResult` is a refusal the model can act on.
+
+    `also(run id)` are the writes saved atomically with the new run (the conversation naming
+    it); the run's messages are handed over by the agent's commit (`TaskTurn.deliveries`)."""
     offered = {tool["name"] for tool in engine.offered(identity)}
     if name not in offered:
         return ToolResult.error(
@@ -89,7 +95,9 @@ async def start_task(
             "help without it or hand off to a human",
         )
     try:
-        return await engine.start(name, arguments, identity, conversation_id)
+        return await engine.start(
+            name, arguments, identity, conversation_id, also=also, deliver=False
+        )
     except TaskError as exc:  # bad inputs: the message names the input, never a value
         return ToolResult.error(name, exc.model_message())
 
@@ -98,16 +106,17 @@ async def recover_runs(engine: TaskEngine, conversation_id: str) -> list[TaskTur
     """Finish what a worker that died mid-turn left behind in this conversation: runs stopped
     between steps are driven on, and messages a finished run never delivered are handed over.
 
-    Hosts deliver one conversation's messages in order, so a run that is neither waiting nor
-    finished when a message arrives has no live worker: its process died (and the host is
-    probably redelivering the message that got no reply).
+    The agent holds the conversation's lease, so a run that is neither waiting nor finished
+    when a message arrives was left by a worker that died (the host is probably redelivering
+    the message that got no reply); a run whose own lease is still live is not touched
+    (`TaskBusy`).
     """
     turns = []
     for run in await engine.runs(conversation_id):
         if run.status.waiting:
             continue
         try:
-            turn = await engine.recover(run.id)
+            turn = await engine.recover(run.id, deliver=False)
         except TaskError as exc:
             logger.warning("task run %s not recovered: %s", run.id, exc)
             continue
@@ -122,6 +131,8 @@ async def before_model(
     message: str,
     identity: Identity | None,
     shown: str | None,
+    *,
+    confirmed_by: str = "",
 ) -> list[TaskTurn]:
     """The task turns that answer this message instead of the model (none: the model does).
 
@@ -141,11 +152,13 @@ async def before_model(
         return []
     if waiting.id != shown:
         try:
-            return [await engine.recover(waiting.id)]
+            return [await engine.recover(waiting.id, deliver=False)]
         except TaskError as exc:
             logger.warning("task run %s not recovered: %s", waiting.id, exc)
             return []
-    answered = await answer_waiting_run(engine, conversation_id, message, identity)
+    answered = await answer_waiting_run(
+        engine, conversation_id, message, identity, confirmed_by=confirmed_by
+    )
     return [answered] if answered is not None else []
 
 
@@ -155,11 +168,18 @@ def shown_run(turns: list[TaskTurn]) -> str | None:
 
 
 async def answer_waiting_run(
-    engine: TaskEngine, conversation_id: str, message: str, identity: Identity | None
+    engine: TaskEngine,
+    conversation_id: str,
+    message: str,
+    identity: Identity | None,
+    *,
+    confirmed_by: str = "",
 ) -> TaskTurn | None:
     """Give the customer's message to the conversation's waiting run, if there is one."""
     try:
-        return await engine.handle(conversation_id, message, identity)
+        return await engine.handle(
+            conversation_id, message, identity, deliver=False, confirmed_by=confirmed_by
+        )
     except TaskError as exc:
         # Another identity than the one that started the run: the message is not an answer to
         # that run (it stays waiting); the model handles it like any other message.

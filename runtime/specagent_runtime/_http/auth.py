@@ -375,6 +375,7 @@ class AuthResolver:
         credentials: Mapping[str, Credential],
         env: Mapping[str, str] | None,
         token_url_base: Callable[[], str],
+        refuse_host: Callable[[httpx.URL, str], str | None] | None = None,
     ) -> None:
         for name, credential in credentials.items():
             scheme = schemes.get(name)
@@ -392,6 +393,8 @@ class AuthResolver:
         self._credentials = dict(credentials)
         self._env = env
         self._token_url_base = token_url_base
+        # Why a URL may not receive credentials (another host, `_http.hosts`), or None.
+        self._refuse_host = refuse_host
         self._built: dict[str, httpx.Auth] = {}
         self._lock = threading.Lock()
 
@@ -470,6 +473,11 @@ class AuthResolver:
         self, scheme: OAuth2Scheme, client_id: str, secret: Secret, scopes: Sequence[str]
     ) -> httpx.Auth:
         token_url = str(httpx.URL(self._token_url_base()).join(scheme.token_url))
+        if self._refuse_host is not None:
+            what = f"the OAuth2 token URL of security scheme {scheme.name!r}"
+            refused = self._refuse_host(httpx.URL(token_url), what)
+            if refused is not None:
+                raise CredentialsError(refused)
         return OAuth2ClientCredentialsAuth(token_url, client_id, secret, scopes)
 
     def _env_value(self, name: str) -> Secret | None:

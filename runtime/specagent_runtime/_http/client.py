@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, overload
 
@@ -25,9 +26,11 @@ from specagent_runtime._errors import (
     RequestError,
     ResponseDecodeError,
 )
+from specagent_runtime._http import observe
 from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.body import ACCEPT_ENCODING, ResponseLimits, read_async, read_sync
 from specagent_runtime._http.decode import decode_success
+from specagent_runtime._http.hosts import may_receive, normalised_hosts, refusal
 from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
@@ -52,6 +55,9 @@ class _ClientCore:
 
     default_base_url: ClassVar[str] = ""
     security_schemes: ClassVar[Mapping[str, SecurityScheme]] = {}
+    # Hosts besides the base URL's that operation servers and token URLs may be on: the
+    # agent file's `allow_hosts:`, written into the generated client (`_http.hosts`).
+    allowed_hosts: ClassVar[frozenset[str]] = frozenset()
 
     def _setup(
         self,
@@ -73,7 +79,11 @@ class _ClientCore:
         self._base_url_given = base_url is not None
         self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
         self._auth = AuthResolver(
-            self.security_schemes, credentials or {}, env, lambda: self._base_url_text
+            self.security_schemes,
+            credentials or {},
+            env,
+            lambda: self._base_url_text,
+            refuse_host=self._refuse_host,
         )
         self._timeout: httpx.Timeout | None
         if timeout is None or isinstance(timeout, httpx.Timeout):
@@ -125,8 +135,18 @@ class _ClientCore:
         if url is None:
             text = server if absolute else str(self._base().join(server))
             url = self._checked_url(text, f"the server URL of {op.id}")
+            refused = self._refuse_host(url, f"the server of {op.id}")
+            if refused is not None:
+                raise RequestError(refused, operation_id=op.id)
             self._server_urls[server] = url
         return url
+
+    def _refuse_host(self, url: httpx.URL, what: str) -> str | None:
+        """Why `url` may not receive this client's requests and credentials, or None."""
+        base = self._base()
+        if may_receive(url, base, normalised_hosts(self.allowed_hosts)):
+            return None
+        return refusal(what, url, base)
 
     def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
         base = self._server(op)
@@ -357,7 +377,37 @@ class AsyncApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        scope = observe.current()  # a confirmed action's key, and its record of what was sent
+        if idempotency_key is None and scope is not None:
+            idempotency_key = scope.idempotency_key
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
+        if scope is None:
+            return await self._send(
+                op, prepared, url, headers, auth=auth, response_type=response_type
+            )
+        try:
+            result = await self._send(
+                op, prepared, url, headers, auth=auth, response_type=response_type
+            )
+        except ApiError as exc:
+            status = getattr(exc, "status", None)
+            unknown = bool(getattr(exc, "outcome_unknown", False))
+            sent = observe.Sent(op.id, prepared.method, url.path, status, type(exc).__name__)
+            scope.sent.append(replace(sent, outcome_unknown=unknown))
+            raise
+        scope.sent.append(observe.Sent(op.id, prepared.method, url.path, 200))
+        return result
+
+    async def _send(
+        self,
+        op: OperationSpec,
+        prepared: PreparedRequest,
+        url: httpx.URL,
+        headers: dict[str, str],
+        *,
+        auth: Any,
+        response_type: type[T] | None,
+    ) -> T | None:
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
         attempt = 0

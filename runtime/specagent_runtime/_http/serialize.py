@@ -3,12 +3,14 @@
 Values arrive as Python objects from the generated pydantic argument models; OpenAPI's
 parameter styles decide their text. Every value is percent-encoded as data, never as syntax: a
 path argument of `../admin` or `x?y#z` stays one path segment, so an argument can only ever
-address the operation it was given for.
+address the operation it was given for. Every name the request will carry is listed as it is
+built, so that `binding.check_bound` can refuse a second source for a bound parameter's name.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,6 +21,14 @@ import pydantic_core
 from pydantic import BaseModel
 
 from specagent_runtime._errors import RequestError
+from specagent_runtime._http.binding import (
+    FREE_JSON,
+    HEADER,
+    JSON_FIELD,
+    Sent,
+    check_bound,
+    refuse_routing_header,
+)
 from specagent_runtime._spec import Arg, OperationSpec
 
 # Characters a query value may keep unencoded with `allowReserved` (RFC 3986 reserved, minus
@@ -49,18 +59,26 @@ class PreparedRequest:
     files: Multipart | None = None
 
 
+@dataclass(slots=True)
+class _Parts:
+    """The request being built, argument by argument."""
+
+    path_values: dict[str, str] = field(default_factory=dict)
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)
+    body: dict[str, object] = field(default_factory=dict)
+    whole_body: object = None
+    sent: list[Sent] = field(default_factory=list)  # every name, by the argument it came from
+
+
 def prepare_request(op: OperationSpec, args: Mapping[str, object]) -> PreparedRequest:
     """Build the request parts for `op` from `args` (keyed by `Arg.key`; None means omit)."""
     by_key = {arg.key: arg for arg in op.args}
     unknown = sorted(set(args) - set(by_key))
     if unknown:
         raise RequestError(f"unknown argument {unknown[0]!r} for {op.id}", operation_id=op.id)
-    path_values: dict[str, str] = {}
-    query: list[tuple[str, str]] = []
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    body: dict[str, object] = {}
-    whole_body: object = None
+    parts = _Parts()
     for arg in op.args:
         value = args.get(arg.key)
         if value is None:
@@ -70,38 +88,57 @@ def prepare_request(op: OperationSpec, args: Mapping[str, object]) -> PreparedRe
                 )
             continue
         try:
-            if arg.location == "body":
-                if arg.name:
-                    body[arg.name] = value
-                else:
-                    whole_body = value
-            elif arg.location == "path":
-                path_values[arg.name] = _path_value(op, arg, value)
-            elif arg.location == "query":
-                query.extend(_query_pairs(arg, value))
-            elif arg.location == "header":
-                if arg.name.lower() not in _IGNORED_HEADERS:
-                    headers[arg.name] = _header_value(op, arg.name, arg, value)
-            elif arg.location == "cookie":
-                cookies.extend(_cookie_pairs(arg, value))
+            _place(op, arg, value, parts)
         except ValueError as exc:  # NaN/infinity in a JSON-encoded parameter
             raise RequestError(
                 f"argument {arg.key!r} of {op.id}: {exc}", operation_id=op.id
             ) from None
-    if cookies:
-        headers["Cookie"] = "; ".join(cookies)
-    path = _fill_path(op, path_values)
-    content, files, content_type = _body(op, body if op.body_flattened else whole_body)
+    headers = parts.headers
+    if parts.cookies:
+        headers["Cookie"] = "; ".join(parts.cookies)
+    path = _fill_path(op, parts.path_values)
+    raw_body = parts.body if op.body_flattened else parts.whole_body
+    content, files, content_type = _body(op, raw_body)
+    if op.bound:
+        if content is not None or files is not None:
+            parts.sent.extend(_body_names(op, raw_body))
+        check_bound(op, _bound_names(op), parts.sent)
     if content_type:
         headers["Content-Type"] = content_type
     return PreparedRequest(
         method=op.method.upper(),
         path=path,
-        query="&".join(f"{k}={v}" for k, v in query),
+        query="&".join(f"{k}={v}" for k, v in parts.query),
         headers=headers,
         content=content,
         files=files,
     )
+
+
+def _place(op: OperationSpec, arg: Arg, value: object, parts: _Parts) -> None:
+    """Put one argument's value where its location says, noting the names it adds."""
+    if arg.location == "body":
+        if arg.name:
+            parts.body[arg.name] = value
+        else:
+            parts.whole_body = value
+    elif arg.location == "path":
+        text = _path_value(op, arg, value)
+        parts.path_values[arg.name] = text
+        parts.sent.extend(Sent(arg.key, "path", name) for name in _MATRIX_NAME.findall(text))
+    elif arg.location == "query":
+        pairs = _query_pairs(arg, value)
+        parts.query.extend(pairs)
+        parts.sent.extend(Sent(arg.key, "query", name) for name, _ in pairs)
+    elif arg.location == "header":
+        refuse_routing_header(op, arg.key, arg.name)
+        if arg.name.lower() not in _IGNORED_HEADERS:
+            parts.headers[arg.name] = _header_value(op, arg.name, arg, value)
+            parts.sent.append(Sent(arg.key, HEADER, arg.name))
+    elif arg.location == "cookie":
+        cookies = _cookie_pairs(arg, value)
+        parts.cookies.extend(cookies)
+        parts.sent.extend(Sent(arg.key, "cookie", pair.partition("=")[0]) for pair in cookies)
 
 
 def to_jsonable(value: object) -> Any:
@@ -275,6 +312,61 @@ def _cookie_pairs(arg: Arg, value: object) -> list[str]:
     if isinstance(data, dict) and arg.explode:
         return [f"{enc(k)}={enc(_scalar(v))}" for k, v in data.items()]
     return [f"{name}={_styled(data, enc, ',', False, '=')}"]
+
+
+# --- the names a request carries ------------------------------------------------------------
+
+_MATRIX_NAME = re.compile(r";([^;=]*)=")  # `;name=` in a matrix-style path segment
+
+
+def _body_place(op: OperationSpec) -> str:
+    base = (op.body_media_type or "application/json").split(";")[0].strip().lower()
+    if base == "multipart/form-data":
+        return "multipart"
+    if base == "application/x-www-form-urlencoded":
+        return "form"
+    return FREE_JSON if _is_json(base) else ""
+
+
+def _bound_names(op: OperationSpec) -> list[Sent]:
+    """Where each bound argument puts its name (whether or not it has a value this time)."""
+    targets = []
+    for arg in op.args:
+        if arg.key not in op.bound or (arg.location == "body" and not arg.name):
+            continue
+        place: str = arg.location
+        if place == "body":
+            place = _body_place(op)
+            if place == FREE_JSON:
+                place = JSON_FIELD
+        targets.append(Sent(arg.key, place, arg.name))
+    return targets
+
+
+def _body_names(op: OperationSpec, raw: object) -> list[Sent]:
+    """The top-level names of an object body (form fields with their `a[b]` keys, parts, JSON
+    keys), each credited to the argument it came from."""
+    place = _body_place(op)
+    if not place or isinstance(raw, bytes | bytearray | memoryview | str) or hasattr(raw, "read"):
+        return []
+    data = to_jsonable(raw)
+    if not isinstance(data, dict):
+        return []
+    whole = next((a.key for a in op.args if a.location == "body" and not a.name), "body")
+    by_name = {a.name: a.key for a in op.args if a.location == "body" and a.name}
+    found: list[Sent] = []
+    for key, value in data.items():
+        if value is None:  # left out of the body, as `_body_fields` does
+            continue
+        owner = by_name.get(key, whole) if op.body_flattened else whole
+        if place == "form":
+            found.extend(Sent(owner, place, name) for name, _ in _form_pairs(key, value))
+            continue
+        if place == FREE_JSON and op.body_flattened and key in by_name:
+            found.append(Sent(owner, JSON_FIELD, key))
+            continue
+        found.append(Sent(owner, place, key))
+    return found
 
 
 # --- bodies ----------------------------------------------------------------------------------

@@ -18,14 +18,18 @@ from specagent_runtime._identity import Identity, identity_from_fields
 from specagent_runtime._stores.factory import open_store
 
 IDENTITY_ENV_PREFIX = "SPECAGENT_IDENTITY_"
+# The shared secret of signed identity assertions: from the environment, never a flag (a
+# command line shows in `ps` and shell history).
+IDENTITY_SECRET_ENV = "SPECAGENT_IDENTITY_SECRET"
 
 
 def add_arguments(parser: argparse.ArgumentParser, package: str) -> None:
     parser.description = (
         f"Serve the tools of {package} over MCP: stdio by default (the identity from "
         f"--identity or {IDENTITY_ENV_PREFIX}* variables), or streamable HTTP at "
-        "http://HOST:PORT/mcp with --http (the identity from each request's X-Verified-* "
-        "headers, set by the host's gateway)."
+        "http://HOST:PORT/mcp with --http (the identity from each request's X-Verified-Email, "
+        "-User-Id, -Username, -Customer-Id headers set by the host's gateway, or, with "
+        f"{IDENTITY_SECRET_ENV} set, only from a signed X-Verified-Identity JWT)."
     )
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
@@ -42,6 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser, package: str) -> None:
         "--identity-header-prefix",
         default="X-Verified-",
         help="HTTP headers carrying the identity (default X-Verified-)",
+    )
+    parser.add_argument(
+        "--identity-field",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="another identity field read over --http, e.g. account_number from "
+        "X-Verified-Account-Number (repeatable)",
     )
     parser.add_argument(
         "--handoff", action="store_true", help="also offer the handoff_to_human tool"
@@ -72,7 +84,12 @@ def main(package: str, argv: Sequence[str], env: Mapping[str, str] | None = None
 
 def run(package: str, args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """Serve until the host disconnects or the process is stopped."""
-    identity = identity_from(args.identity, env)
+    identity = identity_from(
+        args.identity, {k: v for k, v in env.items() if k != IDENTITY_SECRET_ENV}
+    )
+    secret = env.get(IDENTITY_SECRET_ENV) or None
+    if secret is not None and not args.http:
+        raise UsageError(f"{IDENTITY_SECRET_ENV} is for --http; over stdio use --identity")
     if args.http and identity is not None:
         raise UsageError(
             "--identity and SPECAGENT_IDENTITY_* are for stdio; over --http the identity "
@@ -96,6 +113,8 @@ def run(package: str, args: argparse.Namespace, env: Mapping[str, str]) -> int:
             port=args.port,
             identity=identity,
             identity_header_prefix=args.identity_header_prefix,
+            identity_fields=[f.strip().lower().replace("-", "_") for f in args.identity_field],
+            identity_secret=secret,
             base_url=args.base_url,
             handoff=args.handoff,
             # Task runs survive a restart when a file is named, as with build_agent.

@@ -19,7 +19,8 @@ import mcp_types as types
 from specagent_runtime._errors import TaskError
 from specagent_runtime._identity import Identity
 from specagent_runtime._stores.base import Store
-from specagent_runtime._tasks.engine import TaskClient, TaskEngine
+from specagent_runtime._tasks.calls import TaskClient
+from specagent_runtime._tasks.engine import TaskEngine
 from specagent_runtime._tasks.run import TaskTurn
 from specagent_runtime._tools.toolset import ToolResult
 

@@ -7,33 +7,51 @@ process continues from the stored step with `recover` or the customer's next mes
 request is sent, the request carries an `Idempotency-Key` derived from (run, step), and an
 attempt whose outcome is unknown after a crash is retried with the same key only when that is
 safe (an idempotent method, or an API that honours the key); otherwise the run is handed to a
-human rather than risk doing it twice.
+human rather than risk doing it twice (`calls`).
+
+Each public call holds the run's lease while it advances it and fences its saves (`holding`): a
+second worker never advances a run a live worker is in, and one that stalled saves nothing. A
+run is created in one update with its conversation's own (`start(also=...)`), and a caller that
+tells the customer itself takes the run's messages in its own update (`deliver=False`), so a
+crash between the two can neither leave a run nobody knows nor lose what the customer must hear.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from types import ModuleType
-from typing import Any, Protocol
-
-import pydantic
+from typing import Any
 
 from specagent_runtime._errors import (
-    ApiError,
-    ApiStatusError,
-    RequestError,
     StoreConflict,
     TaskDataError,
     TaskError,
 )
-from specagent_runtime._identity import Identity, identity_fields
-from specagent_runtime._secrets import redact_known
-from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec
-from specagent_runtime._stores.base import Store
+from specagent_runtime._identity import (
+    Identity,
+    identity_fields,
+)
+from specagent_runtime._stores.base import LeaseLost, Put, Store, Write
+from specagent_runtime._tasks.calls import (
+    CallSteps,
+    TaskClient,
+    json_data,
+)
+from specagent_runtime._tasks.holding import (
+    DEFAULT_BUSY_WAIT,
+    DEFAULT_LEASE_TTL,
+    LEASE_TTL_ENV,
+    current,
+    engine_call,
+    fences,
+    hold,
+    seconds_from_env,
+)
 from specagent_runtime._tasks.input import (
     InvalidAnswer,
     accepted_inputs,
@@ -45,11 +63,10 @@ from specagent_runtime._tasks.input import (
 from specagent_runtime._tasks.instruct import StepModel, run_instruct
 from specagent_runtime._tasks.record import (
     RUN_KIND,
-    PendingCall,
     RunRecord,
     WaitingConfirmation,
     WaitingInput,
-    add_to_index,
+    index_entry,
     indexed_runs,
 )
 from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
@@ -79,26 +96,7 @@ _STOP_WORDS = re.compile(
 )
 
 
-class TaskClient(Protocol):
-    """The generated `AsyncClient` (an `AsyncApiClient`): the one method the engine uses."""
-
-    async def _call(
-        self,
-        op: OperationSpec,
-        args: Mapping[str, object],
-        response_type: Any,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Any: ...
-
-
-def idempotency_key(run_id: str, step: str) -> str:
-    """The same key for every attempt of one step of one run, and only for it."""
-    digest = hashlib.sha256(f"{run_id}\x00{step}".encode()).hexdigest()[:32]
-    return f"task-{digest}"
-
-
-class TaskEngine:
+class TaskEngine(CallSteps):
     """Starts, continues and inspects task runs of one generated package.
 
     `tasks` is the package's `tasks` module (its `TASKS` dict) or such a dict; `client` is the
@@ -115,8 +113,19 @@ class TaskEngine:
         new_id: Callable[[], str] | None = None,
         clock: Callable[[], float] = time.time,
         step_model: StepModel | None = None,
+        lease_ttl: float | None = None,
+        busy_wait: float = DEFAULT_BUSY_WAIT,
     ) -> None:
         self.store = store
+        # The run's lease (a dead worker blocks the run this long at most; by default
+        # $SPECAGENT_LEASE_TTL or a minute) and how long a call waits for a run another worker
+        # is in before it answers that it is being handled.
+        self.lease_ttl = (
+            lease_ttl
+            if lease_ttl is not None
+            else seconds_from_env(LEASE_TTL_ENV, DEFAULT_LEASE_TTL)
+        )
+        self.busy_wait = busy_wait
         self.step_model = step_model
         self.client = client
         found = getattr(tasks, "TASKS", tasks)
@@ -129,6 +138,9 @@ class TaskEngine:
     def __repr__(self) -> str:
         return f"TaskEngine(tasks={sorted(self.tasks)!r})"
 
+    def _hold(self, run_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return hold(self.store, run_id, ttl=self.lease_ttl, wait=self.busy_wait)
+
     # --- public API ----------------------------------------------------------------------------
 
     async def start(
@@ -137,8 +149,17 @@ class TaskEngine:
         inputs: Mapping[str, Any],
         identity: Identity | Mapping[str, str] | None = None,
         conversation_id: str | None = None,
+        *,
+        also: Callable[[str], Sequence[Write]] | None = None,
+        deliver: bool = True,
     ) -> TaskTurn:
-        """Start `task` with the inputs the model gave and run it until it needs the customer."""
+        """Start `task` with the inputs the model gave and run it until it needs the customer.
+
+        The run is created, listed under its conversation and saved with whatever `also(run
+        id)` returns (the agent's conversation, which now names the run) in one atomic update,
+        before its first step: no run exists that its conversation does not know. With
+        ``deliver=False`` the messages are handed over by the caller: the returned turn's
+        `deliveries` are the writes that mark them so, for the caller's own update."""
         definition = self._definition(task)
         fields = identity_fields(identity)
         if definition.requires == "verified" and not fields:
@@ -156,68 +177,96 @@ class TaskEngine:
             now=now,
         )
         self._log(record, None, "started", task)
-        # Indexed first: a crash in between leaves an index entry without a run (skipped when
-        # listing), never a run that cannot be listed.
-        await add_to_index(self.store, run_id, conversation_id)
-        version = await self.store.put(RUN_KIND, run_id, record.to_json(), version=0)
-        return await self._drive(definition, record, version)
+        async with engine_call(deliver=deliver), self._hold(run_id):
+            writes: list[Write] = [
+                Put(RUN_KIND, run_id, record.to_json(), 0),
+                index_entry(run_id, conversation_id),
+                *(also(run_id) if also is not None else ()),
+                *fences(run_id),
+            ]
+            versions = await self.store.put_many(writes)
+            return await self._drive(definition, record, versions[0])
 
     async def resume(
-        self, run_id: str, message: str, identity: Identity | Mapping[str, str] | None = None
+        self,
+        run_id: str,
+        message: str,
+        identity: Identity | Mapping[str, str] | None = None,
+        *,
+        deliver: bool = True,
+        confirmed_by: str = "",
     ) -> TaskTurn:
-        """Continue a run with the customer's next message (an answer, or yes/no)."""
-        record, version = await self._load(run_id)
-        definition = self._definition(record.task)
-        owner = record.identity
-        if owner and owner != identity_fields(identity):
-            raise TaskError("this task run belongs to another customer")
-        if record.status.finished:
-            raise TaskError(f"task run {run_id} is already {record.status.value}")
-        waiting = record.waiting
-        if record.status is RunStatus.WAITING_INPUT and isinstance(waiting, WaitingInput):
-            return await self._answer(definition, record, waiting, version, message)
-        if record.status is RunStatus.WAITING_CONFIRMATION and isinstance(
-            waiting, WaitingConfirmation
-        ):
-            return await self._confirm_answer(definition, record, waiting, version, message)
-        return await self._drive(definition, record, version)
+        """Continue a run with the customer's next message (an answer, or yes/no).
+
+        `confirmed_by` names the message for the audit trail (``message:<id>``). Raises
+        `TaskBusy` while another worker advances the run."""
+        async with engine_call(deliver=deliver, confirmed_by=confirmed_by), self._hold(run_id):
+            record, version = await self._load(run_id)
+            definition = self._definition(record.task)
+            owner = record.identity
+            if owner and owner != identity_fields(identity):
+                raise TaskError("this task run belongs to another customer")
+            if record.status.finished:
+                raise TaskError(f"task run {run_id} is already {record.status.value}")
+            waiting = record.waiting
+            if record.status is RunStatus.WAITING_INPUT and isinstance(waiting, WaitingInput):
+                return await self._answer(definition, record, waiting, version, message)
+            if record.status is RunStatus.WAITING_CONFIRMATION and isinstance(
+                waiting, WaitingConfirmation
+            ):
+                return await self._confirm_answer(definition, record, waiting, version, message)
+            return await self._drive(definition, record, version)
 
     async def confirm(
         self,
         run_id: str,
         approved: bool,
         identity: Identity | Mapping[str, str] | None = None,
+        *,
+        conversation_id: str | None = None,
+        deliver: bool = True,
+        confirmed_by: str = "",
     ) -> TaskTurn:
-        """The host's yes/no button for a run waiting for a confirmation (no text to read)."""
-        record, _ = await self._load(run_id)
-        if record.status is not RunStatus.WAITING_CONFIRMATION:
-            raise TaskError(f"task run {run_id} is not waiting for a confirmation")
-        return await self.resume(run_id, "yes" if approved else "no", identity)
+        """The host's yes/no button for a run waiting for a confirmation (no text to read).
 
-    async def recover(self, run_id: str) -> TaskTurn:
+        With `conversation_id`, the run must belong to that conversation: a button of one
+        conversation never confirms a run of another."""
+        by = confirmed_by or f"host:{run_id}"
+        async with engine_call(deliver=deliver, confirmed_by=by), self._hold(run_id):
+            record, _ = await self._load(run_id)
+            if conversation_id is not None and record.conversation_id != conversation_id:
+                raise TaskError(f"task run {run_id} belongs to another conversation")
+            if record.status is not RunStatus.WAITING_CONFIRMATION:
+                raise TaskError(f"task run {run_id} is not waiting for a confirmation")
+            return await self.resume(run_id, "yes" if approved else "no", identity)
+
+    async def recover(self, run_id: str, *, deliver: bool = True) -> TaskTurn:
         """Continue a run a dead process left behind; a waiting run repeats its question, a
-        finished one hands over the messages it had not delivered yet (once)."""
-        record, version = await self._load(run_id)
-        definition = self._definition(record.task)
-        if record.status.waiting:
-            if record.outbox or record.waiting is None:  # never delivered: the question is there
+        finished one hands over the messages it had not delivered yet (once). Raises
+        `TaskBusy` while another worker is in it: a live run is never recovered."""
+        async with engine_call(deliver=deliver), self._hold(run_id):
+            record, version = await self._load(run_id)
+            definition = self._definition(record.task)
+            if record.status.waiting:
+                if record.outbox or record.waiting is None:  # not delivered: the question is in it
+                    return await self._deliver(record, version)
+                return self._turn(record, (record.waiting.message,))
+            if record.status.finished:
                 return await self._deliver(record, version)
-            return self._turn(record, (record.waiting.message,))
-        if record.status.finished:
-            return await self._deliver(record, version)
-        return await self._drive(definition, record, version)
+            return await self._drive(definition, record, version)
 
     async def cancel(self, run_id: str, reason: str = "cancelled by the host") -> RunInfo:
         """Stop a run that is waiting or was left running; refuses while a call is in doubt."""
-        record, version = await self._load(run_id)
-        if record.pending is not None:
-            raise TaskError("a call of this run may be in progress; recover it first")
-        if not record.status.finished:
-            record.status = RunStatus.CANCELLED
-            record.waiting = None
-            self._log(record, record.step, "cancelled", reason)
-            await self._save(record, version)
-        return self._info(record)
+        async with engine_call(deliver=True), self._hold(run_id):
+            record, version = await self._load(run_id)
+            if record.pending is not None:
+                raise TaskError("a call of this run may be in progress; recover it first")
+            if not record.status.finished:
+                record.status = RunStatus.CANCELLED
+                record.waiting = None
+                self._log(record, record.step, "cancelled", reason)
+                await self._save(record, version)
+            return self._info(record)
 
     async def get(self, run_id: str) -> RunInfo:
         record, _ = await self._load(run_id)
@@ -247,6 +296,9 @@ class TaskEngine:
         conversation_id: str,
         message: str,
         identity: Identity | Mapping[str, str] | None = None,
+        *,
+        deliver: bool = True,
+        confirmed_by: str = "",
     ) -> TaskTurn | None:
         """Route a customer's message to the conversation's waiting run, if there is one.
 
@@ -256,7 +308,9 @@ class TaskEngine:
         waiting = await self.waiting_run(conversation_id)
         if waiting is None:
             return None
-        return await self.resume(waiting.id, message, identity)
+        return await self.resume(
+            waiting.id, message, identity, deliver=deliver, confirmed_by=confirmed_by
+        )
 
     async def waiting_run(self, conversation_id: str) -> RunInfo | None:
         """The conversation's newest run that waits for the customer, to route a message to."""
@@ -322,7 +376,7 @@ class TaskEngine:
             record.step = effect.next
             self._log(record, step, "respond", effect.message)
         elif isinstance(effect, SetValues):
-            record.variables.update(_json(dict(effect.values)))
+            record.variables.update(json_data(dict(effect.values)))
             record.step = effect.next
             self._log(record, step, "set", ", ".join(sorted(effect.values)))
         elif isinstance(effect, Goto):
@@ -352,78 +406,6 @@ class TaskEngine:
         record.waiting = WaitingInput(effect.input, effect.prompt, effect.next)
         record.outbox.append(effect.prompt)
         self._log(record, step, "asked", effect.input)
-
-    # --- calls ---------------------------------------------------------------------------------
-
-    async def _call(
-        self, record: RunRecord, version: int, step: str, effect: Call, *, retrying: bool
-    ) -> int:
-        op = effect.operation
-        key = idempotency_key(record.id, step)
-        retry_safe = op.method.upper() in IDEMPOTENT_METHODS or op.idempotency_key
-        record.pending = PendingCall(step, op.id, retry_safe)
-        self._log(record, step, "call", op.id + (" (retry, same key)" if retrying else ""))
-        version = await self._save(record, version)  # the attempt is on record before it is sent
-        try:
-            result = await self.client._call(op, effect.args, effect.response, idempotency_key=key)
-        except RequestError as exc:  # nothing was sent
-            record.pending = None
-            self._fail(record, step, f"{op.id} could not be sent: {exc.model_message()}")
-        except ApiStatusError as exc:
-            record.pending = None
-            if retrying and op.method.upper() == "DELETE" and exc.status in (404, 410):
-                # A retried DELETE of something the lost first attempt already removed.
-                self._called(record, step, effect, None, "already done by the first attempt")
-            elif effect.on_error is not None:
-                message = exc.model_message()
-                record.variables["error"] = {"status": exc.status, "message": message}
-                record.step = effect.on_error
-                self._log(record, step, "error", f"{op.id}: {exc.status}")
-            else:
-                self._fail(record, step, exc.model_message(), detail=f"{op.id}: {exc.status}")
-        except ApiError as exc:  # sent, but the outcome is unknown (connection, timeout, body)
-            if retry_safe and not retrying:
-                self._log(record, step, "unknown", f"{op.id}: {type(exc).__name__}")
-                return await self._call(record, version, step, effect, retrying=True)
-            record.pending = None
-            self._hand_off(
-                record,
-                f"could not tell whether {op.id} went through ({type(exc).__name__})",
-                step=step,
-            )
-        else:
-            record.pending = None
-            self._called(record, step, effect, result, "ok")
-        return await self._save(record, version)
-
-    def _called(self, record: RunRecord, step: str, effect: Call, result: Any, detail: str) -> None:
-        if effect.save_as is not None:
-            record.variables[effect.save_as] = _json(result)
-        record.step = effect.next
-        self._log(record, step, "called", f"{effect.operation.id}: {detail}")
-
-    async def _settle_pending(
-        self, definition: TaskDefinition, record: RunRecord, pending: PendingCall, version: int
-    ) -> int:
-        """A call was recorded as started but its outcome never was: the process died."""
-        step = pending.step
-        if not pending.retry_safe:
-            record.pending = None
-            self._hand_off(
-                record,
-                f"the outcome of {pending.operation} is unknown after an interruption,"
-                " and repeating it is not safe",
-                step=step,
-            )
-            return await self._save(record, version)
-        function = definition.steps.get(step)
-        effect = function(TaskContext(record.variables)) if function is not None else None
-        if not isinstance(effect, Call):
-            record.pending = None
-            self._hand_off(record, f"step {step} changed since the interrupted call", step=step)
-            return await self._save(record, version)
-        self._log(record, step, "recover", pending.operation)
-        return await self._call(record, version, step, effect, retrying=True)
 
     # --- answers from the customer -------------------------------------------------------------
 
@@ -478,7 +460,8 @@ class TaskEngine:
         if answer:
             record.step = waiting.next
             record.status = RunStatus.RUNNING
-            self._log(record, None, "confirmed", "")
+            record.confirmed_by = current().confirmed_by or "message"
+            self._log(record, None, "confirmed", record.confirmed_by)
         elif waiting.declined is not None:
             record.step = waiting.declined
             record.status = RunStatus.RUNNING
@@ -504,22 +487,41 @@ class TaskEngine:
             raise TaskError(f"there is no task run {run_id}")
         return RunRecord.from_json(stored.value), stored.version
 
-    async def _save(self, record: RunRecord, version: int) -> int:
+    async def _save(self, record: RunRecord, version: int, extra: Sequence[Write] = ()) -> int:
+        """Save the run (with `extra`, e.g. an audit entry) while its lease is this call's."""
         record.updated_at = self._clock()
+        writes = [
+            Put(RUN_KIND, record.id, record.to_json(), version),
+            *extra,
+            *fences(record.id),
+        ]
         try:
-            return await self.store.put(RUN_KIND, record.id, record.to_json(), version=version)
+            versions = await self.store.put_many(writes)
+        except LeaseLost:
+            raise TaskError(
+                f"task run {record.id} was taken over by another worker; nothing was saved"
+            ) from None
         except StoreConflict:
             raise TaskError(
                 f"task run {record.id} was advanced by another worker; load it again"
             ) from None
+        return versions[0]
 
     async def _deliver(self, record: RunRecord, version: int) -> TaskTurn:
-        """The messages produced since the last delivery; the outbox is emptied in the store."""
+        """The messages produced since the last delivery. The outbox is emptied in the store
+        now, or, for a caller that hands them over itself (``deliver=False``), by the write
+        the turn carries in `deliveries`, in the caller's own update: a crash before that
+        update leaves them to be delivered again, never lost."""
         turn = self._turn(record, tuple(record.outbox))
-        if record.outbox:
+        if not record.outbox:
+            return turn
+        if current().deliver:
             record.outbox = []
             await self._save(record, version)
-        return turn
+            return turn
+        taken = RunRecord.from_json(record.to_json())
+        taken.outbox = []
+        return replace(turn, deliveries=(Put(RUN_KIND, record.id, taken.to_json(), version),))
 
     def _turn(self, record: RunRecord, messages: tuple[str, ...]) -> TaskTurn:
         return TaskTurn(
@@ -549,30 +551,15 @@ class TaskEngine:
         self._log(record, step, "failed", detail or message)
         self._finish(record, RunStatus.FAILED, step)
 
-    def _hand_off(self, record: RunRecord, reason: str, *, step: str | None = None) -> None:
+    def _hand_off(
+        self,
+        record: RunRecord,
+        reason: str,
+        *,
+        step: str | None = None,
+        message: str = TASK_HANDOFF_MESSAGE,
+    ) -> None:
         record.handoff_reason = reason
-        record.outbox.append(TASK_HANDOFF_MESSAGE)
+        record.outbox.append(message)
         self._log(record, step or record.step, "handoff", reason)
         self._finish(record, RunStatus.HANDED_OFF, step)
-
-
-_ANY = pydantic.TypeAdapter[Any](Any)
-
-
-def _json(value: Any) -> Any:
-    """A call's parsed result (pydantic models, by the spec's field names) as JSON data, with
-    any credential an API handed back masked (the run record is stored, and its values reach
-    the customer's messages)."""
-    return _masked(
-        _ANY.dump_python(value, mode="json", by_alias=True, exclude_none=True, warnings=False)
-    )
-
-
-def _masked(data: Any) -> Any:
-    if isinstance(data, str):
-        return redact_known(data)
-    if isinstance(data, list):
-        return [_masked(item) for item in data]
-    if isinstance(data, dict):
-        return {redact_known(str(key)): _masked(item) for key, item in data.items()}
-    return data

@@ -12,26 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from specagent_runtime._errors import SpecagentError, TaskError
+from specagent_runtime._judge import judge
 from specagent_runtime._tasks.steps import InputSpec, TaskDefinition
 
 _INTEGER = re.compile(r"(?<![\w.])[-+]?\d+(?![\w.]|\.\d)")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?![\w.]|\.\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _EMAIL_FULL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_WORD = re.compile(r"[a-z']+")
-
-_YES = frozenset(
-    {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "correct",
-     "please", "absolutely", "definitely", "go"}
-)  # fmt: skip
-_NO = frozenset(
-    {"no", "n", "nope", "nah", "cancel", "stop", "don't", "dont", "not", "never", "abort"}
-)
-
-
-_LEADING = frozenset(
-    {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "no", "n", "nope", "nah"}
-)
 
 
 class InvalidAnswer(SpecagentError, ValueError):
@@ -132,18 +119,11 @@ def _show(value: float) -> str:
 
 
 def yes_or_no(text: str) -> bool | None:
-    """True for a clear yes, False for a clear no, None when unclear or both.
-
-    An answer that starts with yes or no is that answer, whatever follows: "Yes, cancel it."
-    confirms a cancellation although "cancel" alone would read as a no."""
-    found = _WORD.findall(text.lower())
-    if found and found[0] in _LEADING:
-        return found[0] in _YES
-    words = set(found)
-    yes, no = bool(words & _YES), bool(words & _NO)
-    if yes == no:
-        return None
-    return yes
+    """True for a yes, False for a no, None for anything else, as the consent judge reads it
+    (`specagent_runtime.judge`: a whole-message affirmative from a closed list is the only yes;
+    "Yes, cancel it." is not one, the customer is asked again)."""
+    verdict = judge(text)
+    return None if verdict == "other" else verdict == "yes"
 
 
 def input_spec(definition: TaskDefinition, name: str) -> Any:

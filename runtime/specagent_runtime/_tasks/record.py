@@ -3,9 +3,11 @@
 The record is plain JSON in the store (kind "task_run", key = run id), written after every
 step with the version it was read at, so two workers can never both advance one run. In memory
 it is a `RunRecord`, so the engine reads fields mypy can check instead of string keys. The
-JSON keys are the ones format 1 has always had: runs saved by any earlier runtime load, and
-runs saved now load in it. An index record lists the runs so they can be found by
-conversation without a query API in the store.
+JSON keys are the ones format 1 has always had (plus optional ones older runtimes ignore):
+runs saved by any earlier runtime load, and runs saved now load in it. An index record per run
+(kind "task_run_of", key ``<conversation>/<run id>``) finds a conversation's runs with a prefix
+scan; it is written in the same update that creates the run. The single index record earlier
+runtimes kept ("task_run_index"/"all", a record every start rewrote) is still read.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from specagent_runtime._errors import StoreConflict, TaskError
-from specagent_runtime._stores.base import Store
+from specagent_runtime._stores.base import Put, Store
 from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus
 
 RUN_KIND = "task_run"
-INDEX_KIND = "task_run_index"
+BY_CONVERSATION_KIND = "task_run_of"
+INDEX_KIND = "task_run_index"  # the single index record of earlier runtimes, read only
 INDEX_KEY = "all"
 FORMAT = 1
 
@@ -114,6 +117,7 @@ class RunRecord:
     outbox: list[str] = field(default_factory=list)  # messages not yet handed to the caller
     history: list[HistoryEntry] = field(default_factory=list)
     handoff_reason: str | None = None
+    confirmed_by: str = ""  # what confirmed its last confirm step ("message:<id>", "host:...")
 
     @classmethod
     def new(
@@ -157,6 +161,12 @@ class RunRecord:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        data = self._json()
+        if not self.confirmed_by:
+            del data["confirmed_by"]  # a run without one saves exactly what format 1 always had
+        return data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "id": self.id,
@@ -170,6 +180,7 @@ class RunRecord:
             "outbox": list(self.outbox),
             "history": [entry.to_json() for entry in self.history],
             "handoff_reason": self.handoff_reason,
+            "confirmed_by": self.confirmed_by,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -191,6 +202,7 @@ class RunRecord:
             outbox=[str(message) for message in data.get("outbox") or ()],
             history=[HistoryEntry.from_json(entry) for entry in data.get("history") or ()],
             handoff_reason=data.get("handoff_reason"),
+            confirmed_by=str(data.get("confirmed_by") or ""),
         )
 
     def info(self, lines: Mapping[str, str]) -> RunInfo:
@@ -212,31 +224,24 @@ class RunRecord:
         )
 
 
-async def add_to_index(store: Store, run_id: str, conversation_id: str | None) -> None:
-    """Record the run in the index; retried on conflicts, since other runs start concurrently."""
-    for _ in range(20):
-        found = await store.get(INDEX_KIND, INDEX_KEY)
-        entries: list[Any] = list(found.value["runs"]) if found is not None else []
-        entries.append([run_id, conversation_id])
-        try:
-            await store.put(
-                INDEX_KIND,
-                INDEX_KEY,
-                {"runs": entries},
-                version=found.version if found is not None else 0,
-            )
-        except StoreConflict:
-            continue
-        return
-    raise TaskError("the task run index is too busy; try again")
+def index_entry(run_id: str, conversation_id: str | None) -> Put:
+    """The write that lists a new run under its conversation (in the run's creating update)."""
+    return Put(BY_CONVERSATION_KIND, f"{_prefix(conversation_id)}{run_id}", {"run": run_id}, 0)
+
+
+def _prefix(conversation_id: str | None) -> str:
+    return quote(conversation_id or "", safe="") + "/"
 
 
 async def indexed_runs(store: Store, conversation_id: str | None) -> list[str]:
-    found = await store.get(INDEX_KIND, INDEX_KEY)
-    if found is None:
-        return []
-    return [
-        str(run_id)
-        for run_id, conversation in found.value["runs"]
-        if conversation_id is None or conversation == conversation_id
-    ]
+    """The run ids of a conversation (of all, for None), from both index forms."""
+    prefix = "" if conversation_id is None else _prefix(conversation_id)
+    found = [str(value.value["run"]) for _, value in await store.scan(BY_CONVERSATION_KIND, prefix)]
+    legacy = await store.get(INDEX_KIND, INDEX_KEY)
+    if legacy is not None:
+        found += [
+            str(run_id)
+            for run_id, conversation in legacy.value["runs"]
+            if conversation_id is None or conversation == conversation_id
+        ]
+    return list(dict.fromkeys(found))

@@ -78,6 +78,9 @@ class TaskTurn:
     messages: tuple[str, ...]
     waiting_for: str | None = None
     handoff_reason: str | None = None
+    # For a caller that hands the messages over itself (``deliver=False``): the writes that
+    # mark them handed over, to save in the caller's own update with what it tells the customer.
+    deliveries: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def finished(self) -> bool:

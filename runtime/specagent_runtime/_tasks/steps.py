@@ -99,6 +99,11 @@ class Call:
     save_as: str | None
     next: str | None
     on_error: str | None = None  # step to continue at when the API answers with an error
+    # (response field path, identity field): the result must be the run's customer's, else
+    # it is withheld and the run stops (agent.yaml `owner:`).
+    owner: tuple[str, str] | None = None
+    # Response field paths removed before the result is saved or shown (agent.yaml `redact:`).
+    redact: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,23 @@ it must never see (`redact`); both are dotted paths of JSON keys (the API's name
 every element of a list on the way. Large results are cut to a character budget so one list of
 10,000 orders cannot fill the context window: lists are shortened first (keeping valid JSON with
 a note of how much was left out), and only if that is not enough is the text cut.
+
+Two guards share those paths: `owned_by` (agent.yaml `owner:`: a response is shown only when
+its owner field equals the verified customer's value) and `scrub_error` (an API error that
+echoes a redacted field's value in its message loses that value, or the message).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
+
+from specagent_runtime._errors import ApiError, ApiStatusError
 
 # Strings longer than this are the second thing shortened when lists alone do not fit.
 _LONG_STRING = 200
@@ -155,3 +162,111 @@ def shape(data: Any, *, expose_paths: Iterable[str], redact_paths: Iterable[str]
     """Apply the agent file's allow-list, then its deny-list (a redacted field stays hidden even
     when an exposed parent would include it)."""
     return redact(expose(data, expose_paths), redact_paths)
+
+
+# --- owner checks and errors that echo redacted values ---------------------------------------
+
+_MASK = "[redacted]"
+_E = TypeVar("_E", bound=ApiError)
+_SHORTEST_MASKED = 3  # a shorter value cannot be masked in text without garbling it
+
+
+def values_at(data: Any, path: str) -> list[Any]:
+    """Every value at the dotted `path`, through lists (as `redact` and `expose` read paths)."""
+    found = [data]
+    for part in (p for p in path.split(".") if p):
+        step: list[Any] = []
+        for item in found:
+            for node in item if isinstance(item, list) else [item]:
+                if isinstance(node, dict) and part in node:
+                    step.append(node[part])
+        found = step
+    return [value for item in found for value in (item if isinstance(item, list) else [item])]
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None
+
+
+def _every(data: Any, parts: list[str]) -> list[Any] | None:
+    """The values at `parts` in every item along lists; None when any item lacks them."""
+    if isinstance(data, list):
+        found: list[Any] = []
+        for item in data:
+            values = _every(item, parts)
+            if values is None:
+                return None
+            found.extend(values)
+        return found
+    if not parts:
+        return [data]
+    if not isinstance(data, dict) or parts[0] not in data:
+        return None
+    return _every(data[parts[0]], parts[1:])
+
+
+def owned_by(data: Any, path: str, expected: str | None) -> bool:
+    """Whether the response belongs to the customer: the owner field is present (in every item
+    of a list) and equals `expected` (as text, numbers as digits, case-blind: e-mail addresses);
+    a missing field, another value or no expected value is someone else's."""
+    if not expected:
+        return False
+    values = _every(data, [part for part in path.split(".") if part])
+    if not values:
+        return values is not None and data == []  # an empty list holds nobody's data
+    wanted = expected.strip().casefold()
+    return all((_as_text(v) or "\x00").strip().casefold() == wanted for v in values)
+
+
+def redacted_values(data: Any, paths: Iterable[str]) -> list[str] | None:
+    """The texts of the values at the redacted `paths`; None when one cannot be masked."""
+    found = []
+    for path in paths:
+        for value in values_at(data, path):
+            text = value if isinstance(value, str) else _as_text(value)
+            if text is None:
+                if isinstance(value, dict | list):
+                    text = dumps(value)
+                else:
+                    continue
+            if len(text) < _SHORTEST_MASKED:
+                return None
+            found.append(text)
+    return found
+
+
+def mask(text: str, values: Iterable[str]) -> str:
+    for value in sorted(set(values), key=len, reverse=True):
+        text = text.replace(value, _MASK)
+    return text
+
+
+def scrub_error(exc: _E, redact_paths: Iterable[str]) -> _E:
+    """The error as the model (and the log) may see it when the tool redacts fields: values of
+    redacted fields that the error body carries are masked in the API's message and the body
+    excerpt; when the body cannot be read back whole (cut, not JSON), the API's own message is
+    left out, since it might quote a redacted field."""
+    paths = tuple(redact_paths)
+    if not paths or not isinstance(exc, ApiStatusError):
+        return exc
+    try:
+        body = json.loads(exc.body_excerpt) if exc.body_excerpt else None
+    except ValueError:
+        body = None
+    values = redacted_values(body, paths) if body is not None else None
+    scrubbed = copy.copy(exc)
+    if values is None:
+        scrubbed.api_message = ""
+        scrubbed.body_excerpt = "(not shown: the response may hold redacted fields)"
+        scrubbed.message = exc.message.split("; body: ", 1)[0]
+        return scrubbed
+    scrubbed.api_message = mask(exc.api_message, values)
+    scrubbed.body_excerpt = mask(exc.body_excerpt, values)
+    scrubbed.message = mask(exc.message, values)
+    return scrubbed

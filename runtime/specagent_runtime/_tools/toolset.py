@@ -25,7 +25,14 @@ from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
 from specagent_runtime._tools.index import FIND_TOOLS, INDEX_TOOLS, find, index_tools
-from specagent_runtime._tools.shaping import dumps, fit, shape, to_json_data
+from specagent_runtime._tools.shaping import (
+    dumps,
+    fit,
+    owned_by,
+    scrub_error,
+    shape,
+    to_json_data,
+)
 
 logger = logging.getLogger("specagent_runtime.tools")
 
@@ -54,6 +61,13 @@ HANDOFF_SCHEMA: dict[str, Any] = {
 }
 
 Status = Literal["ok", "error", "confirmation_required"]
+
+# What the model is told when an `owner:` check withholds a response.
+WITHHELD = (
+    "withheld: the service answered with a record that does not belong to the verified "
+    "customer, so nothing of it is shown. Tell the customer you cannot show it, and offer a "
+    "human colleague if they need more."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,8 @@ class PreparedCall:
     arguments: Mapping[str, Any]
     model_arguments: Mapping[str, Any]
     values: BaseModel = field(repr=False)
+    # The verified customer's value the response's owner field must equal (`ToolSpec.owner`).
+    owner: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +219,11 @@ class Toolset:
 
     @staticmethod
     def _can_bind(spec: ToolSpec, identity: Identity | None) -> bool:
-        if not spec.bindings:
+        fields = [*spec.bindings.values(), *([spec.owner[1]] if spec.owner else [])]
+        if not fields:
             return True
         identity = verified_identity(identity)
-        return identity is not None and all(identity.get(f) for f in spec.bindings.values())
+        return identity is not None and all(identity.get(f) for f in fields)
 
     def model_schema(self, spec: ToolSpec) -> dict[str, Any]:
         """The input schema without the bound arguments: the model cannot name what it cannot
@@ -290,7 +307,7 @@ class Toolset:
             )
         verified = verified_identity(identity)
         bound = {key: verified.get(f) for key, f in spec.bindings.items()} if verified else {}
-        return self._validate(spec, {**arguments, **bound}, dict(arguments))
+        return self._validate(spec, {**arguments, **bound}, dict(arguments), verified)
 
     def _through_index(
         self, name: str, arguments: Mapping[str, Any], identity: Identity | None
@@ -307,17 +324,25 @@ class Toolset:
             return ToolResult.error(name, f"`{inner}` cannot be run through call_tool")
         return self.prepare(inner, inner_arguments, identity)
 
-    def resume(self, name: str, arguments: Mapping[str, Any]) -> PreparedCall | ToolResult:
+    def resume(
+        self, name: str, arguments: Mapping[str, Any], identity: Identity | None = None
+    ) -> PreparedCall | ToolResult:
         """Rebuild a call from arguments that were checked and bound earlier (a stored pending
-        action), validating them again against the current models."""
+        action), validating them again against the current models. `identity` is the one
+        confirming it, whose value an `owner:` check compares (without it, a tool with such
+        a check shows nothing of its response)."""
         spec = self._by_name.get(name)
         if spec is None:
             return ToolResult.error(name, f"the tool `{name}` no longer exists")
         model_arguments = {k: v for k, v in arguments.items() if k not in spec.bindings}
-        return self._validate(spec, arguments, model_arguments)
+        return self._validate(spec, arguments, model_arguments, verified_identity(identity))
 
     def _validate(
-        self, spec: ToolSpec, data: Mapping[str, Any], model_arguments: dict[str, Any]
+        self,
+        spec: ToolSpec,
+        data: Mapping[str, Any],
+        model_arguments: dict[str, Any],
+        identity: Identity | None,
     ) -> PreparedCall | ToolResult:
         try:
             model = self._args_model(spec)
@@ -333,7 +358,8 @@ class Toolset:
         except ValidationError as exc:
             return ToolResult.error(spec.name, _summarise(exc, spec.bindings))
         normalised = values.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        return PreparedCall(spec, normalised, model_arguments, values)
+        owner = identity.get(spec.owner[1]) if spec.owner and identity is not None else None
+        return PreparedCall(spec, normalised, model_arguments, values, owner)
 
     async def run(self, call: PreparedCall) -> ToolResult:
         """Send the call to the API and shape the response for the model."""
@@ -342,7 +368,9 @@ class Toolset:
         try:
             response = await getattr(self.client, spec.client_method)(**kwargs)
         except ApiError as exc:
-            # str(exc) is the developer's view (operation, status, body excerpt, no secrets).
+            # str(exc) is the developer's view (operation, status, body excerpt, no secrets);
+            # neither view keeps a value of a field the tool redacts.
+            exc = scrub_error(exc, spec.redact)
             logger.info("tool %s: %s", spec.name, exc)
             return ToolResult(
                 spec.name, "error", message=exc.model_message(), api_status=exc.status
@@ -354,6 +382,17 @@ class Toolset:
                 "the tool failed for a technical reason; nothing is known about the "
                 "outcome. Do not retry; offer to hand off to a human.",
             )
+        if spec.owner is not None and not owned_by(
+            to_json_data(response), spec.owner[0], call.owner
+        ):
+            # The API answered with someone else's record: nothing of it is shown or kept.
+            logger.warning(
+                "tool %s: the response's %s is not the verified customer's %s; withheld",
+                spec.name,
+                spec.owner[0],
+                spec.owner[1],
+            )
+            return ToolResult.error(spec.name, WITHHELD)
         try:
             data = shape(to_json_data(response), expose_paths=spec.expose, redact_paths=spec.redact)
             data, truncated = fit(data, self.result_budget)

@@ -240,9 +240,7 @@ SECURITY_SCHEMES = (
             ir.OAuthFlow(
                 kind="implicit", authorization_url="https://petstore3.swagger.io/oauth/authorize"
             ),
-            ir.OAuthFlow(
-                kind="clientCredentials", token_url="https://petstore3.swagger.io/oauth/token"
-            ),
+            ir.OAuthFlow(kind="clientCredentials", token_url="/oauth/token"),
         ),
     ),
     ir.SecurityScheme(name="basic", type="http", scheme="basic"),

@@ -21,7 +21,7 @@ from specagent_runtime import (
     Toolset,
 )
 from specagent_runtime._agent.conversation import recent as _recent
-from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_openai import FakeOpenAI, call, calls, say
 from tests.unit.runtime._agent_fixtures import (
@@ -227,7 +227,7 @@ async def test_persistence_across_agent_instances(
     second = Agent.from_package(
         PACKAGE, api, model="m", openai_client=openai_client, store=SQLiteStore(path)
     )
-    model.add(call("cancel_order", orderId=7), say("Order 7 is cancelled."))
+    model.add(say("Order 7 is cancelled."))  # the runtime ran it on the yes
     done = await second.respond("c1", "yes please", identity=ADA)
     assert done.text == "Order 7 is cancelled."
     assert api.calls == [("cancel_order", {"order_id": 7, "email": "ada@example.com"})]

@@ -24,7 +24,7 @@ from specagent_runtime._agent.anthropic import (
     from_anthropic_response,
     to_anthropic_messages,
 )
-from specagent_runtime._agent.loop import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
+from specagent_runtime._agent.rounds import FALLBACK_REPLY, HANDOFF_REPLY, SAFETY_PREAMBLE
 
 from tests.support.fake_anthropic import FakeAnthropic, call, calls, problems, say
 from tests.unit.runtime._agent_fixtures import ADA, PACKAGE, api, store
@@ -125,10 +125,11 @@ async def test_confirmation_needs_a_new_customer_message_and_runs_once(
     assert results(model, 1)[0]["status"] == "confirmation_required"
     refused = results(model, 2)[1]
     assert refused["is_error"] is True
-    assert "cannot confirm this yourself" in refused["message"]
+    assert "already proposed" in refused["message"]
     assert [e.tool for e in first.pending_confirmations] == ["cancel_order"]
 
-    model.add(call("cancel_order", orderId=7), say("Done: order 7 is cancelled."))
+    # The runtime runs it on the customer's yes; the model then reports the outcome.
+    model.add(say("Done: order 7 is cancelled."))
     reply = await agent.respond("c1", "yes please", identity=ADA)
     assert reply.text == "Done: order 7 is cancelled."
     assert cancels(api) == [7]

@@ -121,9 +121,7 @@ async def test_a_failing_source_is_marked_unavailable() -> None:
     assert "sk-very-secret" not in section
 
 
-async def test_the_agent_puts_the_section_in_the_system_message_and_refreshes_after_actions() -> (
-    None
-):
+async def test_the_agent_gives_the_context_as_data_and_refreshes_it_after_actions() -> None:
     api = FakeClient()
     with FakeOpenAI(
         say("Hello Ada."),
@@ -146,12 +144,17 @@ async def test_the_agent_puts_the_section_in_the_system_message_and_refreshes_af
         await client.close()
 
     system = str(fake.messages(0)[0]["content"])
-    assert "Context about the verified customer" in system
-    assert "ada@example.com" in system
+    assert "ada@example.com" not in system  # data is never in the instructions
+    data = fake.messages(0)[1]
+    assert data["role"] == "user"
+    assert data["content"].startswith("[context] About the verified customer")
+    assert data["content"].endswith("[end of context]")
+    assert "ada@example.com" in data["content"]
     # Fetched at the start, again after the (non-read-only) cancel_order call, not otherwise.
     assert [name for name, _ in api.calls].count("get_account") == 2
     assert anonymous.text == "Hello there."
-    assert "Context about" not in str(fake.messages(-1)[0]["content"])
+    assert not [m for m in fake.messages(-1) if str(m["content"]).startswith("[context]")]
+    assert "ada@example.com" not in str(fake.messages(-1))
 
 
 # --- generation time ------------------------------------------------------------------------

@@ -540,11 +540,11 @@ def test_bad_answers_say_why(spec: InputSpec, text: str, reason: str) -> None:
         ("ok", True),
         ("No.", False),
         ("nope, keep it", False),
-        ("please don't", None),
+        ("please don't", False),
         ("what does that mean?", None),
-        ("Yes, cancel it.", True),
+        ("Yes, cancel it.", None),  # two intents: asked again (see test_judge)
         ("No, don't cancel it", False),
-        ("I'd rather not cancel", False),
+        ("I'd rather not cancel", None),
     ],
 )
 def test_yes_or_no(text: str, answer: bool | None) -> None:

@@ -10,13 +10,18 @@ from specagent.plan import make_plan
 from specagent.tasks import build_tasks
 
 
-def _check(plan: ir.Plan, steps: str, *, inputs: str = "order_id: integer") -> list[ir.Diagnostic]:
+def _check(
+    plan: ir.Plan, steps: str, *, inputs: str = "order_id: integer", requires: str = "anyone"
+) -> list[ir.Diagnostic]:
+    """The task `demo` checked. `requires: anyone` by default: whether a verified-only task
+    ties what it acts on to the customer is checked by the ownership tests below."""
     text = (
         "tasks:\n"
         "  demo:\n"
         "    description: A task for the tests.\n"
         "    inputs:\n" + textwrap.indent(textwrap.dedent(inputs).strip(), " " * 6) + "\n"
         "    steps:\n" + textwrap.indent(textwrap.dedent(steps).strip(), " " * 6) + "\n"
+        f"    requires: {requires}\n"  # last, so that the steps' lines stay where they were
     )
     _, diagnostics = build_tasks(text, "agent.yaml", plan)
     return diagnostics

@@ -86,7 +86,7 @@ def test_each_task_is_one_tool_with_its_inputs(tasks_module: ModuleType) -> None
     place = tasks_module.TASKS["place_order"]
     assert place.input_schema()["required"] == []  # both inputs are asked for when missing
     assert place.input_schema()["properties"]["quantity"]["maximum"] == 5
-    assert cancel.lines["2"] == "petstore_agent.yaml:45"  # the `if:` step
+    assert cancel.lines["2"] == "petstore_agent.yaml:46"  # the `if:` step
 
 
 @pytest.fixture

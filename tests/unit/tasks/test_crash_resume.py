@@ -53,7 +53,7 @@ def server() -> Iterator[PetstoreServer]:
 def _new_order(server: PetstoreServer) -> int:
     """A fresh order; the log is cleared because ids of deleted orders are handed out again."""
     server.clear_requests()
-    body = {"petId": 1, "quantity": 2, "status": "placed"}
+    body = {"petId": 1, "quantity": 2, "status": "placed", "username": "user1"}  # the worker's
     response = httpx.post(f"{server.base_url}/store/order", json=body, timeout=10)
     response.raise_for_status()
     return int(response.json()["id"])
@@ -64,6 +64,7 @@ def _run_worker(
 ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(package.parent), str(REPO)])
+    env["SPECAGENT_LEASE_TTL"] = "0.5"  # a killed worker's run lease lapses quickly
     command = [
         sys.executable,
         "-m",
