@@ -8,7 +8,14 @@ from pathlib import Path
 
 from specagent import ir
 from specagent._diagnostics import format_report, sort_diagnostics
-from specagent.agentfile import check_agent_against_api, load_agent_file, parse_agent_text
+from specagent.agentfile import (
+    NAMED_IDENTITY_FIELDS,
+    check_agent_against_api,
+    identity_fields,
+    load_agent_file,
+    parse_agent_text,
+)
+from specagent_runtime import Identity
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +106,9 @@ def test_misspelled_key_names_line_path_and_closest_key() -> None:
 
 def test_unknown_top_level_key_without_close_match_lists_the_valid_ones() -> None:
     problem = only(parse("zzz: 1\n")[1])
-    assert problem.hint == "expected one of: `agent`, `allow_hosts`, `context`, `tasks`, `tools`"
+    assert problem.hint == (
+        "expected one of: `agent`, `allow_hosts`, `context`, `identity`, `tasks`, `tools`"
+    )
 
 
 def test_wrong_types_are_reported_each_with_its_line() -> None:
@@ -149,6 +158,47 @@ def test_bind_must_be_identity_field_with_a_guess() -> None:
     assert by_line["agent.yaml:6"].hint == "did you mean `identity.user_id`?"
     assert "`tools.overrides.op.bind.other`" in by_line["agent.yaml:7"].message
     assert "identity.<field>" in by_line["agent.yaml:7"].message
+
+
+def test_bind_to_a_field_the_identity_lacks_is_an_error_with_a_guess() -> None:
+    # Generated anyway, the tool would hide itself and the model would hear "not verified".
+    problem = only(parse("tools: {overrides: {op: {bind: {email: identity.emial}}}}\n")[1])
+    assert problem.code == "agent.bind"
+    assert problem.message == (
+        "`tools.overrides.op.bind.email`: `identity.emial` is not a field of the identity"
+    )
+    assert problem.hint == "did you mean `identity.email`?"
+    assert problem.where == "agent.yaml:1"
+
+
+def test_custom_identity_fields_are_declared_before_use() -> None:
+    text = "tools: {overrides: {op: {bind: {account: identity.account_number}}}}\n"
+    problem = only(parse(text)[1])
+    assert problem.hint.endswith(
+        "if your host passes `account_number` in `Identity.extra`, declare it: "
+        "`identity: {fields: [account_number]}`"
+    )
+    config, problems = parse("identity: {fields: [account_number, email]}\n" + text)
+    assert problems == []
+    assert config.identity_fields == ("account_number",)  # named fields need no declaring
+    assert identity_fields(config) == [
+        "account_number",
+        "customer_id",
+        "email",
+        "user_id",
+        "username",
+    ]
+
+
+def test_declared_identity_fields_must_be_names() -> None:
+    problem = only(parse("identity:\n  fields: [account-number]\n")[1])
+    assert problem.message == "`identity.fields[1]`: `account-number` is not a field name"
+    assert problem.where == "agent.yaml:2"
+
+
+def test_the_named_identity_fields_are_the_runtime_identitys() -> None:
+    named = {f.name for f in dataclasses.fields(Identity)} - {"extra", "verified"}
+    assert set(NAMED_IDENTITY_FIELDS) == named
 
 
 def test_valid_bind_is_kept_without_the_identity_prefix() -> None:

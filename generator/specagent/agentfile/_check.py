@@ -13,6 +13,7 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
 from specagent._jsonschema import resolve_schema, schema_ref_name
+from specagent.agentfile._identity import NAMED_IDENTITY_FIELDS, unknown_field_hint
 from specagent.agentfile._yaml import child_path
 from specagent.ir import Code
 from specagent.plan import select
@@ -242,15 +243,10 @@ def _check_fields(
     return problems
 
 
-# The fields every identity has; `extra` attributes count once a binding names them.
-NAMED_IDENTITY_FIELDS = ("customer_id", "email", "user_id", "username")
-
-
 def identity_fields(agent: ir.AgentConfig) -> list[str]:
-    """The identity fields the agent file may name: the named ones, and the `extra`
-    attributes its bindings use (`identity.account_number`)."""
-    bound = {field for override in agent.overrides for _, field in override.bind}
-    return sorted({*NAMED_IDENTITY_FIELDS, *bound})
+    """The identity fields the agent file may name: the named ones, and the `extra` keys it
+    declares under `identity: {fields: [...]}`."""
+    return sorted({*NAMED_IDENTITY_FIELDS, *agent.identity_fields})
 
 
 def check_owner(
@@ -265,11 +261,7 @@ def check_owner(
     problems = []
     known = list(known)
     if owner.identity_field not in known:
-        best = closest(owner.identity_field, known)
-        if best is not None:
-            hint = f"did you mean `identity.{best}`?"
-        else:
-            hint = "the identity fields are " + ", ".join(f"`identity.{f}`" for f in known)
+        hint = unknown_field_hint(owner.identity_field, known)
         problems.append(
             error(
                 Code.AGENT_OWNER,

@@ -18,14 +18,21 @@ import yaml
 from specagent import ir
 from specagent._diagnostics import closest, error
 from specagent.agentfile._context import read_context
-from specagent.agentfile._identity import BIND, FIELD_PATH, bind_hint, read_owner
+from specagent.agentfile._identity import (
+    BIND,
+    FIELD_PATH,
+    bind_hint,
+    check_identity_fields,
+    read_identity,
+    read_owner,
+)
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 from specagent.ir import Code
 
 __all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
-_TOP_KEYS = ("agent", "tools", "tasks", "context", "allow_hosts")
+_TOP_KEYS = ("agent", "identity", "tools", "tasks", "context", "allow_hosts")
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")
@@ -155,6 +162,8 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
             exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
         if "overrides" in tools:
             overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
+    identity = read_identity(reader, top["identity"]) if "identity" in top else ()
+    check_identity_fields(reader, overrides, identity)
     allow_hosts: tuple[str, ...] = ()
     if "allow_hosts" in top:
         allow_hosts = _read_hosts(reader, top["allow_hosts"], "allow_hosts")
@@ -175,6 +184,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
         exclude=exclude,
         overrides=overrides,
         allow_hosts=allow_hosts,
+        identity_fields=identity,
         source=source,
         locations=dict(sorted(reader.locations.items())),
     )

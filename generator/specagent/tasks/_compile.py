@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
+from specagent.agentfile import identity_fields
 from specagent.ir import Code
 from specagent.plan import step_function, task_constant, task_inputs_class
 from specagent.tasks import _types as t
@@ -86,7 +87,10 @@ class _TaskCompiler:
         input_fields = {decl.name: Ty(decl.type, enum=decl.enum) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
-            "identity": Ty(t.OBJECT, open=True, open_kind=t.STRING),
+            # The named fields and the declared ones, as text: `identity.mail` is an error.
+            "identity": Ty(
+                t.OBJECT, fields=dict.fromkeys(identity_fields(self.plan.agent), Ty(t.STRING))
+            ),
         }
         self._block(self.task.steps, "", None, variables)
         inputs = tuple(
@@ -385,6 +389,20 @@ class _TaskCompiler:
                 f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
                 did_you_mean(str(typed.literal), choices),
             )
+        elif expected.enum and typed.ty.enum:
+            # An input (or a result) with more choices than the API takes: the customer could
+            # pick one the call then rejects, after they confirmed.
+            extra = [value for value in typed.ty.enum if value not in expected.enum]
+            if extra:
+                self.fail(
+                    Code.TASK_TYPE_MISMATCH,
+                    where,
+                    f"`{argument.key}` of `{operation}` is one of"
+                    f" {', '.join(repr(v) for v in expected.enum)}, but `{typed.label}` may"
+                    f" also be {', '.join(repr(v) for v in extra)}, which the API rejects",
+                    f"remove {', '.join(repr(v) for v in extra)} from the `enum` of"
+                    f" `{typed.label}`",
+                )
 
     def _if(
         self,

@@ -18,6 +18,7 @@ from typing import Literal
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.agentfile import unknown_field_hint
 from specagent.ir import Code
 from specagent.tasks import _types as t
 from specagent.tasks._types import Ty
@@ -255,6 +256,8 @@ class _Checker:
             return replace(base, ty=found, label=label, path=(*base.path, node.attr))
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
+            if base.path == ("identity",):
+                hint = unknown_field_hint(node.attr, sorted(fields))
             raise ExpressionError(
                 f"`{base.label}` has no field `{node.attr}`", hint, code=Code.TASK_UNKNOWN_FIELD
             )
