@@ -488,6 +488,19 @@ def test_unknown_operation_without_a_close_id_points_to_a_listing_that_has_it() 
     config, _ = parse("tools: {include: {operations: [zzzzzzzz]}}\n")
     problem = only(check_agent_against_api(config, _api()))
     assert problem.hint.startswith("expected one of: `createUser`")  # few ids: listed
+    # Many ids: the hint points to the one listing of operation ids (`tools` prints tool
+    # names in its JSON; --verbose adds each tool's operation id, and without --tasks every
+    # operation is a tool).
+    api = _api()
+    many = tuple(
+        dataclasses.replace(api.operations[0], id=f"operation{n:02}", original_id=None)
+        for n in range(30)
+    )
+    problem = only(check_agent_against_api(config, dataclasses.replace(api, operations=many)))
+    assert problem.hint == (
+        "operation ids are the spec's `operationId` values; `specagent tools SPEC --verbose`"
+        " (without --tasks) lists every one"
+    )
 
 
 def test_binding_to_an_unlisted_body_is_not_guessed_wrong() -> None:
