@@ -329,7 +329,7 @@ def _read_hosts(reader: NodeReader, node: yaml.Node, path: str) -> tuple[str, ..
             reader.fail(
                 Code.AGENT_HOST,
                 item,
-                f"`{path}[{index}]`: `{value}` is not a host name",
+                f"`{child_path(path, index)}`: `{value}` is not a host name",
                 _host_hint(value),
             )
             continue
