@@ -10,6 +10,8 @@ are often one long line, so after formatting:
 - other strings on a too-long line become implicit concatenations of pieces split after a
   space (the value is the same), in parentheses, for ruff format to lay out;
 - full-line comments are wrapped;
+- a `"wireName": python_name,` (or `name=name,`) line that two long names make too long gets
+  its value in parentheses on a line of its own;
 - a lookalike character reported by ruff is written as its `\\uXXXX` escape inside a string
   (the value is the same) and in a comment.
 
@@ -69,7 +71,42 @@ def wrap_long_lines(source: str) -> str:
             edits.append((begin, end, replacement))
     for begin, end, text in sorted(edits, reverse=True):
         source = source[:begin] + text + source[end:]
-    return source
+    return _parenthesize_values(source, tokens)
+
+
+# `"wireName": python_name,` in a dict and `python_name=python_name,` in a call: one pair per
+# line, which ruff format leaves whole however long two long names make it.
+_PAIR = re.compile(
+    r"^(?P<indent> *)(?P<key>\"[^\"\\]*\": |[A-Za-z_][A-Za-z0-9_]*=)"
+    r"(?P<value>[A-Za-z_][A-Za-z0-9_.]*)(?P<comma>,?)$"
+)
+
+
+def _parenthesize_values(source: str, tokens: list[tokenize.TokenInfo]) -> str:
+    """Long `key: value,` lines with the value in parentheses on a line of its own, which
+    ruff format keeps (the value is the same). Lines inside a string are left alone."""
+    lines = source.splitlines(keepends=True)
+    if all(len(line.rstrip("\r\n")) <= LIMIT for line in lines):
+        return source
+    in_strings = {
+        number
+        for token in tokens
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]
+        for number in range(token.start[0] + 1, token.end[0] + 1)
+    }
+    for index, line in enumerate(lines):
+        text = line.rstrip("\r\n")
+        if len(text) <= LIMIT or index + 1 in in_strings:
+            continue
+        match = _PAIR.match(text)
+        if match is None:
+            continue
+        indent, ending = match["indent"], line[len(text) :]
+        lines[index] = (
+            f"{indent}{match['key']}(\n{indent}    {match['value']}\n"
+            f"{indent}){match['comma']}{ending}"
+        )
+    return "".join(lines)
 
 
 def escape_lookalikes(source: str, places: Iterable[tuple[int, int]]) -> str:

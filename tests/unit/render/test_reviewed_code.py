@@ -189,3 +189,31 @@ def test_lookalike_characters_are_escaped_where_ruff_finds_them() -> None:
     namespace: dict[str, object] = {}
     exec(fixed, namespace)
     assert namespace["A"] == "from 1\u20135" and namespace["B"] == "\\d\u2013\\d"
+
+
+def test_a_pair_of_long_names_gets_its_value_in_parentheses() -> None:
+    # DocuSign: `"useConsumerDisclosureWithinAccountMetadata": use_consumer_..._metadata,`
+    # deep in a request body's dict is 110 columns, and ruff format leaves such a pair whole.
+    name = "use_consumer_disclosure_within_account_metadata"
+    source = (
+        f"def f({name}: int, other: int) -> dict[str, object]:\n"
+        "    return {\n"
+        '        "outer": {\n'
+        '            "inner": {\n'
+        f'                "useConsumerDisclosureWithinAccountMetadata": {name},\n'
+        '                "other": other,\n'
+        "            },\n"
+        "        },\n"
+        "    }\n"
+        "\n"
+        "\n"
+        f"def g({name}_and_more: int) -> None:\n"
+        f"    f(\n"
+        f"        {name}_and_more={name}_and_more,\n"
+        f"        other={name}_and_more,\n"
+        f"    ) if {name}_and_more else None\n"
+    )
+    wrapped = format_python({PurePosixPath("m.py"): source})[PurePosixPath("m.py")]
+    assert all(len(line) <= LIMIT for line in wrapped.splitlines()), wrapped
+    assert '"useConsumerDisclosureWithinAccountMetadata": (\n' in wrapped
+    assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(source))  # the same code
