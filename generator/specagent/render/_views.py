@@ -244,6 +244,11 @@ def _short(text: str) -> str:
     return text if len(text) <= _DOC_ITEM else text[: _DOC_ITEM - 1].rstrip() + "…"
 
 
+# Required arguments a method takes by position; with more, all are keyword-only, as the
+# strict rule set's PLR0917 (max-positional-args 5) asks.
+_MAX_POSITIONAL = 5
+
+
 def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
     views = []
     for endpoint in plan.endpoints:
@@ -253,8 +258,11 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
         alias = "_models" if "models" in python_names else "models"
         required = [field for field in fields if field.required]
         optional = [field for field in fields if not field.required]
-        signature = [receiver, *(f"{field.python_name}: {field.annotation}" for field in required)]
-        if optional:
+        signature = [receiver]
+        if len(required) > _MAX_POSITIONAL:
+            signature.append("*")  # that many are only readable by name (ruff's PLR0917)
+        signature.extend(f"{field.python_name}: {field.annotation}" for field in required)
+        if optional and "*" not in signature:
             signature.append("*")
             signature.extend(
                 f"{field.python_name}: {field.annotation} = None" for field in optional

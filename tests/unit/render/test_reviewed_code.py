@@ -12,6 +12,10 @@ import ast
 from pathlib import Path, PurePosixPath
 
 import pytest
+from specagent import ir
+from specagent.loader import build_api, load_spec
+from specagent.plan import make_plan
+from specagent.render import RenderOptions, render
 from specagent.render._class_names import derive_numbered_names
 from specagent.render._format import format_python
 from specagent.render._long_lines import LIMIT, escape_lookalikes, wrap_long_lines
@@ -217,3 +221,65 @@ def test_a_pair_of_long_names_gets_its_value_in_parentheses() -> None:
     assert all(len(line) <= LIMIT for line in wrapped.splitlines()), wrapped
     assert '"useConsumerDisclosureWithinAccountMetadata": (\n' in wrapped
     assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(source))  # the same code
+
+
+SIX_REQUIRED = """\
+openapi: 3.0.3
+info: {title: Alerts, version: "1"}
+paths:
+  /projects/{project_id}/alerts/{alert_id}:
+    post:
+      operationId: updateAlert
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: alert_id, in: path, required: true, schema: {type: string}}
+        - {name: dry_run, in: query, schema: {type: boolean}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [amount, currency, interval, channel]
+              properties:
+                amount: {type: integer}
+                currency: {type: string}
+                interval: {type: string}
+                channel: {type: string}
+      responses:
+        "204": {description: Updated.}
+  /projects/{project_id}:
+    get:
+      operationId: getProject
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: Found.}
+"""
+
+
+def test_methods_with_more_than_five_required_arguments_take_them_by_name(
+    tmp_path: Path,
+) -> None:
+    # OpenAI's spend alerts: six required arguments by position fail PLR0917 of the strict set.
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(SIX_REQUIRED, encoding="utf-8")
+    plan = make_plan(build_api(load_spec(spec)), ir.AgentConfig(), "alerts_agent")
+    files = render(plan, RenderOptions(sources={"openapi.yaml": SIX_REQUIRED.encode()}))
+    tree = ast.parse(files[PurePosixPath("alerts_agent/client.py")])
+    by_name = {
+        node.name: node.args
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+    }
+    update, get = by_name["update_alert"], by_name["get_project"]
+    assert [a.arg for a in update.args] == ["self"]
+    assert [a.arg for a in update.kwonlyargs][:6] == [
+        "project_id",
+        "alert_id",
+        "amount",
+        "currency",
+        "interval",
+        "channel",
+    ]
+    assert [a.arg for a in get.args] == ["self", "project_id"]  # few: by position, as before
