@@ -264,9 +264,7 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
         signature.extend(f"{field.python_name}: {field.annotation}" for field in required)
         if optional and "*" not in signature:
             signature.append("*")
-            signature.extend(
-                f"{field.python_name}: {field.annotation} = None" for field in optional
-            )
+        signature.extend(f"{field.python_name}: {field.annotation} = None" for field in optional)
         response_expr, return_annotation = _response(endpoint, models, alias)
         views.append(
             MethodView(

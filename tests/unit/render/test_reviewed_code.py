@@ -282,4 +282,7 @@ def test_methods_with_more_than_five_required_arguments_take_them_by_name(
         "interval",
         "channel",
     ]
+    assert [a.arg for a in update.kwonlyargs][6:] == ["dry_run"]  # the optional one too
     assert [a.arg for a in get.args] == ["self", "project_id"]  # few: by position, as before
+    compiled = compile(files[PurePosixPath("alerts_agent/client.py")], "client.py", "exec")
+    assert compiled is not None
