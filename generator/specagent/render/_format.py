@@ -16,12 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]  # ships no py.typed
 
-from specagent.render._long_lines import (
-    LIMIT,
-    escape_lookalikes,
-    mark_unsplittable,
-    wrap_long_lines,
-)
+from specagent.render._long_lines import LIMIT, escape_lookalikes, wrap_long_lines
 
 # ruff's own defaults for formatting: the package must pass `ruff format --check` in whatever
 # repository it is committed to.
@@ -80,24 +75,9 @@ def format_python(files: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str
         _run(["format", *_SETTINGS, "--quiet", *names], root)
         if _lint_text(root, names):
             _run(["format", *_SETTINGS, "--quiet", *names], root)
-        if _mark_unsplittable(root, names):
-            _run(["format", *_SETTINGS, "--quiet", *names], root)
         for path in python:
             result[path] = root.joinpath(*path.parts).read_text(encoding="utf-8")
     return result
-
-
-def _mark_unsplittable(root: Path, names: list[str]) -> bool:
-    """`mark_unsplittable` on each file, in place; whether any file changed."""
-    changed = False
-    for name in names:
-        path = root / name
-        text = path.read_text(encoding="utf-8")
-        marked = mark_unsplittable(text)
-        if marked != text:
-            path.write_text(marked, encoding="utf-8")
-            changed = True
-    return changed
 
 
 def _lint_text(root: Path, names: list[str]) -> bool:

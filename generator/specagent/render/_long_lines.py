@@ -12,8 +12,6 @@ are often one long line, so after formatting:
 - full-line comments are wrapped;
 - a `"wireName": python_name,` (or `name=name,`) line that two long names make too long gets
   its value in parentheses on a line of its own;
-- a line that is still too long with neither string nor comment on it (a name longer than
-  the line) is marked `# noqa: E501`;
 - a lookalike character reported by ruff is written as its `\\uXXXX` escape inside a string
   (the value is the same) and in a comment.
 
@@ -29,7 +27,7 @@ import textwrap
 import tokenize
 from collections.abc import Iterable
 
-__all__ = ["LIMIT", "WIDTH", "escape_lookalikes", "mark_unsplittable", "wrap_long_lines"]
+__all__ = ["LIMIT", "WIDTH", "escape_lookalikes", "wrap_long_lines"]
 
 LIMIT = 100  # what E501 allows (this project's setting, and a common one)
 WIDTH = 88  # what the pieces aim at: ruff format's own width, so it leaves them be
@@ -108,34 +106,6 @@ def _parenthesize_values(source: str, tokens: list[tokenize.TokenInfo]) -> str:
             f"{indent}{match['key']}(\n{indent}    {match['value']}\n"
             f"{indent}){match['comma']}{ending}"
         )
-    return "".join(lines)
-
-
-# Strings and comments (and, from Python 3.12, the f-string pieces): text the wrapping handles.
-_TEXT_TOKENS = frozenset(
-    {tokenize.STRING, tokenize.COMMENT, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
-)
-
-
-def mark_unsplittable(source: str) -> str:
-    """Lines still over LIMIT once formatted and wrapped, holding no string or comment: a name
-    longer than the line (Twilio's schema class names run past 110 characters) that no
-    layout can break. They get `# noqa: E501`, the one thing a linter accepts for them."""
-    lines = source.splitlines(keepends=True)
-    long = {n + 1 for n, line in enumerate(lines) if len(line.rstrip("\r\n")) > LIMIT}
-    if not long:
-        return source
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return source
-    for token in tokens:
-        if token.type in _TEXT_TOKENS:
-            long -= set(range(token.start[0], token.end[0] + 1))
-    for number in sorted(long):
-        line = lines[number - 1]
-        text = line.rstrip("\r\n")
-        lines[number - 1] = f"{text}  # noqa: E501{line[len(text) :]}"
     return "".join(lines)
 
 

@@ -286,23 +286,3 @@ def test_methods_with_more_than_five_required_arguments_take_them_by_name(
     assert [a.arg for a in get.args] == ["self", "project_id"]  # few: by position, as before
     compiled = compile(files[PurePosixPath("alerts_agent/client.py")], "client.py", "exec")
     assert compiled is not None
-
-
-def test_a_name_longer_than_the_line_is_marked_for_the_linter_and_nothing_else() -> None:
-    long_class = "ApiV2010Account" + "IncomingPhoneNumber" * 3 + "AssignedAddOnExtension"
-    source = (
-        f"class {long_class}:\n"
-        "    pass\n"
-        "\n"
-        "\n"
-        f"def get_the_assigned_add_on_extension(\n"
-        f"    recording_status_callback_method: int, other: int\n"
-        f") -> {long_class}:\n"
-        f"    return {long_class}()\n"
-    )
-    wrapped = format_python({PurePosixPath("m.py"): source})[PurePosixPath("m.py")]
-    long_lines = [line for line in wrapped.splitlines() if len(line) > LIMIT]
-    assert long_lines, wrapped  # nothing could split the name
-    assert all(line.endswith("  # noqa: E501") for line in long_lines), wrapped
-    assert wrapped.count("# noqa") == len(long_lines)
-    assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(source))
