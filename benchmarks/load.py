@@ -1,6 +1,14 @@
-"""Many customers at once: concurrent cancel-order conversations on one SQLite store file.
+"""Many customers at once: concurrent cancel-order conversations on one shared store.
 
     uv run python benchmarks/load.py [--conversations 200] [--workers 4] [--latency 0.05]
+    uv run python benchmarks/load.py --store postgres --conversations 1000 --workers 8 --no-baseline
+
+`--store postgres` compares the shared stores (issue 18): the multi-worker run and the
+duplicate-delivery run (`--duplicate-fraction` of the messages delivered twice at the same
+moment; with `--no-baseline`, only the latter) on SQLite and on PostgreSQL (a throwaway
+server this run starts, as the tests do: the machine's PostgreSQL, tests/support/postgres.py;
+a database per run), in one table with the actions duplicated, the messages lost and the
+updates lost beside turns/s and p50/p99.
 
 Every conversation is a verified customer (`customer<N>`) cancelling their own order N with
 the committed example package (`examples/petstore/petstore_agent`): "Please cancel my order N"
@@ -16,9 +24,9 @@ and SQLite across the workers with only 2 conversations at a time in each (what 
 when the machine is not saturated; the others start all their conversations at once).
 After each run it checks, from the server's request log and the store file rather than from
 what the workers say: every conversation completed with the expected replies; no update was
-lost (each conversation saved once per turn with all its messages, every run saved the same
-number of times, the shared run index lists each run once); each order was deleted exactly
-once; each conversation's messages and task run mention only its own order and customer.
+lost (each conversation stored with all its messages and turns, every run saved the same
+number of times, the run index lists each run once); each order was deleted exactly once;
+each conversation's messages and task run mention only its own order and customer.
 
 Reported per run: wall time, turns/s, conversations/s, and p50/p99 of the turn time and of the
 added latency (turn time minus the model's fixed latency times the completions in that turn).
@@ -46,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -55,7 +63,7 @@ from urllib.parse import unquote
 import httpx
 import uvicorn
 from openai import AsyncOpenAI
-from specagent_runtime import ApiKey, Identity, MemoryStore, SQLiteStore, Store
+from specagent_runtime import ApiKey, Identity, Store, open_store
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -67,7 +75,7 @@ FIRST_ORDER = 100_001  # six-digit order numbers: any other conversation's would
 ORDER_NUMBER = re.compile(r"\b1\d{5}\b")
 CANCEL = re.compile(r"cancel my order (\d+)")
 READY = "READY "
-DESCRIPTION = "Concurrent cancel-order conversations on one SQLite store file."
+DESCRIPTION = "Concurrent cancel-order conversations on one shared store (SQLite or PostgreSQL)."
 
 
 # --- the fake model (its own process) ---------------------------------------------------------
@@ -185,7 +193,7 @@ async def run_worker(options: argparse.Namespace) -> None:
     model = AsyncOpenAI(
         base_url=options.model, api_key="load", max_retries=0, http_client=cast(Any, model_http)
     )
-    store: Store = MemoryStore() if options.store == ":memory:" else SQLiteStore(options.store)
+    store = open_store(options.store)  # ":memory:", a SQLite file or a postgresql:// URL
     agent = package.build_agent(api, model="fake-model", openai_client=model, store=store)
     orders = [int(order) for order in options.orders.split(",")]
 
@@ -210,6 +218,7 @@ async def run_worker(options: argparse.Namespace) -> None:
     await model.close()
     await api_http.aclose()
     await model_http.aclose()
+    store.close()
 
 
 # --- the driver -------------------------------------------------------------------------------
@@ -220,7 +229,7 @@ class RunResult:
     """What one configuration did: the turns the workers reported and the wall time."""
 
     label: str
-    store: str  # ":memory:" or the SQLite file
+    store: str  # ":memory:", the SQLite file or the PostgreSQL database's URL
     orders: list[int]
     workers: int
     latency: float
@@ -276,7 +285,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 def seed_orders(api_url: str, api_key: str, orders: list[int]) -> None:
-    """Create the orders through the API, as a customer's shop would have."""
+    """Create the orders through the API, as a customer's shop would have: order N belongs to
+    `customer<N>` (the task's owner check reads it)."""
     with httpx.Client(base_url=api_url, headers={"api_key": api_key}, timeout=30) as client:
         for order in orders:
             response = client.post(
@@ -402,7 +412,14 @@ def _check_deletes(result: RunResult, petstore: Any) -> list[str]:
 
 
 async def _check_store(result: RunResult) -> list[str]:
-    store = SQLiteStore(result.store)
+    store = open_store(result.store)
+    try:
+        return await _check_stored(store, result)
+    finally:
+        store.close()
+
+
+async def _check_stored(store: Store, result: RunResult) -> list[str]:
     problems: list[str] = []
     runs_of: dict[str, list[str]] = {}
     for key, record in await store.scan("task_run_of", ""):  # <conversation>/<run id>
@@ -453,7 +470,8 @@ async def _check_runs(
         problems.append(f"{conversation}: run {run['task']} {run['status']}")
     if variables.get("identity") != {"username": f"customer{order}"}:
         problems.append(f"{conversation}: run of identity {variables.get('identity')!r}")
-    if variables["inputs"].get("order_id") != order or variables["order"]["id"] != order:
+    found = variables.get("order") or {}
+    if variables.get("inputs", {}).get("order_id") != order or found.get("id") != order:
         problems.append(f"{conversation}: run for another order")
     return problems
 
@@ -548,7 +566,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delivery-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
-    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--store",
+        help="sqlite (the default), or postgres: the shared-store runs on SQLite and on"
+        " PostgreSQL side by side (a throwaway server of the machine's PostgreSQL)",
+    )  # in the worker roles: the store's location
     parser.add_argument("--orders", help=argparse.SUPPRESS)
     parser.add_argument("--in-flight", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -567,13 +589,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duplicates needs --workers 2 or more (a duplicate goes to another one)")
     if not 0 <= options.duplicate_fraction <= 1:
         parser.error("--duplicate-fraction must be between 0 and 1")
+    if options.store not in (None, "sqlite", "postgres"):
+        parser.error("--store is sqlite or postgres")
+    if options.store == "postgres" and options.workers < 2:
+        parser.error("--store postgres needs --workers 2 or more (duplicates go to another one)")
     rows, duplicate_rows = run_all(options)
     print(table([(result, figures(result), len(problems)) for result, problems in rows]))
     print()
     print(by_turn([result for result, _ in rows]))
+    compared = [row for row in duplicate_rows if row[0].label.startswith(COMPARED)]
+    duplicate_rows = [row for row in duplicate_rows if row not in compared]
     if duplicate_rows:
         print()
         print(_duplicates().table(duplicate_rows))
+    if compared:
+        print()
+        print(stores_table(compared))
+    duplicate_rows += compared
     for result, problems in [*rows, *duplicate_rows]:
         for problem in problems[:20]:
             print(f"{result.label}: {problem}")
@@ -592,6 +624,58 @@ def main(argv: list[str] | None = None) -> int:
         ]
         options.json.write_text(json.dumps(figures_of, indent=2))
     return 1 if any(problems for _, problems in [*rows, *duplicate_rows]) else 0
+
+
+# --- the shared stores compared (--store postgres) ---------------------------------------------
+
+COMPARED = "store "  # the label of the comparison's duplicate-delivery runs
+
+
+def updates_lost(problems: list[str]) -> int:
+    """Conversations whose stored customer messages are not each message once, in order."""
+    return sum(1 for problem in problems if ": stored customer messages " in problem)
+
+
+def stores_table(rows: list[tuple[Any, list[str]]]) -> str:
+    """The duplicate-delivery runs of each shared store, side by side."""
+    header = (
+        "| store | worker processes | conversations | messages | delivered twice | wall s"
+        " | turns/s | turn p50 ms | turn p99 ms | actions duplicated | messages lost"
+        " | updates lost | checks failed |"
+    )
+    lines = [header, "|" + " --- |" * 13]
+    for result, problems in rows:
+        numbers = figures(result)
+        lines.append(
+            f"| {result.label.removeprefix(COMPARED)} | {result.workers}"
+            f" | {numbers['conversations']:.0f}/{len(result.orders)}"
+            f" | {3 * len(result.orders)} | {len(result.duplicated)} | {numbers['wall_s']:.1f}"
+            f" | {numbers['turns_per_s']:.1f} | {numbers['turn_p50_ms']:.0f}"
+            f" | {numbers['turn_p99_ms']:.0f} | {result.actions_duplicated}"
+            f" | {result.messages_lost} | {updates_lost(problems)} | {len(problems)} |"
+        )
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """A throwaway PostgreSQL server (the tests' own fixture code); yields a function that
+    makes a fresh database with the store's schema and returns its URL."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    postgres = importlib.import_module("tests.support.postgres")
+    factory = importlib.import_module("specagent_runtime._stores.factory")
+    server = postgres.PostgresServer().start()
+
+    def fresh() -> str:
+        url = str(server.create_database("specagent_load"))
+        factory.migrate_store(url)
+        return url
+
+    try:
+        yield fresh
+    finally:
+        server.stop()
 
 
 def _duplicates() -> Any:
@@ -661,23 +745,36 @@ def run_all(
     last the same with 2 conversations at a time per worker (the machine not saturated).
     With `--duplicates`, then the duplicate-delivery mode's two runs (its own rows)."""
     many = options.workers
+    compare = options.store == "postgres"
     plans = [("memory, 1", ":memory:", 1, 0), ("sqlite, 1", "", 1, 0)]
     plans = [] if options.no_baseline else plans
     plans.append((f"sqlite, {many}", "", many, 0))
+    if compare:
+        plans.append((f"postgres, {many}", "postgres", many, 0))
+        if options.no_baseline:  # only the shared stores' duplicate-delivery runs
+            plans = []
     if not options.no_baseline:
         plans.append((f"sqlite, {many}, 2 at a time each", "", many, 2))
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="specagent-load-") as folder,
         services(Path(folder), options.latency) as running,
+        postgres_databases() if compare else contextlib.nullcontext(None) as database,
     ):
+
+        def location(store: str, name: str) -> str:
+            if store == "postgres":
+                assert database is not None
+                return database()
+            return store or str(Path(folder) / f"{name}.sqlite3")
+
         for number, (label, store, workers, in_flight) in enumerate(plans):
             first = FIRST_ORDER + number * options.conversations
             rows.append(
                 run_checked(
                     running,
                     label,
-                    store=store or str(Path(folder) / f"agent-{number}.sqlite3"),
+                    store=location(store, f"agent-{number}"),
                     orders=list(range(first, first + options.conversations)),
                     workers=workers,
                     latency=options.latency,
@@ -686,9 +783,25 @@ def run_all(
                 )
             )
         duplicate_rows = []
+        first = FIRST_ORDER + len(plans) * options.conversations
         if options.duplicates:
-            first = FIRST_ORDER + len(plans) * options.conversations
             duplicate_rows = _duplicates().run_mode(options, running, first, Path(folder))
+            first += 2 * options.conversations
+        if compare:
+            for number, kind in enumerate(("sqlite", "postgres")):
+                start = first + number * options.conversations
+                duplicate_rows.append(
+                    _duplicates().run_dispatched(
+                        running,
+                        f"{COMPARED}{kind}",
+                        store=location("" if kind == "sqlite" else kind, f"compared-{kind}"),
+                        orders=list(range(start, start + options.conversations)),
+                        workers=many,
+                        latency=options.latency,
+                        timeout=options.timeout,
+                        fraction=options.duplicate_fraction,
+                    )
+                )
     return rows, duplicate_rows
 
 

@@ -38,7 +38,7 @@ from typing import Any, cast
 
 import httpx
 from openai import AsyncOpenAI
-from specagent_runtime import ApiKey, Identity, SQLiteStore
+from specagent_runtime import ApiKey, Identity, open_store
 
 from benchmarks import load
 
@@ -86,7 +86,7 @@ async def run_delivery_worker(options: argparse.Namespace) -> None:
         base_url=options.model, api_key="load", max_retries=0, http_client=cast(Any, model_http)
     )
     agent = package.build_agent(
-        api, model="fake-model", openai_client=model, store=SQLiteStore(options.store)
+        api, model="fake-model", openai_client=model, store=open_store(options.store)
     )
     takes_id = _accepts(agent.respond, "message_id")
     loop = asyncio.get_running_loop()
@@ -205,7 +205,7 @@ async def _dispatch(
     try:
         for process in processes:
             assert process.stdout is not None
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            line = await asyncio.wait_for(process.stdout.readline(), 300)  # a loaded machine
             if not line.decode().startswith(load.READY):
                 raise RuntimeError(f"worker {process.pid} did not start")
         readers = [asyncio.create_task(worker.read()) for worker in workers]
@@ -336,7 +336,7 @@ def check(result: DispatchResult, petstore: Any) -> list[str]:
 
 
 async def _check_store(result: DispatchResult) -> list[str]:
-    store = SQLiteStore(result.store)
+    store = open_store(result.store)  # a SQLite file or a postgresql:// URL
     problems = []
     for order in result.orders:
         stored = await store.load(f"load-{order}")
@@ -347,6 +347,7 @@ async def _check_store(result: DispatchResult) -> list[str]:
         )
         if said != list(load.messages_for(order)):
             problems.append(f"load-{order}: stored customer messages {said!r}")
+    store.close()
     return problems
 
 

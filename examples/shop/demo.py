@@ -1,6 +1,7 @@
 """A support conversation with the shop agent, played entirely on this machine.
 
     uv run python examples/shop/demo.py
+    SPECAGENT_STORE=postgresql://user@host/db uv run python examples/shop/demo.py
 
 Starts the shop's reference API (`server.py`) and a scripted OpenAI-compatible model on free
 local ports, wires the generated `shop_agent` to both as a support service would, and plays the
@@ -10,13 +11,19 @@ order lookup anyone may do (with a wrong zip code the API refuses), and the thre
 are scripted; identity binding, context, the task engine, instruction steps, confirmations and
 the HTTP traffic are the real runtime's. Each step is checked against what the model was shown
 and what reached the API: exit status 0 when every check holds, 1 when one does not.
+
+The conversations are kept in memory, or in the store ``SPECAGENT_STORE`` names (a SQLite file
+or a PostgreSQL database, see docs/deployment.md); each run's conversation ids end with a run
+number of their own, so a store that outlives the run starts every run afresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +40,9 @@ from specagent_runtime import (  # noqa: E402
     ClientCredentials,
     HandoffRequested,
     Identity,
-    MemoryStore,
     Reply,
     ToolCalled,
+    open_store,
 )
 from specagent_runtime.testing import ScriptedModel, Turn, call, say  # noqa: E402
 
@@ -51,6 +58,8 @@ class Demo:
         self.shop = shop
         self.fake = fake
         self.failures: list[str] = []
+        self.run = uuid.uuid4().hex[:8]
+        self.conversations: list[str] = []
 
     async def turn(
         self, conversation: str, text: str, identity: Identity | None, *script: Turn
@@ -59,6 +68,9 @@ class Demo:
         seen = len(self.shop.requests())
         who = "verified customer" if identity is not None else "visitor"
         print(f"\n{who}: {text}")
+        conversation = f"{conversation}-{self.run}"
+        if conversation not in self.conversations:
+            self.conversations.append(conversation)
         reply = await self.agent.respond(conversation, text, identity=identity)
         for event in reply.events:
             if isinstance(event, ToolCalled):
@@ -163,13 +175,16 @@ async def main() -> int:
         credentials = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
         client = AsyncClient(shop.base_url, credentials={"supportOAuth": credentials})
         model: Any = fake.client()
-        agent = build_agent(client, model=MODEL, openai_client=model, store=MemoryStore())
+        store = open_store(os.environ.get("SPECAGENT_STORE") or "memory:")
+        agent = build_agent(client, model=MODEL, openai_client=model, store=store)
         demo = Demo(agent, shop, fake)
         try:
             await play(demo)
         finally:
             await client.aclose()
             await model.close()
+            store.close()
+    print(f"\nConversations in {store!r}: {', '.join(demo.conversations)}")
     if demo.failures:
         print(f"\n{len(demo.failures)} check(s) failed: {', '.join(demo.failures)}")
         return 1

@@ -56,6 +56,11 @@ COMMANDS: tuple[Command, ...] = (
         "print the audit trail of consequential actions from the store",
         "specagent_runtime._agent.audit_cli",
     ),
+    Command(
+        "migrate",
+        "apply the store's schema migrations ahead of a deployment (SPECAGENT_STORE or --store)",
+        "specagent_runtime._stores.migrate_cli",
+    ),
 )
 
 

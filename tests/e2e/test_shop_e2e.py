@@ -3,13 +3,16 @@ the scripted model server and the shop's reference server (`examples/shop/server
 
 Only the model's words are scripted; identity binding, the user context, the task engine, the
 instruction steps and the HTTP traffic are the real runtime's, and every "it happened once" is
-read from the reference server's own request log.
+read from the reference server's own request log. The agent runs on each store (memory,
+SQLite, PostgreSQL), and the demo once more with ``SPECAGENT_STORE`` naming a PostgreSQL
+database whose rows are then read.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -24,11 +27,12 @@ from specagent_runtime import (
     ClientCredentials,
     HandoffRequested,
     Identity,
-    MemoryStore,
+    Store,
     TaskFinished,
 )
 
 from tests.support.fake_openai import FakeOpenAI, call, say
+from tests.support.postgres import PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
@@ -70,13 +74,14 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-async def agent(shop_agent: ModuleType, shop: Any, fake: FakeOpenAI) -> AsyncIterator[Agent]:
+async def agent(
+    shop_agent: ModuleType, shop: Any, fake: FakeOpenAI, any_store: Store
+) -> AsyncIterator[Agent]:
+    """The shop's agent on each store: memory, SQLite and PostgreSQL (tests/support/stores.py)."""
     credentials = ClientCredentials(shop_server.CLIENT_ID, shop_server.CLIENT_SECRET)
     client = shop_agent.AsyncClient(shop.base_url, credentials={"supportOAuth": credentials})
     model: AsyncOpenAI = fake.client()
-    built: Agent = shop_agent.build_agent(
-        client, model=MODEL, openai_client=model, store=MemoryStore()
-    )
+    built: Agent = shop_agent.build_agent(client, model=MODEL, openai_client=model, store=any_store)
     yield built
     await client.aclose()
     await model.close()
@@ -357,6 +362,50 @@ def test_demo_exits_zero() -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Order 1002 is cancelled." in done.stdout
+
+
+def test_the_demo_on_postgresql_keeps_its_conversations_there(
+    postgres_server: PostgresServer,
+) -> None:
+    """`SPECAGENT_STORE=postgresql://... python examples/shop/demo.py` (issue 18): every check
+    holds, and the conversations, the task runs and the audit trail are rows of the database,
+    each customer message once."""
+    url = postgres_server.create_database()
+    try:
+        done = subprocess.run(
+            [sys.executable, str(SHOP / "demo.py")],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+            cwd=REPO,
+            env={**os.environ, "SPECAGENT_STORE": url},
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "PostgresStore('postgresql://postgres@127.0.0.1" in done.stdout
+        database = url.rsplit("/", 1)[1]
+        rows = postgres_server.execute(
+            "SELECT kind, key, value FROM specagent_records ORDER BY kind, key", database=database
+        )
+        conversations = {
+            key: json.loads(value) for kind, key, value in rows if kind == "conversation"
+        }
+        assert sorted(key.split("-")[0] for key in conversations) == ["ada", "guest", "lead"]
+        ada = next(value for key, value in conversations.items() if key.startswith("ada-"))
+        said = [m["content"] for m in ada["messages"] if m["role"] == "user"]
+        assert said.count("Please cancel the coffee mugs.") == 1
+        assert said.count("Yes, please.") == 1
+        runs = [json.loads(value) for kind, _, value in rows if kind == "task_run"]
+        assert sorted(run["task"] for run in runs) == [
+            "book_demo",
+            "cancel_order",
+            "refund_order",
+            "refund_order",
+        ]
+        audit = postgres_server.execute("SELECT entry FROM specagent_audit", database=database)
+        assert any("/orders/1002/cancel" in str(row[0]) for row in audit), audit
+    finally:
+        postgres_server.drop_database(url)
 
 
 async def test_the_reference_server_honours_idempotency_keys(

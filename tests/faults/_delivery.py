@@ -1,5 +1,8 @@
 """The harness of the exactly-once suite (issue 15): the generated shop package, its API, a
-scripted model, and webhook worker processes that share one SQLite store file.
+scripted model, and webhook worker processes that share one store and nothing else: a SQLite
+file, or a PostgreSQL database on the session's server (issue 18). The `eo` fixture is
+parametrized over both (ids ``sqlite`` and ``postgres``); a test that is about the SQLite file
+itself narrows it with ``@pytest.mark.parametrize("eo", ["sqlite"], indirect=True)``.
 
 Only public interfaces are driven: `specagent.generate` makes the package from
 `specs/shop.yaml` and `specs/shop_agent.yaml`; each worker (`_worker.py`, a separate process)
@@ -14,7 +17,9 @@ requests the model received, the replies the host got, and the bytes of the stor
 
 The servers and the fork server are started once per test session (module singletons, shared
 by tests/faults, tests/storage and tests/load); each test gets a fresh API state, a fresh
-model log and its own store file.
+model log and its own store: a file in its tmp_path, or the module's PostgreSQL database
+emptied before the test (copies for crash snapshots are databases made from it as a template,
+dropped after the test).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,8 @@ from specagent import GenerateOptions, generate, ir
 
 from tests.adversarial._model import AttackerModel
 from tests.support.fake_openai import Turn, call, say
+from tests.support.postgres import PostgresServer
+from tests.support.stores import SHARED_KINDS, empty_postgres
 
 from ._shop import API_KEY, ShopApi
 
@@ -494,19 +502,25 @@ def _start_session() -> _Session:
 
 @dataclass
 class Env:
-    """One test's world: the API (fresh), the model (fresh log), a store file, workers."""
+    """One test's world: the API (fresh), the model (fresh log), a store, workers.
+
+    `store` is where the workers' store lives, as `open_store` takes it: a SQLite file's path
+    or a ``postgresql://`` URL (`kind` says which; `server` is the PostgreSQL server)."""
 
     api: ShopApi
     model: ShopModel
     zygote: Zygote
     folder: Path  # the test's tmp_path: store files
     sockets: Path  # short paths for the workers' sockets
-    store: Path
+    store: str
+    kind: str = "sqlite"
+    server: PostgresServer | None = None
     workers: list[Worker] = field(default_factory=list)
     conversations: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    databases: list[str] = field(default_factory=list)  # copies made by `copy_store`
 
-    def spawn(self, store: Path | None = None, **options: Any) -> Worker:
-        """A new worker on `store` (the test's store file by default). Options: `lease_ttl`,
+    def spawn(self, store: str | Path | None = None, **options: Any) -> Worker:
+        """A new worker on `store` (the test's store by default). Options: `lease_ttl`,
         `crash_after_writes`, `crash_request`."""
         worker = Worker(
             self.zygote,
@@ -525,21 +539,59 @@ class Env:
     def conversation(self, name: str = "c") -> str:
         return f"{name}-{next(self.conversations)}"
 
+    def copy_store(self, source: str, name: str) -> str:
+        """A copy of the store at `source` (no worker may have it open), as it is now: the
+        SQLite file with its logs, or a PostgreSQL database made from it as a template."""
+        if self.server is None:
+            target = self.folder / name
+            target.mkdir()
+            copy = target / Path(source).name
+            # SQLite's backup: the file with what its write-ahead log holds, consistent even
+            # while a worker that just closed is still checkpointing and removing the log.
+            with (
+                contextlib.closing(sqlite3.connect(source)) as reader,
+                contextlib.closing(sqlite3.connect(copy)) as writer,
+            ):
+                reader.backup(writer)
+            return str(copy)
+        url = self.server.copy_database(source)
+        self.databases.append(url)
+        return url
+
+    def store_bytes(self, store: str | None = None) -> bytes:
+        """What the store holds, as bytes to search: the SQLite file with its logs, or for
+        PostgreSQL every row of the store's tables and the database's files on disk after a
+        checkpoint (the tables were emptied before the test, so only its own rows are there)."""
+        location = store or self.store
+        if self.server is None:
+            return store_bytes(Path(location))
+        return self.server.database_bytes(location)
+
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
         self.workers.clear()
+        for url in self.databases:
+            assert self.server is not None
+            self.server.drop_database(url)
+        self.databases.clear()
 
 
-@pytest.fixture
-def eo(tmp_path: Path) -> Iterator[Env]:
+@pytest.fixture(params=SHARED_KINDS)
+def eo(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Env]:
     session = _start_session()
     session.api.reset()
     session.model.reset()
     sockets = Path(tempfile.mkdtemp(prefix="s", dir=session.root))
-    env = Env(
-        session.api, session.model, session.zygote, tmp_path, sockets, tmp_path / "agent.sqlite3"
-    )
+    kind = str(request.param)
+    server: PostgresServer | None = None
+    if kind == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        store = str(request.getfixturevalue("postgres_store_url"))
+        empty_postgres(store)
+    else:
+        store = str(tmp_path / "agent.sqlite3")
+    env = Env(session.api, session.model, session.zygote, tmp_path, sockets, store, kind, server)
     try:
         yield env
     finally:

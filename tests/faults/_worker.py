@@ -1,5 +1,6 @@
-"""Webhook workers of the exactly-once suite: separate processes sharing one SQLite store file,
-each forked from one server process that imported everything once.
+"""Webhook workers of the exactly-once suite: separate processes sharing one store (a SQLite file
+or a PostgreSQL database, nothing else), each forked from one server process that imported
+everything once.
 
     python -m tests.faults._worker PACKAGE_ROOT PACKAGE
 
@@ -7,7 +8,8 @@ Importing the runtime, the openai SDK and a generated package takes about 2 s he
 starts some hundred workers (two per delivery race, two per injected crash), so this server
 imports them once and forks a worker for each line `{"socket": ..., "store": ..., ...}` on its
 stdin, answering `{"pid": N}`. A worker is a real process: its own event loop, HTTP pools and
-SQLite connections, killed with SIGKILL like any other. It connects to the Unix socket the test
+store connections (a SQLite file's, or a PostgreSQL connection pool opened in the worker), killed
+with SIGKILL like any other. It connects to the Unix socket the test
 listens on, says READY (with which planned keywords the runtime accepts), then runs commands,
 several at once, one JSON line each, and answers each with a JSON line carrying its `id`:
 
@@ -26,8 +28,8 @@ A failed command answers `{"id": N, "error": {"type": ..., "bases": [...], "mess
 
 Crashes (the process exits at once with status 17, no cleanup, as under kill -9):
 `crash_after_writes: N` (at spawn, or on a command: counted from that command's start) right
-after the store's N-th write returned (every public write method
-of `SQLiteStore` counts once, however it is built internally); `crash_request: {"method",
+after the store's N-th write returned (every public write method of `SQLiteStore` or
+`PostgresStore` counts once, however it is built internally); `crash_request: {"method",
 "path", "when": "before"|"after"}` in the API client's transport, before the matching request is
 sent or after its response was read (before the runtime can save what it learnt); a command's
 `"crash_before_reply": true` after the runtime answered it and before the answer reaches the
@@ -55,7 +57,7 @@ import httpx
 import httpx2
 import openai
 import specagent_runtime
-from specagent_runtime import ApiKey, Identity, SQLiteStore
+from specagent_runtime import ApiKey, Identity, PostgresStore, SQLiteStore
 
 CRASH_EXIT = 17
 # Store methods that change the file (whichever of them the runtime's SQLiteStore has): the
@@ -123,16 +125,24 @@ def _counted(method: Callable[..., Any]) -> Callable[..., Any]:
     return write
 
 
-def _crashing_store_class() -> type[SQLiteStore]:
+def _crashing_store_class(base: type[Any]) -> type[Any]:
     namespace = {
-        name: _counted(getattr(SQLiteStore, name))
+        name: _counted(getattr(base, name))
         for name in WRITE_METHODS
-        if inspect.iscoroutinefunction(getattr(SQLiteStore, name, None))
+        if inspect.iscoroutinefunction(getattr(base, name, None))
     }
-    return type("CrashingStore", (SQLiteStore,), namespace)
+    return type(f"Crashing{base.__name__}", (base,), namespace)
 
 
-CrashingStore = _crashing_store_class()
+CrashingStore = _crashing_store_class(SQLiteStore)
+CrashingPostgresStore = _crashing_store_class(PostgresStore)
+
+
+def store_class(location: str) -> type[Any]:
+    """The crashing store for a location: a ``postgresql://`` URL or a SQLite file."""
+    if location.startswith(("postgresql://", "postgres://")):
+        return CrashingPostgresStore
+    return CrashingStore
 
 
 class CrashTransport(httpx.AsyncBaseTransport):
@@ -223,13 +233,14 @@ class Worker:
         agent_kwargs: dict[str, Any] = {}
         self.lease_keyword: str | None = None
         build = package_module.build_agent
+        store_type = store_class(options["store"])
         if ttl is not None:
             for name in LEASE_KEYWORDS:
                 if accepts(build, name):
                     agent_kwargs[name], self.lease_keyword = ttl, f"build_agent({name}=)"
                     break
-                if accepts(SQLiteStore, name):
-                    store_kwargs[name], self.lease_keyword = ttl, f"SQLiteStore({name}=)"
+                if accepts(store_type, name):
+                    store_kwargs[name], self.lease_keyword = ttl, f"{store_type.__name__}({name}=)"
                     break
             else:
                 # The runtime reads the lease lifetime from the environment (committed packages
@@ -237,7 +248,7 @@ class Worker:
                 os.environ[LEASE_ENV] = str(ttl)
                 self.lease_keyword = f"${LEASE_ENV}"
         _crash["after"] = options.get("crash_after_writes")
-        self.store = CrashingStore(options["store"], **store_kwargs)
+        self.store = store_type(options["store"], **store_kwargs)
         self.agent = build(
             self.client,
             model="eo-model",
@@ -310,6 +321,7 @@ class Worker:
         await self.http.aclose()
         await self.model.close()
         await self.model_http.aclose()
+        self.store.close()
 
 
 async def _serve(options: Mapping[str, Any], package: str) -> None:
@@ -370,7 +382,8 @@ def _preload(package: str) -> None:
         importlib.import_module(f"{package}.tasks")
     except ModuleNotFoundError:
         pass
-    for name in ("Agent", "SQLiteStore", "TaskEngine", "Reply", "StoreConflict", "TaskError"):
+    names = ("Agent", "SQLiteStore", "PostgresStore", "TaskEngine", "Reply", "StoreConflict")
+    for name in (*names, "TaskError"):
         getattr(specagent_runtime, name)  # public names are imported on first use
     client = openai.AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="preload")
     _ = client.chat.completions  # the SDK imports its resources on first use

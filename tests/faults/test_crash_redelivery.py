@@ -15,12 +15,8 @@ and never silence about an order that was cancelled or placed.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,34 +110,23 @@ def verdict(eo: Env, flow: Flow, after: list[Delivery]) -> list[str]:
     return [f"{p} (after the crash: {describe(after)})" for p in problems]
 
 
-def _snapshot(eo: Env, flow: Flow, c: str) -> Path:
-    """Run the setup messages with one worker, stop it, keep a copy of the store file."""
+def _snapshot(eo: Env, flow: Flow, c: str) -> str:
+    """Run the setup messages with one worker, stop it, keep a copy of the store (the SQLite
+    file, or a PostgreSQL database)."""
     worker = eo.spawn(lease_ttl=CRASH_LEASE_TTL)
     for number, text in enumerate(flow.setup, 1):
         reply = worker.respond(c, text, f"{c}-{number}")
         assert reply.outcome == "reply", reply.describe()
     worker.close()
-    folder = eo.folder / "snapshot"
-    folder.mkdir()
-    # SQLite's online backup, not a file copy: the worker's -wal/-shm files come and go as it
-    # shuts down, and a copy taken in between is torn (or fails).
-    copy = folder / eo.store.name
-    with contextlib.closing(sqlite3.connect(eo.store)) as source:
-        with contextlib.closing(sqlite3.connect(copy)) as target:
-            source.backup(target)
-    return copy
+    return eo.copy_store(eo.store, "snapshot")
 
 
-def _fresh_store(eo: Env, snapshot: Path, name: str) -> Path:
-    target = eo.folder / name
-    target.mkdir()
-    for source in snapshot.parent.iterdir():
-        shutil.copy(source, target / source.name)
-    return target / snapshot.name
+def _fresh_store(eo: Env, snapshot: str, name: str) -> str:
+    return eo.copy_store(snapshot, name)
 
 
 def _redeliver(
-    eo: Env, flow: Flow, c: str, store: Path, crashed: Any, *, again: bool = True
+    eo: Env, flow: Flow, c: str, store: str, crashed: Any, *, again: bool = True
 ) -> list[Delivery]:
     """The host redelivers the message that got no reply (`again`), then the conversation goes
     on with a fresh worker."""
@@ -187,22 +172,31 @@ def _every_save(eo: Env, flow: Flow) -> list[str]:
     return problems
 
 
+# The crash loops take a minute each on this machine: on PostgreSQL the task yes's loop runs
+# (every save, the lease lapsing and the next worker recovering), the other three on SQLite
+# only; the crashes inside the call and before the reply run on both stores (issue 18).
+sqlite_loop = pytest.mark.parametrize("eo", ["sqlite"], indirect=True)
+
+
 @pytest.mark.slow
 def test_killed_at_every_save_of_the_task_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["task yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_tool_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["tool yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_place_order_yes_then_redelivered(eo: Env) -> None:
     none(_every_save(eo, FLOWS["place yes"]))
 
 
 @pytest.mark.slow
+@sqlite_loop
 def test_killed_at_every_save_of_the_first_message_then_redelivered(eo: Env) -> None:
     """Covers the orphan run too: a run saved before the conversation that started it."""
     none(_every_save(eo, FLOWS["task start"]))

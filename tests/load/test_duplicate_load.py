@@ -2,7 +2,8 @@
 timings; issue 15, tests/faults/README.md lists it).
 
 Twenty verified customers cancel their own orders through two worker processes sharing one
-SQLite file, each message dispatched as a helpdesk webhook with its message id; a seeded 10%
+store (a SQLite file, or a PostgreSQL database on the session's server: the module runs on
+both), each message dispatched as a helpdesk webhook with its message id; a seeded 10%
 of the messages are delivered twice at the same moment, to both workers. The conversations
 none of whose messages were doubled are the control: under the same load, at the same time,
 they must all hold. The doubled ones must too: no second DELETE, no message whose expected
@@ -12,12 +13,15 @@ reply was never posted, no error, each customer message stored once.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from specagent_runtime import migrate_store
 
 from benchmarks.load import FIRST_ORDER, Services, expected_replies
 from benchmarks.load_duplicates import DispatchResult, check, run_dispatched
+from tests.support.stores import SHARED_KINDS
 
 CONVERSATIONS = 20
 WORKERS = 2
@@ -30,19 +34,33 @@ def running(load_services: Services) -> Services:
     return load_services  # the petstore and the model, shared with test_concurrency.py
 
 
-@pytest.fixture(scope="module")
-def dispatched(running: Services) -> tuple[DispatchResult, list[str]]:
-    first = FIRST_ORDER + 50_000  # not the orders of tests/load/test_concurrency.py
-    return run_dispatched(
-        running,
-        "sqlite, 2, dispatched, 10% twice",
-        store=str(running.folder / "agent-dispatched.sqlite3"),
-        orders=list(range(first, first + CONVERSATIONS)),
-        workers=WORKERS,
-        latency=LATENCY,
-        timeout=90,
-        fraction=FRACTION,
-    )
+@pytest.fixture(scope="module", params=SHARED_KINDS)
+def dispatched(
+    running: Services, request: pytest.FixtureRequest
+) -> Iterator[tuple[DispatchResult, list[str]]]:
+    kind = str(request.param)
+    # Not the orders of tests/load/test_concurrency.py, nor of the other store's run.
+    first = FIRST_ORDER + 50_000 + 1000 * SHARED_KINDS.index(kind)
+    server = request.getfixturevalue("postgres_server") if kind == "postgres" else None
+    if server is not None:
+        store = server.create_database()
+        migrate_store(store)
+    else:
+        store = str(running.folder / "agent-dispatched.sqlite3")
+    try:
+        yield run_dispatched(
+            running,
+            f"{kind}, 2, dispatched, 10% twice",
+            store=store,
+            orders=list(range(first, first + CONVERSATIONS)),
+            workers=WORKERS,
+            latency=LATENCY,
+            timeout=90,
+            fraction=FRACTION,
+        )
+    finally:
+        if server is not None:
+            server.drop_database(store)
 
 
 def _doubled(result: DispatchResult) -> set[int]:

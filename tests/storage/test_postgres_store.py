@@ -1,6 +1,7 @@
 """PostgreSQL: migrations, and the faults of a real server: stopped, restarted (between calls
 and inside a transaction), a connection killed inside a transaction, idle connections killed,
-a failover to a read-only standby, a record locked by a stuck worker, a full disk.
+a failover to a read-only standby, a record locked by a stuck worker, a full disk (for the store,
+and for the example agent's turn).
 
 Every failure must be a `StoreError` naming the database (never its password), the record
 and the cause, leave nothing half-saved, and the next call after the fault must work.
@@ -426,3 +427,92 @@ async def test_a_closed_store_says_so(url: str) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         await store.get("k", "x")
+
+
+# --- the agent on a full disk ----------------------------------------------------------------
+
+
+def _fill_the_records_table(url: str) -> int:
+    """Rows small enough to stay in the records table itself (not TOAST), until its file
+    reaches the server's file size limit, then ever smaller ones into what is left of its
+    pages: no new row version of any size fits anywhere. The number of rows written."""
+    insert = (
+        "INSERT INTO specagent_records (kind, key, version, value)"
+        " SELECT 'filler', %s || g, 1, repeat('x', %s) FROM generate_series(1, %s) AS g"
+    )
+    written = 0
+    with psycopg.connect(url, autocommit=True) as connection:
+        for size, rows in ((900, 500), (900, 1), (90, 1), (9, 1)):
+            for attempt in range(20_000):
+                try:
+                    connection.execute(insert, (f"{size}-{rows}-{attempt}-", size, rows))
+                except psycopg.Error as exc:  # DiskFull, or "could not extend file"
+                    assert "could not extend" in str(exc) or exc.sqlstate == "53100", exc
+                    break
+                written += rows
+    return written
+
+
+async def test_a_full_disk_fails_the_agents_turn_by_name_and_the_redelivery_cancels_once(
+    url: str,
+    server: PostgresServer,
+    example_package: Any,
+    petstore: Any,
+    fake_model: Any,
+) -> None:
+    """The example petstore agent on this file-size-limited server: the customer's yes arrives
+    when the disk is full. Which of the turn's writes fails first depends on where PostgreSQL
+    still finds room (an update that fits in its row's page goes through on a full disk), so
+    the turn fails before the DELETE or after it, when its outcome is to be saved; either way
+    with a `StoreError` naming the database and the disk, the failed write saved nothing, and
+    once space is freed the redelivered yes tells the customer it is cancelled with one
+    cancellation (from the saved outcome, or a repeat of the DELETE with the same
+    Idempotency-Key that finds it gone)."""
+    from specagent_runtime import ApiKey, Identity  # noqa: PLC0415
+
+    from tests.support.fake_openai import call  # noqa: PLC0415
+
+    customer = Identity(username="user1", verified=True)
+    store = PostgresStore(url, timeout=2.0)
+    client = example_package.AsyncClient(
+        petstore.base_url, credentials={"api_key": ApiKey(petstore.api_key)}
+    )
+    model = fake_model.client()
+    agent = example_package.build_agent(
+        client, model="fake-model", openai_client=model, store=store
+    )
+    name = url.rsplit("/", 1)[1]
+    try:
+        fake_model.add(call("cancel_order", order_id=2))
+        asked = await agent.respond("c1", "Please cancel my order 2", identity=customer)
+        assert asked.text == "Cancel order 2 for 2 item(s)?"
+        before = await store.load("c1")
+        assert _fill_the_records_table(url) > 500
+
+        with pytest.raises(StoreError) as caught:
+            await agent.respond("c1", "yes", identity=customer, message_id="m2")
+
+        message = str(caught.value)
+        assert "disk is full" in message and "nothing was saved" in message, message
+        assert store.where in message
+        sent = [request.status for request in petstore.requests("/store/order", method="DELETE")]
+        assert sent in ([], [200]), sent
+        if not sent:
+            assert await store.load("c1") == before  # failed first: nothing of the turn saved
+
+        server.execute("DELETE FROM specagent_records WHERE kind = 'filler'", database=name)
+        server.execute("VACUUM specagent_records", database=name)
+        again = await agent.respond("c1", "yes", identity=customer, message_id="m2")
+        assert again.text == "Order 2 is cancelled."
+        deletes = petstore.requests("/store/order", method="DELETE")
+        statuses = [request.status for request in deletes]
+        assert statuses.count(200) == 1 and set(statuses) <= {200, 404}, statuses
+        stored = await store.load("c1")
+        assert stored is not None
+        said = [m["content"] for m in stored.value["messages"] if m["role"] == "user"]
+        assert said == ["Please cancel my order 2", "yes"]
+    finally:
+        await client.aclose()
+        await model.close()
+        store.close()
+        server.execute("TRUNCATE specagent_records", database=name)

@@ -1,9 +1,18 @@
-"""What the SQLite store file holds and who may read it (issue 15; tests/faults/README.md lists
-each attack): its permissions, credentials, retention (`purge`) and the audit trail.
+"""What the store holds and who may read it (issue 15; tests/faults/README.md lists each attack):
+its permissions, credentials, retention (`purge`) and the audit trail, on SQLite and on
+PostgreSQL (issue 18; the `eo` fixture runs each test on both unless it says otherwise).
 
 The store is written by webhook worker processes (tests/faults/_worker.py, umask 022 as a
 service typically has) driving the generated shop package; the witnesses are the file's mode
-bits, the bytes of the file with its write-ahead log, and what the public API returns.
+bits, the bytes of the file with its write-ahead log (for PostgreSQL: every row of the store's
+tables and the database's files after a checkpoint), and what the public API returns.
+
+Two attacks are about the SQLite file and run on it only: its mode bits (a PostgreSQL
+database's files belong to the server, 0600 under its own user, whatever the workers' umask)
+and the purged text gone from the file's bytes (PostgreSQL's DELETE leaves the row's bytes in
+the table file until VACUUM reuses the space, and in the write-ahead log and the backups until
+they are recycled: the rows are gone for every reader, `docs/deployment.md` says what that
+means for retention).
 """
 
 from __future__ import annotations
@@ -23,9 +32,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from specagent_runtime import SQLiteStore
+from specagent_runtime import Store, open_store
 
-from tests.faults._delivery import CUSTOMER, Env, describe, store_bytes
+from tests.faults._delivery import CUSTOMER, Env, describe
 from tests.faults._shop import API_KEY
 
 SECRET_FORMS = {
@@ -55,14 +64,19 @@ def mode(path: Path) -> str:
     return oct(stat.S_IMODE(path.stat().st_mode))
 
 
+# The attacks on the SQLite file itself.
+sqlite_only = pytest.mark.parametrize("eo", ["sqlite"], indirect=True)
+
+
 # --- permissions ------------------------------------------------------------------------------
 
 
+@sqlite_only
 def test_the_store_file_and_its_logs_are_readable_by_the_owner_only(eo: Env) -> None:
     worker = eo.spawn()
     c = eo.conversation()
     worker.respond(c, "Please cancel order 7.", f"{c}-1")
-    assert eo.store.exists()
+    assert Path(eo.store).exists()
     # Another process holds the file open (as the other workers do), so the write-ahead log
     # and its index stay on disk while the worker writes: they must be as private.
     with contextlib.closing(sqlite3.connect(eo.store)) as reader:
@@ -92,7 +106,7 @@ def test_an_api_key_echoed_in_an_error_is_not_stored(eo: Env, form: str) -> None
     assert reply.outcome == "reply", reply.describe()
     assert "get_order" in reply.text  # the lookup ran and the model relayed its error
     worker.close()
-    assert forms_in(store_bytes(eo.store)) == [], "the store holds the API key"
+    assert forms_in(eo.store_bytes()) == [], "the store holds the API key"
     assert forms_in(eo.model.everything().encode()) == [], "the model was shown the API key"
 
 
@@ -107,19 +121,25 @@ def test_a_consequential_action_stores_no_credential(eo: Env) -> None:
     worker.close()
     assert eo.api.effects() == [("cancel", 8), ("cancel", 7)]
     assert all(s.header("x-api-key") == API_KEY for s in eo.api.seen())  # it was in use
-    assert forms_in(store_bytes(eo.store)) == []
+    assert forms_in(eo.store_bytes()) == []
 
 
 def test_control_the_byte_search_finds_what_the_store_holds(eo: Env) -> None:
     """The witness of the two attacks above sees a key the store did keep, in any encoding,
-    whether it sits in the file or still in the write-ahead log."""
-    store = SQLiteStore(eo.store)
+    whether it sits in the file or still in the write-ahead log (in PostgreSQL's tables)."""
+    store = open_store(eo.store)
+    if eo.kind == "postgres":
+        for name, form in SECRET_FORMS.items():
+            asyncio.run(store.put("control", name, {"echo": form}))
+        store.close()
+        assert forms_in(eo.store_bytes()) == list(SECRET_FORMS)
+        return
     with contextlib.closing(sqlite3.connect(eo.store)) as reader:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # keeps the log
         for name, form in SECRET_FORMS.items():
             asyncio.run(store.put("control", name, {"echo": form}))
-        found = forms_in(store_bytes(eo.store))
+        found = forms_in(eo.store_bytes())
         reader.execute("ROLLBACK")
     assert found == list(SECRET_FORMS)
 
@@ -127,11 +147,11 @@ def test_control_the_byte_search_finds_what_the_store_holds(eo: Env) -> None:
 # --- retention --------------------------------------------------------------------------------
 
 
-async def _purge(store: SQLiteStore, seconds: float) -> Any:
+async def _purge(store: Store, seconds: float) -> Any:
     """`store.purge(older_than=...)` (planned), with a timedelta or seconds, whichever it takes."""
     purge = getattr(store, "purge", None)
     if purge is None:
-        raise AssertionError("SQLiteStore has no purge(older_than=...) (planned by issue 15)")
+        raise AssertionError(f"{store!r} has no purge(older_than=...) (planned by issue 15)")
     try:
         result = purge(older_than=timedelta(seconds=seconds))
         if inspect.isawaitable(result):
@@ -162,11 +182,12 @@ def _old_and_new(eo: Env) -> tuple[str, str]:
 @pytest.mark.slow
 def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo: Env) -> None:
     old, new = _old_and_new(eo)
-    store = SQLiteStore(eo.store)
+    store = open_store(eo.store)
     asyncio.run(_purge(store, PURGE_AGE))
 
     assert asyncio.run(store.load(old)) is None
     assert asyncio.run(store.load(new)) is not None
+    store.close()
     worker = eo.spawn()
     assert worker.runs(old) == []
     assert [run["status"] for run in worker.runs(new)] == ["waiting_confirmation"]
@@ -175,13 +196,16 @@ def test_purge_removes_old_conversations_and_their_runs_and_keeps_recent_ones(eo
 
 
 @pytest.mark.slow
+@sqlite_only
 def test_purged_conversations_are_gone_from_the_file(eo: Env) -> None:
     _old_and_new(eo)
-    assert b"Please cancel order 7." in store_bytes(eo.store)  # the control: it was there
-    asyncio.run(_purge(SQLiteStore(eo.store), PURGE_AGE))
+    assert b"Please cancel order 7." in eo.store_bytes()  # the control: it was there
+    store = open_store(eo.store)
+    asyncio.run(_purge(store, PURGE_AGE))
+    store.close()
 
-    assert b"Please cancel order 7." not in store_bytes(eo.store), "readable in the file"
-    assert b"Please cancel order 9." in store_bytes(eo.store)
+    assert b"Please cancel order 7." not in eo.store_bytes(), "readable in the file"
+    assert b"Please cancel order 9." in eo.store_bytes()
 
 
 # --- the audit trail --------------------------------------------------------------------------

@@ -220,6 +220,33 @@ class PostgresServer:
         with contextlib.suppress(Exception):
             self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def copy_database(self, url: str) -> str:
+        """A new database made from the one at `url` as a template (nobody may be connected
+        to it: the server waits up to 5 s for sessions that are closing); its URL."""
+        name = f"specagent_copy_{os.getpid()}_{next(_names)}"
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{url.rsplit("/", 1)[1]}"')
+        return self.url(name)
+
+    def database_bytes(self, url: str) -> bytes:
+        """Everything the store's tables of the database at `url` hold, as bytes to search:
+        every row as text, then the database's own files on disk after a checkpoint (dead
+        row versions a later write left behind are there too; values the server compressed
+        into TOAST are only in the rows). The write-ahead log is the whole cluster's and is
+        not searched."""
+        database = url.rsplit("/", 1)[1]
+        rows = self.execute(
+            "SELECT kind || ' ' || key || ' ' || value FROM specagent_records"
+            " UNION ALL SELECT entry FROM specagent_audit",
+            database=database,
+        )
+        data = "\n".join(str(row[0]) for row in rows).encode()
+        self.execute("CHECKPOINT")
+        [(oid,)] = self.execute("SELECT oid FROM pg_database WHERE datname = %s", database)
+        for path in sorted((self.data / "base" / str(oid)).iterdir()):
+            with contextlib.suppress(OSError):  # a file dropped meanwhile
+                data += b"\n" + path.read_bytes()
+        return data
+
     def terminate(self, pid: int) -> None:
         """Kill one server process (a connection's backend), as a failover or a DBA would."""
         self.execute("SELECT pg_terminate_backend(%s)", pid)

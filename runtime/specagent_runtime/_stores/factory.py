@@ -34,7 +34,7 @@ def open_store(
     if location is None:
         location = env.get(STORE_ENV) or DEFAULT_STORE_PATH
     retention = Retention.from_env(env)
-    kind, target = _parse(location)
+    kind, target = parse_location(location)
     if kind == "postgres":
         from specagent_runtime._stores.postgres import PostgresStore  # noqa: PLC0415
 
@@ -54,7 +54,7 @@ def migrate_store(location: str | os.PathLike[str] | None = None) -> list[int]:
     opened, so this opens it; a memory store has nothing to migrate."""
     if location is None:
         location = os.environ.get(STORE_ENV) or DEFAULT_STORE_PATH
-    kind, target = _parse(location)
+    kind, target = parse_location(location)
     if kind == "postgres":
         from specagent_runtime._stores.pg_schema import migrate  # noqa: PLC0415
 
@@ -66,7 +66,9 @@ def migrate_store(location: str | os.PathLike[str] | None = None) -> list[int]:
     return []
 
 
-def _parse(location: str | os.PathLike[str]) -> tuple[str, str]:
+def parse_location(location: str | os.PathLike[str]) -> tuple[str, str]:
+    """("postgres", url), ("sqlite", path) or ("memory", ""); a `ConfigurationError` for
+    anything else."""
     text = os.fspath(location)
     if not isinstance(text, str) or not text.strip():
         raise ConfigurationError(f"{STORE_ENV}: an empty store location")
