@@ -2,9 +2,11 @@
 
 The corpus is where the generator meets real, often slightly broken specs. For each spec (no
 agent file: every operation becomes a tool) this says whether the package generates, imports,
-passes `ruff check` and `mypy --strict`, and whether every operation of the spec became a tool
-or was reported with a reason. Failures are grouped by the first line of their error with
-names and numbers blanked out, so one bug shows as one line, not fifty.
+passes `ruff check` (with ruff's defaults, and with this project's own strict rule set, as a
+user's repository configured like this one lints it) and `mypy --strict`, and whether every
+operation of the spec became a tool or was reported with a reason. Failures are grouped by the
+first line of their error with names and numbers blanked out, so one bug shows as one line, not
+fifty.
 
 Each spec is generated in its own worker process (a crash, a leak or a hang stays there; a
 timeout ends it), the package is written to disk, imported module by module in a fresh
@@ -36,6 +38,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from specagent.render._format import STRICT_IGNORE, STRICT_LINE_LENGTH, STRICT_SELECT
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -61,8 +65,9 @@ class SpecResult:
     generated: bool = False
     imported: bool = False
     ruff_ok: bool = False
+    strict_ok: bool = False  # ruff check under E, F, I, UP, B, PL, RUF, T20 at line length 100
     mypy_ok: bool | None = None  # None: not checked (yet)
-    stage: str = ""  # where it failed first: "generate", "timeout", "import", "ruff"
+    stage: str = ""  # where it failed first: "generate", "timeout", "import", "ruff", "strict"
     cause: str = ""  # first line of the error
     generate_seconds: float = 0.0
     import_seconds: float = 0.0
@@ -300,10 +305,32 @@ def check_spec(spec: Spec, out: Path, timeout: float, do_import: bool) -> SpecRe
     return result
 
 
+# The strict rule set generated packages are held to (pyproject.toml's [tool.ruff.lint]).
+_STRICT_RULES = [
+    "--select",
+    ",".join(STRICT_SELECT),
+    "--ignore",
+    ",".join(STRICT_IGNORE),
+    "--line-length",
+    str(STRICT_LINE_LENGTH),
+    "--target-version",
+    "py311",
+]
+
+
 def _ruff(result: SpecResult, package_dir: Path, timeout: float) -> None:
-    """`ruff check` with ruff's defaults (not this repo's config), as a user's project would."""
+    """`ruff check` with ruff's defaults (not this repo's config), as a user's project would,
+    then with the strict rule set."""
+    _ruff_with(result, package_dir, timeout, [], "ruff")
+    if result.ruff_ok:
+        _ruff_with(result, package_dir, timeout, _STRICT_RULES, "strict")
+
+
+def _ruff_with(
+    result: SpecResult, package_dir: Path, timeout: float, rules: list[str], stage: str
+) -> None:
     started = time.perf_counter()
-    command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "-q"]
+    command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "-q", *rules]
     command += ["--output-format", "concise"]  # one `path:line:col: CODE message` per problem
     try:
         done = subprocess.run(
@@ -315,12 +342,12 @@ def _ruff(result: SpecResult, package_dir: Path, timeout: float) -> None:
         )
     except subprocess.TimeoutExpired:
         done = None
-    result.ruff_seconds = time.perf_counter() - started
+    result.ruff_seconds += time.perf_counter() - started
     if done is not None and done.returncode == 0:
-        result.ruff_ok = True
+        setattr(result, "ruff_ok" if stage == "ruff" else "strict_ok", True)
         return
     if not result.stage:
-        result.stage = "ruff"
+        result.stage = stage
         lines = done.stdout.splitlines() if done is not None else ["ruff timed out"]
         found = [line for line in lines if ": " in line]
         result.cause = (found or lines or ["ruff failed"])[0].split(": ", 1)[-1]
@@ -473,6 +500,7 @@ def summarise(results: Sequence[SpecResult]) -> dict[str, Any]:
             by_version[row]["generated"] += r.generated
             by_version[row]["imported"] += r.imported
             by_version[row]["ruff"] += r.ruff_ok
+            by_version[row]["strict"] += r.strict_ok
             by_version[row]["mypy"] += bool(r.mypy_ok)
             by_version[row]["failed"] += bool(r.stage) or r.mypy_ok is False
             by_version[row]["ops"] += r.spec_operations
@@ -501,7 +529,7 @@ def _total_last(item: tuple[str, Counter[str]]) -> tuple[bool, str]:
 
 
 def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: float) -> None:
-    columns = ["specs", "generated", "imported", "ruff", "mypy", "failed"]
+    columns = ["specs", "generated", "imported", "ruff", "strict", "mypy", "failed"]
     columns += ["ops", "tools", "reported", "silent"]
     print(
         _table(
@@ -573,6 +601,8 @@ def print_report(results: Sequence[SpecResult], summary: dict[str, Any], wall: f
 def _outcome(result: SpecResult) -> str:
     if result.stage:
         return result.stage
+    if result.strict_ok:
+        return "strict ok"
     return "ruff ok" if result.ruff_ok else "imported" if result.imported else "generated"
 
 
@@ -646,7 +676,7 @@ def run(args: argparse.Namespace) -> int:
         results = [r for r in results if matches(r.name, args.only)]
     print_report(results, summarise(results), wall)
     print(f"report: {report_path}", file=sys.stderr)
-    return 0 if all(r.ruff_ok and not r.stage for r in results) else 1
+    return 0 if all(r.strict_ok and not r.stage for r in results) else 1
 
 
 def _write_report(path: Path, corpus: Path, results: dict[str, SpecResult], wall: float) -> None:

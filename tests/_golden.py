@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -78,3 +80,18 @@ def on_disk(package_dir: Path) -> dict[PurePosixPath, str]:
         for p in sorted(package_dir.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
     }
+
+
+def strict_pyproject() -> str:
+    """A user's pyproject.toml with this project's own ruff settings: line length, target and
+    [tool.ruff.lint] select and ignore (its per-file ignores are about its own tree)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]
+    lint = config["lint"]
+    return (
+        "[tool.ruff]\n"
+        f"line-length = {config['line-length']}\n"
+        f"target-version = {json.dumps(config['target-version'])}\n\n"
+        "[tool.ruff.lint]\n"
+        f"select = {json.dumps(lint['select'])}\n"
+        f"ignore = {json.dumps(lint.get('ignore', []))}\n"
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._golden import ROOT, Case, cases, on_disk, regenerate
+from tests._golden import ROOT, Case, cases, on_disk, regenerate, strict_pyproject
 
 CASES = cases()
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -68,6 +68,16 @@ def test_golden_packages_pass_ruff() -> None:
         ROOT,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_golden_packages_pass_the_strict_rules_in_a_users_repository(tmp_path: Path) -> None:
+    """Linted where a user commits them: a repository whose pyproject.toml selects this
+    project's own rules (E, F, I, UP, B, PL, RUF... at line length 100), not ruff's defaults."""
+    (tmp_path / "pyproject.toml").write_text(strict_pyproject(), encoding="utf-8")
+    for case in CASES:
+        shutil.copytree(case.package_dir, tmp_path / case.name / case.package)
+    result = _run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr
 
 
 def test_golden_packages_pass_mypy_strict() -> None:

@@ -139,16 +139,25 @@ def generate(
     found: list[ir.Diagnostic] = check_package_name(package, where)
 
     def stop() -> GenerateResult:
-        return GenerateResult({}, tuple(sort_diagnostics(found)), package, options.strict)
+        located = loaded.with_lines(found) if loaded is not None else found
+        return GenerateResult({}, tuple(sort_diagnostics(located)), package, options.strict)
 
     loaded, agent, problems = load_inputs(spec, agent_file, options, report)
     found.extend(problems)
     if loaded is None:
+        if not blocking(found):  # never an empty package reported as done
+            found.append(error(Code.SPEC_EMPTY, ir.Location(str(spec)), "the spec is empty"))
         return stop()
 
     report("building")
     api = build_api(loaded)
     found.extend(api.diagnostics)
+    if not api.operations:
+        # A package without operations has no client methods and no tools: nothing an agent
+        # could use, so it is an error here (diff and tools still read such a spec).
+        found = [d for d in found if d.code is not Code.SPEC_NO_PATHS]
+        found.append(_no_operations(loaded))
+        return stop()
     # The config holds only the valid parts of a faulty agent file, so checking it against the
     # spec adds real problems, not echoes: the user sees everything in one run.
     found.extend(check_agent_against_api(agent.config, api))
@@ -186,11 +195,28 @@ def generate(
         return stop()
     return GenerateResult(
         files=_relative_to_package(rendered, package),
-        diagnostics=tuple(sort_diagnostics(found)),
+        diagnostics=tuple(sort_diagnostics(loaded.with_lines(found))),
         package=package,
         strict=options.strict,
         operations=len(api.operations),
         tools=len(plan.tools),
+    )
+
+
+def _no_operations(loaded: LoadedSpec) -> ir.Diagnostic:
+    webhooks = loaded.document.get("webhooks")
+    if isinstance(webhooks, dict) and webhooks:
+        what = (
+            f"describes only webhooks ({len(webhooks)}: requests the API sends to you), no "
+            "operations the agent could call"
+        )
+    else:
+        what = "has no operations (no `get`, `post`, ... under `paths`)"
+    return error(
+        Code.SPEC_NO_OPERATIONS,
+        ir.Location.in_spec(loaded.source_name, ("paths",)),
+        f"the spec {what}, so the package would have no client methods and no tools",
+        "is this the right spec? specagent needs the API's `paths`, each with its operations",
     )
 
 
@@ -215,7 +241,7 @@ def load_inputs(
     agent = load_agent_file(agent_file) if agent_file is not None else _NO_AGENT_FILE
     found = [*loaded.diagnostics, *agent.problems]
     if blocking(loaded.diagnostics, strict=False) or not loaded.document:
-        return None, agent, found
+        return None, agent, loaded.with_lines(found)
     return loaded, agent, found
 
 
@@ -272,7 +298,10 @@ def plan_inputs(
     plan = make_plan(api, agent.config, package)
     found.extend(plan.diagnostics)
     return Planned(
-        plan, tuple(sort_diagnostics(found)), tuple(sort_diagnostics(against)), agent=read
+        plan,
+        tuple(sort_diagnostics(loaded.with_lines(found))),
+        tuple(sort_diagnostics(against)),
+        agent=read,
     )
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 TOOL_NAME_MAX = 64
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# Names pycodestyle calls ambiguous (E741): `l`, `O` and `I` look like `1` and `0`.
+AMBIGUOUS_NAMES = frozenset({"l", "O", "I"})
 
 # Split "HTTPServerError" into HTTP / Server / Error and "petId" into pet / Id; digits stay with
 # the letters before them ("v2Api" -> v2 / Api) or after them ("2fa").
@@ -106,14 +108,15 @@ def short_hash(text: str, length: int = 6) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
-def _ascii(text: str) -> str:
+def ascii_text(text: str) -> str:
+    """`text` with accents folded and other non-ASCII characters dropped."""
     # NFKD splits "é" into "e" + combining accent; dropping the non-ASCII rest keeps "e".
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def split_words(text: str) -> list[str]:
     """The ASCII words of a name, with camelCase and punctuation treated as boundaries."""
-    return _WORD_RE.findall(_ascii(text))
+    return _WORD_RE.findall(ascii_text(text))
 
 
 def snake_case(text: str) -> str:
@@ -133,14 +136,15 @@ def python_name(text: str, *, fallback: str = "name") -> str:
     """A snake_case identifier for `text`; `fallback_<hash>` when nothing usable is left.
 
     A leading digit gets an `n` (`2fa` -> `n2fa`: a leading underscore would make pydantic
-    fields private); keywords get a trailing underscore (`class` -> `class_`).
+    fields private); keywords get a trailing underscore (`class` -> `class_`), and so does `l`,
+    which reads as `1` and `I` (ruff E741 in the user's repository).
     """
     name = snake_case(text)
     if not name:
         return f"{fallback}_{short_hash(text)}"
     if name[0].isdigit():
         name = "n" + name
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in AMBIGUOUS_NAMES:
         name += "_"
     return name
 

@@ -37,6 +37,9 @@ class CheckReport:
     compared: int  # files generated
     changes: tuple[FileChange, ...]
     notes: tuple[str, ...]  # why, from the manifests
+    # The agent files the package was generated with when this check was given none: then
+    # regenerating "with the same arguments" would drop tasks.py, so the advice differs.
+    agent_left_out: tuple[str, ...] = ()
 
     @property
     def stale(self) -> bool:
@@ -67,7 +70,10 @@ def compare_package(files: Mapping[PurePosixPath, str], folder: Path) -> CheckRe
     new_text = generated.get(MANIFEST)
     new = json.loads(new_text) if new_text is not None else None
     notes = [*_notes(old, new), *_edited(old, folder)]
-    return CheckReport(label, len(generated), tuple(changes), tuple(notes))
+    before = (_get(old, "inputs", "agent") or {}) if old is not None else {}
+    after = (_get(new, "inputs", "agent") or {}) if new is not None else {}
+    left_out = tuple(sorted(before)) if before and not after else ()
+    return CheckReport(label, len(generated), tuple(changes), tuple(notes), left_out)
 
 
 def _read(path: Path) -> str | None:
@@ -213,4 +219,11 @@ def _summary(report: CheckReport, hidden: int) -> str:
     text = f"{report.folder} is stale: {', '.join(parts)}"
     if hidden:
         text += f"; {hidden} diff lines not shown (--max-diff-lines 0 shows all)"
+    if report.agent_left_out:
+        # Regenerating without it would delete tasks.py and the agent file's settings.
+        names = ", ".join(report.agent_left_out)
+        return text + (
+            f"; the package was generated with the agent file {names}: run `specagent check` "
+            "again with `--tasks` (its path), and regenerate only if it is still stale"
+        )
     return text + "; run `specagent generate` with the same arguments and commit the result"

@@ -33,13 +33,14 @@ from specagent_runtime import (
 from specagent._tokens import ENCODING, count_json_tokens
 
 if TYPE_CHECKING:
-    from specagent.ir import TaskProgram
+    from specagent.ir import Plan, TaskProgram
 
 __all__ = [
     "FORMATS",
     "MissingExtraError",
     "ToolCost",
     "ToolList",
+    "describe_tools",
     "format_table",
     "model_tools",
     "task_definitions",
@@ -183,6 +184,80 @@ def _export(found: list[ToolDefinition], format: Format) -> list[dict[str, Any]]
         )
     )
     return plain
+
+
+def describe_tools(
+    plan: Plan, tasks: Sequence[TaskDefinition] = (), *, shown: ToolList | None = None
+) -> str:
+    """What the JSON does not say, one block per tool (`specagent tools --verbose`): the
+    operation behind it (its id, method and path), each argument (where it goes, its type,
+    whether it is required), the arguments bound to the verified identity (filled by the
+    runtime, never seen by the model), whether the customer must confirm, and the response
+    fields shaped away; then each task's inputs. With `shown`, only the tools and tasks that
+    list holds (`--anonymous` leaves some out)."""
+    names = {cost.name for cost in shown.costs} if shown is not None else None
+    blocks = []
+    for tool in plan.tools:
+        if names is not None and tool.name not in names:
+            continue
+        operation = tool.endpoint.operation
+        bound = {key: field.removeprefix("identity.") for key, field in tool.bindings}
+        access = "verified customers only" if bound else "anyone"
+        lines = [
+            f"{tool.name}: {operation.method.upper()} {operation.path} "
+            f"(operation {operation.id}), {access}"
+        ]
+        width = max((len(a.key) for a in tool.endpoint.arguments), default=0)
+        for argument in tool.endpoint.arguments:
+            kind = _schema_kind(argument.schema)
+            required = "required" if argument.required else "optional"
+            where = "body" if argument.location == "body" else argument.location
+            line = f"  {argument.key:<{width}}  {where}, {kind}, {required}"
+            if argument.key in bound:
+                line += f"  <- identity.{bound[argument.key]} (filled by the runtime; hidden)"
+            lines.append(line)
+        if not tool.endpoint.arguments:
+            lines.append("  no arguments")
+        confirm = "asked before it runs" if tool.confirm else "not asked"
+        lines.append(f"  confirmation: {confirm} ({operation.method.upper()})")
+        if tool.expose:
+            lines.append("  the model sees only: " + ", ".join(tool.expose))
+        if tool.redact:
+            lines.append("  never shown to the model: " + ", ".join(tool.redact))
+        blocks.append("\n".join(lines))
+    for task in tasks:
+        if names is not None and task.name not in names:
+            continue
+        access = "anyone" if task.requires == "anyone" else "verified customers only"
+        lines = [f"{task.name}: task, {access}"]
+        width = max((len(spec.name) for spec in task.inputs), default=0)
+        for spec in task.inputs:
+            choices = f", one of {', '.join(map(str, spec.enum))}" if spec.enum else ""
+            required = "required" if spec.required else "asked by a step"
+            lines.append(f"  {spec.name:<{width}}  {spec.type}{choices}, {required}")
+        if not task.inputs:
+            lines.append("  no inputs")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def _schema_kind(schema: Mapping[str, Any]) -> str:
+    """`integer`, `array of string`, `Order` (a component), `object`."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return ref.rsplit("/", 1)[-1]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = " or ".join(str(k) for k in kind if k != "null") or "null"
+    if kind == "array" and isinstance(schema.get("items"), Mapping):
+        return f"array of {_schema_kind(schema['items'])}"
+    if kind is None:
+        return (
+            "any" if not any(k in schema for k in ("oneOf", "anyOf", "allOf")) else "one of several"
+        )
+    text = str(kind)
+    fmt = schema.get("format")
+    return f"{text} ({fmt})" if isinstance(fmt, str) else text
 
 
 def format_table(tools: ToolList) -> str:

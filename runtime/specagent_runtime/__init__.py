@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from specagent_runtime._lazy import lazy_module
     from specagent_runtime._mcp.cli import main as mcp_main
     from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
+    from specagent_runtime._models import complete_models
     from specagent_runtime._secrets import Secret
     from specagent_runtime._spec import (
         IDEMPOTENT_METHODS,
@@ -146,6 +147,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "IDEMPOTENT_METHODS": ("specagent_runtime._spec", "IDEMPOTENT_METHODS"),
     "is_routing_header": ("specagent_runtime._spec", "is_routing_header"),
     "lazy_module": ("specagent_runtime._lazy", "lazy_module"),
+    "complete_models": ("specagent_runtime._models", "complete_models"),
     "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
     "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
     "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
@@ -372,6 +374,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UserContext",
     "Versioned",
+    "complete_models",
     "export_tools",
     "format_result",
     "idempotency_key",

@@ -94,6 +94,12 @@ class ApiError(SpecagentError):
         self.api_message = api_message
         self.body_excerpt = body_excerpt
 
+    @property
+    def status_code(self) -> int | None:
+        """`status` under the name httpx (`Response.status_code`) and openai
+        (`APIStatusError.status_code`) users reach for; None when no response came."""
+        return self.status
+
     def __str__(self) -> str:
         where = " ".join(part for part in (self.method, self.path) if part)
         if self.operation_id:

@@ -238,6 +238,7 @@ async def test_stdio(package_root: Path, petstore: PetstoreServer) -> None:
     async with stdio_client(package_root, petstore, "--identity", "username=user1") as client:
         assert client.server_info is not None
         assert client.server_info.name == "Petstore support"
+        assert client.server_info.version == "1.0.27-SNAPSHOT"  # the API's, never empty
         await check_the_three_kinds_of_access(client, petstore)
 
 

@@ -54,7 +54,7 @@ def test_get_order_by_id_sends_get_to_the_order_url(petstore: ModuleType, mode: 
     assert order.id == 7
     assert order.pet_id == 3
     assert order.ship_date == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
-    assert order.status == petstore.models.Status2.APPROVED
+    assert order.status == petstore.models.OrderStatus.APPROVED
     assert order.complete is True
 
 
@@ -123,7 +123,7 @@ def test_query_array_is_form_exploded(petstore: ModuleType, mode: Mode) -> None:
 
 def test_enum_query_parameter_sends_its_value(petstore: ModuleType, mode: Mode) -> None:
     recorder = Recorder(json_reply([]))
-    status = petstore.models.Status1.SOLD
+    status = petstore.models.FindPetsByStatusArgsStatus.SOLD
     options = {"credentials": TOKEN}
     result = call(
         petstore, mode, "find_pets_by_status", status=status, recorder=recorder, options=options
@@ -183,7 +183,7 @@ def test_json_body_dumps_models_by_alias_and_omits_unset_fields(
         ["https://img.test/rex.png"],
         category=models.Category(id=2),
         tags=[models.Tag(name="good"), models.Tag(id=5, name=None)],
-        status=models.Status.AVAILABLE,
+        status=models.AddPetArgsStatus.AVAILABLE,
         recorder=recorder,
         options={"credentials": TOKEN},
     )

@@ -47,7 +47,7 @@ def test_order_lookup_and_not_found(
         with pytest.raises(NotFoundError) as caught:
             session.call("get_order_by_id", 987654)
     assert isinstance(order, petstore.models.Order)
-    assert (order.id, order.pet_id, order.status) == (2, 3, petstore.models.Status2.APPROVED)
+    assert (order.id, order.pet_id, order.status) == (2, 3, petstore.models.OrderStatus.APPROVED)
     assert caught.value.model_message() == "The service answered 404 (Not Found): Order not found."
     seen = [(r.method, r.path, r.status, r.authorization, r.api_key) for r in fresh.requests()]
     assert seen == [

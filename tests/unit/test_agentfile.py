@@ -8,7 +8,14 @@ from pathlib import Path
 
 from specagent import ir
 from specagent._diagnostics import format_report, sort_diagnostics
-from specagent.agentfile import check_agent_against_api, load_agent_file, parse_agent_text
+from specagent.agentfile import (
+    NAMED_IDENTITY_FIELDS,
+    check_agent_against_api,
+    identity_fields,
+    load_agent_file,
+    parse_agent_text,
+)
+from specagent_runtime import Identity
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +106,9 @@ def test_misspelled_key_names_line_path_and_closest_key() -> None:
 
 def test_unknown_top_level_key_without_close_match_lists_the_valid_ones() -> None:
     problem = only(parse("zzz: 1\n")[1])
-    assert problem.hint == "expected one of: `agent`, `allow_hosts`, `context`, `tasks`, `tools`"
+    assert problem.hint == (
+        "expected one of: `agent`, `allow_hosts`, `context`, `identity`, `tasks`, `tools`"
+    )
 
 
 def test_wrong_types_are_reported_each_with_its_line() -> None:
@@ -151,6 +160,47 @@ def test_bind_must_be_identity_field_with_a_guess() -> None:
     assert "identity.<field>" in by_line["agent.yaml:7"].message
 
 
+def test_bind_to_a_field_the_identity_lacks_is_an_error_with_a_guess() -> None:
+    # Generated anyway, the tool would hide itself and the model would hear "not verified".
+    problem = only(parse("tools: {overrides: {op: {bind: {email: identity.emial}}}}\n")[1])
+    assert problem.code == "agent.bind"
+    assert problem.message == (
+        "`tools.overrides.op.bind.email`: `identity.emial` is not a field of the identity"
+    )
+    assert problem.hint == "did you mean `identity.email`?"
+    assert problem.where == "agent.yaml:1"
+
+
+def test_custom_identity_fields_are_declared_before_use() -> None:
+    text = "tools: {overrides: {op: {bind: {account: identity.account_number}}}}\n"
+    problem = only(parse(text)[1])
+    assert problem.hint.endswith(
+        "if your host passes `account_number` in `Identity.extra`, declare it: "
+        "`identity: {fields: [account_number]}`"
+    )
+    config, problems = parse("identity: {fields: [account_number, email]}\n" + text)
+    assert problems == []
+    assert config.identity_fields == ("account_number",)  # named fields need no declaring
+    assert identity_fields(config) == [
+        "account_number",
+        "customer_id",
+        "email",
+        "user_id",
+        "username",
+    ]
+
+
+def test_declared_identity_fields_must_be_names() -> None:
+    problem = only(parse("identity:\n  fields: [account-number]\n")[1])
+    assert problem.message == "`identity.fields[1]`: `account-number` is not a field name"
+    assert problem.where == "agent.yaml:2"
+
+
+def test_the_named_identity_fields_are_the_runtime_identitys() -> None:
+    named = {f.name for f in dataclasses.fields(Identity)} - {"extra", "verified"}
+    assert set(NAMED_IDENTITY_FIELDS) == named
+
+
 def test_valid_bind_is_kept_without_the_identity_prefix() -> None:
     config, problems = parse("tools: {overrides: {op: {bind: {customer: identity.user_id}}}}\n")
     assert problems == []
@@ -161,7 +211,7 @@ def test_methods_must_be_http_methods_and_are_lower_cased() -> None:
     config, problems = parse("tools:\n  include: {methods: [GET, Post, FETCH]}\n")
     problem = only(problems)
     assert problem.code == "agent.method"
-    assert "`tools.include.methods[2]`: `FETCH` is not an HTTP method" in problem.message
+    assert "`tools.include.methods[3]`: `FETCH` is not an HTTP method" in problem.message
     assert problem.hint == "did you mean `PATCH`?"
     assert config.include.methods == ("get", "post")
 
@@ -181,10 +231,10 @@ def test_single_string_counts_as_list_and_repeats_collapse_with_located_items() 
     assert problems == []
     assert config.include.operations == ("a", "b")
     assert config.include.tags == ("pet",)
-    assert config.locations["tools.include.operations[1]"] == ir.Location.at_line(
-        "agent.yaml", 5, key="tools.include.operations[1]"
+    assert config.locations["tools.include.operations[2]"] == ir.Location.at_line(
+        "agent.yaml", 5, key="tools.include.operations[2]"
     )
-    assert str(config.locations["tools.include.tags[0]"]) == "agent.yaml:7"
+    assert str(config.locations["tools.include.tags[1]"]) == "agent.yaml:7"
 
 
 def test_duplicate_key_points_at_both_places() -> None:
@@ -203,8 +253,8 @@ def test_bad_tool_name_suggests_a_valid_one() -> None:
 def test_bad_field_paths() -> None:
     config, problems = parse("tools: {overrides: {op: {redact: [a..b, 'x y', a.b]}}}\n")
     assert [d.code for d in problems] == ["agent.field_path", "agent.field_path"]
-    assert "`tools.overrides.op.redact[0]`: `a..b`" in problems[0].message
-    assert "`tools.overrides.op.redact[1]`: `x y`" in problems[1].message
+    assert "`tools.overrides.op.redact[1]`: `a..b`" in problems[0].message
+    assert "`tools.overrides.op.redact[2]`: `x y`" in problems[1].message
     assert config.overrides[0].redact == ("a.b",)
 
 
@@ -222,8 +272,20 @@ def test_root_must_be_a_mapping() -> None:
     assert problem.message.startswith("the agent file must be a mapping with keys `agent`")
 
 
-def test_empty_file_and_empty_sections_mean_defaults() -> None:
-    assert parse("") == (ir.AgentConfig(source="agent.yaml"), [])
+def test_an_empty_or_comment_only_file_is_an_error() -> None:
+    # Generating anyway would make every operation a tool: what leaving out --tasks is for.
+    for text, what in (
+        ("", "is empty"),
+        ("\n  \n", "is empty"),
+        ("# todo\n", "holds only comments"),
+    ):
+        problem = only(parse(text)[1])
+        assert problem.code == "agent.file"
+        assert problem.message == f"the agent file {what}"
+        assert "--tasks" in problem.hint
+
+
+def test_empty_sections_mean_defaults() -> None:
     config, problems = parse("agent:\ntools:\n  include:\n  overrides:\n    op:\ntasks:\n")
     assert problems == []
     where = ir.Location.at_line("agent.yaml", 5, key="tools.overrides.op")
@@ -385,7 +447,7 @@ def test_unknown_operation_suggests_the_closest_id() -> None:
         ("agent.unknown_operation", "agent.yaml:5", "did you mean `getUserByName`?"),
     ]
     assert problems[0].message == (
-        "`tools.include.operations[1]`: the spec has no operation `getOrderByID`"
+        "`tools.include.operations[2]`: the spec has no operation `getOrderByID`"
     )
 
 
@@ -412,6 +474,33 @@ def test_binding_to_a_missing_parameter_suggests_one() -> None:
     assert problem.where == "agent.yaml:5"
     assert problem.hint == "did you mean `username`?"
     assert "operation `getUserByName` has no parameter `usrname`" in problem.message
+
+
+def test_binding_hints_offer_only_documented_names() -> None:
+    # `username__path` is the planner's form for a name two places share; here only the path
+    # has it, so a hint naming it would send the user to an internal name.
+    config, _ = parse("tools: {overrides: {getUserByName: {bind: {emial: identity.email}}}}\n")
+    problem = only(check_agent_against_api(config, _api()))
+    assert problem.hint == "expected one of: `username`"
+
+
+def test_unknown_operation_without_a_close_id_points_to_a_listing_that_has_it() -> None:
+    config, _ = parse("tools: {include: {operations: [zzzzzzzz]}}\n")
+    problem = only(check_agent_against_api(config, _api()))
+    assert problem.hint.startswith("expected one of: `createUser`")  # few ids: listed
+    # Many ids: the hint points to the one listing of operation ids (`tools` prints tool
+    # names in its JSON; --verbose adds each tool's operation id, and without --tasks every
+    # operation is a tool).
+    api = _api()
+    many = tuple(
+        dataclasses.replace(api.operations[0], id=f"operation{n:02}", original_id=None)
+        for n in range(30)
+    )
+    problem = only(check_agent_against_api(config, dataclasses.replace(api, operations=many)))
+    assert problem.hint == (
+        "operation ids are the spec's `operationId` values; `specagent tools SPEC --verbose`"
+        " (without --tasks) lists every one"
+    )
 
 
 def test_binding_to_an_unlisted_body_is_not_guessed_wrong() -> None:
@@ -484,7 +573,7 @@ def test_expose_and_redact_paths_must_be_response_fields() -> None:
         ),
     ]
     assert found[0].message == (
-        "`tools.overrides.getUserByName.redact[0]`: "
+        "`tools.overrides.getUserByName.redact[1]`: "
         "the response of `getUserByName` has no field `pasword`"
     )
 

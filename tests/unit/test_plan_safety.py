@@ -90,9 +90,10 @@ def test_without_an_api_host_a_token_host_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_an_allowed_host_nothing_uses_is_a_warning(tmp_path: Path) -> None:
-    found = _diagnostics(tmp_path, "allow_hosts: [spare.example]\n")
+    found = _diagnostics(tmp_path, "allow_hosts:\n  - spare.example\n")
     assert _codes(found) == ["agent.unused_host"]
-    assert found[0].where == f"{tmp_path / 'agent.yaml'}:1"
+    assert found[0].where == f"{tmp_path / 'agent.yaml'}:2"  # the entry's own line
+    assert found[0].message.startswith("`allow_hosts[1]`: ")  # items count from 1
 
 
 CANCEL = """

@@ -230,3 +230,46 @@ def test_mcp_format_is_what_the_runtime_mcp_server_lists(
     costs = {cost.name: cost for cost in tools.costs}
     assert costs["cancel_order"].kind == "task" and costs["cancel_order"].access == "verified"
     assert costs["get_order"].tokens == count_json_tokens(by_name["get_order"])
+
+
+def test_cli_verbose_shows_operations_arguments_bindings_and_confirmation() -> None:
+    args = ["tools", str(PETSTORE / "openapi.yaml"), "--tasks", str(TASKS_AGENT), "--verbose"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)  # the tool list itself is unchanged
+    details = result.stderr
+    assert "get_my_account: GET /user/{username} (operation getUserByName)" in details
+    assert "verified customers only" in details
+    bound = next(line for line in details.splitlines() if line.strip().startswith("username "))
+    assert "path, string, required" in bound and "<- identity.username" in bound
+    assert "never shown to the model: password" in details
+    assert "confirmation: asked before it runs (DELETE)" in details
+    assert "confirmation: not asked (GET)" in details
+    assert "pet_count: task, anyone" in details
+    assert "one of available, pending, sold" in details
+
+
+def test_cli_verbose_summary_anonymous_describes_only_the_listed_tools() -> None:
+    args = [
+        "tools",
+        str(PETSTORE / "openapi.yaml"),
+        "--tasks",
+        str(TASKS_AGENT),
+        "--verbose",
+        "--summary",
+        "--anonymous",
+    ]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "get_pet_by_id: GET /pet/{petId}" in result.stdout
+    assert "get_my_account" not in result.stdout
+    assert "cancel_order" not in result.stdout
+    assert "total (" in result.stdout
+
+
+def test_cli_failure_says_no_tools_were_listed(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: [\n")
+    result = CliRunner().invoke(cli.main, ["tools", str(spec)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith("no tools were listed")

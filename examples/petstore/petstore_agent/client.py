@@ -47,11 +47,31 @@ class AsyncClient(AsyncApiClient):
         id: int | None = None,
         category: models.Category | None = None,
         tags: list[models.Tag] | None = None,
-        status: models.Status5 | None = None,
+        status: models.UpdatePetArgsStatus | None = None,
     ) -> models.Pet:
         """Update an existing pet by Id.
 
-        `PUT /pet`"""
+        `PUT /pet`
+
+        Args:
+            name: `name` in the body.
+            photo_urls: `photoUrls` in the body.
+            id: `id` in the body.
+            category: `category` in the body.
+            tags: `tags` in the body.
+            status: pet status in the store (`status` in the body).
+
+        Returns:
+            models.Pet: Successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Pet not found
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.UPDATE_PET,
             {
@@ -73,11 +93,30 @@ class AsyncClient(AsyncApiClient):
         id: int | None = None,
         category: models.Category | None = None,
         tags: list[models.Tag] | None = None,
-        status: models.Status | None = None,
+        status: models.AddPetArgsStatus | None = None,
     ) -> models.Pet:
         """Add a new pet to the store.
 
-        `POST /pet`"""
+        `POST /pet`
+
+        Args:
+            name: `name` in the body.
+            photo_urls: `photoUrls` in the body.
+            id: `id` in the body.
+            category: `category` in the body.
+            tags: `tags` in the body.
+            status: pet status in the store (`status` in the body).
+
+        Returns:
+            models.Pet: Successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.ADD_PET,
             {
@@ -92,13 +131,27 @@ class AsyncClient(AsyncApiClient):
         )
 
     async def find_pets_by_status(
-        self, *, status: models.Status1 | None = None
+        self, *, status: models.FindPetsByStatusArgsStatus | None = None
     ) -> list[models.Pet]:
         """Finds Pets by status.
 
         Multiple status values can be provided with comma separated strings.
 
-        `GET /pet/findByStatus`"""
+        `GET /pet/findByStatus`
+
+        Args:
+            status: Status values that need to be considered for filter (`status` in
+                the query).
+
+        Returns:
+            list[models.Pet]: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid status value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.FIND_PETS_BY_STATUS, {"status": status}, list[models.Pet]
         )
@@ -108,10 +161,23 @@ class AsyncClient(AsyncApiClient):
     ) -> list[models.Pet]:
         """Finds Pets by tags.
 
-        Multiple tags can be provided with comma separated strings. Use tag1, tag2, tag3 for
-        testing.
+        Multiple tags can be provided with comma separated strings. Use tag1, tag2,
+        tag3 for testing.
 
-        `GET /pet/findByTags`"""
+        `GET /pet/findByTags`
+
+        Args:
+            tags: Tags to filter by (`tags` in the query).
+
+        Returns:
+            list[models.Pet]: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid tag value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet]
         )
@@ -121,7 +187,21 @@ class AsyncClient(AsyncApiClient):
 
         Returns a single pet.
 
-        `GET /pet/{petId}`"""
+        `GET /pet/{petId}`
+
+        Args:
+            pet_id: ID of pet to return (`petId` in the path).
+
+        Returns:
+            models.Pet: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Pet not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_PET_BY_ID, {"petId": pet_id}, models.Pet
         )
@@ -133,7 +213,22 @@ class AsyncClient(AsyncApiClient):
 
         Updates a pet resource based on the form data.
 
-        `POST /pet/{petId}`"""
+        `POST /pet/{petId}`
+
+        Args:
+            pet_id: ID of pet that needs to be updated (`petId` in the path).
+            name: Name of pet that needs to be updated (`name` in the query).
+            status: Status of pet that needs to be updated (`status` in the query).
+
+        Returns:
+            models.Pet: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.UPDATE_PET_WITH_FORM,
             {"petId": pet_id, "name": name, "status": status},
@@ -145,7 +240,18 @@ class AsyncClient(AsyncApiClient):
 
         Delete a pet.
 
-        `DELETE /pet/{petId}`"""
+        `DELETE /pet/{petId}`
+
+        Args:
+            pet_id: Pet id to delete (`petId` in the path).
+            api_key: `api_key` in the header.
+
+        Raises:
+            BadRequestError: 400, Invalid pet value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         await self._call(
             _operations.DELETE_PET, {"api_key": api_key, "petId": pet_id}, None
         )
@@ -161,7 +267,24 @@ class AsyncClient(AsyncApiClient):
 
         Upload image of the pet.
 
-        `POST /pet/{petId}/uploadImage`"""
+        `POST /pet/{petId}/uploadImage`
+
+        Args:
+            pet_id: ID of pet to update (`petId` in the path).
+            additional_metadata: Additional Metadata (`additionalMetadata` in the
+                query).
+            body: The request body.
+
+        Returns:
+            models.ApiResponse: successful operation
+
+        Raises:
+            BadRequestError: 400, No file uploaded
+            NotFoundError: 404, Pet not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.UPLOAD_FILE,
             {"petId": pet_id, "additionalMetadata": additional_metadata, "body": body},
@@ -173,7 +296,16 @@ class AsyncClient(AsyncApiClient):
 
         Returns a map of status codes to quantities.
 
-        `GET /store/inventory`"""
+        `GET /store/inventory`
+
+        Returns:
+            dict[str, int]: successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(_operations.GET_INVENTORY, {}, dict[str, int])
 
     async def place_order(
@@ -183,7 +315,7 @@ class AsyncClient(AsyncApiClient):
         pet_id: int | None = None,
         quantity: int | None = None,
         ship_date: AwareDatetime | None = None,
-        status: models.Status4 | None = None,
+        status: models.PlaceOrderArgsStatus | None = None,
         complete: bool | None = None,
         username: str | None = None,
     ) -> models.Order:
@@ -191,7 +323,27 @@ class AsyncClient(AsyncApiClient):
 
         Place a new order in the store.
 
-        `POST /store/order`"""
+        `POST /store/order`
+
+        Args:
+            id: `id` in the body.
+            pet_id: `petId` in the body.
+            quantity: `quantity` in the body.
+            ship_date: `shipDate` in the body.
+            status: Order Status (`status` in the body).
+            complete: `complete` in the body.
+            username: The customer who placed the order (`username` in the body).
+
+        Returns:
+            models.Order: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.PLACE_ORDER,
             {
@@ -209,10 +361,24 @@ class AsyncClient(AsyncApiClient):
     async def get_order_by_id(self, order_id: int) -> models.Order:
         """Find purchase order by ID.
 
-        For valid response try integer IDs with value <= 5 or > 10. Other values will generate
-        exceptions.
+        For valid response try integer IDs with value <= 5 or > 10. Other values
+        will generate exceptions.
 
-        `GET /store/order/{orderId}`"""
+        `GET /store/order/{orderId}`
+
+        Args:
+            order_id: ID of order that needs to be fetched (`orderId` in the path).
+
+        Returns:
+            models.Order: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Order not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order
         )
@@ -223,7 +389,19 @@ class AsyncClient(AsyncApiClient):
         For valid response try integer IDs with value < 1000. Anything above 1000 or
         non-integers will generate API errors.
 
-        `DELETE /store/order/{orderId}`"""
+        `DELETE /store/order/{orderId}`
+
+        Args:
+            order_id: ID of the order that needs to be deleted (`orderId` in the
+                path).
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Order not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         await self._call(_operations.DELETE_ORDER, {"orderId": order_id}, None)
 
     async def create_user(
@@ -242,7 +420,26 @@ class AsyncClient(AsyncApiClient):
 
         This can only be done by the logged in user.
 
-        `POST /user`"""
+        `POST /user`
+
+        Args:
+            id: `id` in the body.
+            username: `username` in the body.
+            first_name: `firstName` in the body.
+            last_name: `lastName` in the body.
+            email: `email` in the body.
+            password: `password` in the body.
+            phone: `phone` in the body.
+            user_status: User Status (`userStatus` in the body).
+
+        Returns:
+            models.User: successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.CREATE_USER,
             {
@@ -263,7 +460,19 @@ class AsyncClient(AsyncApiClient):
     ) -> models.User:
         """Creates list of users with given input array.
 
-        `POST /user/createWithList`"""
+        `POST /user/createWithList`
+
+        Args:
+            body: The request body.
+
+        Returns:
+            models.User: Successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.CREATE_USERS_WITH_LIST_INPUT, {"body": body}, models.User
         )
@@ -275,7 +484,22 @@ class AsyncClient(AsyncApiClient):
 
         Log into the system.
 
-        `GET /user/login`"""
+        `GET /user/login`
+
+        Args:
+            username: The user name for login (`username` in the query).
+            password: The password for login in clear text (`password` in the
+                query).
+
+        Returns:
+            models.LoginUserResponse: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid username/password supplied
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.LOGIN_USER,
             {"username": username, "password": password},
@@ -287,7 +511,13 @@ class AsyncClient(AsyncApiClient):
 
         Log user out of the system.
 
-        `GET /user/logout`"""
+        `GET /user/logout`
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         await self._call(_operations.LOGOUT_USER, {}, None)
 
     async def get_user_by_name(self, username: str) -> models.User:
@@ -295,7 +525,22 @@ class AsyncClient(AsyncApiClient):
 
         Get user detail based on username.
 
-        `GET /user/{username}`"""
+        `GET /user/{username}`
+
+        Args:
+            username: The name that needs to be fetched. Use user1 for testing
+                (`username` in the path).
+
+        Returns:
+            models.User: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid username supplied
+            NotFoundError: 404, User not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_USER_BY_NAME, {"username": username}, models.User
         )
@@ -317,7 +562,26 @@ class AsyncClient(AsyncApiClient):
 
         This can only be done by the logged in user.
 
-        `PUT /user/{username}`"""
+        `PUT /user/{username}`
+
+        Args:
+            username__path: name that need to be deleted (`username` in the path).
+            id: `id` in the body.
+            username__body: `username` in the body.
+            first_name: `firstName` in the body.
+            last_name: `lastName` in the body.
+            email: `email` in the body.
+            password: `password` in the body.
+            phone: `phone` in the body.
+            user_status: User Status (`userStatus` in the body).
+
+        Raises:
+            BadRequestError: 400, bad request
+            NotFoundError: 404, user not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         await self._call(
             _operations.UPDATE_USER,
             {
@@ -339,7 +603,18 @@ class AsyncClient(AsyncApiClient):
 
         This can only be done by the logged in user.
 
-        `DELETE /user/{username}`"""
+        `DELETE /user/{username}`
+
+        Args:
+            username: The name that needs to be deleted (`username` in the path).
+
+        Raises:
+            BadRequestError: 400, Invalid username supplied
+            NotFoundError: 404, User not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         await self._call(_operations.DELETE_USER, {"username": username}, None)
 
 
@@ -369,11 +644,31 @@ class Client(ApiClient):
         id: int | None = None,
         category: models.Category | None = None,
         tags: list[models.Tag] | None = None,
-        status: models.Status5 | None = None,
+        status: models.UpdatePetArgsStatus | None = None,
     ) -> models.Pet:
         """Update an existing pet by Id.
 
-        `PUT /pet`"""
+        `PUT /pet`
+
+        Args:
+            name: `name` in the body.
+            photo_urls: `photoUrls` in the body.
+            id: `id` in the body.
+            category: `category` in the body.
+            tags: `tags` in the body.
+            status: pet status in the store (`status` in the body).
+
+        Returns:
+            models.Pet: Successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Pet not found
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.UPDATE_PET,
             {
@@ -395,11 +690,30 @@ class Client(ApiClient):
         id: int | None = None,
         category: models.Category | None = None,
         tags: list[models.Tag] | None = None,
-        status: models.Status | None = None,
+        status: models.AddPetArgsStatus | None = None,
     ) -> models.Pet:
         """Add a new pet to the store.
 
-        `POST /pet`"""
+        `POST /pet`
+
+        Args:
+            name: `name` in the body.
+            photo_urls: `photoUrls` in the body.
+            id: `id` in the body.
+            category: `category` in the body.
+            tags: `tags` in the body.
+            status: pet status in the store (`status` in the body).
+
+        Returns:
+            models.Pet: Successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.ADD_PET,
             {
@@ -414,13 +728,27 @@ class Client(ApiClient):
         )
 
     def find_pets_by_status(
-        self, *, status: models.Status1 | None = None
+        self, *, status: models.FindPetsByStatusArgsStatus | None = None
     ) -> list[models.Pet]:
         """Finds Pets by status.
 
         Multiple status values can be provided with comma separated strings.
 
-        `GET /pet/findByStatus`"""
+        `GET /pet/findByStatus`
+
+        Args:
+            status: Status values that need to be considered for filter (`status` in
+                the query).
+
+        Returns:
+            list[models.Pet]: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid status value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.FIND_PETS_BY_STATUS, {"status": status}, list[models.Pet]
         )
@@ -428,10 +756,23 @@ class Client(ApiClient):
     def find_pets_by_tags(self, *, tags: list[str] | None = None) -> list[models.Pet]:
         """Finds Pets by tags.
 
-        Multiple tags can be provided with comma separated strings. Use tag1, tag2, tag3 for
-        testing.
+        Multiple tags can be provided with comma separated strings. Use tag1, tag2,
+        tag3 for testing.
 
-        `GET /pet/findByTags`"""
+        `GET /pet/findByTags`
+
+        Args:
+            tags: Tags to filter by (`tags` in the query).
+
+        Returns:
+            list[models.Pet]: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid tag value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.FIND_PETS_BY_TAGS, {"tags": tags}, list[models.Pet]
         )
@@ -441,7 +782,21 @@ class Client(ApiClient):
 
         Returns a single pet.
 
-        `GET /pet/{petId}`"""
+        `GET /pet/{petId}`
+
+        Args:
+            pet_id: ID of pet to return (`petId` in the path).
+
+        Returns:
+            models.Pet: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Pet not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(_operations.GET_PET_BY_ID, {"petId": pet_id}, models.Pet)
 
     def update_pet_with_form(
@@ -451,7 +806,22 @@ class Client(ApiClient):
 
         Updates a pet resource based on the form data.
 
-        `POST /pet/{petId}`"""
+        `POST /pet/{petId}`
+
+        Args:
+            pet_id: ID of pet that needs to be updated (`petId` in the path).
+            name: Name of pet that needs to be updated (`name` in the query).
+            status: Status of pet that needs to be updated (`status` in the query).
+
+        Returns:
+            models.Pet: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.UPDATE_PET_WITH_FORM,
             {"petId": pet_id, "name": name, "status": status},
@@ -463,7 +833,18 @@ class Client(ApiClient):
 
         Delete a pet.
 
-        `DELETE /pet/{petId}`"""
+        `DELETE /pet/{petId}`
+
+        Args:
+            pet_id: Pet id to delete (`petId` in the path).
+            api_key: `api_key` in the header.
+
+        Raises:
+            BadRequestError: 400, Invalid pet value
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         self._call(_operations.DELETE_PET, {"api_key": api_key, "petId": pet_id}, None)
 
     def upload_file(
@@ -477,7 +858,24 @@ class Client(ApiClient):
 
         Upload image of the pet.
 
-        `POST /pet/{petId}/uploadImage`"""
+        `POST /pet/{petId}/uploadImage`
+
+        Args:
+            pet_id: ID of pet to update (`petId` in the path).
+            additional_metadata: Additional Metadata (`additionalMetadata` in the
+                query).
+            body: The request body.
+
+        Returns:
+            models.ApiResponse: successful operation
+
+        Raises:
+            BadRequestError: 400, No file uploaded
+            NotFoundError: 404, Pet not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.UPLOAD_FILE,
             {"petId": pet_id, "additionalMetadata": additional_metadata, "body": body},
@@ -489,7 +887,16 @@ class Client(ApiClient):
 
         Returns a map of status codes to quantities.
 
-        `GET /store/inventory`"""
+        `GET /store/inventory`
+
+        Returns:
+            dict[str, int]: successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(_operations.GET_INVENTORY, {}, dict[str, int])
 
     def place_order(
@@ -499,7 +906,7 @@ class Client(ApiClient):
         pet_id: int | None = None,
         quantity: int | None = None,
         ship_date: AwareDatetime | None = None,
-        status: models.Status4 | None = None,
+        status: models.PlaceOrderArgsStatus | None = None,
         complete: bool | None = None,
         username: str | None = None,
     ) -> models.Order:
@@ -507,7 +914,27 @@ class Client(ApiClient):
 
         Place a new order in the store.
 
-        `POST /store/order`"""
+        `POST /store/order`
+
+        Args:
+            id: `id` in the body.
+            pet_id: `petId` in the body.
+            quantity: `quantity` in the body.
+            ship_date: `shipDate` in the body.
+            status: Order Status (`status` in the body).
+            complete: `complete` in the body.
+            username: The customer who placed the order (`username` in the body).
+
+        Returns:
+            models.Order: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid input
+            UnprocessableEntityError: 422, Validation exception
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.PLACE_ORDER,
             {
@@ -525,10 +952,24 @@ class Client(ApiClient):
     def get_order_by_id(self, order_id: int) -> models.Order:
         """Find purchase order by ID.
 
-        For valid response try integer IDs with value <= 5 or > 10. Other values will generate
-        exceptions.
+        For valid response try integer IDs with value <= 5 or > 10. Other values
+        will generate exceptions.
 
-        `GET /store/order/{orderId}`"""
+        `GET /store/order/{orderId}`
+
+        Args:
+            order_id: ID of order that needs to be fetched (`orderId` in the path).
+
+        Returns:
+            models.Order: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Order not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_ORDER_BY_ID, {"orderId": order_id}, models.Order
         )
@@ -539,7 +980,19 @@ class Client(ApiClient):
         For valid response try integer IDs with value < 1000. Anything above 1000 or
         non-integers will generate API errors.
 
-        `DELETE /store/order/{orderId}`"""
+        `DELETE /store/order/{orderId}`
+
+        Args:
+            order_id: ID of the order that needs to be deleted (`orderId` in the
+                path).
+
+        Raises:
+            BadRequestError: 400, Invalid ID supplied
+            NotFoundError: 404, Order not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         self._call(_operations.DELETE_ORDER, {"orderId": order_id}, None)
 
     def create_user(
@@ -558,7 +1011,26 @@ class Client(ApiClient):
 
         This can only be done by the logged in user.
 
-        `POST /user`"""
+        `POST /user`
+
+        Args:
+            id: `id` in the body.
+            username: `username` in the body.
+            first_name: `firstName` in the body.
+            last_name: `lastName` in the body.
+            email: `email` in the body.
+            password: `password` in the body.
+            phone: `phone` in the body.
+            user_status: User Status (`userStatus` in the body).
+
+        Returns:
+            models.User: successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.CREATE_USER,
             {
@@ -579,7 +1051,19 @@ class Client(ApiClient):
     ) -> models.User:
         """Creates list of users with given input array.
 
-        `POST /user/createWithList`"""
+        `POST /user/createWithList`
+
+        Args:
+            body: The request body.
+
+        Returns:
+            models.User: Successful operation
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.CREATE_USERS_WITH_LIST_INPUT, {"body": body}, models.User
         )
@@ -591,7 +1075,22 @@ class Client(ApiClient):
 
         Log into the system.
 
-        `GET /user/login`"""
+        `GET /user/login`
+
+        Args:
+            username: The user name for login (`username` in the query).
+            password: The password for login in clear text (`password` in the
+                query).
+
+        Returns:
+            models.LoginUserResponse: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid username/password supplied
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.LOGIN_USER,
             {"username": username, "password": password},
@@ -603,7 +1102,13 @@ class Client(ApiClient):
 
         Log user out of the system.
 
-        `GET /user/logout`"""
+        `GET /user/logout`
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         self._call(_operations.LOGOUT_USER, {}, None)
 
     def get_user_by_name(self, username: str) -> models.User:
@@ -611,7 +1116,22 @@ class Client(ApiClient):
 
         Get user detail based on username.
 
-        `GET /user/{username}`"""
+        `GET /user/{username}`
+
+        Args:
+            username: The name that needs to be fetched. Use user1 for testing
+                (`username` in the path).
+
+        Returns:
+            models.User: successful operation
+
+        Raises:
+            BadRequestError: 400, Invalid username supplied
+            NotFoundError: 404, User not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_USER_BY_NAME, {"username": username}, models.User
         )
@@ -633,7 +1153,26 @@ class Client(ApiClient):
 
         This can only be done by the logged in user.
 
-        `PUT /user/{username}`"""
+        `PUT /user/{username}`
+
+        Args:
+            username__path: name that need to be deleted (`username` in the path).
+            id: `id` in the body.
+            username__body: `username` in the body.
+            first_name: `firstName` in the body.
+            last_name: `lastName` in the body.
+            email: `email` in the body.
+            password: `password` in the body.
+            phone: `phone` in the body.
+            user_status: User Status (`userStatus` in the body).
+
+        Raises:
+            BadRequestError: 400, bad request
+            NotFoundError: 404, user not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         self._call(
             _operations.UPDATE_USER,
             {
@@ -655,5 +1194,16 @@ class Client(ApiClient):
 
         This can only be done by the logged in user.
 
-        `DELETE /user/{username}`"""
+        `DELETE /user/{username}`
+
+        Args:
+            username: The name that needs to be deleted (`username` in the path).
+
+        Raises:
+            BadRequestError: 400, Invalid username supplied
+            NotFoundError: 404, User not found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         self._call(_operations.DELETE_USER, {"username": username}, None)

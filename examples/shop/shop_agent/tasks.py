@@ -54,7 +54,10 @@ def _cancel_order_2(ctx: TaskContext) -> Effect:
     inputs = ctx.inputs(CancelOrderInputs)
     return Instruct(
         instruction=ctx.format(
-            "Find which of the customer's recent orders (customer.recent_orders in the data) they mean by \"",
+            (
+                "Find which of the customer's recent orders (customer.recent_orders "
+                'in the data) they mean by "'
+            ),
             inputs.order_hint,
             '", and answer with its id.',
         ),
@@ -195,7 +198,10 @@ def _cancel_order_8(ctx: TaskContext) -> Effect:
 
 CANCEL_ORDER_TASK = TaskDefinition(
     name="cancel_order",
-    description="Cancel one of the verified customer's orders if it has not shipped yet. Pass the customer's own words about which order they mean.",
+    description=(
+        "Cancel one of the verified customer's orders if it has not shipped yet. "
+        "Pass the customer's own words about which order they mean."
+    ),
     requires="verified",
     inputs=(
         InputSpec(
@@ -268,7 +274,10 @@ def _refund_order_2(ctx: TaskContext) -> Effect:
         instruction=ctx.format(
             "From the customer's words \"",
             inputs.request,
-            '", find which of their recent orders (customer.recent_orders in the data) they mean and the reason for the refund.',
+            (
+                '", find which of their recent orders (customer.recent_orders in the '
+                "data) they mean and the reason for the refund."
+            ),
         ),
         tools=("get_my_order",),
         output=(
@@ -304,7 +313,7 @@ def _refund_order_3(ctx: TaskContext) -> Effect:
 def _refund_order_4(ctx: TaskContext) -> Effect:
     """Step 4 of refund_order: if (agent.yaml:98)."""
     order = ctx.result("order", models.Order)
-    if bool(order.status != "delivered" or order.refunded == True):
+    if bool(order.status != "delivered" or order.refunded is True):
         return Goto("4.then.1")
     return Goto("5")
 
@@ -409,7 +418,10 @@ def _refund_order_8(ctx: TaskContext) -> Effect:
 
 REFUND_ORDER_TASK = TaskDefinition(
     name="refund_order",
-    description="Refund one of the verified customer's delivered orders. Pass the customer's own words about which order and what went wrong.",
+    description=(
+        "Refund one of the verified customer's delivered orders. Pass the customer's "
+        "own words about which order and what went wrong."
+    ),
     requires="verified",
     inputs=(
         InputSpec(

@@ -21,18 +21,22 @@ tools:
       owner: {field: username, is: identity.username}
       confirm: false
 tasks: {}
+identity: {fields: [account_number]}   # Identity.extra keys the host fills
 allow_hosts: [auth.example.com]
 ```
 """
 
 from specagent.agentfile._check import check_agent_against_api, check_owner, identity_fields
+from specagent.agentfile._identity import NAMED_IDENTITY_FIELDS, unknown_field_hint
 from specagent.agentfile._load import AgentFile, load_agent_file, parse_agent_text
 
 __all__ = [
+    "NAMED_IDENTITY_FIELDS",
     "AgentFile",
     "check_agent_against_api",
     "check_owner",
     "identity_fields",
     "load_agent_file",
     "parse_agent_text",
+    "unknown_field_hint",
 ]

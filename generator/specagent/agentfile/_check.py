@@ -13,6 +13,8 @@ from typing import Any
 from specagent import ir
 from specagent._diagnostics import closest, did_you_mean, error, warning
 from specagent._jsonschema import resolve_schema, schema_ref_name
+from specagent.agentfile._identity import NAMED_IDENTITY_FIELDS, unknown_field_hint
+from specagent.agentfile._yaml import child_path
 from specagent.ir import Code
 from specagent.plan import select
 
@@ -34,11 +36,11 @@ def check_agent_against_api(agent: ir.AgentConfig, api: ir.Api) -> list[ir.Diagn
     for section, selection in (("tools.include", agent.include), ("tools.exclude", agent.exclude)):
         for index, name in enumerate(selection.operations):
             if name not in by_id:
-                path = f"{section}.operations[{index}]"
+                path = child_path(f"{section}.operations", index)
                 problems.append(_unknown_operation(agent, path, name, ids))
         for index, tag in enumerate(selection.tags):
             if tag not in tags:
-                path = f"{section}.tags[{index}]"
+                path = child_path(f"{section}.tags", index)
                 hint = did_you_mean(tag, tags, listing=len(tags) <= _LIST_LIMIT)
                 if not tags:
                     hint = "the spec's operations have no tags; select by `operations` instead"
@@ -90,10 +92,12 @@ def _unknown_operation(
     ids: Iterable[str],
     override: ir.ToolOverride | None = None,
 ) -> ir.Diagnostic:
-    hint = did_you_mean(name, ids, listing=False)
+    known = sorted(set(ids))
+    hint = did_you_mean(name, known, listing=len(known) <= _LIST_LIMIT)
     if not hint:
         hint = (
-            "operation ids are the spec's `operationId` values; `specagent tools SPEC` lists them"
+            "operation ids are the spec's `operationId` values; `specagent tools SPEC --verbose`"
+            " (without --tasks) lists every one"
         )
     fallback = override.where if override is not None else None
     message = f"`{path}`: the spec has no operation `{name}`"
@@ -115,13 +119,30 @@ def _check_bindings(
         if parameter in names or not complete:
             continue
         bind_path = f"{path}.bind.{parameter}"
-        hint = did_you_mean(parameter, names, listing=len(names) <= _LIST_LIMIT)
+        shown = _documented(names)
+        hint = did_you_mean(parameter, shown, listing=len(shown) <= _LIST_LIMIT)
         if not names:
             hint = "this operation takes no parameters"
         message = f"`{bind_path}`: operation `{operation.id}` has no parameter `{parameter}`"
         where = _where(agent, bind_path, override.where)
         problems.append(error(Code.AGENT_UNKNOWN_PARAMETER, where, message, hint))
     return problems
+
+
+_PLACES = frozenset({*(location.value for location in ir.ParamLocation), "body"})
+
+
+def _documented(names: set[str]) -> set[str]:
+    """The names a hint may offer: the arguments' own names, and `name__location` only where
+    two places share a name (the one case the docs give that form for)."""
+    places: dict[str, int] = {}
+    suffixed: dict[str, str] = {}
+    for name in names:
+        base, separator, place = name.rpartition("__")
+        if separator and place in _PLACES:
+            suffixed[name] = base
+            places[base] = places.get(base, 0) + 1
+    return {name for name in names if name not in suffixed or places[suffixed[name]] > 1}
 
 
 def _argument_names(
@@ -205,7 +226,7 @@ def _check_fields(
             if missing is None:
                 continue
             prefix, segment, known = missing
-            item_path = f"{path}.{key}[{index}]"
+            item_path = child_path(f"{path}.{key}", index)
             best = closest(segment, known)
             if not known:
                 hint = f"`{prefix.rstrip('.')}` is a plain value; it has no fields"
@@ -222,15 +243,10 @@ def _check_fields(
     return problems
 
 
-# The fields every identity has; `extra` attributes count once a binding names them.
-NAMED_IDENTITY_FIELDS = ("customer_id", "email", "user_id", "username")
-
-
 def identity_fields(agent: ir.AgentConfig) -> list[str]:
-    """The identity fields the agent file may name: the named ones, and the `extra`
-    attributes its bindings use (`identity.account_number`)."""
-    bound = {field for override in agent.overrides for _, field in override.bind}
-    return sorted({*NAMED_IDENTITY_FIELDS, *bound})
+    """The identity fields the agent file may name: the named ones, and the `extra` keys it
+    declares under `identity: {fields: [...]}`."""
+    return sorted({*NAMED_IDENTITY_FIELDS, *agent.identity_fields})
 
 
 def check_owner(
@@ -245,11 +261,7 @@ def check_owner(
     problems = []
     known = list(known)
     if owner.identity_field not in known:
-        best = closest(owner.identity_field, known)
-        if best is not None:
-            hint = f"did you mean `identity.{best}`?"
-        else:
-            hint = "the identity fields are " + ", ".join(f"`identity.{f}`" for f in known)
+        hint = unknown_field_hint(owner.identity_field, known)
         problems.append(
             error(
                 Code.AGENT_OWNER,

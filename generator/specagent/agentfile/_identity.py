@@ -7,15 +7,31 @@ task expressions all name the verified customer's fields the same way; one reade
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import yaml
 
 from specagent import ir
-from specagent._diagnostics import closest
-from specagent.agentfile._yaml import NodeReader, child_path
+from specagent._diagnostics import closest, error
+from specagent.agentfile._yaml import NodeReader, child_path, is_null
 from specagent.ir import Code
 
-__all__ = ["BIND", "FIELD_PATH", "OWNER_KEYS", "bind_hint", "read_owner"]
+__all__ = [
+    "BIND",
+    "FIELD_PATH",
+    "NAMED_IDENTITY_FIELDS",
+    "OWNER_KEYS",
+    "bind_hint",
+    "check_identity_fields",
+    "read_identity",
+    "read_owner",
+    "unknown_field_hint",
+]
+
+# The fields every `Identity` has (docs/tasks.md lists them); any other is a key of
+# `Identity.extra` and must be declared under `identity: {fields: [...]}`.
+NAMED_IDENTITY_FIELDS = ("customer_id", "email", "user_id", "username")
+_IDENTITY_KEYS = ("fields",)
 
 BIND = re.compile(r"^identity\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -81,3 +97,66 @@ def bind_hint(text: str) -> str:
     if dot and IDENTIFIER.match(tail) and closest(head, ["identity"]) == "identity":
         return f"did you mean `identity.{tail}`?"
     return "for example `identity.email` or `identity.user_id` (any field of the identity)"
+
+
+def read_identity(reader: NodeReader, node: yaml.Node) -> tuple[str, ...]:
+    """`identity: {fields: [account_number, tier]}`: the custom identity fields (the keys of
+    `Identity.extra` the host fills) the agent file may name beside the named ones."""
+    if is_null(node):
+        return ()
+    entries = reader.mapping(node, "identity", _IDENTITY_KEYS)
+    if "fields" not in entries:
+        return ()
+    found: list[str] = []
+    for index, (name, item) in enumerate(reader.text_list(entries["fields"], "identity.fields")):
+        path = child_path("identity.fields", index)
+        if not IDENTIFIER.match(name):
+            reader.fail(
+                Code.AGENT_BIND,
+                item,
+                f"`{path}`: `{name}` is not a field name",
+                "a field name is letters, digits and `_`, e.g. `account_number`",
+            )
+            continue
+        if name in NAMED_IDENTITY_FIELDS or name in found:
+            continue  # harmless: the named fields are always there
+        reader.remember(path, item)
+        found.append(name)
+    return tuple(found)
+
+
+def unknown_field_hint(name: str, known: Sequence[str]) -> str:
+    """For `identity.<name>` that is neither a named field nor a declared one."""
+    best = closest(name, known)
+    if best is not None:
+        return f"did you mean `identity.{best}`?"
+    return (
+        "the identity's fields are "
+        + ", ".join(f"`{field}`" for field in NAMED_IDENTITY_FIELDS)
+        + f"; if your host passes `{name}` in `Identity.extra`, declare it: "
+        f"`identity: {{fields: [{name}]}}`"
+    )
+
+
+def check_identity_fields(
+    reader: NodeReader, overrides: Sequence[ir.ToolOverride], declared: Sequence[str]
+) -> None:
+    """Every `bind:` must name a field the identity has: a typo (`identity.emial`) would
+    otherwise hide the tool and tell the model the customer is not verified."""
+    known = [*NAMED_IDENTITY_FIELDS, *declared]
+    for override in overrides:
+        for parameter, name in override.bind:
+            if name in known:
+                continue
+            path = child_path(
+                child_path(child_path("tools.overrides", override.operation_id), "bind"), parameter
+            )
+            where = reader.locations.get(path, override.where or ir.Location(reader.source))
+            reader.diagnostics.append(
+                error(
+                    Code.AGENT_BIND,
+                    where,
+                    f"`{path}`: `identity.{name}` is not a field of the identity",
+                    unknown_field_hint(name, known),
+                )
+            )

@@ -18,14 +18,21 @@ import yaml
 from specagent import ir
 from specagent._diagnostics import closest, error
 from specagent.agentfile._context import read_context
-from specagent.agentfile._identity import BIND, FIELD_PATH, bind_hint, read_owner
+from specagent.agentfile._identity import (
+    BIND,
+    FIELD_PATH,
+    bind_hint,
+    check_identity_fields,
+    read_identity,
+    read_owner,
+)
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 from specagent.ir import Code
 
 __all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
-_TOP_KEYS = ("agent", "tools", "tasks", "context", "allow_hosts")
+_TOP_KEYS = ("agent", "identity", "tools", "tasks", "context", "allow_hosts")
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")
@@ -95,6 +102,19 @@ def load_agent_file(path: Path) -> AgentFile:
     return parse_agent_text(text, source, data)
 
 
+def _empty_file(text: str, source: str) -> ir.Diagnostic:
+    """An agent file with nothing in it: generating anyway would silently make every
+    operation a tool, which is what leaving out `--tasks` is for."""
+    what = "is empty" if not text.strip() else "holds only comments"
+    return error(
+        Code.AGENT_FILE,
+        ir.Location(source),
+        f"the agent file {what}",
+        "select the tools, e.g. `tools: {include: {operations: [getOrder]}}`, or leave out "
+        "`--tasks` to make every operation a tool",
+    )
+
+
 def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
     return AgentFile(source, ir.AgentConfig(source=source), (problem,))
 
@@ -102,6 +122,8 @@ def _unread(source: str, problem: ir.Diagnostic) -> AgentFile:
 def parse_agent_text(text: str, source: str, data: bytes | None = None) -> AgentFile:
     """Validate agent file text; `source` is the name diagnostics use (`agent.yaml`)."""
     node, problems = compose(text, source)
+    if node is None and not problems:
+        problems = [_empty_file(text, source)]
     if node is None:
         return AgentFile(source, ir.AgentConfig(source=source), tuple(problems), data=data)
     reader = NodeReader(source)
@@ -140,6 +162,8 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
             exclude = _read_selection(reader, tools["exclude"], "tools.exclude")
         if "overrides" in tools:
             overrides = _read_overrides(reader, tools["overrides"], "tools.overrides")
+    identity = read_identity(reader, top["identity"]) if "identity" in top else ()
+    check_identity_fields(reader, overrides, identity)
     allow_hosts: tuple[str, ...] = ()
     if "allow_hosts" in top:
         allow_hosts = _read_hosts(reader, top["allow_hosts"], "allow_hosts")
@@ -160,6 +184,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
         exclude=exclude,
         overrides=overrides,
         allow_hosts=allow_hosts,
+        identity_fields=identity,
         source=source,
         locations=dict(sorted(reader.locations.items())),
     )
@@ -188,7 +213,7 @@ def _read_selection(reader: NodeReader, node: yaml.Node, path: str) -> ir.Select
         reader.fail(
             Code.AGENT_METHOD,
             item,
-            f"`{child_path(path, 'methods')}[{index}]`: `{method}` is not an HTTP method",
+            f"`{child_path(child_path(path, 'methods'), index)}`: `{method}` is not an HTTP method",
             _method_hint(method),
         )
     return ir.Selection(
@@ -304,7 +329,7 @@ def _read_hosts(reader: NodeReader, node: yaml.Node, path: str) -> tuple[str, ..
             reader.fail(
                 Code.AGENT_HOST,
                 item,
-                f"`{path}[{index}]`: `{value}` is not a host name",
+                f"`{child_path(path, index)}`: `{value}` is not a host name",
                 _host_hint(value),
             )
             continue
@@ -337,7 +362,7 @@ def _read_fields(
             reader.fail(
                 Code.AGENT_FIELD_PATH,
                 item,
-                f"`{path}[{index}]`: `{value}` is not a field path",
+                f"`{child_path(path, index)}`: `{value}` is not a field path",
                 "write response field names joined by dots, e.g. `customer.email`",
             )
             continue

@@ -7,6 +7,7 @@ every expression the checker will look at later) can name `agent.yaml:LINE`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -62,6 +63,21 @@ _TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 def read_tasks(reader: NodeReader, node: yaml.Node) -> list[ir.TaskDecl]:
     """The tasks declared in the agent file's composed `node`; problems go to `reader`."""
     return _TaskParser(reader).file(node)
+
+
+def _only_as(node: yaml.Node) -> bool:
+    """A list item that is nothing but `as: <name>`."""
+    return (
+        isinstance(node, yaml.MappingNode)
+        and len(node.value) == 1
+        and isinstance(node.value[0][0], yaml.ScalarNode)
+        and node.value[0][0].value == "as"
+    )
+
+
+def _empty_list(node: yaml.Node) -> bool:
+    """`steps: []` or `steps:` left empty (steps that failed to read are reported already)."""
+    return is_null(node) or (isinstance(node, yaml.SequenceNode) and not node.value)
 
 
 class _TaskParser(Values):
@@ -127,6 +143,14 @@ class _TaskParser(Values):
             self.reader.fail(Code.TASK_MISSING_KEY, node, f"`{path}` needs `steps`")
         else:
             steps = self.steps(entries["steps"], child_path(path, "steps"))
+            if not steps and _empty_list(entries["steps"]):
+                self.reader.fail(
+                    Code.TASK_MISSING_KEY,
+                    entries["steps"],
+                    f"`{child_path(path, 'steps')}` is empty: the task would do nothing",
+                    "give it its steps, e.g. `- call: getOrder` then `- respond: ...`, or "
+                    "remove the task",
+                )
         return ir.TaskDecl(name, where, description, requires, tuple(inputs), steps)
 
     def steps(self, node: yaml.Node, path: str) -> tuple[ir.Step, ...]:
@@ -135,12 +159,33 @@ class _TaskParser(Values):
         if not isinstance(node, yaml.SequenceNode):
             self.reader.wrong_type(node, path, "a list of steps")
             return ()
-        steps = []
+        steps: list[ir.Step] = []
         for index, item in enumerate(node.value):
-            step = self.step(item, child_path(path, index))
+            item_path = child_path(path, index)
+            if steps and isinstance(steps[-1], ir.CallStep) and _only_as(item):
+                steps[-1] = self._stray_as(steps[-1], item, item_path)
+                continue
+            step = self.step(item, item_path)
             if step is not None:
                 steps.append(step)
         return tuple(steps)
+
+    def _stray_as(self, call: ir.CallStep, item: yaml.MappingNode, path: str) -> ir.CallStep:
+        """`- as: order` after a call: a new list item that belongs to the call above. One
+        error here, and the call keeps the name, so the steps that read it say nothing."""
+        value = item.value[0][1]
+        name = self.reader.text(value, child_path(path, "as"))
+        if call.save_as is not None or name is None:
+            self.reader.fail(Code.TASK_BAD_STEP, item, f"`{path}`: `as:` alone is not a step")
+            return call
+        self.reader.fail(
+            Code.TASK_BAD_STEP,
+            item,
+            f"`{path}`: `as: {name}` is a list item of its own, so it is not part of the "
+            f"`call: {call.operation}` step above",
+            "remove its `- ` and indent it like that step's `with:`",
+        )
+        return dataclasses.replace(call, save_as=name, save_where=self.reader.where(value))
 
     def step(self, node: yaml.Node, path: str) -> ir.Step | None:
         if not isinstance(node, yaml.MappingNode) or not node.value:
@@ -200,12 +245,25 @@ class _TaskParser(Values):
         if operation is None:
             return None
         args: list[tuple[str, ir.Expression]] = []
+        nested_as: yaml.Node | None = None
         if "with" in entries and not is_null(entries["with"]):
             with_path = child_path(path, "with")
             for key, value in self.reader.mapping(entries["with"], with_path).items():
+                if key == "as" and "as" not in entries:
+                    nested_as = value
+                    self.reader.fail(
+                        Code.TASK_BAD_STEP,
+                        value,
+                        f"`{child_path(with_path, 'as')}`: `as:` is inside `with:`, where it "
+                        "would be a parameter; it names the step's result",
+                        "indent it like `with:`, one level out",
+                    )
+                    continue
                 source = self.expression(value, child_path(with_path, key))
                 if source is not None:
                     args.append((key, source))
+        if nested_as is not None:
+            entries = {**entries, "as": nested_as}  # kept, so later steps can read it
         save_as = self.text(entries, path, "as")
         save_where = None
         if save_as is not None:

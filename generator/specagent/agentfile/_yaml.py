@@ -16,6 +16,7 @@ import yaml
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error
+from specagent._yaml_errors import explain
 from specagent.ir import Code
 
 _STR = "tag:yaml.org,2002:str"
@@ -34,9 +35,13 @@ _KIND_BY_TAG = {
 
 
 def child_path(parent: str, key: str | int) -> str:
-    """`tools.overrides.getUserByName`, `tools.include.operations[2]`; odd keys are quoted."""
+    """`tools.overrides.getUserByName`, `tools.include.operations[2]`; odd keys are quoted.
+
+    `key` as an int is a list position from 0; the path counts items from 1 (`steps[1]` is the
+    first step), as step ids, `specagent diff` and the runtime number a task's steps: one
+    numbering for everything a user reads."""
     if isinstance(key, int):
-        return f"{parent}[{key}]"
+        return f"{parent}[{key + 1}]"
     part = key if _PLAIN_KEY.match(key) else repr(key)
     return f"{parent}.{part}" if parent else part
 
@@ -185,12 +190,10 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[ir.Diagnosti
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "unreadable YAML"
-        column = f" (column {mark.column + 1})" if mark is not None else ""
-        message = f"the agent file is not valid YAML: {problem}{column}"
-        return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, line), message)]
+        fault = explain(exc, text)
+        where = ir.Location.at_line(source, fault.line, fault.column)
+        message = f"the agent file is not valid YAML: {fault.message}"
+        return None, [error(Code.AGENT_SYNTAX, where, message, fault.hint)]
     except yaml.YAMLError as exc:
         message = f"the agent file is not valid YAML: {exc}"
         return None, [error(Code.AGENT_SYNTAX, ir.Location.at_line(source, 1), message)]

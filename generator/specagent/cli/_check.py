@@ -13,7 +13,14 @@ from specagent._diagnostics import error
 from specagent._generate import GenerateOptions, generate
 from specagent._manifest import package_files, read_manifest, recorded_options, recorded_package
 from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check
-from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
+from specagent.cli._common import (
+    EXIT_BAD_INPUT,
+    NOT_COMPARED,
+    guarded,
+    input_options,
+    report_problems,
+    source,
+)
 from specagent.cli._progress import Progress
 from specagent.ir import Code
 
@@ -78,7 +85,7 @@ def check_command(
                 "there is no package in this folder to check",
                 "pass `--out` the folder given to `specagent generate`, or generate it first",
             )
-            report_problems([problem], strict=False, failed=True, changed=False)
+            report_problems([problem], strict=False, failed=True, outcome=NOT_COMPARED)
             return EXIT_BAD_INPUT
         recorded = recorded_options(manifest)
         options = GenerateOptions(
@@ -93,7 +100,7 @@ def check_command(
         progress.done()
         problems = list(result.diagnostics)
         if not result.ok:
-            report_problems(problems, strict=options.strict, failed=True, changed=False)
+            report_problems(problems, strict=options.strict, failed=True, outcome=NOT_COMPARED)
             return EXIT_BAD_INPUT
         if problems:
             report_problems(problems, strict=options.strict, failed=False)
@@ -106,7 +113,7 @@ def check_command(
                 "of the package's files)",
                 "pass `--out` the folder given to `specagent generate`",
             )
-            report_problems([problem], strict=False, failed=True, changed=False)
+            report_problems([problem], strict=False, failed=True, outcome=NOT_COMPARED)
             return EXIT_BAD_INPUT
         report = compare_package(result.files, out_dir)
         click.echo(format_check(report, max_lines=max_diff_lines))

@@ -44,17 +44,27 @@ def guarded(run: Callable[[], int]) -> int:
     return result
 
 
+# What a failed command did not do, for the closing line: each says only what is true of it
+# (`diff` and `tools` never write, so "the existing package is unchanged" would be news).
+NOTHING_WRITTEN = "nothing was written"
+PACKAGE_UNCHANGED = "the existing package, if any, is unchanged"
+NOT_COMPARED = "nothing was compared"
+NOT_LISTED = "no tools were listed"
+
+
 def report_problems(
-    problems: list[ir.Diagnostic], *, strict: bool, failed: bool, changed: bool = True
+    problems: list[ir.Diagnostic],
+    *,
+    strict: bool,
+    failed: bool,
+    outcome: str = NOTHING_WRITTEN,
 ) -> None:
     problems = sort_diagnostics(problems)
     click.echo(format_report(problems), err=True)
     if not failed:
         click.echo(f"{summary_line(problems)}", err=True)
         return
-    closing = f"{summary_line(problems)}; nothing was written"
-    if not changed:
-        closing = f"{summary_line(problems)}; the existing package, if any, is unchanged"
+    closing = f"{summary_line(problems)}; {outcome}"
     if strict and not blocking(problems):
         closing += " (--strict treats warnings as errors)"
     click.echo(closing, err=True)

@@ -9,7 +9,14 @@ import click
 
 from specagent._diagnostics import blocking
 from specagent._generate import GenerateOptions, plan_inputs
-from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
+from specagent.cli._common import (
+    EXIT_BAD_INPUT,
+    NOT_COMPARED,
+    guarded,
+    input_options,
+    report_problems,
+    source,
+)
 from specagent.cli._progress import Progress
 from specagent.diff import diff_plans, format_json, format_markdown, format_text
 
@@ -68,7 +75,7 @@ def diff_command(
         progress.done()
         problems = list(dict.fromkeys([*old.problems, *new.problems]))
         if old.plan is None or new.plan is None or blocking(problems, strict=options.strict):
-            report_problems(problems, strict=options.strict, failed=True, changed=False)
+            report_problems(problems, strict=options.strict, failed=True, outcome=NOT_COMPARED)
             return EXIT_BAD_INPUT
         if new.problems:  # the old spec's warnings are the baseline, not news
             report_problems(list(new.problems), strict=options.strict, failed=False)

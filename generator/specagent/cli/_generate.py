@@ -12,7 +12,13 @@ import click
 from specagent import ir
 from specagent._diagnostics import blocking, error
 from specagent._generate import GenerateOptions, GenerateResult, generate
-from specagent.cli._common import EXIT_BAD_INPUT, guarded, report_problems, source
+from specagent.cli._common import (
+    EXIT_BAD_INPUT,
+    PACKAGE_UNCHANGED,
+    guarded,
+    report_problems,
+    source,
+)
 from specagent.cli._progress import Progress
 from specagent.cli._write import check_owner, check_target, write_package
 from specagent.ir import Code
@@ -123,7 +129,7 @@ def _generate(
         failure = error(
             Code.OUT_WRITE, ir.Location(str(out_dir)), f"cannot write the package: {reason}"
         )
-        report_problems([failure], strict=False, failed=True, changed=False)
+        report_problems([failure], strict=False, failed=True, outcome=PACKAGE_UNCHANGED)
         return EXIT_BAD_INPUT
     progress.done()
     if not quiet:
@@ -135,8 +141,17 @@ def _print_written(out_dir: Path, result: GenerateResult) -> None:
     base = PurePosixPath(out_dir.as_posix())
     for relative in sorted(result.files):
         click.echo(str(base / relative))
-    files = len(result.files)
-    click.echo(
-        f"generated package `{result.package}` in {base}: {result.operations} operations, "
-        f"{result.tools} tools, {files} file{'s' if files != 1 else ''}"
+    counts = ", ".join(
+        _count(number, noun)
+        for number, noun in (
+            (result.operations, "operation"),
+            (result.tools, "tool"),
+            (len(result.files), "file"),
+        )
     )
+    click.echo(f"generated package `{result.package}` in {base}: {counts}")
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 operation`, `2 operations`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -56,6 +56,9 @@ class AgentConfig:
     # Hosts other than the API's own that operation servers and token URLs may use: the only
     # way credentials and the customer's data may go anywhere else (lower case, no port).
     allow_hosts: tuple[str, ...] = ()
+    # Identity fields beyond the named ones (`identity: {fields: [account_number]}`): the keys
+    # of `Identity.extra` the host fills. Naming any other field is an error.
+    identity_fields: tuple[str, ...] = ()
     source: str = ""  # the agent file's name as given, for diagnostics and the manifest
     # Key path ("tools.include.operations[1]") -> its place, so checks against the spec can
     # point at the exact entry in the agent file.

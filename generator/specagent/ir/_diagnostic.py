@@ -44,12 +44,18 @@ class Location:
         return (self.file, self.line, self.column, self.pointer or "")
 
     def __str__(self) -> str:
-        """`openapi.yaml#/paths/~1pet/get`, `agent.yaml:12`, `openapi.yaml:3:7`, `--package`."""
+        """`openapi.yaml#/paths/~1pet/get`, `agent.yaml:12`, `openapi.yaml:3:7`, `--package`;
+        a pointer whose line is known: `openapi.yaml:24:11 (#/paths/~1pet/get)`."""
         if self.pointer is not None:
+            if self.line:
+                return f"{self._line_text()} (#{self.pointer})"
             return f"{self.file}#{self.pointer}"
         if self.line:
-            return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+            return self._line_text()
         return self.file
+
+    def _line_text(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 class Code(StrEnum):
@@ -93,6 +99,7 @@ class Code(StrEnum):
     # the package name
     PACKAGE_NAME = "package.name"
     # parameters
+    PARAMETER_DEFAULT = "parameter.default"
     PARAMETER_DUPLICATE = "parameter.duplicate"
     PARAMETER_LOCATION = "parameter.location"
     PARAMETER_NAME = "parameter.name"
@@ -118,6 +125,8 @@ class Code(StrEnum):
     REF_UNREADABLE = "ref.unreadable"
     # rendering
     RENDER_FAILED = "render.failed"
+    # responses
+    RESPONSE_STATUS = "response.status"
     # schemas (repairs)
     SCHEMA_ENUM = "schema.enum"
     SCHEMA_ITEMS_LIST = "schema.items_list"
@@ -138,10 +147,12 @@ class Code(StrEnum):
     SERVER_VARIABLE = "server.variable"
     # the spec as a document
     SPEC_DUPLICATE_KEY = "spec.duplicate_key"
+    SPEC_EMPTY = "spec.empty"
     SPEC_ENCODING = "spec.encoding"
     SPEC_FETCH = "spec.fetch"
     SPEC_HOSTILE = "spec.hostile"
     SPEC_INFO = "spec.info"
+    SPEC_NO_OPERATIONS = "spec.no_operations"
     SPEC_NO_PATHS = "spec.no_paths"
     SPEC_NOT_A_FILE = "spec.not_a_file"
     SPEC_NOT_FOUND = "spec.not_found"

@@ -15,9 +15,11 @@ from typing import Any
 
 from specagent import _jsonschema, ir
 from specagent.ir import Code, Diagnostic, Location, Severity
+from specagent.loader._defaults import default_problem
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+_STATUS = re.compile(r"[1-5](?:[0-9][0-9]|XX)|default", re.IGNORECASE)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -34,6 +36,7 @@ class Builder:
         self._name = source_name
         self._version = source_version
         self.diagnostics: list[Diagnostic] = []
+        self._loops: set[frozenset[str]] = set()
 
     def build(self) -> ir.Api:
         info = _as_dict(self._doc.get("info"))
@@ -65,21 +68,42 @@ class Builder:
     def _fail(self, code: Code, message: str, path: tuple[str, ...], hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, self._where(path), hint))
 
-    def _deref(self, value: Any) -> dict[str, Any]:
-        """Follow local `$ref`s (chains too); 3.1 `summary`/`description` siblings override."""
-        seen: set[str] = set()
+    def _deref(self, value: Any, what: str = "", path: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Follow local `$ref`s (chains too); 3.1 `summary`/`description` siblings override.
+
+        A chain that comes back to a `$ref` it passed defines nothing; `what` (a request body,
+        a parameter...) used at `path` would be lost without a word, so that is an error."""
+        seen: list[str] = []
         overrides: dict[str, Any] = {}
         while isinstance(value, dict) and isinstance(value.get("$ref"), str):
             ref = value["$ref"]
             for key in ("summary", "description"):
                 if key in value and key not in overrides:
                     overrides[key] = value[key]
+            if ref in seen and what:
+                self._ref_loop(seen[seen.index(ref) :], what, path)
             if ref in seen or not ref.startswith("#"):
                 return {}
-            seen.add(ref)
+            seen.append(ref)
             value = _jsonschema.resolve_pointer(self._doc, _jsonschema.split_fragment(ref[1:]))
         result = _as_dict(value)
         return {**result, **overrides} if overrides else result
+
+    def _ref_loop(self, loop: list[str], what: str, path: tuple[str, ...]) -> None:
+        """One error per loop, at its first `$ref`'s target (where the fix goes)."""
+        key = frozenset(loop)
+        if key in self._loops:
+            return
+        self._loops.add(key)
+        target = tuple(_jsonschema.split_fragment(loop[0][1:]))
+        chain = " -> ".join(f"'{ref}'" for ref in [*loop, loop[0]])
+        self._fail(
+            Code.REF_CYCLE,
+            f"$ref {chain} leads back to itself and defines nothing, so the {what} at "
+            f"#{_jsonschema.to_pointer(path)} would be lost",
+            target,
+            f"replace the $ref with the {what}'s definition",
+        )
 
     # --- servers and security ----------------------------------------------------------------
 
@@ -127,7 +151,7 @@ class Builder:
         result: list[ir.SecurityScheme] = []
         for name, raw in _as_dict(components.get("securitySchemes")).items():
             path = ("components", "securitySchemes", name)
-            scheme = self._deref(raw)
+            scheme = self._deref(raw, "security scheme", path)
             kind = scheme.get("type")
             if kind == "apiKey":
                 location = scheme.get("in")
@@ -270,7 +294,7 @@ class Builder:
                     deprecated=op.get("deprecated") is True,
                     parameters=self._parameters(path_name, item, op, op_path),
                     request_body=self._request_body(op.get("requestBody"), op_path),
-                    responses=self._responses(op.get("responses")),
+                    responses=self._responses(op.get("responses"), (*op_path, "responses")),
                     security=self._security(security_source, security_path, known_schemes),
                     servers=self._servers(op.get("servers"), (*op_path, "servers"))
                     or self._servers(item.get("servers"), ("paths", path_name, "servers")),
@@ -284,7 +308,7 @@ class Builder:
         for path_name, raw_item in _as_dict(self._doc.get("paths")).items():
             if path_name.startswith("x-"):
                 continue  # a vendor extension, not a path
-            item = self._deref(raw_item)
+            item = self._deref(raw_item, "path item", ("paths", path_name))
             for method in ir.HTTP_METHODS:
                 op = item.get(method)
                 if op is None:
@@ -354,7 +378,7 @@ class Builder:
         return tuple(param for param, _ in merged.values())
 
     def _parameter(self, raw: Any, path: tuple[str, ...]) -> ir.Parameter | None:
-        param = self._deref(raw)
+        param = self._deref(raw, "parameter", path)
         if not param and isinstance(raw, dict) and "$ref" in raw:
             return None  # a dangling ref: the loader has reported it already
         name = param.get("name")
@@ -376,6 +400,8 @@ class Builder:
         if content and schema is None:
             content_type = next(iter(content))
             schema = _as_dict(content[content_type]).get("schema")
+        if isinstance(schema, dict) and default_problem(schema):
+            schema = self._drop_default(name, schema, path, content_type)
         default_style = _DEFAULT_STYLE[location]
         style = param.get("style") if isinstance(param.get("style"), str) else default_style
         explode = param.get("explode")
@@ -401,10 +427,24 @@ class Builder:
             where=self._where(path),
         )
 
+    def _drop_default(
+        self, name: str, schema: dict[str, Any], path: tuple[str, ...], content_type: str | None
+    ) -> dict[str, Any]:
+        place = ("content", content_type, "schema") if content_type else ("schema",)
+        shown = repr(schema["default"])
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        self._warn(
+            Code.PARAMETER_DEFAULT,
+            f"the default {shown} of parameter {name!r} {default_problem(schema)}; ignored",
+            (*path, *place, "default"),
+            "fix or remove it; without it the API applies its own default",
+        )
+        return {key: value for key, value in schema.items() if key != "default"}
+
     def _request_body(self, raw: Any, op_path: tuple[str, ...]) -> ir.RequestBody | None:
         if raw is None:
             return None
-        body = self._deref(raw)
+        body = self._deref(raw, "request body", (*op_path, "requestBody"))
         return ir.RequestBody(
             required=body.get("required") is True,
             description=_text(body.get("description")),
@@ -412,12 +452,20 @@ class Builder:
             where=self._where((*op_path, "requestBody")),
         )
 
-    def _responses(self, raw: Any) -> tuple[ir.Response, ...]:
+    def _responses(self, raw: Any, path: tuple[str, ...]) -> tuple[ir.Response, ...]:
         responses: list[ir.Response] = []
         for status, raw_response in _as_dict(raw).items():
             if status.startswith("x-"):
                 continue
-            response = self._deref(raw_response)
+            if not _STATUS.fullmatch(status):
+                self._warn(
+                    Code.RESPONSE_STATUS,
+                    f"response {status!r} is not an HTTP status code; skipped",
+                    (*path, status),
+                    "response keys are status codes (`200`), ranges (`2XX`) or `default`",
+                )
+                continue
+            response = self._deref(raw_response, "response", (*path, status))
             responses.append(
                 ir.Response(
                     status=str(status),

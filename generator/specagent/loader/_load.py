@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _read
 from specagent.loader._build import Builder
 from specagent.loader._cycles import find_ref_cycles
+from specagent.loader._lines import with_lines
 from specagent.loader._refs import OPENAPI3_CONTAINERS, SWAGGER2_CONTAINERS, Bundler
 from specagent.loader._repair import repair
 from specagent.loader._swagger2 import convert
@@ -35,6 +37,15 @@ class LoadedSpec:
     sources: dict[str, bytes]
     diagnostics: tuple[Diagnostic, ...]
     source_version: str = ""  # "2.0", "3.0.3", "3.1.0" as the document declared it
+    root_file: str = ""  # the key of the root file in `sources`
+
+    def with_lines(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """`diagnostics` with the line and column of each pointer into the spec's root file
+        added beside it (found only for the pointers reported: see `_lines`)."""
+        raw = self.sources.get(self.root_file)
+        if raw is None:
+            return list(diagnostics)
+        return with_lines(diagnostics, {self.source_name: raw})
 
 
 def load_spec(
@@ -65,12 +76,14 @@ def load_spec(
     diagnostics = list(parsed.diagnostics)
     sources = {root_name: raw}
     if parsed.data is None:
-        return LoadedSpec({}, name, sources, tuple(diagnostics))
+        if not blocking(diagnostics):
+            diagnostics.append(_empty(raw, name))
+        return LoadedSpec({}, name, sources, tuple(diagnostics), root_file=root_name)
     family, declared, version_problem = _detect_version(parsed.data, name)
     if version_problem is not None:
         diagnostics.append(version_problem)
     if family is None:
-        return LoadedSpec({}, name, sources, tuple(diagnostics), declared)
+        return LoadedSpec({}, name, sources, tuple(diagnostics), declared, root_name)
     document: dict[str, Any] = parsed.data
     bundler = Bundler(
         document,
@@ -89,7 +102,7 @@ def load_spec(
         document = convert(document, name, location, diagnostics)
     repair(document, "3.0" if family == "2" else family, name, diagnostics)
     diagnostics.extend(find_ref_cycles(document, name))
-    return LoadedSpec(document, name, sources, tuple(diagnostics), declared)
+    return LoadedSpec(document, name, sources, tuple(diagnostics), declared, root_name)
 
 
 def build_api(spec: LoadedSpec) -> ir.Api:
@@ -127,7 +140,7 @@ def load_api(
     api = build_api(spec)
     fatal = tuple(blocking(api.diagnostics, strict=strict))
     if fatal or not spec.document:
-        raise SpecError(fatal or spec.diagnostics)
+        raise SpecError(tuple(spec.with_lines(fatal or spec.diagnostics)))
     return api
 
 
@@ -139,6 +152,19 @@ def _read_referenced(location: str, name: str) -> _read.ReadResult:
             result.diagnostics.append(problem)
         return result
     return _read.parse(raw, name)
+
+
+def _empty(raw: bytes, name: str) -> Diagnostic:
+    """An empty or comment-only file (or a bare `null`): it parses, to nothing to generate."""
+    text = raw.decode("utf-8", errors="replace").strip()
+    what = "is empty" if not text else "holds no document (only comments or `null`)"
+    return _error(
+        Code.SPEC_EMPTY,
+        f"the spec {what}",
+        Location(name),
+        'an OpenAPI document starts with `openapi: 3.1.0` (or `swagger: "2.0"`), then `info` '
+        "and `paths`; is this the right file?",
+    )
 
 
 def _detect_version(data: Any, name: str) -> tuple[str | None, str, Diagnostic | None]:

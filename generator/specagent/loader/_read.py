@@ -15,19 +15,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import yaml
 
+from specagent._yaml_errors import explain
 from specagent.ir import Code, Diagnostic, Location, Severity
 from specagent.loader import _yaml
+from specagent.loader._fetch import MAX_BYTES, fetch_url
 
 # Limits for hostile input, checked on documents that use YAML aliases (a few small nodes can
 # stand for an exponential tree). Size is counted in nodes plus one per 32 characters of text,
 # so the limit is about 128 MB of expanded text; real specs stay far below.
 MAX_NODES = 4_000_000
 MAX_DEPTH = 200
-MAX_BYTES = 64 * 1024 * 1024
-FETCH_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 @dataclass(slots=True)
@@ -62,7 +61,7 @@ def mask_url(url: str) -> str:
 def fetch(source: str | Path, name: str) -> tuple[bytes | None, Diagnostic | None]:
     """Read the bytes of a file or an http(s) URL."""
     if isinstance(source, str) and is_url(source):
-        return _fetch_url(source, name)
+        return fetch_url(source, name)
     path = Path(source)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -78,27 +77,6 @@ def fetch(source: str | Path, name: str) -> tuple[bytes | None, Diagnostic | Non
         return None, _error(
             Code.SPEC_UNREADABLE, f"cannot read file: {exc.strerror}", Location(name)
         )
-
-
-def _fetch_url(url: str, name: str) -> tuple[bytes | None, Diagnostic | None]:
-    try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
-            response = client.get(url)
-    except httpx.TimeoutException:
-        return None, _error(Code.SPEC_FETCH, "timed out fetching the spec", Location(name))
-    except httpx.HTTPError as exc:
-        return None, _error(
-            Code.SPEC_FETCH, f"cannot fetch the spec: {type(exc).__name__}", Location(name)
-        )
-    if response.status_code >= 400:
-        return None, _error(
-            Code.SPEC_FETCH, f"server answered HTTP {response.status_code}", Location(name)
-        )
-    if len(response.content) > MAX_BYTES:
-        return None, _error(
-            Code.SPEC_TOO_LARGE, f"response is larger than {MAX_BYTES} bytes", Location(name)
-        )
-    return response.content, None
 
 
 def parse(raw: bytes, name: str) -> ReadResult:
@@ -182,10 +160,9 @@ def _parse_yaml(text: str, name: str, out: list[Diagnostic]) -> tuple[Any, bool]
     try:
         loaded = _yaml.load(text, MAX_DEPTH)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location.at_line(name, mark.line + 1, mark.column + 1) if mark else Location(name)
-        problem = exc.problem or exc.context or "malformed YAML"
-        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {problem}", where))
+        fault = explain(exc, text)
+        where = Location.at_line(name, fault.line, fault.column)
+        out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {fault.message}", where, fault.hint))
         return None, False
     except yaml.YAMLError as exc:
         out.append(_error(Code.SPEC_SYNTAX, f"invalid YAML: {type(exc).__name__}", Location(name)))

@@ -84,7 +84,7 @@ def host_diagnostics(api: ir.Api, agent: ir.AgentConfig) -> list[ir.Diagnostic]:
         problems.append(make(Code.SECURITY_TOKEN_HOST, where, message, hint.format(host=host)))
     for index, host in enumerate(agent.allow_hosts):
         if host not in used and host not in own:
-            path = f"allow_hosts[{index}]"
+            path = f"allow_hosts[{index + 1}]"  # list items count from 1, as agentfile names them
             problems.append(
                 warning(
                     Code.AGENT_UNUSED_HOST,

@@ -34,8 +34,13 @@ def _properties_maps(node: Any) -> Iterator[Mapping[str, Any]]:
 
 def _needs_alias(python_name: str) -> bool:
     # pydantic 2.7-2.9 protects all of `model_`, later versions `model_dump`/`model_validate`:
-    # the whole prefix is avoided so no supported version can warn.
-    return not python_name.isascii() or python_name.startswith("model_")
+    # the whole prefix is avoided so no supported version can warn. `l` (and `O`, `I`) is a
+    # name pycodestyle refuses (E741): it reads as `1`.
+    return (
+        not python_name.isascii()
+        or python_name.startswith("model_")
+        or python_name in _names.AMBIGUOUS_NAMES
+    )
 
 
 def field_aliases(document: Mapping[str, Any]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,12 +26,17 @@ from specagent._jsonschema import (
     schema_ref,
     schema_ref_name,
 )
+from specagent.render._bare_lists import type_bare_lists
+from specagent.render._class_names import derive_numbered_names
+from specagent.render._deep_models import defer_deep_models
 from specagent.render._field_names import field_aliases
 from specagent.render._model_index import ModelIndex, field_alias, index_models
 from specagent.render._source_fixes import (
     OVERRIDE_PRAGMA,
+    ascii_enum_members,
     escape_controls,
     redeclares_fields,
+    settle_base_conflicts,
     strip_header,
     union_bases,
 )
@@ -67,9 +73,16 @@ class Models:
 # Examples only document; OpenAPI's map-shaped `examples` even breaks pydantic's `Field`.
 # `propertyNames` becomes `dict[constr(...), X]`, a call mypy refuses in an annotation.
 _DROPPED = frozenset({"example", "examples", "propertyNames"})
-# pydantic's EmailStr needs the email-validator package, which generated packages do not
-# depend on; such strings are validated by the API instead.
-_EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email"})
+# Formats datamodel-code-generator maps to a type from a package generated packages do not
+# depend on (pydantic's EmailStr needs email-validator, `ulid` is python-ulid): such strings
+# stay `str`, validated by the API. tests/unit/render/test_formats.py runs every format the
+# model generator knows and fails when a new one needs a package; `_check_imports` refuses
+# any that slips through, rather than write a models.py that cannot be imported.
+_EXTRA_DEPENDENCY_FORMATS = frozenset({"email", "idn-email", "ulid"})
+# What models.py may import: the standard library, pydantic (EmailStr and NameEmail aside)
+# and typing_extensions (a dependency of pydantic).
+_IMPORTABLE = frozenset({"pydantic", "pydantic_core", "typing_extensions", "specagent_runtime"})
+_NEEDS_EXTRA = frozenset({"EmailStr", "NameEmail"})
 # String formats datamodel-code-generator keeps as `str`; others become date, UUID, AnyUrl...
 _STR_FORMATS = frozenset(
     {"password", "hostname", "idn-hostname", "regex", "json-pointer", "byte", "email", "idn-email"}
@@ -229,7 +242,8 @@ def _run_codegen(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {error}") from error
     if not isinstance(output, str):
         raise ModelsError("datamodel-code-generator returned several modules, expected one")
-    return union_bases(escape_controls(strip_header(output)))
+    fixed = union_bases(escape_controls(strip_header(output)))
+    return ascii_enum_members(settle_base_conflicts(fixed))
 
 
 def _imports(tree: ast.Module) -> dict[str, tuple[str, str, str]]:
@@ -348,12 +362,42 @@ def _root_type(cls: ast.ClassDef, classes: frozenset[str]) -> str | None:
     return None
 
 
+def _check_imports(tree: ast.Module) -> None:
+    """models.py must import with the runtime's dependencies alone."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+            names = {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            names = set()
+        else:
+            continue
+        for module in modules:
+            top = module.partition(".")[0]
+            extra = names & _NEEDS_EXTRA if top == "pydantic" else set()
+            if (top not in sys.stdlib_module_names and top not in _IMPORTABLE) or extra:
+                needed = ", ".join(sorted(extra)) or module
+                raise ModelsError(
+                    f"models.py would import {needed}, which generated packages do not depend "
+                    "on (a string `format` datamodel-code-generator maps to a third-party type)"
+                )
+
+
 def build_models(plan: ir.Plan) -> Models:
-    source = _run_codegen(synthetic_document(plan))
+    document = synthetic_document(plan)
+    source = type_bare_lists(_run_codegen(document), document["components"]["schemas"])
+    protected = {*plan.model_names.values()}
+    for endpoint in plan.endpoints:
+        protected.add(endpoint.args_model)
+        if endpoint.response_model is not None:
+            protected.add(endpoint.response_model)
+    source = defer_deep_models(derive_numbered_names(source, protected))
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise ModelsError(f"datamodel-code-generator produced invalid Python: {error}") from error
+    _check_imports(tree)
     if redeclares_fields(tree):
         source = OVERRIDE_PRAGMA + source
     class_defs = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}

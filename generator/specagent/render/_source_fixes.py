@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import ast
 import io
+import keyword
 import re
 import tokenize
+
+from specagent import _names
 
 # Characters ruff refuses unescaped in strings (PLE2510-PLE2515), newline and tab excepted.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b]")
@@ -108,6 +111,153 @@ def union_bases(source: str) -> str:
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
     return source
+
+
+def settle_base_conflicts(source: str) -> str:
+    """A field that two bases of a class define differently, redeclared in the class as the
+    first base has it.
+
+    `C: {allOf: [{$ref: A}, {$ref: B}]}` becomes `class C(A, B)`; when A has `scope: str` and
+    B `scope: str | None = None`, mypy reports the two bases as incompatible ([misc]). pydantic
+    already takes A's definition (the first in the method resolution order); writing it in C
+    says so to mypy too, and changes nothing the model accepts.
+    """
+    tree = ast.parse(source)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, str]] = []
+    for node in classes.values():
+        bases = [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in classes]
+        if len(bases) < 2:
+            continue
+        own = _fields(node)
+        first: dict[str, ast.AnnAssign] = {}
+        conflicting: list[str] = []
+        for base in bases:
+            for name, statement in _all_fields(base, classes, frozenset()).items():
+                if name in own:
+                    continue
+                if name not in first:
+                    first[name] = statement
+                elif _text(first[name]) != _text(statement) and name not in conflicting:
+                    conflicting.append(name)
+        if not conflicting:
+            continue
+        last = node.body[-1]
+        at = starts[(last.end_lineno or last.lineno)]
+        indent = " " * node.body[0].col_offset
+        for name in conflicting:
+            written = ast.get_source_segment(source, first[name]) or _text(first[name])
+            edits.append((at, indent + " ".join(written.split()) + "\n"))
+    for at, text in sorted(edits, key=lambda edit: edit[0], reverse=True):
+        source = source[:at] + text + source[at:]
+    return source
+
+
+def _fields(node: ast.ClassDef) -> dict[str, ast.AnnAssign]:
+    return {
+        item.target.id: item
+        for item in node.body
+        if isinstance(item, ast.AnnAssign)
+        and isinstance(item.target, ast.Name)
+        and item.target.id != "model_config"
+    }
+
+
+def _all_fields(
+    name: str, classes: dict[str, ast.ClassDef], seen: frozenset[str]
+) -> dict[str, ast.AnnAssign]:
+    """A class's fields with those it inherits (its own win, then its bases in order)."""
+    node = classes[name]
+    found: dict[str, ast.AnnAssign] = {}
+    for base in reversed(node.bases):
+        if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+            found.update(_all_fields(base.id, classes, seen | {name}))
+    found.update(_fields(node))
+    return found
+
+
+def _text(statement: ast.AnnAssign) -> str:
+    value = ast.unparse(statement.value) if statement.value is not None else ""
+    return f"{ast.unparse(statement.annotation)}={value}"
+
+
+_ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum"})
+
+
+def ascii_enum_members(source: str) -> str:
+    """Enum members named from non-ASCII values renamed in ASCII (`PʿAL` -> `PAL`).
+
+    datamodel-code-generator derives member names from the values and keeps their letters;
+    Python accepts such names, but a user's linter does not (PLC2401), and Python compares
+    identifiers after NFKC normalisation, which can merge two of them. The values, which are
+    what the API sends, are unchanged; references (`Kaylo.PʿAL` as a default) follow.
+    """
+    if source.isascii():
+        return source
+    tree = ast.parse(source)
+    renames: dict[tuple[str, str], str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not {b.id for b in node.bases if isinstance(b, ast.Name)} & _ENUM_BASES:
+            continue
+        members = [
+            target.id
+            for item in node.body
+            if isinstance(item, ast.Assign)
+            for target in item.targets
+            if isinstance(target, ast.Name)
+        ]
+        taken = {name for name in members if name.isascii()}
+        for name in members:
+            if name.isascii():
+                continue
+            folded = re.sub(r"_+", "_", _names.ascii_text(name)).strip("_")
+            if not folded.isidentifier() or keyword.iskeyword(folded):
+                folded = f"VALUE_{_names.short_hash(name)}"
+            candidate, counter = folded, 1
+            while candidate in taken:
+                counter += 1
+                candidate = f"{folded}_{counter}"
+            taken.add(candidate)
+            renames[(node.name, name)] = candidate
+    if not renames:
+        return source
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    for found in ast.walk(tree):
+        if isinstance(found, ast.ClassDef):
+            for item in found.body:
+                if isinstance(item, ast.Assign):
+                    for target in item.targets:
+                        if isinstance(target, ast.Name) and (found.name, target.id) in renames:
+                            begin = _offset(starts, source, target.lineno, target.col_offset)
+                            new = renames[(found.name, target.id)]
+                            edits.append((begin, begin + len(target.id), new))
+        elif (
+            isinstance(found, ast.Attribute)
+            and isinstance(found.value, ast.Name)
+            and (found.value.id, found.attr) in renames
+            and found.end_lineno is not None
+            and found.end_col_offset is not None
+        ):
+            end = _offset(starts, source, found.end_lineno, found.end_col_offset)
+            begin = end - len(found.attr)
+            edits.append((begin, end, renames[(found.value.id, found.attr)]))
+    for begin, end, text in sorted(edits, reverse=True):
+        source = source[:begin] + text + source[end:]
+    return source
+
+
+def _offset(starts: list[int], source: str, line: int, byte_column: int) -> int:
+    """A character offset from ast's line and UTF-8 byte column."""
+    text = source[starts[line - 1] : starts[line]]
+    return starts[line - 1] + len(text.encode("utf-8")[:byte_column].decode("utf-8"))
 
 
 # Written at the top of models.py only when a subclass redeclares a field of its parent with

@@ -233,7 +233,11 @@ class StepWriter:
                     if isinstance(operand, ir.ReadExpr):
                         written[position] = _Written(_json_read(operand))
         exprs = [self._keep(item) for item in written]
-        return ast.Compare(exprs[0], [_COMPARE_OPS[symbol]() for symbol, _ in node.rest], exprs[1:])
+        ops = [
+            _singleton_op(symbol, exprs[index], exprs[index + 1]) or _COMPARE_OPS[symbol]()
+            for index, (symbol, _) in enumerate(node.rest)
+        ]
+        return ast.Compare(exprs[0], ops, exprs[1:])
 
     def _operand(self, node: ir.Expr) -> _Written:
         if isinstance(node, ir.ReadExpr):
@@ -395,6 +399,17 @@ def _fits(ty: PyType, kind: ir.ValueKind, use: Use) -> bool:
     if use == "data" and kind in ("object", "array", "any", "null"):
         return False
     return ty.kind in _MATCHES.get(kind, frozenset())
+
+
+def _singleton_op(symbol: str, left: ast.expr, right: ast.expr) -> ast.cmpop | None:
+    """`is` / `is not` for `== true` and `!= null`: the same test for the values a task reads,
+    written as pycodestyle wants it (E711, E712) in the user's repository."""
+    if symbol not in ("==", "!="):
+        return None
+    for side in (left, right):
+        if isinstance(side, ast.Constant) and (side.value is None or isinstance(side.value, bool)):
+            return ast.Is() if symbol == "==" else ast.IsNot()
+    return None
 
 
 def _distinct_enums(left: PyType | None, right: PyType | None) -> bool:

@@ -71,6 +71,21 @@ def py_docstring(text: str, width: int = _DOCSTRING_WIDTH) -> str:
     )
 
 
+def py_docstring_block(text: str) -> str:
+    """`py_docstring` for text laid out already (sections, indented items): escaped the same
+    way, its lines kept as they are."""
+    text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    text = text.replace("\\", "\\\\").strip()
+    return _QUOTE_RUN_RE.sub(
+        lambda match: (
+            '\\"' * len(match.group())
+            if len(match.group()) > 1 or match.end() == len(text)
+            else match.group()
+        ),
+        text,
+    )
+
+
 def md_cell(text: str) -> str:
     """Text for one Markdown table cell: one line, pipes and HTML escaped."""
     text = " ".join(text.split())
@@ -100,6 +115,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["py_literal"] = py_literal
     env.filters["py_docstring"] = py_docstring
+    env.filters["py_docstring_block"] = py_docstring_block
     env.filters["md_cell"] = md_cell
     return env
 

@@ -128,6 +128,8 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
     agent = {
         "name": plan.agent.name or plan.api.title or plan.package,
         "instructions": plan.agent.instructions,
+        # What the MCP server reports as its version: the API's, as the spec declares it.
+        "version": plan.api.version or "0",
     }
     document: dict[str, Any] = {"agent": agent, "tools": tools}
     if tasks is not None:

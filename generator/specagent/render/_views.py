@@ -10,6 +10,8 @@ templates hold layout only. Values stay plain data; the templates pass them thro
 from __future__ import annotations
 
 import dataclasses
+import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,8 @@ from specagent_runtime import Arg, OperationSpec
 
 from specagent import ir
 from specagent.plan import is_json
-from specagent.render._models import Models
+from specagent.render._models import ArgField, Models
+from specagent.render._templates import py_docstring
 
 Keywords = tuple[tuple[str, Any], ...]
 
@@ -134,14 +137,116 @@ def _response(endpoint: ir.Endpoint, models: Models, alias: str) -> tuple[str, s
     return "bytes", "bytes"
 
 
-def _doc(operation: ir.Operation) -> str:
+# The runtime's exception for each status an operation documents (its `_errors` tree).
+_STATUS_ERRORS = {
+    "400": "BadRequestError",
+    "401": "AuthError",
+    "403": "AuthError",
+    "404": "NotFoundError",
+    "409": "ConflictError",
+    "422": "UnprocessableEntityError",
+    "429": "RateLimitError",
+}
+_DOC_WIDTH = 76  # inside a method, so the lines end near column 88
+_DOC_ITEM = 240  # characters of a parameter's or response's description kept in the docstring
+
+
+def _doc(endpoint: ir.Endpoint, fields: tuple[ArgField, ...], returns: str) -> str:
+    """The method's docstring: the spec's summary and description, then `Args:`, `Returns:`
+    and `Raises:` sections (Google style), each line wrapped; escaped by the template."""
+    operation = endpoint.operation
     parts = [part for part in (operation.summary.strip(), operation.description.strip()) if part]
     if len(parts) == 2 and parts[1].startswith(parts[0].rstrip(".")):
         parts = parts[1:]
     if operation.deprecated:
         parts.append("Deprecated by the API.")
-    parts.append(f"`{operation.method.upper()} {operation.path}`")
-    return "\n\n".join(parts)
+    paragraphs = [
+        _fill(part) for text in parts for part in re.split(r"\n\s*\n", text) if part.strip()
+    ]
+    paragraphs.append(f"`{operation.method.upper()} {operation.path}`")
+    by_key = {argument.key: argument for argument in endpoint.arguments}
+    if fields:
+        lines = ["Args:"]
+        for field in sorted(fields, key=lambda f: not f.required):
+            lines += _item(field.python_name, _argument_text(by_key.get(field.key), field.key))
+        paragraphs.append("\n".join(lines))
+    if returns != "None":
+        success = next(
+            (r for r in operation.responses if r.status == endpoint.success_status), None
+        )
+        what = _short(success.description) if success is not None else ""
+        text = f"{returns}: {what}" if what else returns
+        paragraphs.append("\n".join(["Returns:", *_wrapped(text, "    ", "        ")]))
+    paragraphs.append("\n".join(["Raises:", *_raises(operation)]))
+    return "\n\n".join(paragraphs)
+
+
+def _argument_text(argument: ir.Argument | None, key: str) -> str:
+    if argument is None:
+        return f"`{key}`."
+    where = (
+        "the request body"
+        if argument.location == "body" and not argument.name
+        else (f"`{argument.name}` in the {argument.location}")
+    )
+    described = _short(argument.description or str(argument.schema.get("description", "")))
+    if not described:
+        return f"{where[:1].upper()}{where[1:]}."
+    return f"{described.rstrip('.')} ({where})."
+
+
+def _raises(operation: ir.Operation) -> list[str]:
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for response in sorted(operation.responses, key=lambda r: r.status):
+        error = _STATUS_ERRORS.get(response.status)
+        if error is None and response.status.startswith("5"):
+            error = "ServerError"
+        if error is None or (error, response.status) in seen:
+            continue
+        seen.add((error, response.status))
+        what = _short(response.description)
+        lines += _wrapped(
+            f"{error}: {response.status}" + (f", {what}" if what else ""), "    ", "        "
+        )
+    lines += _wrapped("ApiStatusError: any other status that is not a success.", "    ", "        ")
+    lines += _wrapped(
+        "ApiConnectionError: the API could not be reached or did not answer in time.",
+        "    ",
+        "        ",
+    )
+    return lines
+
+
+def _item(name: str, text: str) -> list[str]:
+    return _wrapped(f"{name}: {text}", "    ", "        ")
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=_DOC_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(
+        " ".join(text.split()), width=_DOC_WIDTH, break_long_words=False, break_on_hyphens=False
+    )
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _DOC_ITEM else text[: _DOC_ITEM - 1].rstrip() + "…"
+
+
+# Required arguments a method takes by position; with more, all are keyword-only, as the
+# strict rule set's PLR0917 (max-positional-args 5) asks.
+_MAX_POSITIONAL = 5
 
 
 def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
@@ -153,12 +258,13 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
         alias = "_models" if "models" in python_names else "models"
         required = [field for field in fields if field.required]
         optional = [field for field in fields if not field.required]
-        signature = [receiver, *(f"{field.python_name}: {field.annotation}" for field in required)]
-        if optional:
+        signature = [receiver]
+        if len(required) > _MAX_POSITIONAL:
+            signature.append("*")  # that many are only readable by name (ruff's PLR0917)
+        signature.extend(f"{field.python_name}: {field.annotation}" for field in required)
+        if optional and "*" not in signature:
             signature.append("*")
-            signature.extend(
-                f"{field.python_name}: {field.annotation} = None" for field in optional
-            )
+        signature.extend(f"{field.python_name}: {field.annotation} = None" for field in optional)
         response_expr, return_annotation = _response(endpoint, models, alias)
         views.append(
             MethodView(
@@ -170,7 +276,7 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
                 response_expr=response_expr,
                 returns=response_expr != "None",
                 return_annotation=return_annotation,
-                doc=_doc(endpoint.operation),
+                doc=_doc(endpoint, fields, return_annotation),
                 const=endpoint.constant,
             )
         )
@@ -195,6 +301,24 @@ def schemes(plan: ir.Plan) -> list[SchemeView]:
 
 def scheme_names(views: list[SchemeView]) -> frozenset[str]:
     return frozenset(view.name for view in views)
+
+
+def with_header(source: str, *paragraphs: str) -> str:
+    """`source` opening with a module docstring of `paragraphs` (after a leading `# mypy:`
+    comment, which must stay first), like the files made from templates."""
+    docstring = '"""' + py_docstring("\n\n".join(paragraphs)) + '\n"""\n'
+    lines = source.splitlines(keepends=True)
+    pragmas = 0
+    while pragmas < len(lines) and lines[pragmas].startswith("# mypy:"):
+        pragmas += 1
+    return "".join(lines[:pragmas]) + docstring + "\n" + "".join(lines[pragmas:])
+
+
+def api_name(title: str, package: str) -> str:
+    """How the generated files name the API: `Petstore` -> `Petstore API`, while `Shop Support
+    API` (or `API v2`) stays as it is, not `Shop Support API API`."""
+    name = " ".join(title.split()) or package
+    return name if re.search(r"\bapis?\b", name, re.IGNORECASE) else f"{name} API"
 
 
 def first_sentence(text: str, limit: int = 160) -> str:

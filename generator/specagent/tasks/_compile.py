@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean, error, warning
+from specagent.agentfile import identity_fields
 from specagent.ir import Code
 from specagent.plan import step_function, task_constant, task_inputs_class
 from specagent.tasks import _types as t
@@ -77,6 +78,7 @@ class _TaskCompiler:
         self.ask_later = asks(declaration.steps)
         self.later = names_set(declaration.steps)
         self.origins: dict[str, str] = {}  # variable -> the operation whose result it holds
+        self.unknown: set[str] = set()  # unknown names reported already
         self.used: list[tuple[str | int, ...]] = []
         self.names: list[str] = []  # every variable read, in order (with `used`: `_reads`)
         self.ownership = Ownership(declaration, plan, diagnostics)
@@ -85,7 +87,10 @@ class _TaskCompiler:
         input_fields = {decl.name: t.input_type(decl) for decl in self.task.inputs}
         variables: dict[str, Ty] = {
             "inputs": Ty(t.OBJECT, fields=input_fields),
-            "identity": Ty(t.OBJECT, open=True, open_kind=t.STRING),
+            # The named fields and the declared ones, as text: `identity.mail` is an error.
+            "identity": Ty(
+                t.OBJECT, fields=dict.fromkeys(identity_fields(self.plan.agent), Ty(t.STRING))
+            ),
         }
         self._block(self.task.steps, "", None, variables)
         inputs = tuple(
@@ -361,11 +366,20 @@ class _TaskCompiler:
             expected.kind == t.INTEGER and typed.ty.kind == t.NUMBER
         )
         if mismatch:
+            hint = ""
+            if expected.kind == t.STRING and typed.is_literal and typed.literal is not None:
+                # `zip: 11122` (or `zip: "11122"`: YAML's quotes are gone before the
+                # expression is read) is a number; text needs quotes inside the expression.
+                hint = (
+                    f"for the text, quote it inside the expression: "
+                    f"`{argument.key}: '\"{typed.label}\"'`"
+                )
             self.fail(
                 Code.TASK_TYPE_MISMATCH,
                 where,
                 f"`{argument.key}` of `{operation}` is {expected.describe()}, but"
                 f" `{typed.label}` is {typed.ty.describe()}",
+                hint,
             )
         elif expected.enum and typed.is_literal and typed.literal not in expected.enum:
             choices = [str(value) for value in expected.enum]
@@ -376,6 +390,20 @@ class _TaskCompiler:
                 f" {', '.join(repr(v) for v in expected.enum)}, not {typed.literal!r}",
                 did_you_mean(str(typed.literal), choices),
             )
+        elif expected.enum and typed.ty.enum:
+            # An input (or a result) with more choices than the API takes: the customer could
+            # pick one the call then rejects, after they confirmed.
+            extra = [value for value in typed.ty.enum if value not in expected.enum]
+            if extra:
+                self.fail(
+                    Code.TASK_TYPE_MISMATCH,
+                    where,
+                    f"`{argument.key}` of `{operation}` is one of"
+                    f" {', '.join(repr(v) for v in expected.enum)}, but `{typed.label}` may"
+                    f" also be {', '.join(repr(v) for v in extra)}, which the API rejects",
+                    f"remove {', '.join(repr(v) for v in extra)} from the `enum` of"
+                    f" `{typed.label}`",
+                )
 
     def _if(
         self,
@@ -461,6 +489,10 @@ class _TaskCompiler:
         try:
             typed = check(source.text, scope, self.used, self.names)
         except ExpressionError as problem:
+            if problem.name and problem.name in self.unknown:
+                return None  # said once per task: one misplaced `as:` is one error, not nine
+            if problem.name:
+                self.unknown.add(problem.name)
             self.fail(problem.code, source.where, problem.message, problem.hint)
             return None
         self.ownership.check_reads(self.used[first_new:], source.where)

@@ -18,6 +18,7 @@ from typing import Literal
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
+from specagent.agentfile import unknown_field_hint
 from specagent.ir import Code
 from specagent.tasks import _types as t
 from specagent.tasks._types import Ty
@@ -63,12 +64,18 @@ class ExpressionError(Exception):
     """One problem in an expression; `code` is the diagnostic code it is reported with."""
 
     def __init__(
-        self, message: str, hint: str = "", *, code: ir.Code = ir.Code.TASK_BAD_EXPRESSION
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        code: ir.Code = ir.Code.TASK_BAD_EXPRESSION,
+        name: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.code = code
+        self.name = name  # the unknown name, for reporting it once per task
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +203,51 @@ class _Checker:
                 code=Code.TASK_USED_BEFORE_SET,
             )
         hint = did_you_mean(name, self.scope.variables)
-        raise ExpressionError(f"unknown name `{name}`", hint, code=Code.TASK_UNKNOWN_NAME)
+        raise ExpressionError(
+            f"unknown name `{name}`", hint, code=Code.TASK_UNKNOWN_NAME, name=name
+        )
+
+    def _known(self, node: ast.expr) -> bool:
+        """Whether `node` is anything but a bare word the task does not know (which the user
+        most likely meant as text)."""
+        if not isinstance(node, ast.Name):
+            return True
+        name = node.id
+        return name in self.scope.variables or (
+            name in _YAML_LITERALS and name not in self.scope.partial
+        )
+
+    def _quote_words(self, node: ast.Compare) -> None:
+        """`order.status == delivered`: a bare word compared (`==`, `!=`, `in`) with something
+        the task knows is most likely text without its quotes; said so before the name check,
+        whose "unknown name" (or "used before the step that sets it") would mislead. A word
+        close to a variable's name is left to that check's "did you mean"."""
+        sides = [node.left, *node.comparators]
+        for index, op in enumerate(node.ops):
+            symbol = _COMPARE.get(type(op))
+            if symbol not in ("==", "!=", "in", "not in"):
+                continue
+            pair = (sides[index], sides[index + 1])
+            for word, other in (pair, pair[::-1]):
+                if not isinstance(word, ast.Name) or self._known(word) or not self._known(other):
+                    continue
+                if symbol in ("in", "not in") and word is pair[1]:
+                    continue  # `x in items` with `items` unknown: an ordinary unknown name
+                if did_you_mean(word.id, self.scope.variables, listing=False):
+                    continue
+                quoted = f'"{word.id}"'
+                text = (
+                    f"{_source(other)} {symbol} {quoted}"
+                    if word is pair[1]
+                    else f"{quoted} {symbol} {_source(other)}"
+                )
+                later = self.scope.later.get(word.id)
+                where = f" (a later step sets it, {later})" if later is not None else ""
+                raise ExpressionError(
+                    f"`{_source(node)}`: `{word.id}` is not a name the task knows here{where}",
+                    f"if you meant the text, quote it: `{text}`",
+                    code=Code.TASK_UNKNOWN_NAME,
+                )
 
     def _Attribute(self, node: ast.Attribute) -> Typed:
         base = self.expr(node.value)
@@ -213,6 +264,8 @@ class _Checker:
             return replace(base, ty=found, label=label, path=(*base.path, node.attr))
         if node.attr not in fields:
             hint = did_you_mean(node.attr, fields, listing=len(fields) <= 12)
+            if base.path == ("identity",):
+                hint = unknown_field_hint(node.attr, sorted(fields))
             raise ExpressionError(
                 f"`{base.label}` has no field `{node.attr}`", hint, code=Code.TASK_UNKNOWN_FIELD
             )
@@ -241,6 +294,17 @@ class _Checker:
         return self._sequence(node.elts, node)
 
     def _sequence(self, elements: list[ast.expr], node: ast.expr) -> Typed:
+        words = [e.id for e in elements if isinstance(e, ast.Name) and not self._known(e)]
+        if words:
+            quoted = ", ".join(
+                f'"{e.id}"' if isinstance(e, ast.Name) and not self._known(e) else _source(e)
+                for e in elements
+            )
+            raise ExpressionError(
+                f"`{_source(node)}`: `{words[0]}` is not a name the task knows",
+                f"text goes in quotes inside the expression: `[{quoted}]`",
+                code=Code.TASK_UNKNOWN_NAME,
+            )
         items = [self.expr(element) for element in elements]
         if not all(item.is_literal for item in items):
             raise ExpressionError(f"`{_source(node)}`: a list may hold literals only")
@@ -335,6 +399,7 @@ class _Checker:
         return Typed(Ty(t.INTEGER), _source(node), node=days)
 
     def _Compare(self, node: ast.Compare) -> Typed:
+        self._quote_words(node)
         operands = [self.expr(node.left)] + [self.expr(value) for value in node.comparators]
         first: ir.Expr = ir.LiteralExpr(None)
         rest: list[tuple[str, ir.Expr]] = []

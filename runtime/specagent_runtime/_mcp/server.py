@@ -16,6 +16,7 @@ token is bound to, and what lets the server ask the user through elicitation mid
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import json
 import logging
 import secrets
@@ -359,9 +360,12 @@ def mcp_tools(
 
 
 def build_server(tools: McpTools, *, version: str = "", sessions: bool = False) -> Server[Any]:
-    """The low-level MCP server for these handlers (what `serve_mcp` runs). With `sessions`
-    (HTTP) clients are led to the protocol versions with sessions (see `discover`)."""
+    """The low-level MCP server for these handlers (what `serve_mcp` runs). Its version is the
+    API's (agent.json), else the runtime's: MCP hosts show it, and an empty one reads as a
+    broken server. With `sessions` (HTTP) clients are led to the protocol versions with
+    sessions (see `discover`)."""
     agent = tools.toolset.agent
+    version = version or agent.version or _runtime_version()
     instructions = agent.instructions.strip()
     note = (
         "Tools that change something ask the user first: through your confirmation dialog if "
@@ -389,6 +393,13 @@ def build_server(tools: McpTools, *, version: str = "", sessions: bool = False) 
     if sessions:
         server.add_request_handler("server/discover", types.RequestParams, discover)
     return server
+
+
+def _runtime_version() -> str:
+    try:
+        return importlib.metadata.version("specagent-runtime")
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
 
 
 def make_client(

@@ -129,6 +129,7 @@ class PreparedCall:
 class AgentInfo:
     name: str
     instructions: str
+    version: str = ""  # the API's version (agent.json of packages generated before: none)
 
 
 def _summarise(error: ValidationError, bound: Mapping[str, str]) -> str:
@@ -198,7 +199,11 @@ class Toolset:
         try:
             agent = data.get("agent", {})
             specs = [ToolSpec.from_json(tool) for tool in data["tools"]]
-            info = AgentInfo(str(agent.get("name", package)), str(agent.get("instructions", "")))
+            info = AgentInfo(
+                str(agent.get("name", package)),
+                str(agent.get("instructions", "")),
+                str(agent.get("version", "")),
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(
                 f"{package}/agent.json: cannot read the tools ({type(exc).__name__}: {exc})"

@@ -113,7 +113,16 @@ def test_client_methods_follow_the_documented_shape(files: dict[PurePosixPath, s
     assert isinstance(get, ast.AsyncFunctionDef)
     assert ast.unparse(get.args) == "self, pet_id: int"
     assert get.returns is not None and ast.unparse(get.returns) == "models.Pet"
-    assert ast.get_docstring(get) == "Find pet by ID.\n\n`GET /pet/{petId}`"
+    assert ast.get_docstring(get) == (
+        "Find pet by ID.\n\n`GET /pet/{petId}`\n\n"
+        "Args:\n    pet_id: ID of pet (`petId` in the path).\n\n"
+        "Returns:\n    models.Pet: successful operation\n\n"
+        "Raises:\n"
+        "    NotFoundError: 404, Pet not found\n"
+        "    ApiStatusError: any other status that is not a success.\n"
+        "    ApiConnectionError: the API could not be reached or did not answer in\n"
+        "        time."
+    )
     assert ast.unparse(get.body[-1]) == (
         "return await self._call(_operations.GET_PET_BY_ID, {'petId': pet_id}, models.Pet)"
     )
@@ -148,6 +157,7 @@ def test_agent_json_matches_the_runtime_contract(files: dict[PurePosixPath, str]
     assert data["agent"] == {
         "name": "Pet shop helper",
         "instructions": "Help customers with their pets.",
+        "version": "1.0.27",  # the API's: what the MCP server reports
     }
     specs = {spec.name: spec for spec in map(ToolSpec.from_json, data["tools"])}
     get = specs["get_pet_by_id"]

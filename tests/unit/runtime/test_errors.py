@@ -177,3 +177,10 @@ def test_request_error_text_names_the_operation() -> None:
 def test_api_message_equal_to_the_description_is_not_repeated() -> None:
     error = _error(404, b'{"message": "order not found"}')
     assert error.model_message() == "The service answered 404 (Not Found): Order not found."
+
+
+def test_status_code_is_status_under_the_name_httpx_and_openai_use() -> None:
+    error = _error(404)
+    assert isinstance(error, NotFoundError)
+    assert error.status_code == error.status == 404
+    assert RequestError("bad argument").status_code is None

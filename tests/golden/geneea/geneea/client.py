@@ -84,7 +84,19 @@ class AsyncClient(AsyncApiClient):
 
         getInfo
 
-        `GET /account`"""
+        `GET /account`
+
+        Returns:
+            models.InformationAboutAUserAccount: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_INFO, {}, models.InformationAboutAUserAccount
         )
@@ -95,18 +107,39 @@ class AsyncClient(AsyncApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor | None = None,
+        extractor: models.CorrectionGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.ResponseForTheTextCorrection:
         """Performs text correction (diacritization) on the given document
 
-        <br/><strong>Possible options:</strong><p class="markdown">An optional parameter
-        <code>diacritize</code> with values <code>yes</code>, <code>no</code> or
-        <code>auto</code> indicate whether the text diacritization will be performed. The
-        default value is <code>auto</code>.</p>
+        <br/><strong>Possible options:</strong><p class="markdown">An optional
+        parameter <code>diacritize</code> with values <code>yes</code>,
+        <code>no</code> or <code>auto</code> indicate whether the text
+        diacritization will be performed. The default value is
+        <code>auto</code>.</p>
 
-        `GET /s1/correction`"""
+        `GET /s1/correction`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.ResponseForTheTextCorrection: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.CORRECTION_GET,
             {
@@ -123,7 +156,7 @@ class AsyncClient(AsyncApiClient):
     async def correction_post(
         self,
         *,
-        extractor: models.Extractor1 | None = None,
+        extractor: models.CorrectionPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -133,19 +166,47 @@ class AsyncClient(AsyncApiClient):
     ) -> models.ResponseForTheTextCorrection:
         """Performs text correction (diacritization) on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre><br/><strong>Possible
-        options:</strong><p class="markdown">An optional parameter <code>diacritize</code> with
-        values <code>yes</code>, <code>no</code> or <code>auto</code> indicate whether the text
-        diacritization will be performed. The default value is <code>auto</code>.</p>
+        options:</strong><p class="markdown">An optional parameter
+        <code>diacritize</code> with values <code>yes</code>, <code>no</code> or
+        <code>auto</code> indicate whether the text diacritization will be
+        performed. The default value is <code>auto</code>.</p>
 
-        `POST /s1/correction`"""
+        `POST /s1/correction`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.ResponseForTheTextCorrection: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.CORRECTION_POST,
             {
@@ -166,7 +227,7 @@ class AsyncClient(AsyncApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor2 | None = None,
+        extractor: models.EntitiesGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.EntitiesResponse:
@@ -174,7 +235,27 @@ class AsyncClient(AsyncApiClient):
 
         entitiesGet
 
-        `GET /s1/entities`"""
+        `GET /s1/entities`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.EntitiesResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.ENTITIES_GET,
             {
@@ -191,7 +272,7 @@ class AsyncClient(AsyncApiClient):
     async def entities_post(
         self,
         *,
-        extractor: models.Extractor3 | None = None,
+        extractor: models.EntitiesPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -201,16 +282,43 @@ class AsyncClient(AsyncApiClient):
     ) -> models.EntitiesResponse:
         """Performs named-entity recognition on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/entities`"""
+        `POST /s1/entities`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.EntitiesResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.ENTITIES_POST,
             {
@@ -231,7 +339,7 @@ class AsyncClient(AsyncApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor4 | None = None,
+        extractor: models.LemmatizeGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.LemmatizeResponse:
@@ -239,7 +347,27 @@ class AsyncClient(AsyncApiClient):
 
         lemmatizeGet
 
-        `GET /s1/lemmatize`"""
+        `GET /s1/lemmatize`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.LemmatizeResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.LEMMATIZE_GET,
             {
@@ -266,16 +394,43 @@ class AsyncClient(AsyncApiClient):
     ) -> models.LemmatizeResponse:
         """Performs lemmatization on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/lemmatize`"""
+        `POST /s1/lemmatize`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.LemmatizeResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.LEMMATIZE_POST,
             {
@@ -296,7 +451,7 @@ class AsyncClient(AsyncApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor7 | None = None,
+        extractor: models.SentimentGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.SentimentResponse:
@@ -304,7 +459,27 @@ class AsyncClient(AsyncApiClient):
 
         sentimentGet
 
-        `GET /s1/sentiment`"""
+        `GET /s1/sentiment`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.SentimentResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.SENTIMENT_GET,
             {
@@ -321,7 +496,7 @@ class AsyncClient(AsyncApiClient):
     async def sentiment_post(
         self,
         *,
-        extractor: models.Extractor8 | None = None,
+        extractor: models.SentimentPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -331,16 +506,43 @@ class AsyncClient(AsyncApiClient):
     ) -> models.SentimentResponse:
         """Performs sentiment analysis on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/sentiment`"""
+        `POST /s1/sentiment`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.SentimentResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.SENTIMENT_POST,
             {
@@ -361,7 +563,7 @@ class AsyncClient(AsyncApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor9 | None = None,
+        extractor: models.TopicGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.TopicResponse:
@@ -369,7 +571,27 @@ class AsyncClient(AsyncApiClient):
 
         topicGet
 
-        `GET /s1/topic`"""
+        `GET /s1/topic`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.TopicResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.TOPIC_GET,
             {
@@ -386,7 +608,7 @@ class AsyncClient(AsyncApiClient):
     async def topic_post(
         self,
         *,
-        extractor: models.Extractor10 | None = None,
+        extractor: models.TopicPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -396,16 +618,43 @@ class AsyncClient(AsyncApiClient):
     ) -> models.TopicResponse:
         """Performs topic detection on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/topic`"""
+        `POST /s1/topic`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.TopicResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.TOPIC_POST,
             {
@@ -425,7 +674,19 @@ class AsyncClient(AsyncApiClient):
 
         status
 
-        `GET /status`"""
+        `GET /status`
+
+        Returns:
+            models.StatusResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(_operations.STATUS, {}, models.StatusResponse)
 
 
@@ -493,7 +754,19 @@ class Client(ApiClient):
 
         getInfo
 
-        `GET /account`"""
+        `GET /account`
+
+        Returns:
+            models.InformationAboutAUserAccount: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(_operations.GET_INFO, {}, models.InformationAboutAUserAccount)
 
     def correction_get(
@@ -502,18 +775,39 @@ class Client(ApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor | None = None,
+        extractor: models.CorrectionGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.ResponseForTheTextCorrection:
         """Performs text correction (diacritization) on the given document
 
-        <br/><strong>Possible options:</strong><p class="markdown">An optional parameter
-        <code>diacritize</code> with values <code>yes</code>, <code>no</code> or
-        <code>auto</code> indicate whether the text diacritization will be performed. The
-        default value is <code>auto</code>.</p>
+        <br/><strong>Possible options:</strong><p class="markdown">An optional
+        parameter <code>diacritize</code> with values <code>yes</code>,
+        <code>no</code> or <code>auto</code> indicate whether the text
+        diacritization will be performed. The default value is
+        <code>auto</code>.</p>
 
-        `GET /s1/correction`"""
+        `GET /s1/correction`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.ResponseForTheTextCorrection: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.CORRECTION_GET,
             {
@@ -530,7 +824,7 @@ class Client(ApiClient):
     def correction_post(
         self,
         *,
-        extractor: models.Extractor1 | None = None,
+        extractor: models.CorrectionPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -540,19 +834,47 @@ class Client(ApiClient):
     ) -> models.ResponseForTheTextCorrection:
         """Performs text correction (diacritization) on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre><br/><strong>Possible
-        options:</strong><p class="markdown">An optional parameter <code>diacritize</code> with
-        values <code>yes</code>, <code>no</code> or <code>auto</code> indicate whether the text
-        diacritization will be performed. The default value is <code>auto</code>.</p>
+        options:</strong><p class="markdown">An optional parameter
+        <code>diacritize</code> with values <code>yes</code>, <code>no</code> or
+        <code>auto</code> indicate whether the text diacritization will be
+        performed. The default value is <code>auto</code>.</p>
 
-        `POST /s1/correction`"""
+        `POST /s1/correction`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.ResponseForTheTextCorrection: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.CORRECTION_POST,
             {
@@ -573,7 +895,7 @@ class Client(ApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor2 | None = None,
+        extractor: models.EntitiesGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.EntitiesResponse:
@@ -581,7 +903,27 @@ class Client(ApiClient):
 
         entitiesGet
 
-        `GET /s1/entities`"""
+        `GET /s1/entities`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.EntitiesResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.ENTITIES_GET,
             {
@@ -598,7 +940,7 @@ class Client(ApiClient):
     def entities_post(
         self,
         *,
-        extractor: models.Extractor3 | None = None,
+        extractor: models.EntitiesPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -608,16 +950,43 @@ class Client(ApiClient):
     ) -> models.EntitiesResponse:
         """Performs named-entity recognition on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/entities`"""
+        `POST /s1/entities`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.EntitiesResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.ENTITIES_POST,
             {
@@ -638,7 +1007,7 @@ class Client(ApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor4 | None = None,
+        extractor: models.LemmatizeGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.LemmatizeResponse:
@@ -646,7 +1015,27 @@ class Client(ApiClient):
 
         lemmatizeGet
 
-        `GET /s1/lemmatize`"""
+        `GET /s1/lemmatize`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.LemmatizeResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.LEMMATIZE_GET,
             {
@@ -673,16 +1062,43 @@ class Client(ApiClient):
     ) -> models.LemmatizeResponse:
         """Performs lemmatization on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/lemmatize`"""
+        `POST /s1/lemmatize`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.LemmatizeResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.LEMMATIZE_POST,
             {
@@ -703,7 +1119,7 @@ class Client(ApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor7 | None = None,
+        extractor: models.SentimentGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.SentimentResponse:
@@ -711,7 +1127,27 @@ class Client(ApiClient):
 
         sentimentGet
 
-        `GET /s1/sentiment`"""
+        `GET /s1/sentiment`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.SentimentResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.SENTIMENT_GET,
             {
@@ -728,7 +1164,7 @@ class Client(ApiClient):
     def sentiment_post(
         self,
         *,
-        extractor: models.Extractor8 | None = None,
+        extractor: models.SentimentPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -738,16 +1174,43 @@ class Client(ApiClient):
     ) -> models.SentimentResponse:
         """Performs sentiment analysis on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/sentiment`"""
+        `POST /s1/sentiment`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.SentimentResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.SENTIMENT_POST,
             {
@@ -768,7 +1231,7 @@ class Client(ApiClient):
         id: str | None = None,
         text: str | None = None,
         url: str | None = None,
-        extractor: models.Extractor9 | None = None,
+        extractor: models.TopicGetArgsExtractor | None = None,
         language: str | None = None,
         return_text_info: bool | None = None,
     ) -> models.TopicResponse:
@@ -776,7 +1239,27 @@ class Client(ApiClient):
 
         topicGet
 
-        `GET /s1/topic`"""
+        `GET /s1/topic`
+
+        Args:
+            id: document ID (`id` in the query).
+            text: raw document text (`text` in the query).
+            url: document URL (`url` in the query).
+            extractor: document extractor (`extractor` in the query).
+            language: document language (`language` in the query).
+            return_text_info: `returnTextInfo` in the query.
+
+        Returns:
+            models.TopicResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.TOPIC_GET,
             {
@@ -793,7 +1276,7 @@ class Client(ApiClient):
     def topic_post(
         self,
         *,
-        extractor: models.Extractor10 | None = None,
+        extractor: models.TopicPostArgsExtractor | None = None,
         id: str | None = None,
         language: str | None = None,
         options: dict[str, Any] | None = None,
@@ -803,16 +1286,43 @@ class Client(ApiClient):
     ) -> models.TopicResponse:
         """Performs topic detection on the given document
 
-        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters. These have to
-        be escaped. (See also <a
+        <strong>Notes:</strong><br/>Valid JSON cannot contain newline characters.
+        These have to be escaped. (See also <a
         href="https://geneea.atlassian.net/wiki/display/IPD/The+Interpretor+API+Public+Documentation#TheInterpretorAPIPublicDocumentation-Interactiveonlinedocumentation"
-        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code> and
-        <code>url</code> are mutually
+        target="_blank">Interpretor documentation</a>)<br/>Fields <code>text</code>
+        and <code>url</code> are mutually
         exclusive.<br/><strong>Examples:</strong><pre><code>{"text": "Hello
         world!"}</code></pre><pre><code>{"url":
         "https://en.wikipedia.org/wiki/Pyrrhuloxia"}</code></pre>
 
-        `POST /s1/topic`"""
+        `POST /s1/topic`
+
+        Args:
+            extractor: [optional] Text extractor to be used when analyzing HTML
+                document (`extractor` in the body).
+            id: Unique identifier of the document, it's optional (`id` in the body).
+            language: [optional] The language of the document, auto-detection will
+                be used if omitted (`language` in the body).
+            options: [optional] Additional options for the internal modules
+                (key-value pairs) (`options` in the body).
+            return_text_info: [optional] Indicates whether to return the source text
+                within the response object (`returnTextInfo` in the body).
+            text: The raw text to be analyzed, mutually exclusive with the 'url'
+                parameter (`text` in the body).
+            url: URL of a document to be analysed, mutually exclusive with the
+                'text' parameter (`url` in the body).
+
+        Returns:
+            models.TopicResponse: Description was not specified
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.TOPIC_POST,
             {
@@ -832,5 +1342,17 @@ class Client(ApiClient):
 
         status
 
-        `GET /status`"""
+        `GET /status`
+
+        Returns:
+            models.StatusResponse: OK
+
+        Raises:
+            AuthError: 401, Unauthorized
+            AuthError: 403, Forbidden
+            NotFoundError: 404, Not Found
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(_operations.STATUS, {}, models.StatusResponse)

@@ -39,7 +39,27 @@ class AsyncClient(AsyncApiClient):
     ) -> str:
         """Subscribe to updates
 
-        `GET /.well-known/mercure`"""
+        `GET /.well-known/mercure`
+
+        Args:
+            topic: The topic to get updates from, can be a URI template (RFC6570)
+                (`topic` in the query).
+            last_event_id__query: The last received event id, to retrieve missed
+                events (`Last-Event-ID` in the query).
+            last_event_id__header: The last received event id, to retrieve missed
+                events, takes precedence over the query parameter (`Last-Event-ID`
+                in the header).
+
+        Returns:
+            str: Event stream opened.
+
+        Raises:
+            BadRequestError: 400, Missing topic parameter or invalid URI template.
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_WELL_KNOWN_MERCURE,
             {
@@ -62,7 +82,33 @@ class AsyncClient(AsyncApiClient):
     ) -> str:
         """Publish an update
 
-        `POST /.well-known/mercure`"""
+        `POST /.well-known/mercure`
+
+        Args:
+            data: The content of the new version of this topic (`data` in the body).
+            id: The topic's revision identifier: it will be used as the SSE's `id`
+                property (`id` in the body).
+            private: To mark an update as private. If not provided, this update will
+                be public (`private` in the body).
+            retry: The SSE's `retry` property (the reconnection time) (`retry` in
+                the body).
+            topic: IRIs of the updated topic. If this key is present several times,
+                the first occurrence is considered to be the canonical URL of the
+                topic, and other ones are considered to be alternate URLs (`topic`
+                in the body).
+            type: The SSE's `event` property (a specific event type) (`type` in the
+                body).
+
+        Returns:
+            str: The id of this update
+
+        Raises:
+            BadRequestError: 400, Invalid request
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.POST_WELL_KNOWN_MERCURE,
             {
@@ -79,7 +125,17 @@ class AsyncClient(AsyncApiClient):
     async def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
         """Active subscriptions
 
-        `GET /.well-known/mercure/subscriptions`"""
+        `GET /.well-known/mercure/subscriptions`
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS, {}, models.Subscriptions
         )
@@ -89,7 +145,20 @@ class AsyncClient(AsyncApiClient):
     ) -> models.Subscriptions:
         """Active subscriptions for the given topic
 
-        `GET /.well-known/mercure/subscriptions/{topic}`"""
+        `GET /.well-known/mercure/subscriptions/{topic}`
+
+        Args:
+            topic: `topic` in the path.
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS_BY_TOPIC,
             {"topic": topic},
@@ -101,7 +170,21 @@ class AsyncClient(AsyncApiClient):
     ) -> models.Subscriptions:
         """Active subscription for the given topic and subscriber
 
-        `GET /.well-known/mercure/subscriptions/{topic}/{subscriber}`"""
+        `GET /.well-known/mercure/subscriptions/{topic}/{subscriber}`
+
+        Args:
+            topic: `topic` in the path.
+            subscriber: `subscriber` in the path.
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS_BY_TOPIC_BY_SUBSCRIBER,
             {"topic": topic, "subscriber": subscriber},
@@ -128,7 +211,27 @@ class Client(ApiClient):
     ) -> str:
         """Subscribe to updates
 
-        `GET /.well-known/mercure`"""
+        `GET /.well-known/mercure`
+
+        Args:
+            topic: The topic to get updates from, can be a URI template (RFC6570)
+                (`topic` in the query).
+            last_event_id__query: The last received event id, to retrieve missed
+                events (`Last-Event-ID` in the query).
+            last_event_id__header: The last received event id, to retrieve missed
+                events, takes precedence over the query parameter (`Last-Event-ID`
+                in the header).
+
+        Returns:
+            str: Event stream opened.
+
+        Raises:
+            BadRequestError: 400, Missing topic parameter or invalid URI template.
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_WELL_KNOWN_MERCURE,
             {
@@ -151,7 +254,33 @@ class Client(ApiClient):
     ) -> str:
         """Publish an update
 
-        `POST /.well-known/mercure`"""
+        `POST /.well-known/mercure`
+
+        Args:
+            data: The content of the new version of this topic (`data` in the body).
+            id: The topic's revision identifier: it will be used as the SSE's `id`
+                property (`id` in the body).
+            private: To mark an update as private. If not provided, this update will
+                be public (`private` in the body).
+            retry: The SSE's `retry` property (the reconnection time) (`retry` in
+                the body).
+            topic: IRIs of the updated topic. If this key is present several times,
+                the first occurrence is considered to be the canonical URL of the
+                topic, and other ones are considered to be alternate URLs (`topic`
+                in the body).
+            type: The SSE's `event` property (a specific event type) (`type` in the
+                body).
+
+        Returns:
+            str: The id of this update
+
+        Raises:
+            BadRequestError: 400, Invalid request
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.POST_WELL_KNOWN_MERCURE,
             {
@@ -168,7 +297,17 @@ class Client(ApiClient):
     def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
         """Active subscriptions
 
-        `GET /.well-known/mercure/subscriptions`"""
+        `GET /.well-known/mercure/subscriptions`
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS, {}, models.Subscriptions
         )
@@ -178,7 +317,20 @@ class Client(ApiClient):
     ) -> models.Subscriptions:
         """Active subscriptions for the given topic
 
-        `GET /.well-known/mercure/subscriptions/{topic}`"""
+        `GET /.well-known/mercure/subscriptions/{topic}`
+
+        Args:
+            topic: `topic` in the path.
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS_BY_TOPIC,
             {"topic": topic},
@@ -190,7 +342,21 @@ class Client(ApiClient):
     ) -> models.Subscriptions:
         """Active subscription for the given topic and subscriber
 
-        `GET /.well-known/mercure/subscriptions/{topic}/{subscriber}`"""
+        `GET /.well-known/mercure/subscriptions/{topic}/{subscriber}`
+
+        Args:
+            topic: `topic` in the path.
+            subscriber: `subscriber` in the path.
+
+        Returns:
+            models.Subscriptions: The list of active subscriptions
+
+        Raises:
+            AuthError: 401, Not authorized (missing or invalid JWT).
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS_BY_TOPIC_BY_SUBSCRIBER,
             {"topic": topic, "subscriber": subscriber},

@@ -30,7 +30,16 @@ class AsyncClient(AsyncApiClient):
     async def get_surveys(self) -> list[models.SurveyDetail]:
         """Returns a list of available Surveys
 
-        `GET /Surveys`"""
+        `GET /Surveys`
+
+        Returns:
+            list[models.SurveyDetail]: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(_operations.GET_SURVEYS, {}, list[models.SurveyDetail])
 
     async def get_surveys_by_survey_id_interviews(
@@ -42,7 +51,21 @@ class AsyncClient(AsyncApiClient):
     ) -> list[models.Interview]:
         """Fetches some interview records for a specific survey
 
-        `GET /Surveys/{surveyId}/Interviews`"""
+        `GET /Surveys/{surveyId}/Interviews`
+
+        Args:
+            survey_id: `surveyId` in the path.
+            start: `start` in the query.
+            max_length: `maxLength` in the query.
+
+        Returns:
+            list[models.Interview]: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_SURVEYS_BY_SURVEY_ID_INTERVIEWS,
             {"surveyId": survey_id, "start": start, "maxLength": max_length},
@@ -54,7 +77,19 @@ class AsyncClient(AsyncApiClient):
     ) -> models.SurveyMetadata:
         """Fetches the metadata for a specific survey
 
-        `GET /Surveys/{surveyId}/Metadata`"""
+        `GET /Surveys/{surveyId}/Metadata`
+
+        Args:
+            survey_id: `surveyId` in the path.
+
+        Returns:
+            models.SurveyMetadata: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return await self._call(
             _operations.GET_SURVEYS_BY_SURVEY_ID_METADATA,
             {"surveyId": survey_id},
@@ -71,7 +106,16 @@ class Client(ApiClient):
     def get_surveys(self) -> list[models.SurveyDetail]:
         """Returns a list of available Surveys
 
-        `GET /Surveys`"""
+        `GET /Surveys`
+
+        Returns:
+            list[models.SurveyDetail]: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(_operations.GET_SURVEYS, {}, list[models.SurveyDetail])
 
     def get_surveys_by_survey_id_interviews(
@@ -83,7 +127,21 @@ class Client(ApiClient):
     ) -> list[models.Interview]:
         """Fetches some interview records for a specific survey
 
-        `GET /Surveys/{surveyId}/Interviews`"""
+        `GET /Surveys/{surveyId}/Interviews`
+
+        Args:
+            survey_id: `surveyId` in the path.
+            start: `start` in the query.
+            max_length: `maxLength` in the query.
+
+        Returns:
+            list[models.Interview]: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_SURVEYS_BY_SURVEY_ID_INTERVIEWS,
             {"surveyId": survey_id, "start": start, "maxLength": max_length},
@@ -95,7 +153,19 @@ class Client(ApiClient):
     ) -> models.SurveyMetadata:
         """Fetches the metadata for a specific survey
 
-        `GET /Surveys/{surveyId}/Metadata`"""
+        `GET /Surveys/{surveyId}/Metadata`
+
+        Args:
+            survey_id: `surveyId` in the path.
+
+        Returns:
+            models.SurveyMetadata: Success
+
+        Raises:
+            ApiStatusError: any other status that is not a success.
+            ApiConnectionError: the API could not be reached or did not answer in
+                time.
+        """
         return self._call(
             _operations.GET_SURVEYS_BY_SURVEY_ID_METADATA,
             {"surveyId": survey_id},
