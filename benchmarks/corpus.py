@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections import Counter, defaultdict
@@ -179,8 +180,18 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     )
 
     started = time.perf_counter()
+    allowed: list[str] = []
     try:
         result = generate(spec, None, package_dir.name, GenerateOptions())
+        allowed = _hosts_to_allow(result.diagnostics)
+        if allowed:
+            # Credentials would go to another host (an operation's server, a token URL): the
+            # generator refuses until the agent file allows the host, as a user who checked it
+            # would. Counted apart (`allow_hosts`), then generated with that one line.
+            with tempfile.TemporaryDirectory() as folder:
+                agent_file = Path(folder) / "agent.yaml"
+                agent_file.write_text(f"allow_hosts: {json.dumps(allowed)}\n", encoding="utf-8")
+                result = generate(spec, agent_file, package_dir.name, GenerateOptions())
     except Exception as exc:  # a crash is a finding like any other: report it, keep going
         return {
             "ok": False,
@@ -199,6 +210,7 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
         "tools": result.tools,
         "errors": len(errors),
         "warnings": len(result.diagnostics) - len(errors),
+        "allow_hosts": allowed,
     }
     if not report["ok"]:
         first = errors[0] if errors else None
@@ -213,6 +225,21 @@ def work(spec: Path, package_dir: Path) -> dict[str, Any]:
     report["files"] = len(result.files)
     report["bytes"] = sum(len(text.encode()) for text in result.files.values())
     return report
+
+
+_HOST_CODES = frozenset(("server.host", "security.token_host"))
+_ALLOW_HINT = re.compile(r"allow_hosts: \[([^\]]+)\]")
+
+
+def _hosts_to_allow(diagnostics: Sequence[Any]) -> list[str]:
+    """The hosts to allow when the only errors are credentials bound for other hosts."""
+    errors = [d for d in diagnostics if str(d.severity) in ("error", "Severity.ERROR")]
+    if not errors or any(str(d.code.value) not in _HOST_CODES for d in errors):
+        return []
+    hosts = {
+        h.strip() for d in errors for m in _ALLOW_HINT.finditer(d.hint) for h in m[1].split(",")
+    }
+    return sorted(hosts)
 
 
 _METHODS = frozenset(("get", "put", "post", "delete", "options", "head", "patch", "trace"))
