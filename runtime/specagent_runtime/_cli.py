@@ -46,6 +46,11 @@ COMMANDS: tuple[Command, ...] = (
         "specagent_runtime._mcp.cli",
     ),
     Command(
+        "serve",
+        "run the agent as a helpdesk's webhook service (needs specagent-runtime[serve])",
+        "specagent_runtime._serve.cli",
+    ),
+    Command(
         "audit",
         "print the audit trail of consequential actions from the store",
         "specagent_runtime._agent.audit_cli",
