@@ -92,6 +92,8 @@ class GatedModel(FakeOpenAI):
     async def _completions(self, request: Request) -> JSONResponse:
         self.arrived.set()
         while self.held:
+            if await request.is_disconnected():  # its caller was killed: take no turn
+                return JSONResponse({"error": {"message": "gone"}}, 499)
             await asyncio.sleep(0.02)
         return await super()._completions(request)
 

@@ -128,4 +128,5 @@ def _logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request, URLs included
+    for name in ("httpx", "httpx2"):  # a line per request, URLs included (the openai SDK's too)
+        logging.getLogger(name).setLevel(logging.WARNING)
