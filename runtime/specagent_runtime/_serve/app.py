@@ -17,6 +17,11 @@ A webhook is answered as soon as it is verified, parsed and recorded (`queue.acc
   recorded twice), 200; the `Worker` answers them in the background;
 - the store unavailable: 503, so the helpdesk delivers it again.
 
+The package: `app` (this), `queue` (the durable webhook inbox in the agent's store), `worker`
+(answers it in the background), `post` (a reply as helpdesk calls), `webchat` (the widget's
+endpoints and outbox), `setup` (a channel from settings), `feed` (a live record of what the
+worker did), `cli` (``python -m <pkg> serve``); `playground` is the developer's page.
+
 The worker starts and stops with the app's lifespan. A host that mounts this app inside its own
 must run that lifespan too (``async with app.router.lifespan_context(app): ...``).
 """
@@ -132,7 +137,7 @@ def serve_app(
                 )
             )
     if playground:
-        routes += _playground(agent, feed)
+        routes += _playground(agent)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -154,8 +159,9 @@ def serve_app(
     return app
 
 
-def _playground(agent: Agent, feed: EventFeed) -> list[BaseRoute]:
-    """The developer's playground page at /playground (imported only when asked for)."""
+def _playground(agent: Agent) -> list[BaseRoute]:
+    """The developer's playground page at /playground (imported only when asked for; it
+    records what it shows with its own `events` recorder)."""
     try:
         page = importlib.import_module("specagent_runtime._serve.playground")
     except ModuleNotFoundError as exc:
@@ -163,7 +169,7 @@ def _playground(agent: Agent, feed: EventFeed) -> list[BaseRoute]:
             raise
         logger.warning("serve: --playground: this runtime has no playground page yet")
         return []
-    return [Mount("/playground", routes=page.playground_routes(agent, events=feed))]
+    return [Mount("/playground", routes=page.playground_routes(agent))]
 
 
 def _origins(text: str) -> list[str]:
