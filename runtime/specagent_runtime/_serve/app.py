@@ -28,6 +28,8 @@ must run that lifespan too (``async with app.router.lifespan_context(app): ...``
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import importlib
 import logging
@@ -68,6 +70,7 @@ logger = logging.getLogger("specagent_runtime.serve")
 MAX_BODY = 1024 * 1024  # bytes: helpdesk webhooks are a few KB
 ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
 CONCURRENCY_ENV = "SPECAGENT_SERVE_CONCURRENCY"
+DEFAULT_THREADS = 64
 
 
 def serve_app(
@@ -82,6 +85,7 @@ def serve_app(
     retry: RetryPolicy | None = None,
     allowed_origins: Sequence[str] | None = None,
     close_agent: bool = False,
+    threads: int | None = DEFAULT_THREADS,
 ) -> Starlette:
     """The webhook service of `channel` ("intercom", "zendesk", "sunshine", "webchat") for
     `agent`, with the inbox and the conversations in the agent's store.
@@ -92,7 +96,8 @@ def serve_app(
     `retry` the helpdesk calls' retry policy; `allowed_origins` the pages that may embed the web
     chat (default ``$WEBCHAT_ALLOWED_ORIGINS``, comma-separated; none: same origin only).
     With `close_agent` the app closes the agent's clients when it stops (on the loop that used
-    them), as the CLI wants."""
+    them), as the CLI wants. `threads` sizes the event loop's default executor at start (the
+    stores' calls run there; None keeps the host's)."""
     env = os.environ if environ is None else environ
     if settings is None:
         settings = settings_from_env(channel, env)
@@ -141,6 +146,11 @@ def serve_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if threads:
+            # The stores do their disk and network calls in the loop's default executor; its
+            # stock size (CPUs + 4) would queue the acknowledgements behind the worker's calls.
+            pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="serve-io")
+            asyncio.get_running_loop().set_default_executor(pool)
         await check_at_start(setup)
         await worker.start()
         logger.info("serve: %s webhooks at POST /webhooks/%s", setup.name, setup.name)
@@ -182,10 +192,14 @@ async def _health(request: Request) -> Response:
 
 def _webhook(setup: ChannelSetup, worker: Worker) -> Any:
     channel, name = setup.channel, setup.name
-    store = worker.store
+    acceptor = queue.Acceptor(worker.store)
     accepted_status = 202 if name == "webchat" else 200
 
     async def webhook(request: Request) -> Response:
+        with worker.receiving():
+            return await receive(request)
+
+    async def receive(request: Request) -> Response:
         body = await _body(request)
         if body is None:
             logger.warning("%s webhook refused: the body is over %d bytes", name, MAX_BODY)
@@ -209,7 +223,7 @@ def _webhook(setup: ChannelSetup, worker: Worker) -> Any:
                 counts["ignored"] += 1
                 continue
             try:
-                stored = await queue.accept(store, queue.from_inbound(event, now))
+                stored = await acceptor.accept(queue.from_inbound(event, now))
             except StoreError as exc:
                 logger.error("%s webhook: the inbox cannot be written (503): %s", name, exc)
                 return JSONResponse({"error": "unavailable"}, 503, headers={"Retry-After": "5"})

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from specagent_runtime._agent import inbox
@@ -57,6 +57,7 @@ DEFAULT_CONCURRENCY = 32
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
+MAX_YIELD = 1.0  # seconds a consumer waits for the webhooks being received before it starts
 STALE_TEXT = "That choice is no longer open. Tell me again what you would like to do."
 
 
@@ -93,6 +94,9 @@ class Worker:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._receiving = 0
+        self._received = asyncio.Event()
+        self._received.set()
 
     def __repr__(self) -> str:
         return f"Worker(concurrency={self.concurrency}, queued={len(self._queued)})"
@@ -117,6 +121,20 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    @contextlib.contextmanager
+    def receiving(self) -> Iterator[None]:
+        """Held by the webhook handler while it reads and records a webhook: consumers start
+        no new event meanwhile (for at most `MAX_YIELD` seconds), so a burst of webhooks is
+        acknowledged first and answered after, instead of both waiting on each other."""
+        self._receiving += 1
+        self._received.clear()
+        try:
+            yield
+        finally:
+            self._receiving -= 1
+            if not self._receiving:
+                self._received.set()
+
     def submit(self, key: str) -> None:
         """Answer the event `key` soon (the webhook handler's hand-over)."""
         if key not in self._queued:
@@ -140,6 +158,8 @@ class Worker:
     async def _consume(self) -> None:
         while True:
             key = await self._queue.get()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._received.wait(), MAX_YIELD)
             try:
                 await self.process(key)
             except asyncio.CancelledError:
