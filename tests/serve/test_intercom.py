@@ -152,6 +152,10 @@ def test_a_bad_or_missing_signature_is_refused_and_nothing_stored(
     assert model.requests == []
 
 
+def test_the_url_check_is_answered(service: Service) -> None:
+    assert httpx.head(hook(service)).status_code == 200  # Intercom's check when it is saved
+
+
 def test_a_webhook_signed_with_another_secret_is_refused(
     service: Service, intercom: IntercomMock
 ) -> None:

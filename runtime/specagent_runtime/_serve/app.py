@@ -116,6 +116,8 @@ def serve_app(
     handler = _webhook(setup, worker)
     routes: list[BaseRoute] = [
         Route(f"/webhooks/{setup.name}", handler, methods=["POST"]),
+        # Intercom checks a webhook URL with a HEAD request when it is saved.
+        Route(f"/webhooks/{setup.name}", _health, methods=["HEAD", "GET"]),
         Route("/healthz", _health, methods=["GET"]),
     ]
     middleware: list[Middleware] = []
