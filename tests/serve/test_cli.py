@@ -5,6 +5,7 @@ log line and nowhere in the store file."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
 import socket
@@ -19,11 +20,14 @@ import pytest
 
 from tests.support.fake_openai import say
 from tests.support.helpdesks.intercom import IntercomMock
+from tests.support.helpdesks.sunshine import SunshineMock, batch, message_event
+from tests.support.helpdesks.zendesk import ZendeskMock, comment_added
 
 from ._support import SHOP, GatedModel, load_shop_server, wait_until
 
 pytestmark = pytest.mark.slow
 OPENAI_KEY = "sk-test-openai-key-never-logged"
+WEBCHAT_SECRET = "webchat-signing-secret-of-the-cli-test"
 
 
 def free_port() -> int:
@@ -33,10 +37,12 @@ def free_port() -> int:
 
 
 class Process:
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, *args: str, channel: str = "intercom"
+    ) -> None:
         self.port = free_port()
         self.log = log
-        command = [sys.executable, "-m", "shop_agent", "serve", "--channel", "intercom"]
+        command = [sys.executable, "-m", "shop_agent", "serve", "--channel", channel]
         command += ["--port", str(self.port), *args]
         self.handle = open(log, "ab")
         self.process = subprocess.Popen(
@@ -55,7 +61,7 @@ class Process:
             except httpx.TransportError:
                 return False
 
-        wait_until(up, 30, "the service to start")
+        wait_until(up, 120, "the service to start")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -73,7 +79,8 @@ def environment(
     intercom: IntercomMock, shop: Any, model: GatedModel, tmp_path: Path
 ) -> dict[str, str]:
     server = load_shop_server()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("INTERCOM_")}
+    channels = ("INTERCOM_", "ZENDESK_", "SUNSHINE_", "WEBCHAT_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(channels)}
     env.update(
         INTERCOM_CLIENT_SECRET=intercom.client_secret,
         INTERCOM_ACCESS_TOKEN=intercom.access_token,
@@ -162,6 +169,87 @@ def test_a_crash_between_the_ack_and_the_reply_loses_nothing(
     assert intercom.deliver(second.url("/webhooks/intercom"), payload).json()["duplicate"] == 1
     wait_until(lambda: "posted" in second.log.read_text(), what="the worker's log line")
     assert len(replies(intercom, "cli-2")) == 1
+
+
+def test_two_processes_on_one_store_answer_a_duplicate_once(
+    environment: dict[str, str],
+    started: list[Process],
+    intercom: IntercomMock,
+    model: GatedModel,
+    shop: Any,
+    tmp_path: Path,
+) -> None:
+    model.add(say("Only once."))
+    one = Process(environment, tmp_path / "one.log", "--api-url", shop.base_url)
+    two = Process(environment, tmp_path / "two.log", "--api-url", shop.base_url)
+    started += [one, two]
+    one.ready()
+    two.ready()
+    body, headers = intercom.signed(intercom.user_created("cli-3", "Hello both"))
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda p: httpx.post(p.url("/webhooks/intercom"), content=body, headers=headers),
+                [one, two, one, two],
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert sum(a.json()["accepted"] for a in answers) == 1
+    wait_until(lambda: replies(intercom, "cli-3"), what="the reply")
+    wait_until(lambda: "posted" in one.log.read_text() + two.log.read_text(), what="the log")
+    assert len(replies(intercom, "cli-3")) == 1
+    assert len(model.requests) == 1
+
+
+@pytest.mark.parametrize("channel", ["zendesk", "sunshine", "webchat"])
+def test_the_other_channels_answer_from_the_command_line(
+    environment: dict[str, str],
+    started: list[Process],
+    zendesk: ZendeskMock,
+    sunshine: SunshineMock,
+    model: GatedModel,
+    shop: Any,
+    tmp_path: Path,
+    channel: str,
+) -> None:
+    model.add(say("Hello from the command line."))
+    env = dict(environment)
+    env.update(
+        ZENDESK_WEBHOOK_SECRET=zendesk.signing_secret,
+        ZENDESK_API_BASE=zendesk.base_url,
+        ZENDESK_EMAIL=zendesk.email,
+        ZENDESK_API_TOKEN=zendesk.api_token,
+        ZENDESK_BOT_USER_ID="900",
+        SUNSHINE_WEBHOOK_SECRET=sunshine.webhook_secret,
+        SUNSHINE_APP_ID=sunshine.app_id,
+        SUNSHINE_KEY_ID=sunshine.key_id,
+        SUNSHINE_KEY_SECRET=sunshine.key_secret,
+        SUNSHINE_API_BASE=sunshine.base_url,
+        WEBCHAT_SIGNING_SECRET=WEBCHAT_SECRET,
+    )
+    service = Process(env, tmp_path / f"{channel}.log", "--api-url", shop.base_url, channel=channel)
+    started.append(service)
+    service.ready()
+    hook = service.url(f"/webhooks/{channel}")
+    if channel == "zendesk":
+        assert zendesk.deliver(hook, comment_added("77", "hello")).status_code == 200
+        (update,) = wait_until(
+            lambda: [r.body for r in zendesk.requests if r.path == "/api/v2/tickets/77"]
+        )
+        assert update["ticket"]["comment"]["body"] == "Hello from the command line."
+    elif channel == "sunshine":
+        assert sunshine.deliver(hook, batch(message_event("cl-1", "hello"))).status_code == 200
+        (message,) = wait_until(
+            lambda: [r.body for r in sunshine.requests if r.path.endswith("/cl-1/messages")]
+        )
+        assert message["content"]["text"] == "Hello from the command line."
+    else:
+        widget = "w" * 22
+        sent = {"conversation_id": widget, "message_id": "m" * 22, "text": "hello"}
+        assert httpx.post(service.url("/webchat/messages"), json=sent).status_code == 202
+        events = service.url(f"/webchat/events?conversation_id={widget}&after=0")
+        (event,) = wait_until(lambda: httpx.get(events).json()["events"])
+        assert event["text"] == "Hello from the command line."
 
 
 def test_a_missing_setting_is_one_error_line(tmp_path: Path) -> None:

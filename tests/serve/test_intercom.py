@@ -233,3 +233,24 @@ def test_the_helpdesk_api_down_is_retried_then_the_reply_arrives_once(
 
 def service_idle(service: Service) -> None:
     wait_until(lambda: not service.worker._queued, what="the worker to finish")
+
+
+def test_a_helpdesk_that_stays_down_is_given_up_on_and_the_worker_goes_on(
+    service: Service, intercom: IntercomMock, model: GatedModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    service.worker.max_attempts = 2
+    model.add(say("Lost to the outage."), say("Answered after it."))
+    intercom.fail_next(503, times=6)  # two attempts of three tries each
+    with caplog.at_level("WARNING", logger="specagent_runtime.serve"):
+        intercom.deliver(hook(service), intercom.user_created("c-10", "first"))
+        wait_until(
+            lambda: any(r["kind"] == "failed" for r in service.worker.feed.after()),
+            what="the event to be given up",
+        )
+        intercom.deliver(hook(service), intercom.user_created("c-11", "second"))
+        (reply,) = wait_until(lambda: posted(intercom, "c-11"), what="the next reply")
+    assert reply["body"] == "<p>Answered after it.</p>"
+    assert "giving up after 2 attempts" in caplog.text
+    assert intercom.access_token not in caplog.text and intercom.client_secret not in caplog.text
+    tries = [r for r in intercom.requests if r.path == "/conversations/c-10/reply"]
+    assert len(tries) == 6  # bounded: no loop
