@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import importlib
 import logging
 import os
 import time
@@ -173,15 +172,10 @@ def serve_app(
 
 def _playground(agent: Agent) -> list[BaseRoute]:
     """The developer's playground page at /playground (imported only when asked for; it
-    records what it shows with its own `events` recorder)."""
-    try:
-        page = importlib.import_module("specagent_runtime._serve.playground")
-    except ModuleNotFoundError as exc:
-        if exc.name != "specagent_runtime._serve.playground":
-            raise
-        logger.warning("serve: --playground: this runtime has no playground page yet")
-        return []
-    return [Mount("/playground", routes=page.playground_routes(agent))]
+    records what it shows with its own `events` recorder, and answers loopback callers only)."""
+    from specagent_runtime._serve.playground import playground_routes  # noqa: PLC0415
+
+    return [Mount("/playground", routes=playground_routes(agent))]
 
 
 def _origins(text: str) -> list[str]:

@@ -97,6 +97,15 @@ def run(package: str, args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _agent(
     package: str, api_url: str | None, model: str, env: Mapping[str, str], *, playground: bool
 ) -> Any:
+    if playground:
+        # The playground's agent: the real model with OPENAI_API_KEY, else its scripted
+        # stand-in; the conversations in the service's store, like the helpdesk's.
+        from specagent_runtime._serve.playground_model import playground_agent  # noqa: PLC0415
+        from specagent_runtime._stores.factory import open_store  # noqa: PLC0415
+
+        return playground_agent(
+            package, api_url=api_url, model=model, store=open_store(environ=env), env=env
+        )
     try:
         module = importlib.import_module(package)
         client_module = importlib.import_module(f"{package}.client")
@@ -108,10 +117,10 @@ def _agent(
         raise ConfigurationError(
             "serve needs the openai SDK: pip install 'specagent-runtime[openai,serve]'"
         ) from None
-    if not env.get("OPENAI_API_KEY") and not playground:
-        # Without --playground nothing could answer; the playground can run a scripted model.
+    if not env.get("OPENAI_API_KEY"):
         raise ConfigurationError(
-            "set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server)"
+            "set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
+            "or try the agent with --playground and its scripted model"
         )
     # The agent makes the model client itself (the openai SDK reads OPENAI_API_KEY and
     # OPENAI_BASE_URL) and so closes it, as it does the API client it is not given.
