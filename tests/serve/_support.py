@@ -9,7 +9,6 @@ action), the mock helpdesks and the scripted model.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import socket
@@ -23,8 +22,6 @@ from typing import Any, TypeVar
 
 import uvicorn
 from specagent_runtime import Agent, ClientCredentials, RetryPolicy, SQLiteStore, serve_app
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from tests.support.fake_openai import FakeOpenAI
 
@@ -82,20 +79,23 @@ def wait_until(check: Callable[[], T], timeout: float = 20.0, what: str = "") ->
 
 class GatedModel(FakeOpenAI):
     """The scripted model, with a gate: while `held`, requests wait (the crash tests kill the
-    service while its model call is in flight)."""
+    service while its model call is in flight). A held request whose caller was killed is
+    answered with nothing (`discard_held`), so it does not take the next answer of the script."""
 
     def __init__(self, *script: Any) -> None:
         super().__init__(*script)
         self.held = False
+        self.discard_held = False
         self.arrived = threading.Event()
 
-    async def _completions(self, request: Request) -> JSONResponse:
+    def choose(self, body: dict[str, Any]) -> Any:
         self.arrived.set()
-        while self.held:
-            if await request.is_disconnected():  # its caller was killed: take no turn
-                return JSONResponse({"error": {"message": "gone"}}, 499)
-            await asyncio.sleep(0.02)
-        return await super()._completions(request)
+        if self.held:
+            while self.held:
+                time.sleep(0.02)
+            if self.discard_held:
+                return None
+        return super().choose(body)
 
 
 class Service:
