@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from specagent_runtime._mcp.server import mcp_tools, serve_mcp, serve_mcp_async
     from specagent_runtime._models import complete_models
     from specagent_runtime._secrets import Secret
+    from specagent_runtime._serve.app import serve_app
     from specagent_runtime._spec import (
         IDEMPOTENT_METHODS,
         SAFE_METHODS,
@@ -256,6 +257,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "serve_mcp_async": ("specagent_runtime._mcp.server", "serve_mcp_async"),
     "mcp_main": ("specagent_runtime._mcp.cli", "main"),
     "mcp_tools": ("specagent_runtime._mcp.server", "mcp_tools"),
+    "serve_app": ("specagent_runtime._serve.app", "serve_app"),
     "AnthropicChat": ("specagent_runtime._agent.anthropic", "AnthropicChat"),
 }
 
@@ -388,6 +390,7 @@ __all__ = [
     "package_main",
     "parse_tool_call",
     "run_tool_call",
+    "serve_app",
     "serve_mcp",
     "serve_mcp_async",
     "to_anthropic",

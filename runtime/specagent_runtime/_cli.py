@@ -47,6 +47,11 @@ COMMANDS: tuple[Command, ...] = (
         "specagent_runtime._mcp.cli",
     ),
     Command(
+        "serve",
+        "run the agent as a helpdesk's webhook service (needs specagent-runtime[serve])",
+        "specagent_runtime._serve.cli",
+    ),
+    Command(
         "test",
         "run the conversation tests (agent_tests/), scripted or live with --model",
         "specagent_runtime.testing._command",
