@@ -12,7 +12,7 @@ from specagent import ir
 from specagent._diagnostics import error
 from specagent._generate import GenerateOptions, generate
 from specagent._manifest import package_files, read_manifest, recorded_options, recorded_package
-from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check
+from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check, unchanged_package
 from specagent.cli._common import EXIT_BAD_INPUT, guarded, input_options, report_problems, source
 from specagent.cli._progress import Progress
 from specagent.ir import Code
@@ -24,6 +24,9 @@ Examples:
 \b
 Options recorded in the package's manifest (--strict, the $ref switches)
 are used again; flags given here add to them. Nothing is written.
+When the manifest records this specagent, these options and the inputs'
+current digests, and every file still has its recorded digest, the package
+is up to date without regenerating it; --full regenerates anyway.
 Exit codes: 0 up to date, 1 stale (the diff and a summary are printed),
 2 bad input, 3 internal error.
 """
@@ -54,6 +57,11 @@ Exit codes: 0 up to date, 1 stale (the diff and a summary are printed),
     show_default=True,
     help="Diff lines shown in all; 0 shows the whole diff.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Regenerate and compare even when the manifest shows nothing changed.",
+)
 def check_command(
     *,
     spec: str,
@@ -64,6 +72,7 @@ def check_command(
     out_dir: Path,
     package: str | None,
     max_diff_lines: int,
+    full: bool,
 ) -> None:
     """Regenerate the package for SPEC in memory and compare it with DIR, for CI: exit 1 with
     a readable diff when the committed package is stale.
@@ -87,8 +96,16 @@ def check_command(
             allow_remote_refs=allow_remote_refs or recorded.get("allow_remote_refs", False),
             allow_outside_refs=allow_outside_refs or recorded.get("allow_outside_refs", False),
         )
-        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
         out_name = Path(os.path.abspath(out_dir)).name
+        if not full:
+            name = options.package if options.package is not None else out_name
+            unchanged = unchanged_package(
+                source(spec), agent_file, name, options.recorded(), out_dir
+            )
+            if unchanged is not None:
+                click.echo(format_check(unchanged, max_lines=max_diff_lines))
+                return 0
+        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
         result = generate(source(spec), agent_file, out_name, options, progress)
         progress.done()
         problems = list(result.diagnostics)

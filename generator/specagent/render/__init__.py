@@ -158,9 +158,14 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     if options.agent_source is not None:
         # Only the file name: the path as given may be absolute and differ between machines.
         agent_sources[PurePath(plan.agent.source or "agent.yaml").name] = options.agent_source
-    files[package / "manifest.json"] = manifest_json(
-        plan, options.sources, agent_sources, options.options, agent
-    )
     files[package / "README.md"] = _readme(plan, options.tasks)
     files[package / "py.typed"] = ""
+    # Last: it records the digest of every other file.
+    files[package / "manifest.json"] = manifest_json(
+        plan,
+        options.sources,
+        agent_sources,
+        options.options,
+        {path.relative_to(package).as_posix(): text for path, text in files.items()},
+    )
     return dict(sorted(files.items()))

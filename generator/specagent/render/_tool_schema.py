@@ -7,23 +7,17 @@ component and shared between tools. OpenAPI-only keywords the model has no use f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from specagent import ir
 from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, object_schema, schema_ref_name
-from specagent._manifest import digest
+from specagent._manifest import MANIFEST, digest, json_text, seal
 from specagent._version import __version__
 from specagent.plan import IDEMPOTENT_METHODS, SAFE_METHODS, trim
 
 _DROPPED_KEYS = frozenset({"example", "examples", "externalDocs", "xml", "discriminator"})
 _PROPERTY_DESCRIPTION_MAX = 300
-
-
-def dump_json(data: Any) -> str:
-    """The one JSON style of generated files: sorted keys, UTF-8 text, trailing newline."""
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 class _Converter:
@@ -133,7 +127,7 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
         document["tasks"] = task_tools(tasks)
         if tasks.context is not None:
             document["context"] = dict(tasks.context)
-    return dump_json(document)
+    return json_text(document)
 
 
 def task_tools(program: ir.TaskProgram) -> list[dict[str, Any]]:
@@ -149,23 +143,32 @@ def manifest_json(
     spec_sources: Mapping[str, bytes],
     agent_sources: Mapping[str, bytes],
     settings: Mapping[str, Any],
-    agent_file: str,
+    files: Mapping[str, str],
 ) -> str:
-    """What the package was made from; `specagent check` compares it to tell it is stale."""
-    return dump_json(
-        {
-            "generator": {"name": "specagent", "version": __version__},
-            "package": plan.package,
-            "api": {
-                "title": plan.api.title,
-                "version": plan.api.version,
-                "openapi": plan.api.source_version,
-            },
-            "options": dict(settings),
-            "inputs": {
-                "spec": {name: digest(data) for name, data in sorted(spec_sources.items())},
-                "agent": {name: digest(data) for name, data in sorted(agent_sources.items())},
-            },
-            "files": {"agent.json": digest(agent_file.encode("utf-8"))},
-        }
+    """What the package was made from and the digest of every other file it holds (`files`,
+    by path in the package), sealed: `specagent check` compares the inputs' digests with the
+    recorded ones and the files with theirs to tell that a package is current without
+    regenerating it, and says why one is stale."""
+    return json_text(
+        seal(
+            {
+                "generator": {"name": "specagent", "version": __version__},
+                "package": plan.package,
+                "api": {
+                    "title": plan.api.title,
+                    "version": plan.api.version,
+                    "openapi": plan.api.source_version,
+                },
+                "options": dict(settings),
+                "inputs": {
+                    "spec": {name: digest(data) for name, data in sorted(spec_sources.items())},
+                    "agent": {name: digest(data) for name, data in sorted(agent_sources.items())},
+                },
+                "files": {
+                    name: digest(text.encode("utf-8"))
+                    for name, text in sorted(files.items())
+                    if name != MANIFEST
+                },
+            }
+        )
     )
