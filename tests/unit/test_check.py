@@ -12,6 +12,7 @@ import json
 import shutil
 from pathlib import Path, PurePosixPath
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from specagent import __version__, cli
@@ -175,16 +176,16 @@ def test_strict_recorded_in_the_manifest_is_used_again(project: Path) -> None:
 @pytest.fixture
 def no_regeneration(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts regenerations: check calls `generate` only when the manifest proves nothing."""
-    from specagent.cli import _check  # noqa: PLC0415
+    from specagent import _generate  # noqa: PLC0415
 
     calls: list[str] = []
-    real = _check.generate
+    real = _generate.generate
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append("generate")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_check, "generate", counting)
+    monkeypatch.setattr(_generate, "generate", counting)
     return calls
 
 
@@ -397,7 +398,8 @@ def test_ci_recipe_uses_commands_and_options_that_exist() -> None:
     commands = [words for text in [*scripts, *entries] for words in _commands(text)]
     assert {words[0] for words in commands} == {"check", "diff", "generate"}
     for words in commands:
-        command = cli.main.commands[words[0]]
+        command = cli.main.get_command(click.Context(cli.main), words[0])
+        assert command is not None, words
         options = {name for param in command.params for name in getattr(param, "opts", [])}
         used = {word for word in words if word.startswith("-")}
         assert used <= options, (words, used - options)
