@@ -50,30 +50,12 @@ class AsyncClient(AsyncApiClient):
             str,
         )
 
-    async def post_well_known_mercure(
-        self,
-        *,
-        data: str | None = None,
-        id: str | None = None,
-        private: bool | None = None,
-        retry: int | None = None,
-        topic: list[str] | None = None,
-        type: str | None = None,
-    ) -> str:
+    async def post_well_known_mercure(self, *, body: models.Body | None = None) -> str:
         """Publish an update
 
         `POST /.well-known/mercure`"""
         return await self._call(
-            _operations.POST_WELL_KNOWN_MERCURE,
-            {
-                "data": data,
-                "id": id,
-                "private": private,
-                "retry": retry,
-                "topic": topic,
-                "type": type,
-            },
-            str,
+            _operations.POST_WELL_KNOWN_MERCURE, {"body": body}, str
         )
 
     async def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
@@ -139,31 +121,11 @@ class Client(ApiClient):
             str,
         )
 
-    def post_well_known_mercure(
-        self,
-        *,
-        data: str | None = None,
-        id: str | None = None,
-        private: bool | None = None,
-        retry: int | None = None,
-        topic: list[str] | None = None,
-        type: str | None = None,
-    ) -> str:
+    def post_well_known_mercure(self, *, body: models.Body | None = None) -> str:
         """Publish an update
 
         `POST /.well-known/mercure`"""
-        return self._call(
-            _operations.POST_WELL_KNOWN_MERCURE,
-            {
-                "data": data,
-                "id": id,
-                "private": private,
-                "retry": retry,
-                "topic": topic,
-                "type": type,
-            },
-            str,
-        )
+        return self._call(_operations.POST_WELL_KNOWN_MERCURE, {"body": body}, str)
 
     def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
         """Active subscriptions
