@@ -22,6 +22,10 @@ once; each conversation's messages and task run mention only its own order and c
 
 Reported per run: wall time, turns/s, conversations/s, and p50/p99 of the turn time and of the
 added latency (turn time minus the model's fixed latency times the completions in that turn).
+`--duplicates` adds the duplicate-delivery mode (benchmarks/load_duplicates.py): the same
+conversations dispatched message by message, a `--duplicate-fraction` of them (10%) delivered
+twice at the same moment to different workers, reporting actions duplicated and messages lost
+(both must be 0) beside the same throughput figures, with and without duplicates.
 Everything listens on 127.0.0.1 only; the run is bounded by `--timeout` and stops by itself.
 """
 
@@ -523,9 +527,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=150.0, help="seconds per run")
     parser.add_argument("--no-baseline", action="store_true", help="only the SQLite workers")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--duplicates",
+        action="store_true",
+        help="also run the duplicate-delivery mode (benchmarks/load_duplicates.py)",
+    )
+    parser.add_argument(
+        "--duplicate-fraction",
+        type=float,
+        default=0.1,
+        help="in that mode, the share of messages delivered twice at the same moment",
+    )
     # Internal roles: the fake model and the worker processes run this same file.
     parser.add_argument("--serve-model", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--delivery-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -538,20 +554,47 @@ def main(argv: list[str] | None = None) -> int:
     if options.worker:
         asyncio.run(run_worker(options))
         return 0
+    if options.delivery_worker:
+        asyncio.run(_duplicates().run_delivery_worker(options))
+        return 0
     if not 1 <= options.conversations <= 2000 or not 1 <= options.workers <= 32:
         parser.error("--conversations must be 1..2000 and --workers 1..32")
-    rows = run_all(options)
+    if options.duplicates and options.workers < 2:
+        parser.error("--duplicates needs --workers 2 or more (a duplicate goes to another one)")
+    if not 0 <= options.duplicate_fraction <= 1:
+        parser.error("--duplicate-fraction must be between 0 and 1")
+    rows, duplicate_rows = run_all(options)
     print(table([(result, figures(result), len(problems)) for result, problems in rows]))
     print()
     print(by_turn([result for result, _ in rows]))
-    for result, problems in rows:
+    if duplicate_rows:
+        print()
+        print(_duplicates().table(duplicate_rows))
+    for result, problems in [*rows, *duplicate_rows]:
         for problem in problems[:20]:
             print(f"{result.label}: {problem}")
     if options.json is not None:
-        options.json.write_text(
-            json.dumps([{"run": r.label, **figures(r), "problems": p} for r, p in rows], indent=2)
-        )
-    return 1 if any(problems for _, problems in rows) else 0
+        figures_of = [{"run": r.label, **figures(r), "problems": p} for r, p in rows]
+        figures_of += [
+            {
+                "run": r.label,
+                **figures(r),
+                "delivered_twice": len(r.duplicated),
+                "actions_duplicated": r.actions_duplicated,
+                "messages_lost": r.messages_lost,
+                "problems": p,
+            }
+            for r, p in duplicate_rows
+        ]
+        options.json.write_text(json.dumps(figures_of, indent=2))
+    return 1 if any(problems for _, problems in [*rows, *duplicate_rows]) else 0
+
+
+def _duplicates() -> Any:
+    """benchmarks/load_duplicates.py, the duplicate-delivery mode (imported when used)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return importlib.import_module("benchmarks.load_duplicates")
 
 
 @dataclass(frozen=True)
@@ -607,9 +650,12 @@ def run_checked(
     return result, check(result, running.petstore)
 
 
-def run_all(options: argparse.Namespace) -> list[tuple[RunResult, list[str]]]:
+def run_all(
+    options: argparse.Namespace,
+) -> tuple[list[tuple[RunResult, list[str]]], list[tuple[Any, list[str]]]]:
     """The baseline configurations, then SQLite across the workers, each on fresh orders;
-    last the same with 2 conversations at a time per worker (the machine not saturated)."""
+    last the same with 2 conversations at a time per worker (the machine not saturated).
+    With `--duplicates`, then the duplicate-delivery mode's two runs (its own rows)."""
     many = options.workers
     plans = [("memory, 1", ":memory:", 1, 0), ("sqlite, 1", "", 1, 0)]
     plans = [] if options.no_baseline else plans
@@ -635,7 +681,11 @@ def run_all(options: argparse.Namespace) -> list[tuple[RunResult, list[str]]]:
                     in_flight=in_flight,
                 )
             )
-    return rows
+        duplicate_rows = []
+        if options.duplicates:
+            first = FIRST_ORDER + len(plans) * options.conversations
+            duplicate_rows = _duplicates().run_mode(options, running, first, Path(folder))
+    return rows, duplicate_rows
 
 
 if __name__ == "__main__":

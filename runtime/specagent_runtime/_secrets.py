@@ -25,7 +25,10 @@ MASK = "**********"
 # Shorter values are not looked for where any text may hold them by chance (a 4-digit PIN in
 # an order total); explicit lists (an error body and the credentials of its request) go to 4.
 KNOWN_MINIMUM = 6
-_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+# Keyed by id, not a WeakSet: Secrets with equal values compare equal, so a WeakSet would keep
+# only the first of two equal secrets and forget the value when that one died, though the
+# other is alive (a process that rebuilt its credentials would stop masking them).
+_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
 
 
 class Secret:
@@ -39,7 +42,7 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError(f"a secret must be a str, not {type(value).__name__}")
         self._value = value
-        _LIVE.add(self)
+        _LIVE[id(self)] = self
 
     def reveal(self) -> str:
         return self._value
@@ -86,11 +89,11 @@ def redact(text: str, secrets: Iterable[Secret], *, minimum: int = 4) -> str:
 
 def redact_known(text: str) -> str:
     """`redact` with every secret alive in this process (credentials, fetched tokens)."""
-    return redact(text, list(_LIVE), minimum=KNOWN_MINIMUM)
+    return redact(text, list(_LIVE.values()), minimum=KNOWN_MINIMUM)
 
 
 def known_secrets() -> list[Secret]:
-    return list(_LIVE)
+    return list(_LIVE.values())
 
 
 @functools.lru_cache(maxsize=64)

@@ -39,3 +39,7 @@ def server() -> Iterator[FaultServer]:
 def fake_model() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as running:
         yield running
+
+
+# The exactly-once suite's environment (issue 15): see tests/faults/_delivery.py.
+from tests.faults._delivery import eo  # noqa: E402, F401

@@ -11,7 +11,6 @@ checks do catch each kind of failure.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,6 @@ from benchmarks.load import (
     check,
     expected_replies,
     run_checked,
-    services,
 )
 
 CONVERSATIONS = 20
@@ -34,9 +32,8 @@ LATENCY = 0.01
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    with services(tmp_path_factory.mktemp("load"), LATENCY) as started:
-        yield started
+def running(load_services: Services) -> Services:
+    return load_services  # shared with test_duplicate_load.py (conftest)
 
 
 @pytest.fixture(scope="module")

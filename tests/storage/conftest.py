@@ -123,3 +123,7 @@ def petstore() -> Iterator[PetstoreServer]:
 def fake_model() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
+
+
+# The exactly-once suite's environment (issue 15): see tests/faults/_delivery.py.
+from tests.faults._delivery import eo  # noqa: E402, F401

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 from specagent_runtime import Secret
@@ -77,19 +78,19 @@ def test_a_valid_token_is_the_identity() -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "problem"),
+    ("make_token", "problem"),
     [
-        (_jwt({"alg": "HS256"}, _claims(), key="another-secret-0123456789"), "mismatch"),
-        (_jwt({"alg": "none"}, _claims()), "malformed"),
-        (_jwt({"alg": "HS512"}, _claims()), "malformed"),
-        (_jwt({"alg": "HS256"}, _claims(exp=int(time.time()) - 3600)), "expired"),
-        (_jwt({"alg": "HS256"}, _claims(exp=None)), "malformed"),
-        (_jwt({"alg": "HS256"}, _claims(aud="another-app")), "malformed"),
-        (_jwt({"alg": "HS256"}, _claims(iat=int(time.time()) + 3600)), "malformed"),
-        (_jwt({"alg": "HS256"}, _claims(sub="")), "malformed"),
-        (_jwt({"alg": "HS256"}, _claims(exp=int(time.time()) + 7 * 86400)), "malformed"),
-        ("not.a.jwt!", "malformed"),
-        ("only-one-part", "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(), key="another-secret-0123456789"), "mismatch"),
+        (lambda: _jwt({"alg": "none"}, _claims()), "malformed"),
+        (lambda: _jwt({"alg": "HS512"}, _claims()), "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(exp=int(time.time()) - 3600)), "expired"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(exp=None)), "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(aud="another-app")), "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(iat=int(time.time()) + 3600)), "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(sub="")), "malformed"),
+        (lambda: _jwt({"alg": "HS256"}, _claims(exp=int(time.time()) + 7 * 86400)), "malformed"),
+        (lambda: "not.a.jwt!", "malformed"),
+        (lambda: "only-one-part", "malformed"),
     ],
     ids=[
         "wrong-secret",
@@ -105,7 +106,11 @@ def test_a_valid_token_is_the_identity() -> None:
         "not-a-jwt",
     ],
 )
-def test_an_invalid_token_is_refused_not_treated_as_anonymous(token: str, problem: str) -> None:
+def test_an_invalid_token_is_refused_not_treated_as_anonymous(
+    make_token: Callable[[], str], problem: str
+) -> None:
+    # Built when the test runs, not at collection: a token made minutes earlier may have expired.
+    token = make_token()
     with pytest.raises(SignatureError) as caught:
         _parse({"Authorization": f"Bearer {token}"}, _body(text="hi"))
     assert caught.value.problem == problem
