@@ -7,7 +7,8 @@ what is on disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
 from typing import Any
@@ -80,7 +81,12 @@ def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
         "client.py": render_template(
             "client.py.jinja",
             methods=methods,
-            imports=sorted(models.imports),
+            import_groups=_import_groups(item for item in models.imports if item[0] != "typing"),
+            typing_names=sorted(
+                name if local == name else f"{name} as {local}"
+                for module, name, local in models.imports
+                if module == "typing"
+            ),
             models_alias=any(view.models_alias != "models" for view in methods),
             class_doc=api_doc or f"Client of the {plan.package} API.",
             base_url=_views.default_base_url(plan),
@@ -95,6 +101,17 @@ def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
         ),
         "agent.py": render_template("agent.py.jinja", **common),
     }
+
+
+def _import_groups(
+    imports: Iterable[tuple[str, str, str]],
+) -> list[list[tuple[str, str, str]]]:
+    """models.py's imports that the client's annotations need: the standard library's, then
+    the others' (pydantic's), as isort groups them."""
+    ordered = sorted(imports)
+    stdlib = [item for item in ordered if item[0].split(".")[0] in sys.stdlib_module_names]
+    others = [item for item in ordered if item not in stdlib]
+    return [group for group in (stdlib, others) if group]
 
 
 def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
