@@ -27,7 +27,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from specagent import ir
-from specagent._jsonschema import SCHEMA_MAPS, VALUE_KEYWORDS, object_schema, schema_ref_name
+from specagent._jsonschema import (
+    SCHEMA_MAPS,
+    SCHEMAS_PREFIX,
+    VALUE_KEYWORDS,
+    object_schema,
+    schema_ref_name,
+    split_fragment,
+)
 from specagent.plan import model_text, trim
 
 __all__ = ["InputSchemas"]
@@ -51,6 +58,7 @@ class InputSchemas:
         self._schemas = schemas
         self._names = names
         self._components: dict[str, tuple[Any, frozenset[str]]] = {}
+        self._expanding: set[str] = set()  # pointers into components being written out
 
     def of(self, endpoint: ir.Endpoint) -> dict[str, Any]:
         refs: set[str] = set()
@@ -75,6 +83,18 @@ class InputSchemas:
             return [self._convert(item, refs) for item in node]
         if not isinstance(node, Mapping):
             return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in self._expanding:
+            target = self._inside_component(ref)
+            if target is not None:
+                # `#/components/schemas/Abuse/properties/id`: no `$defs` entry can stand for a
+                # part of a component, so the part is written here (the keywords beside win).
+                self._expanding.add(ref)
+                try:
+                    merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+                    return self._convert(merged, refs, limit)
+                finally:
+                    self._expanding.discard(ref)
         result: dict[str, Any] = {}
         hidden = self._server_filled(node.get("properties"))
         for key, value in node.items():
@@ -105,6 +125,21 @@ class InputSchemas:
             else:
                 result[key] = self._convert(value, refs)
         return result
+
+    def _inside_component(self, ref: str) -> Mapping[str, Any] | None:
+        """The schema a `$ref` to a part of a component points to (None for anything else)."""
+        if not ref.startswith(SCHEMAS_PREFIX) or schema_ref_name(ref, self._names) is not None:
+            return None
+        tokens = split_fragment(ref[1:])[2:]  # after "components", "schemas"
+        node: Any = self._schemas
+        for token in tokens:
+            if isinstance(node, Mapping) and token in node:
+                node = node[token]
+            elif isinstance(node, list | tuple) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None
+        return node if isinstance(node, Mapping) else None
 
     def _server_filled(self, properties: Any) -> frozenset[str]:
         """Properties marked `readOnly`: the server sets them, a request does not send them."""

@@ -194,12 +194,34 @@ def test_a_described_reference_keeps_its_description(tmp_path: Path) -> None:
     assert lines["type"] == "array" and "$ref" not in lines
 
 
+def test_a_reference_to_part_of_a_component_is_written_out(tmp_path: Path) -> None:
+    # `#/components/schemas/Line/properties/quantity`: no `$defs` entry stands for it, and a
+    # reference into the spec left in the tool schema resolves to nothing for the model.
+    spec = json.loads(json.dumps(SPEC))
+    spec["paths"]["/labels/{id}"]["get"]["parameters"].append(
+        {
+            "name": "count",
+            "in": "query",
+            "description": "How many.",
+            "schema": {"$ref": "#/components/schemas/Line/properties/quantity"},
+        }
+    )
+    label = tools_of(tmp_path, spec)["getLabel"]
+    assert label["properties"]["count"] == {
+        "description": "How many.",
+        "minimum": 1,
+        "type": "integer",
+    }
+    assert "$defs" not in label
+
+
 @pytest.mark.parametrize(
     "name",
     [
         "intercom.io__2.16.yaml",
         "adyen.com_CheckoutService__71.json",
         "squareup.com__2.0.yaml",
+        "cpy.re_peertube__3.3.0.yaml",  # parameters refer to a component's property
     ],
 )
 def test_every_definition_is_reached_and_every_reference_resolves(
