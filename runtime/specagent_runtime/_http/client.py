@@ -29,20 +29,21 @@ from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
 from specagent_runtime._http.status import status_error
-from specagent_runtime._lazy import lazy_module
+from specagent_runtime._lazy import lazy_module, load
 from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec, SecurityScheme
 
 if TYPE_CHECKING:
     import httpx
 
-    from specagent_runtime._http import auth, decode
+    from specagent_runtime._http import auth as auth_flows
+    from specagent_runtime._http import decode
     from specagent_runtime._http.auth import AuthResolver, Credential
 else:
     # Loaded on the first request (or the first credential given): a cold start builds the
     # client and the tool list, and httpx, its TLS context, pydantic and the httpx.Auth flows
     # would make that several times slower than the rest together.
     httpx = lazy_module("httpx")
-    auth = lazy_module("specagent_runtime._http.auth")
+    auth_flows = lazy_module("specagent_runtime._http.auth")
     decode = lazy_module("specagent_runtime._http.decode")
 
 T = TypeVar("T")
@@ -50,6 +51,12 @@ T = TypeVar("T")
 logger = logging.getLogger("specagent_runtime")
 
 USER_AGENT = "specagent-runtime/0.1"
+
+
+def _load(*modules: object) -> None:
+    """Run the lazy modules a request needs before it starts (whichever thread comes first)."""
+    for module in modules:
+        load(module)  # type: ignore[arg-type]  # a module under TYPE_CHECKING too
 
 
 def default_timeout() -> httpx.Timeout:
@@ -109,7 +116,8 @@ class _ClientCore:
     def _auth(self) -> AuthResolver:
         resolver = self._resolver
         if resolver is None:
-            resolver = self._resolver = auth.AuthResolver(
+            _load(auth_flows)
+            resolver = self._resolver = auth_flows.AuthResolver(
                 self.security_schemes, self._credentials, self._env, lambda: self._base_url_text
             )
         return resolver
@@ -390,6 +398,7 @@ class AsyncApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        _load(httpx, auth_flows, decode)
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
@@ -522,6 +531,7 @@ class ApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        _load(httpx, auth_flows, decode)
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
