@@ -5,8 +5,10 @@
 * Generation of each `large/` spec: `specagent generate` versus `openapi-python-client
   generate` on the same file, wall time and peak memory of each (their crashes are reported;
   it needs `literal_enums: true` for Stripe, tried when the plain run fails).
-* Import of the generated Stripe and GitHub packages plus listing their tools, in a fresh
-  process (what a webhook worker pays on a cold start), versus a bare interpreter start.
+* Cold start of the generated Stripe and GitHub packages: import, client, `Toolset` and its
+  tool list in a fresh process (what a webhook worker pays before its first call), median of
+  `--runs` runs alternated with the baseline `python -c "import httpx, pydantic"` and a bare
+  interpreter, with bytecode caches written as a deployed service has them.
 * One tool call through the runtime versus raw httpx: `tool_call_overhead.py`, run as is.
 
 The machine is shared, so figures are wall times of one run; ratios against a baseline run
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,9 +59,11 @@ class Generation:
 class ColdStart:
     package: str
     tools: int
-    seconds: float  # interpreter start, import, tools listed
-    bare_seconds: float  # `python -c pass`
+    seconds: float  # median: interpreter start, import, client, tools listed
+    baseline_seconds: float  # median: `python -c "import httpx, pydantic"`
+    bare_seconds: float  # median: `python -c pass`
     peak_mb: float
+    loaded: str  # which of httpx, pydantic's models, _operations, models the cold start loaded
 
 
 def timed(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -105,38 +110,61 @@ def _package(spec: Path) -> str:
 
 
 _LIST_TOOLS = """
-import sys, time
-started = time.perf_counter()
-import importlib
+import importlib, sys
 from specagent_runtime import Toolset
 package = importlib.import_module(sys.argv[1])
 tools = Toolset.from_package(sys.argv[1], package.AsyncClient()).openai_tools(None)
 print(len(tools))
 """
+# The same, then which heavy modules it loaded (a lazy module not yet used does not count).
+_LOADED = (
+    _LIST_TOOLS
+    + """
+names = ["httpx", "pydantic.main", sys.argv[1] + "._operations", sys.argv[1] + ".models"]
+print(",".join(n for n in names if type(sys.modules.get(n)).__name__ == "module") or "none")
+"""
+)
+_BASELINE = "import httpx, pydantic"
 
 
-def cold_start(package_dir: Path) -> ColdStart:
-    env = {**os.environ, "PYTHONPATH": str(package_dir.parent)}
+def cold_start(package_dir: Path, runs: int) -> ColdStart:
+    # Bytecode is written and used (PYTHONDONTWRITEBYTECODE would make every run compile).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(package_dir.parent)
     name = package_dir.name
-    # Once to write the bytecode and warm the disk cache, as a deployed service has them.
-    timed([sys.executable, "-c", _LIST_TOOLS, name], cwd=package_dir.parent, env=env)
-    runs = [
-        timed([sys.executable, "-c", _LIST_TOOLS, name], cwd=package_dir.parent, env=env)
-        for _ in range(3)
-    ]
-    bare = [timed([sys.executable, "-c", "pass"], cwd=package_dir.parent) for _ in range(3)]
+    cwd = package_dir.parent
+    commands = {
+        "package": [sys.executable, "-c", _LIST_TOOLS, name],
+        "baseline": [sys.executable, "-c", _BASELINE],
+        "bare": [sys.executable, "-c", "pass"],
+    }
+    for command in commands.values():  # write the bytecode, warm the disk cache
+        timed(command, cwd=cwd, env=env)
+    found: dict[str, list[Run]] = {key: [] for key in commands}
+    for _ in range(runs):  # alternated, so a burst of load hits all three alike
+        for key, command in commands.items():
+            found[key].append(timed(command, cwd=cwd, env=env))
     listed = subprocess.run(
-        [sys.executable, "-c", _LIST_TOOLS, name],
-        cwd=package_dir.parent,
+        [sys.executable, "-c", _LOADED, name],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    tools = int(listed.stdout.strip() or 0) if listed.returncode == 0 else 0
-    best = min(runs, key=lambda r: r.seconds)
+    lines = listed.stdout.split() if listed.returncode == 0 else ["0", "failed"]
+
+    def median(key: str) -> float:
+        return statistics.median(r.seconds for r in found[key])
+
     return ColdStart(
-        name, tools, best.seconds, min(r.seconds for r in bare), max(r.peak_mb for r in runs)
+        name,
+        int(lines[0]),
+        median("package"),
+        median("baseline"),
+        median("bare"),
+        max(r.peak_mb for r in found["package"]),
+        lines[-1],
     )
 
 
@@ -156,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="large specs whose name has")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--no-call", action="store_true", help="skip the tool call benchmark")
+    parser.add_argument("--runs", type=int, default=11, help="cold start runs (median)")
     args = parser.parse_args(argv)
     specs = [
         s for s in sorted(LARGE.iterdir()) if not args.only or any(o in s.name for o in args.only)
@@ -174,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             if found.specagent.ok and any(n in spec.name for n in _IMPORTED):
-                starts.append(cold_start(package_dir))
+                starts.append(cold_start(package_dir, args.runs))
     print_tables(generations, starts)
     call = "" if args.no_call else tool_call()
     if call:
@@ -206,16 +235,19 @@ def print_tables(generations: Sequence[Generation], starts: Sequence[ColdStart])
     ]
     _print(header, rows)
     if starts:
-        print("\ncold start: import + list tools in a fresh process (best of 3)")
-        header = ["package", "tools", "ms", "bare python ms", "package ms", "peak MB"]
+        print("\ncold start: import, client, Toolset, tool list in a fresh process (median ms)")
+        header = ["package", "tools", "toolset ms", "import httpx, pydantic ms", "ratio"]
+        header += ["bare python ms", "peak MB", "loaded"]
         rows = [
             [
                 s.package,
                 str(s.tools),
                 f"{s.seconds * 1000:.0f}",
+                f"{s.baseline_seconds * 1000:.0f}",
+                f"{s.seconds / s.baseline_seconds:.2f}",
                 f"{s.bare_seconds * 1000:.0f}",
-                f"{(s.seconds - s.bare_seconds) * 1000:.0f}",
                 f"{s.peak_mb:.0f}",
+                s.loaded,
             ]
             for s in starts
         ]

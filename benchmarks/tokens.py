@@ -4,14 +4,21 @@
 
 For each spec (petstore and the corpus' `large/` ones; no agent file, so every operation is a
 tool) this counts the o200k_base tokens of the tool list as compact JSON, with the counter
-`specagent tools` uses: specagent's list in the OpenAI format (what the runtime sends) and in the
-MCP format, FastMCP's `tools/list` (name, description, inputSchema: what an MCP host hands the
-model), and specagent's compact index (`ToolIndex`: one line per tool plus `find_tools`) for
-APIs too big to send whole.
+`specagent tools` uses:
+
+* "inputs": each tool's name, description and input schema, the same three members for both
+  (specagent's `parameters`, FastMCP's `inputSchema`): the bare comparison;
+* specagent's list in the OpenAI format (what the runtime sends: the same plus the
+  `{"type": "function", "function": ...}` wrapper) and in the MCP format, FastMCP's whole
+  `tools/list` entries (it adds an `outputSchema` and a title);
+* specagent's compact index (`ToolIndex`: one line per tool plus `find_tools`) for APIs too big
+  to send whole.
 
 Fewer tokens only count if nothing the model needs is gone, so each list is also checked against
 the spec: every parameter and top-level body property of every operation must appear in its
 tool's schema, `required` ones must be required there, and every enum value must be present.
+Tools are matched to operations by method and path (FastMCP renames operation ids it finds
+unfit, such as GitHub's `repos/get`), so every operation is checked in both lists.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ class Losses:
 class Row:
     spec: str
     operations: int
+    specagent_inputs: int = 0  # name, description, input schema
     specagent_openai: int = 0
     specagent_mcp: int = 0
     index: int = 0  # compact index + find_tools
@@ -67,12 +75,12 @@ class Row:
     fastmcp_losses: Losses = field(default_factory=Losses)
 
     def ratios(self) -> tuple[str, str]:
-        """(specagent tools/list / FastMCP tools/list, specagent OpenAI / FastMCP inputs)."""
+        """(specagent tools/list / FastMCP tools/list, specagent inputs / FastMCP inputs)."""
         if not self.fastmcp:
             return "-", "-"
         return (
             f"{self.specagent_mcp / self.fastmcp_full:.2f}",
-            f"{self.specagent_openai / self.fastmcp:.2f}",
+            f"{self.specagent_inputs / self.fastmcp:.2f}",
         )
 
 
@@ -81,7 +89,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Fact:
-    operation: str  # operationId as declared, or "METHOD path"
+    operation: str  # "METHOD /path", as the spec declares it
     name: str
     required: bool
     enum: tuple[Any, ...]
@@ -98,7 +106,7 @@ def spec_facts(document: Mapping[str, Any]) -> Iterator[Fact]:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
-            name = op.get("operationId") or f"{method.upper()} {path}"
+            name = f"{method.upper()} {path}"
             for raw in [*shared, *(op.get("parameters") or [])]:
                 param = _deref(document, raw)
                 if isinstance(param, dict) and "name" in param:
@@ -145,9 +153,24 @@ def _enum(schema: Any) -> tuple[Any, ...]:
     return tuple(v for v in values if v is not None)
 
 
-def check(facts: Sequence[Fact], tools: Mapping[str, Mapping[str, Any]], losses: Losses) -> None:
-    """Count the facts of the spec missing from `tools` (operation id -> input schema)."""
-    operations = {f.operation for f in facts}
+def spec_operations(document: Mapping[str, Any]) -> set[str]:
+    """Every operation of the spec, "METHOD /path" (those without parameters too)."""
+    return {
+        f"{method.upper()} {path}"
+        for path, item in (document.get("paths") or {}).items()
+        if isinstance(item, dict)
+        for method in _METHODS
+        if isinstance(item.get(method), dict)
+    }
+
+
+def check(
+    operations: set[str],
+    facts: Sequence[Fact],
+    tools: Mapping[str, Mapping[str, Any]],
+    losses: Losses,
+) -> None:
+    """Count the facts of the spec missing from `tools` ("METHOD /path" -> input schema)."""
     losses.unmatched = sum(1 for op in operations if op not in tools)
     losses.checked = len(operations) - losses.unmatched
     for fact in facts:
@@ -201,32 +224,43 @@ def _schema_names(schema: Mapping[str, Any]) -> tuple[set[str], set[str]]:
 
 
 def specagent_lists(spec: Path, row: Row) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """specagent's tool lists and costs; returns the loaded document and operation -> schema."""
+    """specagent's tool lists and costs; returns the loaded document and "METHOD /path" ->
+    the input schema the model sees."""
     from specagent import GenerateOptions, plan_inputs  # noqa: PLC0415
     from specagent._tokens import count_json_tokens  # noqa: PLC0415
     from specagent.loader import load_spec  # noqa: PLC0415
     from specagent.render import agent_json  # noqa: PLC0415
     from specagent.tools import model_tools  # noqa: PLC0415
-    from specagent_runtime import ToolSpec  # noqa: PLC0415
 
     planned = plan_inputs(spec, None, "agent", GenerateOptions())
     if planned.plan is None:
         raise RuntimeError(f"specagent could not plan {spec.name}")
     data = json.loads(agent_json(planned.plan))
     methods = {e.operation.id: e.operation.method.upper() for e in planned.plan.endpoints}
-    row.specagent_openai = model_tools(data, "openai").total
+    openai = model_tools(data, "openai")
+    row.specagent_openai = openai.total
     row.specagent_mcp = model_tools(data, "mcp", http_methods=methods).total
     row.index = count_json_tokens(compact_index(data))
-    specs = [ToolSpec.from_json(t) for t in data["tools"]]
-    # The operation ids as declared: the plan's `Operation.id` may be a synthesised one.
-    declared = {
-        e.operation.id: e.operation.original_id
-        or f"{e.operation.method.upper()} {e.operation.path}"
+    # The model's view of each tool (bound arguments hidden: none without an agent file).
+    shown = {
+        tool["function"]["name"]: tool["function"] for tool in openai.tools if "function" in tool
+    }
+    routes = {
+        e.operation.id: f"{e.operation.method.upper()} {e.operation.path}"
         for e in planned.plan.endpoints
     }
-    row.operations = len(specs)
+    row.specagent_inputs = sum(
+        count_json_tokens(
+            {"name": name, "description": t["description"], "parameters": t["parameters"]}
+        )
+        for name, t in shown.items()
+        if name != "handoff_to_human"
+    )
+    row.operations = len(data["tools"])
     document = load_spec(spec).document
-    return document, {declared.get(s.operation, s.operation): dict(s.input_schema) for s in specs}
+    return document, {
+        routes[tool["operation"]]: shown[tool["name"]]["parameters"] for tool in data["tools"]
+    }
 
 
 def compact_index(agent_json_data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -241,8 +275,8 @@ def compact_index(agent_json_data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def fastmcp_list(document: Mapping[str, Any], row: Row) -> dict[str, dict[str, Any]]:
-    """FastMCP's tools/list for the same spec (given as the loaded document, so both read the
-    same thing), costed the same way; operation id -> input schema."""
+    """FastMCP's tools/list for the same spec (the file as its users give it), costed the same
+    way; "METHOD /path" (from the route each tool calls) -> input schema."""
     from fastmcp import FastMCP  # noqa: PLC0415
     from specagent._tokens import count_json_tokens  # noqa: PLC0415
 
@@ -264,7 +298,7 @@ def fastmcp_list(document: Mapping[str, Any], row: Row) -> dict[str, dict[str, A
         count_json_tokens(t.to_mcp_tool().model_dump(by_alias=True, exclude_none=True))
         for t in listed
     )
-    return {t["name"]: t["inputSchema"] for t in shown}
+    return {f"{t._route.method.upper()} {t._route.path}": t.parameters for t in listed}
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -274,13 +308,14 @@ def measure(spec: Path) -> Row:
     row = Row(spec.name, 0)
     document, ours = specagent_lists(spec, row)
     facts = list(spec_facts(document))
-    check(facts, ours, row.specagent_losses)
+    operations = spec_operations(document)
+    check(operations, facts, ours, row.specagent_losses)
     try:
         theirs = fastmcp_list(_original_document(spec), row)
     except Exception as exc:  # FastMCP's own failure is a result, not ours
         row.fastmcp_note = f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"
         return row
-    check(facts, theirs, row.fastmcp_losses)
+    check(operations, facts, theirs, row.fastmcp_losses)
     return row
 
 
@@ -299,14 +334,16 @@ def print_table(rows: Sequence[Row]) -> None:
     header = [
         "spec",
         "tools",
-        "specagent openai",
+        "specagent inputs",
         "fastmcp inputs",
         "ratio",
+        "specagent openai",
         "specagent mcp",
         "fastmcp tools/list",
         "ratio",
         "index",
         "lost (ours/fastmcp)",
+        "checked (ours/fastmcp)",
     ]
     lines = [header]
     for r in rows:
@@ -316,14 +353,17 @@ def print_table(rows: Sequence[Row]) -> None:
             [
                 r.spec,
                 str(r.operations),
-                f"{r.specagent_openai:,}",
+                f"{r.specagent_inputs:,}",
                 "-" if r.fastmcp is None else f"{r.fastmcp:,}",
                 inputs,
+                f"{r.specagent_openai:,}",
                 f"{r.specagent_mcp:,}",
                 "-" if r.fastmcp is None else f"{r.fastmcp_full:,}",
                 full,
                 f"{r.index:,}",
                 f"{r.specagent_losses.total}/{theirs}",
+                f"{r.specagent_losses.checked}/"
+                + ("-" if r.fastmcp is None else str(r.fastmcp_losses.checked)),
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

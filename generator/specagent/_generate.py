@@ -47,6 +47,11 @@ class GenerateOptions:
     # not write (the CLI when the output folder is refused) yet want every problem reported.
     check_only: bool = False
 
+    def recorded(self) -> dict[str, object]:
+        """The options the manifest records, so `specagent check` regenerates identically
+        (switches only: no paths, no times)."""
+        return {name: getattr(self, name) for name in RECORDED_OPTIONS}
+
 
 @dataclass(frozen=True)
 class GenerateResult:
@@ -178,7 +183,7 @@ def generate(
     render_options = RenderOptions(
         sources=dict(loaded.sources),
         agent_source=agent.data,
-        options=_recorded_options(options),
+        options=options.recorded(),
         tasks=tasks if tasks is not None and (tasks.tasks or tasks.context) else None,
     )
     try:
@@ -316,8 +321,3 @@ def _relative_to_package(files: dict[PurePosixPath, str], package: str) -> dict[
         parts = path.parts
         relative[PurePosixPath(*parts[1:]) if parts[:1] == (package,) else path] = text
     return dict(sorted(relative.items()))
-
-
-def _recorded_options(options: GenerateOptions) -> dict[str, object]:
-    """The options `specagent check` needs to regenerate identically (no paths, no times)."""
-    return {name: getattr(options, name) for name in RECORDED_OPTIONS}

@@ -21,11 +21,14 @@ __all__ = [
     "digest",
     "file_digests",
     "generated_by_specagent",
+    "json_text",
     "package_files",
     "read_manifest",
     "recorded_files",
     "recorded_options",
     "recorded_package",
+    "seal",
+    "sealed",
 ]
 
 MANIFEST = "manifest.json"
@@ -41,6 +44,27 @@ _CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_c
 def digest(data: bytes) -> str:
     """The digest the manifest records for an input or a generated file."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def seal(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest with its own digest under `digest` (of its JSON text without that key).
+
+    `specagent check` trusts a manifest to decide that a package is current without
+    regenerating it; the seal is what tells it the manifest was not edited by hand since.
+    """
+    body = {key: value for key, value in manifest.items() if key != "digest"}
+    return {**body, "digest": digest(json_text(body).encode("utf-8"))}
+
+
+def sealed(manifest: Mapping[str, Any]) -> bool:
+    """Whether `manifest` carries the digest `seal` gives it (not edited since it was written)."""
+    return seal(manifest).get("digest") == manifest.get("digest")
+
+
+def json_text(data: Any) -> str:
+    """The one JSON style of generated files (manifest.json, agent.json): sorted keys, UTF-8
+    text, a trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:

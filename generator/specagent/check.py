@@ -1,9 +1,14 @@
 """`specagent check`: is the committed package what the current inputs generate?
 
-The package is regenerated in memory and compared file by file with the folder; nothing is
-written. The manifests of both say *why* they differ when they can (a changed spec, another
-agent file, another generator version), which saves a reviewer from reading a long diff to find
-out that CI simply runs a newer specagent.
+First the manifest alone (`unchanged_package`): when it records this generator, these
+options and this package name, the digests of the inputs as they are now, and the digest of
+every file the folder holds, the package is what a regeneration would give, and CI learns so in
+a fraction of a second instead of regenerating a large API for a minute. Anything else (an
+input or an option changed, a file edited, added or removed, another specagent, a manifest
+edited by hand) and the package is regenerated in memory and compared file by file with the
+folder; nothing is written. The manifests of both say *why* they differ when they can (a changed
+spec, another agent file, another generator version), which saves a reviewer from reading a
+long diff to find out that CI simply runs a newer specagent.
 """
 
 from __future__ import annotations
@@ -15,9 +20,26 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from specagent._manifest import MANIFEST, digest, file_digests, package_files, read_manifest
+from specagent._manifest import (
+    MANIFEST,
+    digest,
+    file_digests,
+    generated_by_specagent,
+    json_text,
+    package_files,
+    read_manifest,
+    sealed,
+)
+from specagent._version import __version__
 
-__all__ = ["CheckReport", "FileChange", "compare_package", "format_check", "read_manifest"]
+__all__ = [
+    "CheckReport",
+    "FileChange",
+    "compare_package",
+    "format_check",
+    "read_manifest",
+    "unchanged_package",
+]
 
 Status = Literal["changed", "missing", "extra"]
 
@@ -74,6 +96,83 @@ def compare_package(files: Mapping[PurePosixPath, str], folder: Path) -> CheckRe
     after = (_get(new, "inputs", "agent") or {}) if new is not None else {}
     left_out = tuple(sorted(before)) if before and not after else ()
     return CheckReport(label, len(generated), tuple(changes), tuple(notes), left_out)
+
+
+def unchanged_package(
+    spec: str | Path,
+    agent_file: Path | None,
+    package: str,
+    options: Mapping[str, object],
+    folder: Path,
+) -> CheckReport | None:
+    """The up-to-date report when the folder's manifest proves the package current, else None
+    (regenerate and compare to know).
+
+    Proof means: the manifest is specagent's, sealed (not edited since it was written) and
+    in the one JSON style; it names this specagent version, `package` and exactly `options`
+    (the recorded generation options, as `generate` would write them); every input it lists
+    (the spec, each file the spec's `$ref`s reached, the agent file) still has its recorded
+    digest and no other agent file is given; and the folder holds exactly the files it lists,
+    each with its recorded digest. The same generator on the same inputs writes the same bytes
+    (generation is deterministic), so nothing else can differ. A spec given or referenced by
+    URL cannot be proven without fetching it, so it is always regenerated.
+    """
+    try:
+        text = (folder / MANIFEST).read_bytes().decode("utf-8")
+        manifest = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not generated_by_specagent(manifest):
+        return None
+    if not sealed(manifest) or json_text(manifest) != text:
+        return None
+    if manifest.get("generator") != {"name": "specagent", "version": __version__}:
+        return None
+    if manifest.get("package") != package or manifest.get("options") != dict(options):
+        return None
+    if isinstance(spec, str) and "://" in spec:
+        return None
+    inputs = manifest.get("inputs")
+    if not isinstance(inputs, dict) or not _inputs_unchanged(inputs, Path(spec), agent_file):
+        return None
+    files = file_digests(manifest)
+    on_disk = set(package_files(folder))
+    if on_disk != {*files, MANIFEST}:
+        return None
+    for name, recorded in files.items():
+        try:
+            if digest((folder / name).read_bytes()) != recorded:
+                return None
+        except OSError:
+            return None
+    return CheckReport(folder.as_posix().rstrip("/"), len(on_disk), (), ())
+
+
+def _inputs_unchanged(inputs: Mapping[str, Any], spec: Path, agent_file: Path | None) -> bool:
+    """Whether every recorded input file still has its digest, the spec under its own name
+    among them (the others are named relative to the spec's folder, as the loader read them)."""
+    spec_inputs, agent_inputs = inputs.get("spec"), inputs.get("agent")
+    if not isinstance(spec_inputs, Mapping) or not isinstance(agent_inputs, Mapping):
+        return False
+    if spec.name not in spec_inputs:
+        return False
+    expected = {spec.parent / str(name): value for name, value in spec_inputs.items()}
+    if agent_file is None:
+        if agent_inputs:
+            return False
+    else:
+        if list(agent_inputs) != [agent_file.name]:
+            return False
+        expected[agent_file] = agent_inputs[agent_file.name]
+    for path, recorded in expected.items():
+        if "://" in str(path):
+            return False
+        try:
+            if digest(path.read_bytes()) != recorded:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _read(path: Path) -> str | None:

@@ -7,10 +7,12 @@ tested on `compare_package`/`format_check` directly, which need no regeneration.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path, PurePosixPath
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from specagent import __version__, cli
@@ -66,8 +68,10 @@ def test_fresh_package_is_up_to_date(project: Path) -> None:
 
 
 def test_committed_petstore_example_is_up_to_date() -> None:
+    # --full: regenerated with this generator, not only proven by its manifest.
     result = run(
         "check",
+        "--full",
         str(PETSTORE / "openapi.yaml"),
         "--tasks",
         str(PETSTORE / "agent.yaml"),
@@ -169,6 +173,171 @@ def test_strict_recorded_in_the_manifest_is_used_again(project: Path) -> None:
     assert "--strict treats warnings as errors" in result.stderr
 
 
+# --- deciding from the manifest, without regenerating --------------------------------------
+
+
+@pytest.fixture
+def no_regeneration(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts regenerations: check calls `generate` only when the manifest proves nothing."""
+    from specagent import _generate  # noqa: PLC0415
+
+    calls: list[str] = []
+    real = _generate.generate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append("generate")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_generate, "generate", counting)
+    return calls
+
+
+def test_unchanged_package_is_up_to_date_without_regenerating(
+    project: Path, no_regeneration: list[str]
+) -> None:
+    result = check(project)
+    assert result.exit_code == 0, result.output
+    assert no_regeneration == []
+    files = sum(1 for path in (project / "petstore_agent").rglob("*") if path.is_file())
+    assert (
+        result.stdout.strip()
+        == f"{(project / 'petstore_agent').as_posix()} is up to date ({files} files)"
+    )
+    assert check(project, "--full").exit_code == 0
+    assert no_regeneration == ["generate"]
+
+
+def test_manifest_lists_every_file_with_its_digest(project: Path) -> None:
+    package = project / "petstore_agent"
+    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == on_disk - {"manifest.json"}
+    for name, recorded in manifest["files"].items():
+        assert recorded == "sha256:" + hashlib.sha256((package / name).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("client.py", "class AsyncClient(", "class AsyncClient(  "),
+        ("agent.json", '"confirm": true', '"confirm": false'),
+        ("README.md", "# ", "#  "),
+        ("py.typed", "", "partial\n"),
+    ],
+)
+def test_hand_edited_file_is_caught(
+    project: Path, no_regeneration: list[str], name: str, old: str, new: str
+) -> None:
+    path = project / "petstore_agent" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = check(project)
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert f"note: edited by hand after generation: {name}" in result.stdout
+    assert f"petstore_agent/{name} (regenerated)" in result.stdout
+
+
+def test_hand_edited_manifest_is_caught(project: Path, no_regeneration: list[str]) -> None:
+    path = project / "petstore_agent" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["api"]["title"] = "Not the petstore"
+    path.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    result = check(project)
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert "petstore_agent/manifest.json (regenerated)" in result.stdout
+    assert '+    "title": "Swagger Petstore - OpenAPI 3.0",' in result.stdout
+
+
+def test_changed_option_is_caught(project: Path, no_regeneration: list[str]) -> None:
+    result = check(project, "--allow-outside-refs")
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert "generation options differ: the package used no options, this check used " in (
+        result.stdout
+    )
+    assert '+    "allow_outside_refs": true,' in result.stdout
+
+
+def test_other_package_name_is_caught(project: Path, no_regeneration: list[str]) -> None:
+    result = check(project, "--package", "other_agent")
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert "the package is named `petstore_agent`, regenerated as `other_agent`" in result.stdout
+
+
+def test_new_generator_version_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_regeneration: list[str]
+) -> None:
+    """A package an older specagent wrote, untouched since (its manifest sealed as written):
+    the manifest cannot prove what this version generates."""
+    from specagent.render import _tool_schema  # noqa: PLC0415
+
+    shutil.copy(PETSTORE / "openapi.yaml", tmp_path / "openapi.yaml")
+    shutil.copy(PETSTORE / "agent.yaml", tmp_path / "agent.yaml")
+    with monkeypatch.context() as patch:
+        patch.setattr(_tool_schema, "__version__", "0.0.9")
+        args = ["generate", str(tmp_path / "openapi.yaml"), "--tasks", str(tmp_path / "agent.yaml")]
+        assert run(*args, "--out", str(tmp_path / "petstore_agent"), "-q").exit_code == 0
+    result = check(tmp_path)
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert f"generated by specagent 0.0.9, this is specagent {__version__}" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(
+        f"{(tmp_path / 'petstore_agent').as_posix()} is stale: 1 file changed"
+    )
+
+
+def test_changed_agent_file_is_caught(project: Path, no_regeneration: list[str]) -> None:
+    agent = project / "agent.yaml"
+    agent.write_text(agent.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    result = check(project)
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert "note: the agent file changed since the package was generated: agent.yaml" in (
+        result.stdout
+    )
+
+
+def test_agent_file_given_or_left_out_is_caught(project: Path, no_regeneration: list[str]) -> None:
+    result = check(project, agent=False)
+    assert result.exit_code == 1
+    assert no_regeneration == ["generate"]
+
+
+def test_changed_referenced_spec_file_is_caught(tmp_path: Path, no_regeneration: list[str]) -> None:
+    """A spec split across files: the manifest lists each, and a change to one it `$ref`s is
+    a changed input even though the file given on the command line is the same."""
+    (tmp_path / "pet.yaml").write_text(
+        "type: object\nproperties:\n  name: {type: string}\n", encoding="utf-8"
+    )
+    (tmp_path / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: Split, version: '1'}\npaths:\n  /pets/{id}:\n"
+        "    get:\n      operationId: getPet\n      parameters:\n"
+        "        - {name: id, in: path, required: true, schema: {type: string}}\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n              schema: {$ref: 'pet.yaml'}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "split_agent"
+    assert run("generate", str(tmp_path / "openapi.yaml"), "--out", str(out), "-q").exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["inputs"]["spec"]) == {"openapi.yaml", "pet.yaml"}
+    args = ["check", str(tmp_path / "openapi.yaml"), "--out", str(out)]
+    assert run(*args).exit_code == 0
+    assert no_regeneration == []
+    (tmp_path / "pet.yaml").write_text(
+        "type: object\nproperties:\n  name: {type: string}\n  age: {type: integer}\n",
+        encoding="utf-8",
+    )
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert no_regeneration == ["generate"]
+    assert "the spec changed since the package was generated: pet.yaml" in result.stdout
+
+
 # --- the report, without regenerating --------------------------------------------------------
 
 
@@ -232,7 +401,8 @@ def test_ci_recipe_uses_commands_and_options_that_exist() -> None:
     commands = [words for text in [*scripts, *entries] for words in _commands(text)]
     assert {words[0] for words in commands} == {"check", "diff", "generate"}
     for words in commands:
-        command = cli.main.commands[words[0]]
+        command = cli.main.get_command(click.Context(cli.main), words[0])
+        assert command is not None, words
         options = {name for param in command.params for name in getattr(param, "opts", [])}
         used = {word for word in words if word.startswith("-")}
         assert used <= options, (words, used - options)

@@ -6,24 +6,51 @@ input or usage — a problem in the spec, the agent file, the options or the out
 reported together, nothing written;
 3 an internal error (a bug in specagent: a one-line message, no traceback unless
 SPECAGENT_DEBUG=1); 130 interrupted.
+
+Each command's module is imported only when that command runs (or `--help` lists them all):
+`specagent check` on an unchanged package decides in a fraction of a second, and must not first
+import the runtime, httpx and the YAML loader for commands it is not running.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from specagent._version import __version__
-from specagent.cli._check import check_command
-from specagent.cli._diff import diff_command
-from specagent.cli._generate import generate_command
-from specagent.cli._init import init_command
-from specagent.cli._test import test_command
-from specagent.cli._tools import tools_command
 
 __all__ = ["main"]
 
+# name -> (module, attribute), in the order `--help` lists them.
+_COMMANDS = {
+    "init": ("specagent.cli._init", "init_command"),
+    "generate": ("specagent.cli._generate", "generate_command"),
+    "test": ("specagent.cli._test", "test_command"),
+    "tools": ("specagent.cli._tools", "tools_command"),
+    "check": ("specagent.cli._check", "check_command"),
+    "diff": ("specagent.cli._diff", "diff_command"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = self.commands.get(cmd_name)
+        if found is None and cmd_name in _COMMANDS:
+            module, attribute = _COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{module}.{attribute} is not a click command")
+            self.commands[cmd_name] = found = command
+        return found
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
     __version__, "--version", prog_name="specagent", message="%(prog)s %(version)s"
 )
@@ -32,14 +59,3 @@ def main() -> None:
 
     Run `specagent COMMAND --help` for a command's options and an example.
     """
-
-
-for _command in (
-    init_command,
-    generate_command,
-    test_command,
-    tools_command,
-    check_command,
-    diff_command,
-):
-    main.add_command(_command)

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import click
 
-from specagent import ir
-from specagent._diagnostics import error
-from specagent._generate import GenerateOptions, generate
-from specagent._manifest import package_files, read_manifest, recorded_options, recorded_package
-from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check
+from specagent._manifest import (
+    RECORDED_OPTIONS,
+    package_files,
+    read_manifest,
+    recorded_options,
+    recorded_package,
+)
+from specagent.check import DEFAULT_MAX_LINES, compare_package, format_check, unchanged_package
 from specagent.cli._common import (
     EXIT_BAD_INPUT,
     NOT_COMPARED,
@@ -22,7 +25,6 @@ from specagent.cli._common import (
     source,
 )
 from specagent.cli._progress import Progress
-from specagent.ir import Code
 
 _CHECK_EPILOG = """\b
 Examples:
@@ -31,6 +33,9 @@ Examples:
 \b
 Options recorded in the package's manifest (--strict, the $ref switches)
 are used again; flags given here add to them. Nothing is written.
+When the manifest records this specagent, these options and the inputs'
+current digests, and every file still has its recorded digest, the package
+is up to date without regenerating it; --full regenerates anyway.
 Exit codes: 0 up to date, 1 stale (the diff and a summary are printed),
 2 bad input, 3 internal error.
 """
@@ -61,6 +66,11 @@ Exit codes: 0 up to date, 1 stale (the diff and a summary are printed),
     show_default=True,
     help="Diff lines shown in all; 0 shows the whole diff.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Regenerate and compare even when the manifest shows nothing changed.",
+)
 def check_command(
     *,
     spec: str,
@@ -71,31 +81,41 @@ def check_command(
     out_dir: Path,
     package: str | None,
     max_diff_lines: int,
+    full: bool,
 ) -> None:
-    """Regenerate the package for SPEC in memory and compare it with DIR, for CI: exit 1 with
-    a readable diff when the committed package is stale.
+    """Tell whether the package in DIR is what SPEC generates, for CI: exit 1 with a readable
+    diff when the committed package is stale. Decided from its manifest when that shows nothing
+    changed; otherwise the package is regenerated in memory and compared.
     """
 
     def run() -> int:
         manifest = read_manifest(out_dir)
         if not out_dir.is_dir() or not any(package_files(out_dir)):
-            problem = error(
-                Code.OUT_FOLDER,
-                ir.Location(str(out_dir)),
+            return _bad_folder(
+                out_dir,
                 "there is no package in this folder to check",
                 "pass `--out` the folder given to `specagent generate`, or generate it first",
             )
-            report_problems([problem], strict=False, failed=True, outcome=NOT_COMPARED)
-            return EXIT_BAD_INPUT
         recorded = recorded_options(manifest)
-        options = GenerateOptions(
-            package=package or recorded_package(manifest),
-            strict=strict or recorded.get("strict", False),
-            allow_remote_refs=allow_remote_refs or recorded.get("allow_remote_refs", False),
-            allow_outside_refs=allow_outside_refs or recorded.get("allow_outside_refs", False),
-        )
-        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
+        given = {
+            "strict": strict,
+            "allow_remote_refs": allow_remote_refs,
+            "allow_outside_refs": allow_outside_refs,
+        }
+        switches = {name: given[name] or recorded.get(name, False) for name in RECORDED_OPTIONS}
+        chosen = package or recorded_package(manifest)
         out_name = Path(os.path.abspath(out_dir)).name
+        if not full:
+            name = chosen if chosen is not None else out_name
+            unchanged = unchanged_package(source(spec), agent_file, name, switches, out_dir)
+            if unchanged is not None:
+                click.echo(format_check(unchanged, max_lines=max_diff_lines))
+                return 0
+        # Only now: regenerating needs the loader, the planner and the renderer.
+        from specagent._generate import GenerateOptions, generate  # noqa: PLC0415
+
+        options = GenerateOptions(package=chosen, **switches)
+        progress = Progress(sys.stderr, interactive=sys.stderr.isatty())
         result = generate(source(spec), agent_file, out_name, options, progress)
         progress.done()
         problems = list(result.diagnostics)
@@ -106,17 +126,23 @@ def check_command(
             report_problems(problems, strict=options.strict, failed=False)
         generated = {path.as_posix() for path in result.files}
         if manifest is None and not generated & set(package_files(out_dir)):
-            problem = error(
-                Code.OUT_FOLDER,
-                ir.Location(str(out_dir)),
+            return _bad_folder(
+                out_dir,
                 "this folder holds no package generated by specagent (no manifest.json, none "
                 "of the package's files)",
                 "pass `--out` the folder given to `specagent generate`",
             )
-            report_problems([problem], strict=False, failed=True, outcome=NOT_COMPARED)
-            return EXIT_BAD_INPUT
         report = compare_package(result.files, out_dir)
         click.echo(format_check(report, max_lines=max_diff_lines))
         return 1 if report.stale else 0
 
     raise SystemExit(guarded(run))
+
+
+def _bad_folder(out_dir: Path, message: str, hint: str) -> int:
+    from specagent import ir  # noqa: PLC0415  # only to report: see _common
+    from specagent._diagnostics import error  # noqa: PLC0415
+
+    problem = error(ir.Code.OUT_FOLDER, ir.Location(str(out_dir)), message, hint)
+    report_problems([problem], strict=False, failed=True, outcome=NOT_COMPARED)
+    return EXIT_BAD_INPUT

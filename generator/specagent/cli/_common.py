@@ -6,17 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from specagent import ir
-from specagent._diagnostics import (
-    blocking,
-    format_report,
-    mask_urls,
-    sort_diagnostics,
-    summary_line,
-)
+if TYPE_CHECKING:
+    from specagent import ir
+
+# `specagent._diagnostics` (and with it the IR's dataclasses) is imported where a report is
+# written: `specagent check` on an unchanged package writes none and answers sooner.
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -33,6 +31,8 @@ def guarded(run: Callable[[], int]) -> int:
     except Exception as exc:
         if os.environ.get("SPECAGENT_DEBUG") == "1":
             raise
+        from specagent._diagnostics import mask_urls  # noqa: PLC0415
+
         first_line = mask_urls((str(exc).strip().splitlines() or [""])[0][:300])
         click.echo(f"internal error: {type(exc).__name__}: {first_line}", err=True)
         click.echo(
@@ -59,6 +59,13 @@ def report_problems(
     failed: bool,
     outcome: str = NOTHING_WRITTEN,
 ) -> None:
+    from specagent._diagnostics import (  # noqa: PLC0415
+        blocking,
+        format_report,
+        sort_diagnostics,
+        summary_line,
+    )
+
     problems = sort_diagnostics(problems)
     click.echo(format_report(problems), err=True)
     if not failed:

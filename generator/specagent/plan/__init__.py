@@ -20,13 +20,21 @@ from specagent.plan._identifiers import (
     task_constant,
     task_inputs_class,
 )
-from specagent.plan._tools import IDEMPOTENT_METHODS, SAFE_METHODS, build_tools, select, trim
+from specagent.plan._tools import (
+    IDEMPOTENT_METHODS,
+    SAFE_METHODS,
+    build_tools,
+    model_text,
+    select,
+    trim,
+)
 
 __all__ = [
     "IDEMPOTENT_METHODS",
     "SAFE_METHODS",
     "is_json",
     "make_plan",
+    "model_text",
     "operation_constant",
     "select",
     "step_function",

@@ -65,7 +65,7 @@ def _body_arguments(
     body: ir.RequestBody, media: ir.MediaType, schemas: Mapping[str, ir.JsonSchema]
 ) -> tuple[list[ir.Argument], bool]:
     resolved = resolve_schema(media.schema, schemas)
-    if not _flattenable(resolved):
+    if not _flattenable(resolved) or _whole_or_nothing(body, resolved, schemas):
         whole = ir.Argument(
             key="body",
             name="",
@@ -92,6 +92,26 @@ def _body_arguments(
             )
         )
     return arguments, True
+
+
+def _whole_or_nothing(
+    body: ir.RequestBody, resolved: Mapping[str, Any], schemas: Mapping[str, ir.JsonSchema]
+) -> bool:
+    """An optional body whose schema requires properties: either all of those are sent or no
+    body at all. Flattened, each property would be an optional argument of its own, and a call
+    setting one of them would send a body the API must refuse; as one `body` argument its model
+    requires them whenever a body is given."""
+    if body.required:
+        return False
+    properties = resolved.get("properties")
+    if not isinstance(properties, Mapping):
+        return False
+    for name in resolved.get("required", ()):
+        prop = properties.get(name)
+        prop_schema: Mapping[str, Any] = prop if isinstance(prop, Mapping) else {}
+        if resolve_schema(prop_schema, schemas).get("readOnly") is not True:
+            return True
+    return False
 
 
 def _parameter_argument(param: ir.Parameter) -> ir.Argument:

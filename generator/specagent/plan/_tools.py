@@ -7,6 +7,7 @@ the summary and description).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 
@@ -22,12 +23,49 @@ SAFE_METHODS = frozenset(method.lower() for method in specagent_runtime.SAFE_MET
 IDEMPOTENT_METHODS = frozenset(method.lower() for method in specagent_runtime.IDEMPOTENT_METHODS)
 DESCRIPTION_MAX = 1024
 
+# A description the spec gives is cut to this for the model; the agent file's own text may use
+# up to DESCRIPTION_MAX. The first sentences say what a tool does; what follows in big specs is
+# mostly for the developer (scopes, rate limits, examples), and every tool's text is sent on
+# every request.
+SPEC_DESCRIPTION_MAX = 500
+
 _SPACE_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s)")
+_CODE_TAG_RE = re.compile(r"<code>(.*?)</code>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+# Tags inside a line of text; the others (p, br, li, pre...) separate what they hold.
+_INLINE_TAGS = frozenset({"a", "b", "strong", "em", "i", "span", "u", "sup", "sub", "small"})
+# [text](https://...), [text](/docs/...), [text](#anchor): the text is what the model reads.
+_LINK_RE = re.compile(r"\[([^\[\]]+)\]\((?:[a-z]+://|/|#)(?:[^()\s]|\([^()\s]*\))*\)")
+_HEADING_RE = re.compile(r"(^|\n)\s*#{1,6}\s+")
+_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 def collapse(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
+
+
+def model_text(text: str) -> str:
+    """A spec's description as plain text for the model: HTML tags (Stripe writes `<p>`,
+    `<code>`) and Markdown link targets and heading marks removed, entities decoded, white
+    space collapsed. Links point at documentation the model cannot open; their text stays."""
+    if "<" in text:
+        text = _CODE_TAG_RE.sub(lambda match: f"`{match.group(1)}`", text)
+        text = _TAG_RE.sub(lambda m: "" if m.group(1).lower() in _INLINE_TAGS else " ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "](" in text:
+        text = _LINK_RE.sub(r"\1", text)
+    if "#" in text:
+        text = _HEADING_RE.sub(r"\1", text)
+    return collapse(text)
+
+
+def _restates(description: str, summary: str) -> bool:
+    """Whether `description` says nothing `summary` does not ("Deletes a pet." / "Delete a
+    pet."): its words, singular or plural, all appear in the summary."""
+    said = {word.removesuffix("s") for word in _WORD_RE.findall(summary.lower())}
+    return all(word.removesuffix("s") in said for word in _WORD_RE.findall(description.lower()))
 
 
 def trim(text: str, limit: int = DESCRIPTION_MAX) -> str:
@@ -44,14 +82,18 @@ def trim(text: str, limit: int = DESCRIPTION_MAX) -> str:
 
 
 def describe(operation: ir.Operation) -> str:
-    summary = collapse(operation.summary)
-    description = collapse(operation.description)
-    if summary and description and not description.startswith(summary.rstrip(".")):
+    summary = model_text(operation.summary)
+    description = model_text(operation.description)
+    if summary and description and _restates(description, summary):
+        text = summary
+        if _restates(summary, description) and description[-1:] in ".!?":
+            text = description  # the same words both ways: the one written as a sentence
+    elif summary and description and not description.startswith(summary.rstrip(".")):
         separator = " " if summary[-1:] in ".!?" else ". "
         text = summary + separator + description
     else:
         text = description or summary
-    return trim(text) or f"{operation.method.upper()} {operation.path}"
+    return trim(text, SPEC_DESCRIPTION_MAX) or f"{operation.method.upper()} {operation.path}"
 
 
 def _matches(selection: ir.Selection, operation: ir.Operation) -> bool:

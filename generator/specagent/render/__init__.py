@@ -7,7 +7,8 @@ what is on disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
 from typing import Any
@@ -90,7 +91,12 @@ def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
         "client.py": render_template(
             "client.py.jinja",
             methods=methods,
-            imports=sorted(models.imports),
+            import_groups=_import_groups(item for item in models.imports if item[0] != "typing"),
+            typing_names=sorted(
+                name if local == name else f"{name} as {local}"
+                for module, name, local in models.imports
+                if module == "typing"
+            ),
             models_alias=any(view.models_alias != "models" for view in methods),
             class_doc=api_doc or f"Client of the {common['api']}.",
             base_url=_views.default_base_url(plan),
@@ -106,6 +112,17 @@ def _python_files(plan: ir.Plan, models: Models) -> dict[str, str]:
         ),
         "agent.py": render_template("agent.py.jinja", **common),
     }
+
+
+def _import_groups(
+    imports: Iterable[tuple[str, str, str]],
+) -> list[list[tuple[str, str, str]]]:
+    """models.py's imports that the client's annotations need: the standard library's, then
+    the others' (pydantic's), as isort groups them."""
+    ordered = sorted(imports)
+    stdlib = [item for item in ordered if item[0].split(".")[0] in sys.stdlib_module_names]
+    others = [item for item in ordered if item not in stdlib]
+    return [group for group in (stdlib, others) if group]
 
 
 def _readme(plan: ir.Plan, program: ir.TaskProgram | None) -> str:
@@ -170,9 +187,14 @@ def render(plan: ir.Plan, options: RenderOptions) -> dict[PurePosixPath, str]:
     if options.agent_source is not None:
         # Only the file name: the path as given may be absolute and differ between machines.
         agent_sources[PurePath(plan.agent.source or "agent.yaml").name] = options.agent_source
-    files[package / "manifest.json"] = manifest_json(
-        plan, options.sources, agent_sources, options.options, agent
-    )
     files[package / "README.md"] = _readme(plan, options.tasks)
     files[package / "py.typed"] = ""
+    # Last: it records the digest of every other file.
+    files[package / "manifest.json"] = manifest_json(
+        plan,
+        options.sources,
+        agent_sources,
+        options.options,
+        {path.relative_to(package).as_posix(): text for path, text in files.items()},
+    )
     return dict(sorted(files.items()))

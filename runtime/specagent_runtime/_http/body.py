@@ -19,9 +19,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from specagent_runtime._errors import (
     ConfigurationError,
@@ -29,6 +27,9 @@ from specagent_runtime._errors import (
     ResponseTooDeepError,
     ResponseTooLargeError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 ACCEPT_ENCODING = "gzip, deflate"
 # At most this much inflated output per decompress call, so memory follows the cap, not the

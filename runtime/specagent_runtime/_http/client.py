@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar, overload
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, overload
 
 from specagent_runtime._errors import (
     ApiConnectionError,
@@ -27,22 +26,44 @@ from specagent_runtime._errors import (
     ResponseDecodeError,
 )
 from specagent_runtime._http import observe
-from specagent_runtime._http.auth import AuthResolver, Credential
 from specagent_runtime._http.body import ACCEPT_ENCODING, ResponseLimits, read_async, read_sync
-from specagent_runtime._http.decode import decode_success
-from specagent_runtime._http.hosts import may_receive, normalised_hosts, refusal
 from specagent_runtime._http.logs import install_log_filters
 from specagent_runtime._http.retry import IDEMPOTENCY_HEADER, RetryPolicy
 from specagent_runtime._http.serialize import PreparedRequest, header_safe, prepare_request
 from specagent_runtime._http.status import status_error
+from specagent_runtime._lazy import lazy_module, load
 from specagent_runtime._spec import IDEMPOTENT_METHODS, OperationSpec, SecurityScheme
+
+if TYPE_CHECKING:
+    import httpx
+
+    from specagent_runtime._http import auth as auth_flows
+    from specagent_runtime._http import decode, hosts
+    from specagent_runtime._http.auth import AuthResolver, Credential
+else:
+    # Loaded on the first request (or the first credential given): a cold start builds the
+    # client and the tool list, and httpx, its TLS context, pydantic and the httpx.Auth flows
+    # would make that several times slower than the rest together.
+    httpx = lazy_module("httpx")
+    auth_flows = lazy_module("specagent_runtime._http.auth")
+    decode = lazy_module("specagent_runtime._http.decode")
+    hosts = lazy_module("specagent_runtime._http.hosts")
 
 T = TypeVar("T")
 
 logger = logging.getLogger("specagent_runtime")
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT = "specagent-runtime/0.1"
+
+
+def _load(*modules: object) -> None:
+    """Run the lazy modules a request needs before it starts (whichever thread comes first)."""
+    for module in modules:
+        load(module)  # type: ignore[arg-type]  # a module under TYPE_CHECKING too
+
+
+def default_timeout() -> httpx.Timeout:
+    return httpx.Timeout(30.0, connect=5.0)
 
 
 def http2_available() -> bool:
@@ -78,13 +99,11 @@ class _ClientCore:
         self._base_url: httpx.URL | None = None
         self._base_url_given = base_url is not None
         self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
-        self._auth = AuthResolver(
-            self.security_schemes,
-            credentials or {},
-            env,
-            lambda: self._base_url_text,
-            refuse_host=self._refuse_host,
-        )
+        self._credentials = dict(credentials or {})
+        self._env = env
+        self._resolver: AuthResolver | None = None
+        if self._credentials:
+            self._resolver = self._auth  # credentials that fit no scheme fail here, not later
         self._timeout: httpx.Timeout | None
         if timeout is None or isinstance(timeout, httpx.Timeout):
             self._timeout = timeout
@@ -98,6 +117,20 @@ class _ClientCore:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._base_url_text!r}>"
+
+    @property
+    def _auth(self) -> AuthResolver:
+        resolver = self._resolver
+        if resolver is None:
+            _load(auth_flows)
+            resolver = self._resolver = auth_flows.AuthResolver(
+                self.security_schemes,
+                self._credentials,
+                self._env,
+                lambda: self._base_url_text,
+                refuse_host=self._refuse_host,
+            )
+        return resolver
 
     def _base(self) -> httpx.URL:
         if self._base_url is None:
@@ -144,9 +177,9 @@ class _ClientCore:
     def _refuse_host(self, url: httpx.URL, what: str) -> str | None:
         """Why `url` may not receive this client's requests and credentials, or None."""
         base = self._base()
-        if may_receive(url, base, normalised_hosts(self.allowed_hosts)):
+        if hosts.may_receive(url, base, hosts.normalised_hosts(self.allowed_hosts)):
             return None
-        return refusal(what, url, base)
+        return hosts.refusal(what, url, base)
 
     def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
         base = self._server(op)
@@ -271,7 +304,7 @@ class _ClientCore:
                 retry_after=self._retry.retry_after(response),
             )
         try:
-            return decode_success(
+            return decode.decode_success(
                 op.id,
                 response.status_code,
                 content_type,
@@ -342,11 +375,19 @@ class AsyncApiClient(_ClientCore):
         )
         self._owns_http = http_client is None
         self._caller_auth = http_client is not None and http_client.auth is not None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout or DEFAULT_TIMEOUT,
-            http2=http2_available(),
-            follow_redirects=False,
-        )
+        self._http_client = http_client
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The caller's client, or ours, made on the first request (its TLS context alone
+        takes longer to build than a cold start may)."""
+        if self._http_client is None:
+            self._http_client = httpx.AsyncClient(
+                timeout=self._timeout or default_timeout(),
+                http2=http2_available(),
+                follow_redirects=False,
+            )
+        return self._http_client
 
     @overload
     async def _call(
@@ -377,6 +418,7 @@ class AsyncApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        _load(httpx, auth_flows, decode)
         scope = observe.current()  # a confirmed action's key, and its record of what was sent
         if idempotency_key is None and scope is not None:
             idempotency_key = scope.idempotency_key
@@ -411,11 +453,12 @@ class AsyncApiClient(_ClientCore):
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
         attempt = 0
+        http = self._http
         while True:
-            request = self._http.build_request(prepared.method, url, **kwargs)
+            request = http.build_request(prepared.method, url, **kwargs)
             started = time.perf_counter()
             try:
-                response = await self._http.send(
+                response = await http.send(
                     request,
                     auth=auth or httpx.USE_CLIENT_DEFAULT,
                     follow_redirects=False,
@@ -448,8 +491,8 @@ class AsyncApiClient(_ClientCore):
             attempt += 1
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -493,11 +536,21 @@ class ApiClient(_ClientCore):
         )
         self._owns_http = http_client is None
         self._caller_auth = http_client is not None and http_client.auth is not None
-        self._http = http_client or httpx.Client(
-            timeout=self._timeout or DEFAULT_TIMEOUT,
-            http2=http2_available(),
-            follow_redirects=False,
-        )
+        self._http_client = http_client
+        self._http_lock = threading.Lock()  # sync clients are shared between threads
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The caller's client, or ours, made on the first request."""
+        if self._http_client is None:
+            with self._http_lock:
+                if self._http_client is None:
+                    self._http_client = httpx.Client(
+                        timeout=self._timeout or default_timeout(),
+                        http2=http2_available(),
+                        follow_redirects=False,
+                    )
+        return self._http_client
 
     @overload
     def _call(
@@ -528,15 +581,17 @@ class ApiClient(_ClientCore):
         idempotency_key: str | None = None,
     ) -> T | None:
         """Send `op` with `args`; return the parsed 2xx body or raise an `ApiError`."""
+        _load(httpx, auth_flows, decode)
         prepared, url, headers, auth = self._prepare(op, args, idempotency_key)
         kwargs = self._build_kwargs(prepared, headers)
         retry_headers = self._retry_headers(op, headers)
         attempt = 0
+        http = self._http
         while True:
-            request = self._http.build_request(prepared.method, url, **kwargs)
+            request = http.build_request(prepared.method, url, **kwargs)
             started = time.perf_counter()
             try:
-                response = self._http.send(
+                response = http.send(
                     request,
                     auth=auth or httpx.USE_CLIENT_DEFAULT,
                     follow_redirects=False,
@@ -569,8 +624,8 @@ class ApiClient(_ClientCore):
             attempt += 1
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._http_client is not None:
+            self._http_client.close()
 
     def __enter__(self) -> Self:
         return self

@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
-import httpx
-
+from specagent_runtime._lazy import lazy_module
 from specagent_runtime._secrets import MASK, redact_known
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")  # the filters are installed before httpx is first used
 
 HTTP_LOGGERS = (
     "httpx",

@@ -8,19 +8,28 @@ retried.
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
-
+from specagent_runtime._lazy import lazy_module
 from specagent_runtime._spec import IDEMPOTENT_METHODS
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")  # a cold start builds a RetryPolicy before any request
 
 RETRYABLE_STATUSES = frozenset({408, 429, 502, 503, 504})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # noqa: PLC0415  # ~15 ms a cold start need not pay
+
+    await asyncio.sleep(seconds)
 
 
 def _never_sent(exc: httpx.TransportError) -> bool:
@@ -41,7 +50,7 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=_async_sleep, repr=False)
     random: Callable[[], float] = field(default=random.random, repr=False)
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
@@ -97,6 +106,8 @@ class RetryPolicy:
             return max(0.0, float(value))
         except ValueError:
             pass
+        import email.utils  # noqa: PLC0415  # rare: an HTTP date
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

@@ -14,11 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
-
-import pydantic_core
-from pydantic import BaseModel
 
 from specagent_runtime._errors import RequestError
 from specagent_runtime._http.binding import (
@@ -29,7 +26,17 @@ from specagent_runtime._http.binding import (
     check_bound,
     refuse_routing_header,
 )
+from specagent_runtime._lazy import lazy_module
 from specagent_runtime._spec import Arg, OperationSpec
+
+if TYPE_CHECKING:
+    import pydantic
+    import pydantic_core
+else:
+    # Values come from argument models, so pydantic is loaded by the time one is serialised;
+    # a cold start that only builds the client does not load it.
+    pydantic = lazy_module("pydantic")
+    pydantic_core = lazy_module("pydantic_core")
 
 # Characters a query value may keep unencoded with `allowReserved` (RFC 3986 reserved, minus
 # the ones that would end the value or the query: & = #).
@@ -143,7 +150,7 @@ def _place(op: OperationSpec, arg: Arg, value: object, parts: _Parts) -> None:
 
 def to_jsonable(value: object) -> Any:
     """The JSON value of an argument: models dumped by alias with only the fields set."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, Mapping):
         return {_key_text(k): to_jsonable(v) for k, v in value.items()}
@@ -428,7 +435,7 @@ def _read_file(raw: object) -> bytes:
 
 
 def _body_fields(op: OperationSpec, raw: object, mode: str) -> dict[str, Any]:
-    if isinstance(raw, BaseModel):
+    if isinstance(raw, pydantic.BaseModel):
         raw = raw.model_dump(mode=mode, by_alias=True, exclude_unset=True)
     if not isinstance(raw, Mapping):
         raise RequestError(

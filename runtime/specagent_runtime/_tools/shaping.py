@@ -16,10 +16,17 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
+from specagent_runtime._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pydantic
+    import pydantic_core
+else:
+    # Loaded with the first result to shape: listing the tools on a cold start needs neither.
+    pydantic = lazy_module("pydantic")
+    pydantic_core = lazy_module("pydantic_core")
 
 from specagent_runtime._errors import ApiError, ApiStatusError
 
@@ -32,7 +39,7 @@ _PathTree = dict[str, "_PathTree"]  # an empty tree means "this whole field"
 def to_json_data(value: object) -> Any:
     """The response as JSON data, keyed by the API's names (aliases); fields the API did not
     send stay absent instead of becoming nulls the model has to read."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, pydantic.BaseModel):
         # A lenient value (an API that drifted) may not serialise as typed; pydantic's warning
         # would quote the value (customer data, an echoed credential) to stderr.
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
@@ -43,7 +50,7 @@ def to_json_data(value: object) -> Any:
         return [to_json_data(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): to_json_data(item) for key, item in value.items()}
-    return to_jsonable_python(value, by_alias=True)
+    return pydantic_core.to_jsonable_python(value, by_alias=True)
 
 
 def dumps(data: Any) -> str:

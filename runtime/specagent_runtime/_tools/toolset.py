@@ -14,13 +14,12 @@ import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Literal
 
 from specagent_runtime._errors import ApiError, ConfigurationError
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, verified_identity
+from specagent_runtime._lazy import lazy_module
 from specagent_runtime._secrets import redact_known
 from specagent_runtime._spec import ToolSpec
 from specagent_runtime._tools.agent_json import load_agent_json
@@ -33,6 +32,13 @@ from specagent_runtime._tools.shaping import (
     shape,
     to_json_data,
 )
+
+if TYPE_CHECKING:
+    import pydantic
+    from pydantic import BaseModel, ValidationError
+else:
+    # Loaded with the first call's argument model: building the tool list needs no pydantic.
+    pydantic = lazy_module("pydantic")
 
 logger = logging.getLogger("specagent_runtime.tools")
 
@@ -132,6 +138,18 @@ class AgentInfo:
     version: str = ""  # the API's version (agent.json of packages generated before: none)
 
 
+def _copy_json(value: Any) -> Any:
+    """A copy of JSON data (dicts, lists, scalars) the caller may change: several times
+    faster than `copy.deepcopy`, which a cold start paid for every schema of a big API."""
+    if isinstance(value, dict):  # before Mapping: an ABC check costs ten times more
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy_json(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _copy_json(item) for key, item in value.items()}
+    return value
+
+
 def _summarise(error: ValidationError, bound: Mapping[str, str]) -> str:
     problems = []
     for item in error.errors(include_input=False, include_url=False):
@@ -228,7 +246,7 @@ class Toolset:
     def model_schema(self, spec: ToolSpec) -> dict[str, Any]:
         """The input schema without the bound arguments: the model cannot name what it cannot
         see, so it cannot ask about another customer."""
-        schema = copy.deepcopy(dict(spec.input_schema))
+        schema: dict[str, Any] = _copy_json(spec.input_schema)
         properties = dict(schema.get("properties", {}))
         for key in spec.bindings:
             properties.pop(key, None)
@@ -265,7 +283,7 @@ class Toolset:
         if self._models is None:
             self._models = importlib.import_module(f"{self.package}.models")
         model = getattr(self._models, spec.args_model, None)
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
             raise LookupError(f"{self.package}.models has no model {spec.args_model!r}")
         return model
 
@@ -355,7 +373,7 @@ class Toolset:
             )
         try:
             values = model.model_validate(dict(data))
-        except ValidationError as exc:
+        except pydantic.ValidationError as exc:
             return ToolResult.error(spec.name, _summarise(exc, spec.bindings))
         normalised = values.model_dump(mode="json", by_alias=True, exclude_unset=True)
         owner = identity.get(spec.owner[1]) if spec.owner and identity is not None else None

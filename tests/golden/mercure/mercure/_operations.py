@@ -33,7 +33,6 @@ POST_WELL_KNOWN_MERCURE = OperationSpec(
     method="POST",
     path="/.well-known/mercure",
     body_media_type="application/x-www-form-urlencoded",
-    body_flattened=True,
     security=(("Bearer",), ("Cookie",)),
     responses=(
         ("200", "The id of this update"),
@@ -41,14 +40,7 @@ POST_WELL_KNOWN_MERCURE = OperationSpec(
         ("401", "Not authorized (missing or invalid JWT)."),
     ),
     success_media_type="text/plain",
-    args=(
-        Arg(key="data", name="data", location="body"),
-        Arg(key="id", name="id", location="body"),
-        Arg(key="private", name="private", location="body"),
-        Arg(key="retry", name="retry", location="body"),
-        Arg(key="topic", name="topic", location="body"),
-        Arg(key="type", name="type", location="body"),
-    ),
+    args=(Arg(key="body", name="", location="body"),),
 )
 GET_WELL_KNOWN_MERCURE_SUBSCRIPTIONS = OperationSpec(
     id="get_well_known_mercure_subscriptions",

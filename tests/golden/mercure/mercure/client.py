@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 from specagent_runtime import ApiClient, AsyncApiClient, lazy_module
 
-from . import _operations
 from .auth import SECURITY_SCHEMES
 
 if TYPE_CHECKING:
-    from . import models
+    from . import _operations, models
 else:
-    # Loaded on the first call: a big API's models take seconds to import, and building the
-    # agent (tools, client) does not need them.
+    # Loaded on the first call: a big API's models take seconds to import and its operations
+    # tens of milliseconds, and building the agent (tools, client) needs neither. The names
+    # above are used in annotations only.
+    _operations = lazy_module(__name__.rpartition(".")[0] + "._operations")
     models = lazy_module(__name__.rpartition(".")[0] + ".models")
 
 
@@ -70,34 +71,13 @@ class AsyncClient(AsyncApiClient):
             str,
         )
 
-    async def post_well_known_mercure(
-        self,
-        *,
-        data: str | None = None,
-        id: str | None = None,
-        private: bool | None = None,
-        retry: int | None = None,
-        topic: list[str] | None = None,
-        type: str | None = None,
-    ) -> str:
+    async def post_well_known_mercure(self, *, body: models.Body | None = None) -> str:
         """Publish an update
 
         `POST /.well-known/mercure`
 
         Args:
-            data: The content of the new version of this topic (`data` in the body).
-            id: The topic's revision identifier: it will be used as the SSE's `id`
-                property (`id` in the body).
-            private: To mark an update as private. If not provided, this update will
-                be public (`private` in the body).
-            retry: The SSE's `retry` property (the reconnection time) (`retry` in
-                the body).
-            topic: IRIs of the updated topic. If this key is present several times,
-                the first occurrence is considered to be the canonical URL of the
-                topic, and other ones are considered to be alternate URLs (`topic`
-                in the body).
-            type: The SSE's `event` property (a specific event type) (`type` in the
-                body).
+            body: The request body.
 
         Returns:
             str: The id of this update
@@ -110,16 +90,7 @@ class AsyncClient(AsyncApiClient):
                 time.
         """
         return await self._call(
-            _operations.POST_WELL_KNOWN_MERCURE,
-            {
-                "data": data,
-                "id": id,
-                "private": private,
-                "retry": retry,
-                "topic": topic,
-                "type": type,
-            },
-            str,
+            _operations.POST_WELL_KNOWN_MERCURE, {"body": body}, str
         )
 
     async def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
@@ -242,34 +213,13 @@ class Client(ApiClient):
             str,
         )
 
-    def post_well_known_mercure(
-        self,
-        *,
-        data: str | None = None,
-        id: str | None = None,
-        private: bool | None = None,
-        retry: int | None = None,
-        topic: list[str] | None = None,
-        type: str | None = None,
-    ) -> str:
+    def post_well_known_mercure(self, *, body: models.Body | None = None) -> str:
         """Publish an update
 
         `POST /.well-known/mercure`
 
         Args:
-            data: The content of the new version of this topic (`data` in the body).
-            id: The topic's revision identifier: it will be used as the SSE's `id`
-                property (`id` in the body).
-            private: To mark an update as private. If not provided, this update will
-                be public (`private` in the body).
-            retry: The SSE's `retry` property (the reconnection time) (`retry` in
-                the body).
-            topic: IRIs of the updated topic. If this key is present several times,
-                the first occurrence is considered to be the canonical URL of the
-                topic, and other ones are considered to be alternate URLs (`topic`
-                in the body).
-            type: The SSE's `event` property (a specific event type) (`type` in the
-                body).
+            body: The request body.
 
         Returns:
             str: The id of this update
@@ -281,18 +231,7 @@ class Client(ApiClient):
             ApiConnectionError: the API could not be reached or did not answer in
                 time.
         """
-        return self._call(
-            _operations.POST_WELL_KNOWN_MERCURE,
-            {
-                "data": data,
-                "id": id,
-                "private": private,
-                "retry": retry,
-                "topic": topic,
-                "type": type,
-            },
-            str,
-        )
+        return self._call(_operations.POST_WELL_KNOWN_MERCURE, {"body": body}, str)
 
     def get_well_known_mercure_subscriptions(self) -> models.Subscriptions:
         """Active subscriptions

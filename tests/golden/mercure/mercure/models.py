@@ -54,11 +54,11 @@ class GetWellKnownMercureSubscriptionsByTopicBySubscriberArgs(BaseModel):
     subscriber: str
 
 
-class PostWellKnownMercureArgs(BaseModel):
+class Body(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    data: str | None = None
+    data: str
     """
     The content of the new version of this topic.
     """
@@ -74,7 +74,7 @@ class PostWellKnownMercureArgs(BaseModel):
     """
     The SSE's `retry` property (the reconnection time).
     """
-    topic: list[str] | None = None
+    topic: list[str]
     """
     IRIs of the updated topic. If this key is present several times, the first
     occurrence is considered to be the canonical URL of the topic, and other ones are
@@ -84,6 +84,13 @@ class PostWellKnownMercureArgs(BaseModel):
     """
     The SSE's `event` property (a specific event type).
     """
+
+
+class PostWellKnownMercureArgs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    body: Body | None = None
 
 
 class Subscription(BaseModel):

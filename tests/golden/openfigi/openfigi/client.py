@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 from specagent_runtime import ApiClient, AsyncApiClient, lazy_module
 
-from . import _operations
 from .auth import SECURITY_SCHEMES
 
 if TYPE_CHECKING:
-    from . import models
+    from . import _operations, models
 else:
-    # Loaded on the first call: a big API's models take seconds to import, and building the
-    # agent (tools, client) does not need them.
+    # Loaded on the first call: a big API's models take seconds to import and its operations
+    # tens of milliseconds, and building the agent (tools, client) needs neither. The names
+    # above are used in annotations only.
+    _operations = lazy_module(__name__.rpartition(".")[0] + "._operations")
     models = lazy_module(__name__.rpartition(".")[0] + ".models")
 
 
