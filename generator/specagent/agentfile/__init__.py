@@ -20,8 +20,10 @@ tools:
       redact: [password]
       owner: {field: username, is: identity.username}
       confirm: false
+    findOrder: {lookup_limit: 5}
 tasks: {}
 allow_hosts: [auth.example.com]
+limits: {tool_calls_per_turn: 12}
 ```
 """
 
