@@ -275,12 +275,12 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 def seed_orders(api_url: str, api_key: str, orders: list[int]) -> None:
-    """Create the orders through the API, as a customer's shop would have."""
+    """Create the orders through the API, as a customer's shop would have: order N is
+    `customer<N>`'s (the example's cancel_order task checks that the order is the customer's)."""
     with httpx.Client(base_url=api_url, headers={"api_key": api_key}, timeout=30) as client:
         for order in orders:
-            response = client.post(
-                "/store/order", json={"id": order, "petId": 1, "quantity": 1, "status": "placed"}
-            )
+            fields = {"id": order, "petId": 1, "quantity": 1, "status": "placed"}
+            response = client.post("/store/order", json={**fields, "username": f"customer{order}"})
             response.raise_for_status()
 
 
