@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -346,3 +347,76 @@ def _spec_json() -> dict[str, Any]:
         "args_model": "A",
         "input_schema": {},
     }
+
+
+# --- the message itself ------------------------------------------------------------------------
+
+
+def test_a_4_mb_message_reaches_neither_the_model_nor_the_store_whole(
+    shop_agent: ModuleType, shop: Any, tmp_path: Path
+) -> None:
+    """The issue's 4 MB message: answered in the runtime's words, never sent to the model, kept
+    cut to the size cap (8,000 characters), and the conversation goes on normally."""
+    huge = "order 1002 " * 400_000  # 4.4 MB
+    store_path = tmp_path / "store.sqlite3"
+    with FakeOpenAI() as fake:
+        fake.add(say("How can I help?"))
+
+        async def run() -> list[str]:
+            workers = Workers(shop_agent, shop, fake, SQLiteStore(store_path))
+            agent = workers.new()
+            first = await agent.respond("c", huge)
+            second = await agent.respond("c", "sorry, where is my order?")
+            await workers.close()
+            return [first.text, second.text]
+
+        replies = asyncio.run(run())
+        sent = [len(json.dumps(request["messages"])) for request in fake.requests]
+    assert "too long" in replies[0] and replies[1] == "How can I help?"
+    assert len(sent) == 1 and sent[0] < 20_000  # only the second message reached the model
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
+    assert stored.count(b"order 1002") < 1_000  # 8,000 characters at most, not 400,000 copies
+
+
+def test_a_lone_surrogate_is_cleaned_and_the_next_delivery_still_works(
+    shop_agent: ModuleType, shop: Any, tmp_path: Path
+) -> None:
+    """Invalid Unicode once made every delivery of the message fail (the host retried forever)."""
+    with FakeOpenAI() as fake:
+        fake.add(say("Hello!"), say("Anything else?"))
+
+        async def run() -> list[str]:
+            workers = Workers(shop_agent, shop, fake, SQLiteStore(tmp_path / "store.sqlite3"))
+            agent = workers.new()
+            first = await agent.respond("c", "hi \ud800 there", message_id="m1")
+            again = await agent.respond("c", "hi \ud800 there", message_id="m1")
+            second = await agent.respond("c", "thanks \udfff", message_id="m2")
+            await workers.close()
+            assert again.duplicate
+            return [first.text, again.text, second.text]
+
+        assert asyncio.run(run()) == ["Hello!", "Hello!", "Anything else?"]
+        said = [m["content"] for m in fake.messages() if m["role"] == "user"]
+    assert said[-2:] == ["hi \ufffd there", "thanks \ufffd"]
+
+
+@pytest.mark.parametrize("message", [None, {"text": "yes"}, b"yes", 42], ids=repr)
+def test_a_message_that_is_not_text_is_a_type_error_and_stores_nothing(
+    shop_agent: ModuleType, shop: Any, message: object
+) -> None:
+    with FakeOpenAI() as fake:
+        fake.add(say("Hello!"))
+
+        async def run() -> str:
+            store = MemoryStore()
+            workers = Workers(shop_agent, shop, fake, store)
+            agent = workers.new()
+            with pytest.raises(TypeError, match="must be a str, not"):
+                await agent.respond("c", message)  # type: ignore[arg-type]
+            assert await store.load("c") is None
+            reply = await agent.respond("c", "hello")
+            await workers.close()
+            return reply.text
+
+        assert asyncio.run(run()) == "Hello!"
+        assert [m["content"] for m in fake.messages() if m["role"] == "user"] == ["hello"]
