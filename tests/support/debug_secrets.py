@@ -155,7 +155,7 @@ def debug_everything() -> Iterator[DebugEverything]:
             if report:  # the figures docs/security.md quotes
                 figures = {
                     "records": instrument.records,
-                    "loggers": len(instrument.loggers),
+                    "loggers": sorted(instrument.loggers),
                     "secrets": len(instrument.searched),
                     "hits": len(instrument.hits) + len(hits),
                 }
