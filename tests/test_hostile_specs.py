@@ -79,6 +79,7 @@ ALLOWED_CALLS = _RUNTIME_API | frozenset(
         "OperationSpec",
         "_tools",
         "dataclass",
+        "frozenset",
         "getattr",
         "globals",
         "main",

@@ -1,26 +1,34 @@
-"""The web chat widget in a real browser: headless Chromium (Debian's package, installed by
-tests/services/install.sh) driven by Playwright.
+"""The web chat widget in a real browser, in front of the real agent: headless Chromium
+(Debian's package, installed by tests/services/install.sh) driven by Playwright.
 
-A local Starlette app stands in for the serve step: it serves the widget file from the
-runtime's package data and a page with the documented snippet, and runs every POST through the
-real `WebchatChannel.verify` + `parse`; its events endpoint answers with a reply and a
-confirmation. The test types a message, sees it arrive, sees the reply, clicks Yes and checks
-that the click carried the token of that one action.
+A test-local Starlette app stands in for the serve step (`serve_app` is tested on its own): it
+serves the widget file from the runtime's package data and a page with the documented snippet,
+runs every POST through the real `WebchatChannel.verify` + `parse`, hands messages to the shop
+agent (`Agent.respond`) and button clicks, resolved by `ConfirmationCodec`, to
+`Agent.confirm_task`; its events endpoint answers what the agent said. The model is scripted,
+the company API is the shop's reference server. The browser types a message, clicks Yes, and
+the cancellation must reach the API exactly once, also when the click is replayed.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-import uvicorn
-from specagent_runtime import Secret
+from specagent_runtime import (
+    Agent,
+    ClientCredentials,
+    ConfirmationRequested,
+    MemoryStore,
+    Secret,
+    SpecagentError,
+    TaskWaiting,
+)
 from specagent_runtime._channels.base import InboundConfirmation, InboundMessage
 from specagent_runtime._channels.errors import ChannelError
 from specagent_runtime._channels.signing import ConfirmationCodec
@@ -28,6 +36,7 @@ from specagent_runtime._channels.webchat import (
     WebchatChannel,
     confirmation_event,
     conversation_key,
+    handoff_event,
     make_token,
     reply_event,
     static_file,
@@ -37,36 +46,28 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.conftest import serving, shop_server
+from tests.support.fake_openai import FakeOpenAI, call
+
 SECRET = Secret("webchat-signing-secret-for-the-browser-test")
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is missing: run tests/services/install.sh before the tests")
-    pytest.skip("no /usr/bin/chromium (run tests/services/install.sh)", allow_module_level=True)
-
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+MODEL = "webchat-test-model"
 
 
 class ChatBackend:
-    """The webchat endpoints as the serve step will offer them, with a log of what arrived."""
+    """The webchat endpoints as the serve step offers them, over the agent, with a log of
+    what arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, agent: Agent, *closing: Any) -> None:
+        self.agent = agent
+        self.closing = closing  # clients to close on the server's loop, where they ran
         self.channel = WebchatChannel(SECRET)
         self.codec = ConfirmationCodec.from_secret(SECRET)
         self.received: list[InboundMessage | InboundConfirmation] = []
         self.refused: list[str] = []
         self.events: dict[str, list[dict[str, Any]]] = {}
-        self.lock = threading.Lock()
+        # conversation -> the actions its buttons stand for ("task:<run>", "tool:<action>")
+        self.offered: dict[str, list[str]] = {}
+        self.lock = asyncio.Lock()
 
     def app(self, token: str) -> Starlette:
         async def page(request: Request) -> HTMLResponse:
@@ -86,27 +87,29 @@ class ChatBackend:
             except ChannelError as exc:
                 self.refused.append(str(exc))
                 return JSONResponse({"error": str(exc)}, 400)
-            assert not isinstance(inbound, tuple)
-            with self.lock:
-                self.received.append(inbound)  # type: ignore[arg-type]
-                queue = self.events.setdefault(inbound.conversation_id, [])
-                if isinstance(inbound, InboundMessage):
-                    queue.append(reply_event(len(queue) + 1, f"You said: {inbound.text}"))
-                    prompt = self.codec.prompt(
-                        inbound.conversation_id, "cancel-7", "Cancel order 7?"
-                    )
-                    queue.append(confirmation_event(len(queue) + 1, prompt))
-                else:
-                    queue.append(reply_event(len(queue) + 1, "Done: order 7 is cancelled."))
+            assert isinstance(inbound, InboundMessage | InboundConfirmation)
+            self.received.append(inbound)
+            async with self.lock:  # one turn at a time, as the serve step's inbox does
+                try:
+                    await self.handle(inbound)
+                except SpecagentError as exc:
+                    self.refused.append(f"{type(exc).__name__}: {exc}")
+                    return JSONResponse({"error": type(exc).__name__}, 409)
             return JSONResponse({"accepted": True}, 202)
 
         async def events(request: Request) -> JSONResponse:
             verified = self.channel.verify(request.headers, b"")
             key = conversation_key(request.query_params["conversation_id"], verified.identity)
             after = int(request.query_params.get("after", "0"))
-            with self.lock:
-                found = [e for e in self.events.get(key, []) if e["seq"] > after]
+            found = [e for e in self.events.get(key, []) if e["seq"] > after]
             return JSONResponse({"events": found})
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            yield
+            await self.agent.aclose()
+            for client in self.closing:
+                await client.aclose() if hasattr(client, "aclose") else await client.close()
 
         return Starlette(
             routes=[
@@ -114,58 +117,131 @@ class ChatBackend:
                 Route("/webchat/widget.js", widget),
                 Route("/webchat/messages", messages, methods=["POST"]),
                 Route("/webchat/events", events),
-            ]
+            ],
+            lifespan=lifespan,
         )
+
+    async def handle(self, inbound: InboundMessage | InboundConfirmation) -> None:
+        conversation = inbound.conversation_id
+        if isinstance(inbound, InboundMessage):
+            reply = await self.agent.respond(
+                conversation,
+                inbound.text,
+                identity=inbound.identity,
+                message_id=inbound.message_id,
+                client_key="webchat-test",
+            )
+        else:
+            resolved = self.codec.resolve(
+                inbound.token, conversation, self.offered.get(conversation, [])
+            )
+            if resolved is None:
+                self.refused.append("a token for no offered action")
+                return
+            kind, _, target = resolved.action_id.partition(":")
+            yes = resolved.choice == "yes"
+            if kind == "task":
+                reply = await self.agent.confirm_task(
+                    conversation, target, yes, identity=inbound.identity,
+                    message_id=inbound.message_id,
+                )  # fmt: skip
+            elif yes:
+                reply = await self.agent.confirm(
+                    conversation, target, identity=inbound.identity, message_id=inbound.message_id
+                )
+            else:
+                reply = await self.agent.respond(
+                    conversation, "No", identity=inbound.identity, message_id=inbound.message_id
+                )
+        queue = self.events.setdefault(conversation, [])
+        asks = [
+            f"task:{e.run_id}"
+            for e in reply.events
+            if isinstance(e, TaskWaiting) and e.waiting_for == "confirmation"
+        ] + [f"tool:{e.action_id}" for e in reply.events if isinstance(e, ConfirmationRequested)]
+        if asks:
+            self.offered.setdefault(conversation, []).extend(asks)
+            prompt = self.codec.prompt(conversation, asks[-1], reply.text)
+            queue.append(confirmation_event(len(queue) + 1, prompt))
+        elif reply.text:
+            queue.append(reply_event(len(queue) + 1, reply.text))
+        if reply.handed_off:
+            queue.append(handoff_event(len(queue) + 1, None))
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, ChatBackend]]:
-    backend = ChatBackend()
-    token = make_token(SECRET, sub="cust-70", email="ada@example.com")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        backend.app(token), log_config=None, log_level="warning", lifespan="off"
+def served(shop_package: ModuleType, shop: Any) -> Iterator[tuple[str, ChatBackend, FakeOpenAI]]:
+    with FakeOpenAI() as fake:
+        credentials = ClientCredentials(shop_server.CLIENT_ID, shop_server.CLIENT_SECRET)
+        client = shop_package.AsyncClient(shop.base_url, credentials={"supportOAuth": credentials})
+        model = fake.client()
+        agent: Agent = shop_package.build_agent(
+            client, model=MODEL, openai_client=model, store=MemoryStore()
+        )
+        backend = ChatBackend(agent, client, model)
+        token = make_token(SECRET, sub="cust-70", email="ada@example.com")
+        with serving(backend.app(token)) as url:
+            yield url, backend, fake
+
+
+def test_the_widget_confirms_an_action_once(
+    served: tuple[str, ChatBackend, FakeOpenAI], shop: Any, chromium: Any, screenshots: Path
+) -> None:
+    url, backend, fake = served
+    fake.add(
+        call("cancel_order", order_hint="order 1002"),
+        call("finish_step", order_id=1002),
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", backend
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    page = chromium.new_page()
+    errors: list[str] = []
+    posted: list[dict[str, Any]] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            posted.append(request.post_data_json)
+            if request.method == "POST" and request.url.endswith("/webchat/messages")
+            else None
+        ),
+    )
+    try:
+        page.goto(url + "/")
+        page.get_by_role("button", name="Open the support chat").click()
+        page.get_by_label("Your message").fill("Please cancel order 1002")
+        page.get_by_role("button", name="Send").click()
+        page.get_by_text("Cancel order 1002 from 2026-11-20 (38.5 EUR)?").wait_for(timeout=15_000)
+        assert shop.calls("POST", "/orders/1002/cancel") == []  # asked, not done
+        page.get_by_role("button", name="Yes").click()
+        page.get_by_text("Order 1002 is cancelled.").wait_for(timeout=15_000)
+        assert page.get_by_role("button", name="Yes").is_disabled()
+        page.screenshot(path=str(screenshots / "webchat-widget.png"))
 
-
-def test_the_widget_posts_a_message_and_a_confirmation(served, tmp_path: Path) -> None:
-    url, backend = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(url + "/")
-            page.get_by_role("button", name="Open the support chat").click()
-            page.get_by_label("Your message").fill("Please cancel order 7")
-            page.get_by_role("button", name="Send").click()
-            page.get_by_text("You said: Please cancel order 7").wait_for(timeout=10_000)
-            page.get_by_role("button", name="Yes").click()
-            page.get_by_text("Done: order 7 is cancelled.").wait_for(timeout=10_000)
-            page.screenshot(path=str(tmp_path / "widget.png"))
-        finally:
-            browser.close()
+        # The click again, as a replayed request: the token still names the action, the run
+        # is finished, nothing more reaches the API.
+        click = posted[-1]
+        assert set(click) == {"conversation_id", "message_id", "confirmation"}
+        for message_id in (click["message_id"], "a-new-message-id-for-the-replay"):
+            status = page.evaluate(
+                """async ([body, token]) => (await fetch('/webchat/messages', {method: 'POST',
+                    headers: {'Content-Type': 'application/json',
+                              'Authorization': 'Bearer ' + token},
+                    body: JSON.stringify(body)})).status""",
+                [{**click, "message_id": message_id}, make_token(SECRET, sub="cust-70",
+                                                                email="ada@example.com")],
+            )  # fmt: skip
+            assert status in (202, 409)
+    finally:
+        page.close()
     assert errors == []
-    assert backend.refused == []
-    message, click = backend.received
+    cancels = shop.calls("POST", "/orders/1002/cancel")
+    assert len(cancels) == 1 and cancels[0].status == 200
+    assert shop.order_status(1002) == "cancelled"
+    message, click_in = backend.received[:2]
     assert isinstance(message, InboundMessage)
-    assert message.text == "Please cancel order 7"
+    assert message.text == "Please cancel order 1002"
     assert message.identity is not None and message.identity.user_id == "cust-70"
-    assert isinstance(click, InboundConfirmation)
-    resolved = backend.codec.resolve(click.token, click.conversation_id, ["cancel-7", "other"])
-    assert resolved is not None
-    assert (resolved.action_id, resolved.choice) == ("cancel-7", "yes")
-    assert click.conversation_id == message.conversation_id
+    assert isinstance(click_in, InboundConfirmation)
+    assert click_in.conversation_id == message.conversation_id
+    assert len(fake.requests) == 2  # the task tool, its instruction step; the click no model
+    # The replay with a new id reached the agent and was refused there (the run is done).
+    assert [r for r in backend.refused if r.startswith("TaskError")], backend.refused

@@ -128,3 +128,17 @@ def test_a_cycle_is_found_through_lazy_and_type_checking_imports(tmp_path: Path)
     (package / "sub" / "b.py").write_text("class B: ...\n")
     (package / "sub" / "__init__.py").write_text("from . import b\nfrom ..c import x\n")
     assert cycles(import_graph(package)) == [["pkg.a", "pkg.c", "pkg.sub"]]
+
+
+TEMPLATES = ROOT / "templates"
+
+
+def test_the_generator_and_its_templates_use_only_public_runtime_names() -> None:
+    """Generated packages and the generator depend on `specagent_runtime`'s public names only,
+    so the runtime's private modules can move without breaking a committed package."""
+    offenders = []
+    for path in sorted([*GENERATOR.rglob("*.py"), *TEMPLATES.rglob("*.jinja")]):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "specagent_runtime._" in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []

@@ -1,0 +1,1 @@
+"""The webhook service (`python -m <pkg> serve`) and the developer's playground page."""
