@@ -18,7 +18,9 @@ READMES = {
     "tests/faults (+ storage, load)": REPO / "tests" / "faults" / "README.md",
 }
 SECURITY = REPO / "tests" / "security"
-_ROW = re.compile(r"^\| (?P<id>[A-Z]+-\d+|control) \| (?P<category>[^|]+?) \|.*\| (?P<status>[^|]+) \|$")
+_ROW = re.compile(
+    r"^\| (?P<id>[A-Z]+-\d+|control) \| (?P<category>[^|]+?) \|.*\| (?P<status>[^|]+) \|$"
+)
 
 
 def _rows(readme: Path) -> list[tuple[str, str, str]]:
