@@ -33,7 +33,7 @@ from specagent_runtime import (
     ToolResult,
     ToolSpec,
 )
-from specagent_runtime._tools.limits import DAY, Limiter, client_of, is_lookup, missed
+from specagent_runtime._tools.limits import DAY, HOUR, Limiter, client_of, is_lookup, missed
 from specagent_runtime._tools.toolset import PreparedCall
 
 from tests.support.fake_openai import FakeOpenAI, Turn, calls, say
@@ -420,3 +420,50 @@ def test_a_message_that_is_not_text_is_a_type_error_and_stores_nothing(
 
         assert asyncio.run(run()) == "Hello!"
         assert [m["content"] for m in fake.messages() if m["role"] == "user"] == ["hello"]
+
+
+# --- the stored budgets, across workers --------------------------------------------------------
+
+
+ACTION = ToolSpec("update_note", "", "updateNote", "update_note", "Args", {})  # not a lookup
+
+
+def test_the_stored_budgets_hold_across_two_workers_and_reset_with_time(tmp_path: Path) -> None:
+    """API calls per conversation, per client per hour, and lookups per client per day, each
+    counted in the store: two limiters (two workers) on one SQLite file share them, a new
+    conversation does not reset the client's, and the next hour or day does."""
+    clock = Clock()
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    limits = Limits(
+        api_calls_per_conversation=3, api_calls_per_hour=5, lookups_per_client_per_day=4
+    )
+    workers = [Limiter(store, limits, clock=clock), Limiter(store, limits, clock=clock)]
+    sent: list[str] = []
+
+    async def send(call: PreparedCall) -> ToolResult:
+        sent.append(call.spec.name)
+        return ToolResult(call.spec.name, "ok", data={"id": 1})  # found: never a miss
+
+    async def use(number: int, conversation: str, spec: ToolSpec) -> str:
+        turn = workers[number % 2].turn(conversation, client_key="visitor-7")
+        result = await turn.run(PreparedCall(spec, {}, {}, _NoArgs()), send)
+        return "ok" if result.status == "ok" else str(result.message)
+
+    async def run() -> list[str]:
+        outcomes = [await use(n, "c1", ACTION) for n in range(4)]  # per conversation: 3
+        outcomes += [await use(n, "c2", ACTION) for n in range(3)]  # per client hour: 5 in all
+        clock.now += HOUR
+        outcomes += [await use(n, f"d{n}", LOOKUP) for n in range(5)]  # lookups a day: 4
+        clock.now += DAY
+        outcomes.append(await use(0, "e1", LOOKUP))
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert outcomes[:3] == ["ok"] * 3
+    assert "this conversation has used its 3 calls" in outcomes[3]
+    assert outcomes[4:6] == ["ok"] * 2
+    assert "at most 5 calls an hour" in outcomes[6]
+    assert outcomes[7:11] == ["ok"] * 4
+    assert "at most 4 lookups a day" in outcomes[11]
+    assert outcomes[12] == "ok"
+    assert len(sent) == 3 + 2 + 4 + 1
