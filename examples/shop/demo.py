@@ -21,12 +21,10 @@ from pathlib import Path
 from typing import Any
 
 _HERE = Path(__file__).resolve().parent
-_REPO = _HERE.parents[1]
-# The package and the reference server sit next to this file; the scripted model server is the
-# test suite's (`tests/support`), so the repository root must be importable too.
-for _folder in (_HERE, _REPO):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+# The package and the reference server sit next to this file; the scripted model is the
+# runtime's testing kit (`specagent_runtime.testing`).
+if str(_HERE) not in sys.path:
+    sys.path.insert(0, str(_HERE))
 
 from server import CLIENT_ID, CLIENT_SECRET, ShopServer  # noqa: E402
 from shop_agent import AsyncClient, build_agent  # noqa: E402
@@ -39,8 +37,7 @@ from specagent_runtime import (  # noqa: E402
     Reply,
     ToolCalled,
 )
-
-from tests.support.fake_openai import FakeOpenAI, Turn, call, say  # noqa: E402
+from specagent_runtime.testing import ScriptedModel, Turn, call, say  # noqa: E402
 
 MODEL = "demo-model"
 ADA = Identity(email="ada@example.com", verified=True)
@@ -49,7 +46,7 @@ ADA = Identity(email="ada@example.com", verified=True)
 class Demo:
     """Plays turns, prints them with the API traffic they caused, and records failed checks."""
 
-    def __init__(self, agent: Agent, shop: ShopServer, fake: FakeOpenAI) -> None:
+    def __init__(self, agent: Agent, shop: ShopServer, fake: ScriptedModel) -> None:
         self.agent = agent
         self.shop = shop
         self.fake = fake
@@ -162,7 +159,7 @@ async def play(demo: Demo) -> None:
 
 
 async def main() -> int:
-    with ShopServer() as shop, FakeOpenAI() as fake:
+    with ShopServer() as shop, ScriptedModel() as fake:
         credentials = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
         client = AsyncClient(shop.base_url, credentials={"supportOAuth": credentials})
         model: Any = fake.client()

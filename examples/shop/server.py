@@ -2,6 +2,7 @@
 
     with ShopServer() as server:
         server.base_url             # http://127.0.0.1:<free port>/v1
+        server.credentials          # what a client authenticates with
         server.requests()           # every request it received, for tests and the demo
 
 Starlette on uvicorn in a background thread, stdlib sqlite3 in memory, seeded with the same
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import uvicorn
+from specagent_runtime import ClientCredentials
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -243,6 +245,11 @@ class ShopServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def credentials(self) -> dict[str, ClientCredentials]:
+        """What a client of this server authenticates with (`specagent test` reads it)."""
+        return {"supportOAuth": ClientCredentials(CLIENT_ID, CLIENT_SECRET)}
+
     def requests(self) -> list[LoggedRequest]:
         """Every request received so far, oldest first (token requests included)."""
         with self._shop.lock:
@@ -345,6 +352,8 @@ class ShopServer:
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Without it each JSON response waits ~40 ms on Nagle's algorithm and delayed ACKs.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(

@@ -9,9 +9,10 @@ the MCP SDK). A command module has two functions:
 - ``add_arguments(parser, package)``: its options, on its argparse sub-parser;
 - ``run(package, args, env) -> int``: do it, return the exit code.
 
-``serve``, ``test`` and ``audit`` are added as further entries. Every problem with the command
-line or the configuration is one ``error:`` line on stderr and exit code 2, never a traceback:
-an MCP host or a CI log shows stderr to people who did not write the code.
+``test`` runs the testing kit's conversation tests; ``serve`` and ``audit`` are added as
+further entries. Every problem with the command line or the configuration is one ``error:``
+line on stderr and exit code 2, never a traceback: an MCP host or a CI log shows stderr to
+people who did not write the code.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ COMMANDS: tuple[Command, ...] = (
         "mcp",
         "serve the tools and tasks over MCP (needs specagent-runtime[mcp])",
         "specagent_runtime._mcp.cli",
+    ),
+    Command(
+        "test",
+        "run the conversation tests (agent_tests/), scripted or live with --model",
+        "specagent_runtime.testing._command",
     ),
     Command(
         "audit",

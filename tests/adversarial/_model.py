@@ -12,14 +12,10 @@ reached the model.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from tests.support.fake_openai import FakeOpenAI, ToolCall, Turn, call, calls, say
 
@@ -125,47 +121,13 @@ class AttackerModel(FakeOpenAI):
             return rounds[round_number], (key, round_number)
         return say("All right."), (key, round_number)
 
-    async def _completions(self, request: Request) -> JSONResponse:
-        body = await request.json()
+    def choose(self, body: dict[str, Any]) -> Turn:
         with self._lock:
-            self.requests.append(body)
             turn, where = self._choose(body)
-            self._counter += 1
-            number = self._counter
         if where is not None and where in self._holds:
             self.reached[where].set()
-            await asyncio.to_thread(self._holds[where].wait, 10)
-        message: dict[str, Any] = {"role": "assistant", "content": turn.text}
-        if turn.calls:
-            message["tool_calls"] = [
-                {
-                    "id": f"call_{number}_{index}",
-                    "type": "function",
-                    "function": {
-                        "name": item.name,
-                        "arguments": item.arguments
-                        if isinstance(item.arguments, str)
-                        else json.dumps(item.arguments),
-                    },
-                }
-                for index, item in enumerate(turn.calls)
-            ]
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{number}",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "fake"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": message,
-                        "finish_reason": "tool_calls" if turn.calls else "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        )
+            self._holds[where].wait(10)  # each request has its own server thread
+        return turn
 
 
 def finish(**values: Any) -> Turn:

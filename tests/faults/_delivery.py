@@ -19,7 +19,6 @@ model log and its own store file.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import itertools
@@ -412,10 +411,10 @@ class ShopModel(AttackerModel):
         super().reset()
         self.delay = 0.0
 
-    async def _completions(self, request: Any) -> Any:
+    def choose(self, body: dict[str, Any]) -> Turn:
         if self.delay:
-            await asyncio.sleep(self.delay)
-        return await super()._completions(request)
+            time.sleep(self.delay)  # each request has its own server thread
+        return super().choose(body)
 
     def _choose(self, body: dict[str, Any]) -> tuple[Turn, tuple[str, int] | None]:
         messages = body.get("messages", [])

@@ -15,7 +15,9 @@ and never silence about an order that was cancelled or placed.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,11 +123,13 @@ def _snapshot(eo: Env, flow: Flow, c: str) -> Path:
     worker.close()
     folder = eo.folder / "snapshot"
     folder.mkdir()
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(str(eo.store) + suffix)
-        if source.exists():
-            shutil.copy(source, folder / source.name)
-    return folder / eo.store.name
+    # SQLite's online backup, not a file copy: the worker's -wal/-shm files come and go as it
+    # shuts down, and a copy taken in between is torn (or fails).
+    copy = folder / eo.store.name
+    with contextlib.closing(sqlite3.connect(eo.store)) as source:
+        with contextlib.closing(sqlite3.connect(copy)) as target:
+            source.backup(target)
+    return copy
 
 
 def _fresh_store(eo: Env, snapshot: Path, name: str) -> Path:

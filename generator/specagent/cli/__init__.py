@@ -1,8 +1,9 @@
 """The `specagent` command line.
 
 Exit codes: 0 success (warnings may be printed); 1 a finding for CI: `check` found the
-committed package stale, `diff` found breaking changes; 2 bad input or usage — a problem in the
-spec, the agent file, the options or the output folder, all reported together, nothing written;
+committed package stale, `diff` found breaking changes, `test` found a failing test; 2 bad
+input or usage — a problem in the spec, the agent file, the options or the output folder, all
+reported together, nothing written;
 3 an internal error (a bug in specagent: a one-line message, no traceback unless
 SPECAGENT_DEBUG=1); 130 interrupted.
 """
@@ -15,6 +16,8 @@ from specagent._version import __version__
 from specagent.cli._check import check_command
 from specagent.cli._diff import diff_command
 from specagent.cli._generate import generate_command
+from specagent.cli._init import init_command
+from specagent.cli._test import test_command
 from specagent.cli._tools import tools_command
 
 __all__ = ["main"]
@@ -31,5 +34,12 @@ def main() -> None:
     """
 
 
-for _command in (generate_command, tools_command, check_command, diff_command):
+for _command in (
+    init_command,
+    generate_command,
+    test_command,
+    tools_command,
+    check_command,
+    diff_command,
+):
     main.add_command(_command)

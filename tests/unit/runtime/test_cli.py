@@ -63,7 +63,7 @@ def test_a_package_without_agent_json_is_one_error_line(
 
 
 def test_every_command_module_has_the_two_functions() -> None:
-    assert [command.name for command in COMMANDS] == ["tools", "mcp", "audit"]
+    assert [command.name for command in COMMANDS] == ["tools", "mcp", "test", "audit"]
     for command in COMMANDS:
         module = importlib.import_module(command.module)
         assert callable(module.add_arguments) and callable(module.run)
