@@ -618,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
                 "delivered_twice": len(r.duplicated),
                 "actions_duplicated": r.actions_duplicated,
                 "messages_lost": r.messages_lost,
+                "redelivered": r.redelivered,
                 "problems": p,
             }
             for r, p in duplicate_rows

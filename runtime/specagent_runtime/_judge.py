@@ -24,7 +24,8 @@ what the customer's screen showed is not what was sent, so the message is never 
 still be a no). Letters from other scripts that look Latin (Cyrillic "\u0443es") are not the
 Latin words on the lists, so they are "other".
 
-The lists are in docs/security.md with examples; change them there too.
+docs/security.md shows the lists and examples; `UPDATE_GOLDEN=1 uv run pytest
+tests/unit/runtime/test_consent_doc.py` rewrites its lists after a change here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Identity over MCP's HTTP transport when the gateway signs it (planned by issue 14).
+"""Identity over MCP's HTTP transport when the gateway signs it (issue 14).
 
 PRODUCT.md, Identity: bound parameters are the verified customer's and "cannot be reached by
-any other path". Over HTTP anyone who reaches the server can send headers, so issue 14 plans:
+any other path". Over HTTP anyone who reaches the server can send headers, so (issue 14):
 with a shared secret configured (`serve_mcp_async(..., identity_secret=...)`), the identity is
 read only from a signed assertion, an HS256 JWT in the `X-Verified-Identity` header, and an
 unsigned `X-Verified-*` header is refused. The witness is the Acme API's log: a refused caller
@@ -32,8 +32,8 @@ from ._support import only_bound_values
 
 
 class LazyServer:
-    """Started by the first test that needs it (inside the test, so that today's TypeError is
-    that test's strict xfail rather than a setup error), stopped with the module."""
+    """Started by the first test that needs it (inside the test: when the server cannot start,
+    that test fails rather than the module's setup), stopped with the module."""
 
     def __init__(self, make: Callable[[], McpServer]) -> None:
         self._make = make

@@ -5,6 +5,8 @@ generated petstore packages.
 below, under its own name, so the agent tests do not change when the example's agent file does
 (its order actions may move to tasks) and never share a module name with other tests' packages.
 `example_package` is the committed `examples/petstore/petstore_agent`, for the demo.
+Every test runs with DEBUG logging on every logger, its records searched for every credential
+the process made (`tests/support/debug_secrets.py`, issue 15).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import ModuleType
 import pytest
 from specagent import GenerateOptions, generate, ir
 
+from tests.support.debug_secrets import debug_everything, no_secret_in_any_record  # noqa: F401
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.petstore_server import PetstoreServer
 

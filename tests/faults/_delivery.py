@@ -54,6 +54,19 @@ from tests.support.stores import SHARED_KINDS, empty_postgres
 
 from ._shop import API_KEY, ShopApi
 
+# With SPECAGENT_FAULT_FIGURES=<file>, every delivery with a message id, every crash and every
+# kill -9 is appended to that file (one JSON line each, with the test's id): docs/security.md's
+# "deliveries duplicated" and "crashes injected" are counted from it.
+_FIGURES = os.environ.get("SPECAGENT_FAULT_FIGURES")
+
+
+def _figure(kind: str, *parts: Any) -> None:
+    if _FIGURES:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+        with open(_FIGURES, "a", encoding="utf-8") as file:
+            file.write(json.dumps([kind, test, *parts]) + "\n")
+
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SPECS = HERE / "specs"
@@ -220,6 +233,7 @@ class Worker:
                         self._ready = data
                     elif "crashing" in data:
                         self.crashed_at = str(data["crashing"])
+                        _figure("crash", self.crashed_at)
                     else:
                         self._answers[int(data["id"])] = data
                     self._cond.notify_all()
@@ -241,6 +255,8 @@ class Worker:
 
     def send(self, op: str, **fields: Any) -> int:
         number = next(self._ids)
+        if fields.get("message_id"):
+            _figure("delivery", op, fields.get("conversation"), fields["message_id"])
         line = json.dumps({"id": number, "op": op, **fields}) + "\n"
         try:
             self._conn.sendall(line.encode())
@@ -349,6 +365,10 @@ class Worker:
 
     def kill(self) -> None:
         """kill -9, then wait until its socket is closed."""
+        _figure("kill")
+        self._sigkill()
+
+    def _sigkill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         self._wait(lambda: False, 10)
@@ -357,7 +377,7 @@ class Worker:
         if not self.dead:
             self.send("exit")
             if not self._wait(lambda: False, 10):
-                self.kill()
+                self._sigkill()  # a worker that would not exit: cleanup, not an attack
         with contextlib.suppress(OSError):
             self._conn.close()
 

@@ -328,3 +328,54 @@ def test_a_task_call_step_hands_off_and_the_conversation_goes_on(
     assert texts[1] == "Anything else I can do?"
     # A GET may be repeated once with the same key; then the run hands off, nothing loops.
     assert len(server.requests("GET", f"{API}/store/order/11")) == 2
+
+
+CONTEXT_AGENT = """\
+agent: {name: Context bounds, instructions: You help customers of the pet store.}
+tools:
+  include: {operations: [getUserByName, getOrderById]}
+  overrides:
+    getUserByName: {name: get_my_account, bind: {username: identity.username}}
+    getOrderById: {name: get_order}
+context:
+  sources:
+    - call: getUserByName
+      as: me
+"""
+
+
+@pytest.fixture(scope="module")
+def context_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    root = tmp_path_factory.mktemp("bounds_context_package")
+    agent = root / "agent.yaml"
+    agent.write_text(CONTEXT_AGENT, encoding="utf-8")
+    spec = HERE.parent / "security" / "petstore.yaml"
+    module = generate_into(root, spec, agent, "flt_bounds_context")
+    sys.path.insert(0, str(root))
+    yield module
+    sys.path.remove(str(root))
+    forget("flt_bounds_context")
+
+
+@pytest.mark.parametrize("body", [bomb_response, deep_response], ids=["gzip-bomb", "deep"])
+def test_the_user_context_meets_a_bomb_and_the_conversation_goes_on(
+    context_package: ModuleType, server: FaultServer, fake_model: FakeOpenAI, body: Any
+) -> None:
+    """The context is fetched before the model runs, on every conversation's first turn: a
+    body that is too large or too deep leaves the context out, never the worker dead."""
+    from specagent_runtime import Identity  # noqa: PLC0415
+
+    server.route("GET", f"{API}/user/ada", body())
+    fake_model.add(say("Hello Ada, how can I help?"), say("Anything else?"))
+    ada = Identity(username="ada", verified=True)
+
+    async def run() -> list[str]:
+        async with _Agent(context_package, server, fake_model) as agent:
+            first = await agent.respond("c", "hi", identity=ada)
+            second = await agent.respond("c", "thanks", identity=ada)
+        return [first.text, second.text]
+
+    assert asyncio.run(run()) == ["Hello Ada, how can I help?", "Anything else?"]
+    assert server.requests("GET", f"{API}/user/ada")  # the context was asked for
+    sent = max(len(json.dumps(request["messages"])) for request in fake_model.requests)
+    assert sent < 20_000  # nothing of the body reached the model

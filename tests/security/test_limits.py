@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from specagent_runtime import (
     ToolResult,
     ToolSpec,
 )
-from specagent_runtime._tools.limits import DAY, Limiter, client_of, is_lookup, missed
+from specagent_runtime._tools.limits import DAY, HOUR, Limiter, client_of, is_lookup, missed
 from specagent_runtime._tools.toolset import PreparedCall
 
 from tests.support.fake_openai import FakeOpenAI, Turn, calls, say
@@ -346,3 +347,123 @@ def _spec_json() -> dict[str, Any]:
         "args_model": "A",
         "input_schema": {},
     }
+
+
+# --- the message itself ------------------------------------------------------------------------
+
+
+def test_a_4_mb_message_reaches_neither_the_model_nor_the_store_whole(
+    shop_agent: ModuleType, shop: Any, tmp_path: Path
+) -> None:
+    """The issue's 4 MB message: answered in the runtime's words, never sent to the model, kept
+    cut to the size cap (8,000 characters), and the conversation goes on normally."""
+    huge = "order 1002 " * 400_000  # 4.4 MB
+    store_path = tmp_path / "store.sqlite3"
+    with FakeOpenAI() as fake:
+        fake.add(say("How can I help?"))
+
+        async def run() -> list[str]:
+            workers = Workers(shop_agent, shop, fake, SQLiteStore(store_path))
+            agent = workers.new()
+            first = await agent.respond("c", huge)
+            second = await agent.respond("c", "sorry, where is my order?")
+            await workers.close()
+            return [first.text, second.text]
+
+        replies = asyncio.run(run())
+        sent = [len(json.dumps(request["messages"])) for request in fake.requests]
+    assert "too long" in replies[0] and replies[1] == "How can I help?"
+    assert len(sent) == 1 and sent[0] < 20_000  # only the second message reached the model
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
+    assert stored.count(b"order 1002") < 1_000  # 8,000 characters at most, not 400,000 copies
+
+
+def test_a_lone_surrogate_is_cleaned_and_the_next_delivery_still_works(
+    shop_agent: ModuleType, shop: Any, tmp_path: Path
+) -> None:
+    """Invalid Unicode once made every delivery of the message fail (the host retried forever)."""
+    with FakeOpenAI() as fake:
+        fake.add(say("Hello!"), say("Anything else?"))
+
+        async def run() -> list[str]:
+            workers = Workers(shop_agent, shop, fake, SQLiteStore(tmp_path / "store.sqlite3"))
+            agent = workers.new()
+            first = await agent.respond("c", "hi \ud800 there", message_id="m1")
+            again = await agent.respond("c", "hi \ud800 there", message_id="m1")
+            second = await agent.respond("c", "thanks \udfff", message_id="m2")
+            await workers.close()
+            assert again.duplicate
+            return [first.text, again.text, second.text]
+
+        assert asyncio.run(run()) == ["Hello!", "Hello!", "Anything else?"]
+        said = [m["content"] for m in fake.messages() if m["role"] == "user"]
+    assert said[-2:] == ["hi \ufffd there", "thanks \ufffd"]
+
+
+@pytest.mark.parametrize("message", [None, {"text": "yes"}, b"yes", 42], ids=repr)
+def test_a_message_that_is_not_text_is_a_type_error_and_stores_nothing(
+    shop_agent: ModuleType, shop: Any, message: object
+) -> None:
+    with FakeOpenAI() as fake:
+        fake.add(say("Hello!"))
+
+        async def run() -> str:
+            store = MemoryStore()
+            workers = Workers(shop_agent, shop, fake, store)
+            agent = workers.new()
+            with pytest.raises(TypeError, match="must be a str, not"):
+                await agent.respond("c", message)  # type: ignore[arg-type]
+            assert await store.load("c") is None
+            reply = await agent.respond("c", "hello")
+            await workers.close()
+            return reply.text
+
+        assert asyncio.run(run()) == "Hello!"
+        assert [m["content"] for m in fake.messages() if m["role"] == "user"] == ["hello"]
+
+
+# --- the stored budgets, across workers --------------------------------------------------------
+
+
+ACTION = ToolSpec("update_note", "", "updateNote", "update_note", "Args", {})  # not a lookup
+
+
+def test_the_stored_budgets_hold_across_two_workers_and_reset_with_time(tmp_path: Path) -> None:
+    """API calls per conversation, per client per hour, and lookups per client per day, each
+    counted in the store: two limiters (two workers) on one SQLite file share them, a new
+    conversation does not reset the client's, and the next hour or day does."""
+    clock = Clock()
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    limits = Limits(
+        api_calls_per_conversation=3, api_calls_per_hour=5, lookups_per_client_per_day=4
+    )
+    workers = [Limiter(store, limits, clock=clock), Limiter(store, limits, clock=clock)]
+    sent: list[str] = []
+
+    async def send(call: PreparedCall) -> ToolResult:
+        sent.append(call.spec.name)
+        return ToolResult(call.spec.name, "ok", data={"id": 1})  # found: never a miss
+
+    async def use(number: int, conversation: str, spec: ToolSpec) -> str:
+        turn = workers[number % 2].turn(conversation, client_key="visitor-7")
+        result = await turn.run(PreparedCall(spec, {}, {}, _NoArgs()), send)
+        return "ok" if result.status == "ok" else str(result.message)
+
+    async def run() -> list[str]:
+        outcomes = [await use(n, "c1", ACTION) for n in range(4)]  # per conversation: 3
+        outcomes += [await use(n, "c2", ACTION) for n in range(3)]  # per client hour: 5 in all
+        clock.now += HOUR
+        outcomes += [await use(n, f"d{n}", LOOKUP) for n in range(5)]  # lookups a day: 4
+        clock.now += DAY
+        outcomes.append(await use(0, "e1", LOOKUP))
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert outcomes[:3] == ["ok"] * 3
+    assert "this conversation has used its 3 calls" in outcomes[3]
+    assert outcomes[4:6] == ["ok"] * 2
+    assert "at most 5 calls an hour" in outcomes[6]
+    assert outcomes[7:11] == ["ok"] * 4
+    assert "at most 4 lookups a day" in outcomes[11]
+    assert outcomes[12] == "ok"
+    assert len(sent) == 3 + 2 + 4 + 1

@@ -242,3 +242,28 @@ def _around(texts: list[str], needle: str) -> str:
     text = next(t for t in texts if needle in t)
     at = text.index(needle)
     return repr(text[max(0, at - 100) : at + len(needle) + 20])
+
+
+def test_the_e2e_suites_debug_instrument_finds_a_logged_credential() -> None:
+    """tests/e2e runs under `tests/support/debug_secrets.py`; this shows its search can fail:
+    a credential logged at DEBUG by a new logger, percent-encoded, is found, and a record
+    without one is not."""
+    from specagent_runtime import Secret  # noqa: PLC0415
+
+    from tests.support.debug_secrets import DebugEverything  # noqa: PLC0415
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        instrument = DebugEverything(monkeypatch)
+        instrument.start()
+        try:
+            key = Secret("sk-test-instrument/+key")
+            quiet = logging.getLogger("tests.debug_secrets.quiet")
+            quiet.setLevel(logging.WARNING)  # set before: the instrument lowers it
+            instrument.cover_new_loggers()
+            quiet.debug("nothing here")
+            assert instrument.check() == []
+            quiet.debug("sent %s", quote(key.reveal(), safe=""))
+            hits = instrument.check()
+        finally:
+            instrument.stop()
+    assert len(hits) == 1 and hits[0].startswith("tests.debug_secrets.quiet: sk-t")

@@ -107,7 +107,7 @@ def test_misspelled_key_names_line_path_and_closest_key() -> None:
 def test_unknown_top_level_key_without_close_match_lists_the_valid_ones() -> None:
     problem = only(parse("zzz: 1\n")[1])
     assert problem.hint == (
-        "expected one of: `agent`, `allow_hosts`, `context`, `identity`, `tasks`, `tools`"
+        "expected one of: `agent`, `allow_hosts`, `context`, `identity`, `limits`, `tasks`, `tools`"
     )
 
 

@@ -20,9 +20,11 @@ tools:
       redact: [password]
       owner: {field: username, is: identity.username}
       confirm: false
+    findOrder: {lookup_limit: 5}
 tasks: {}
 identity: {fields: [account_number]}   # Identity.extra keys the host fills
 allow_hosts: [auth.example.com]
+limits: {tool_calls_per_turn: 12}
 ```
 """
 

@@ -26,17 +26,27 @@ from specagent.agentfile._identity import (
     read_identity,
     read_owner,
 )
+from specagent.agentfile._limits import read_limits, read_lookup_limit
 from specagent.agentfile._tasks import read_tasks
 from specagent.agentfile._yaml import NodeReader, child_path, compose, is_null
 from specagent.ir import Code
 
 __all__ = ["AgentFile", "load_agent_file", "parse_agent_text"]
 
-_TOP_KEYS = ("agent", "identity", "tools", "tasks", "context", "allow_hosts")
+_TOP_KEYS = ("agent", "identity", "tools", "tasks", "context", "allow_hosts", "limits")
 _AGENT_KEYS = ("name", "instructions")
 _TOOLS_KEYS = ("include", "exclude", "overrides")
 _SELECTION_KEYS = ("operations", "tags", "methods")
-_OVERRIDE_KEYS = ("name", "description", "bind", "expose", "redact", "confirm", "owner")
+_OVERRIDE_KEYS = (
+    "name",
+    "description",
+    "bind",
+    "expose",
+    "redact",
+    "confirm",
+    "owner",
+    "lookup_limit",
+)
 
 # The names models accept for functions (OpenAI and Anthropic agree on this one).
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -167,6 +177,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
     allow_hosts: tuple[str, ...] = ()
     if "allow_hosts" in top:
         allow_hosts = _read_hosts(reader, top["allow_hosts"], "allow_hosts")
+    limits = read_limits(reader, top["limits"], "limits") if "limits" in top else ()
     declares_tasks = False
     for section in ("tasks", "context"):
         if section not in top or is_null(top[section]):
@@ -185,6 +196,7 @@ def _read_config(reader: NodeReader, node: yaml.Node, source: str) -> tuple[ir.A
         overrides=overrides,
         allow_hosts=allow_hosts,
         identity_fields=identity,
+        limits=limits,
         source=source,
         locations=dict(sorted(reader.locations.items())),
     )
@@ -282,6 +294,10 @@ def _read_override(
     owner = None
     if "owner" in entries:
         owner = read_owner(reader, entries["owner"], child_path(path, "owner"))
+    lookup_limit = None
+    if "lookup_limit" in entries and not is_null(entries["lookup_limit"]):
+        lookup_path = child_path(path, "lookup_limit")
+        lookup_limit = read_lookup_limit(reader, entries["lookup_limit"], lookup_path)
     return ir.ToolOverride(
         operation_id=operation_id,
         name=name,
@@ -291,6 +307,7 @@ def _read_override(
         expose=_read_fields(reader, entries, path, "expose"),
         redact=_read_fields(reader, entries, path, "redact"),
         owner=owner,
+        lookup_limit=lookup_limit,
         where=where,
     )
 

@@ -43,6 +43,7 @@ class ToolOverride:
     expose: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
     owner: OwnerDecl | None = None  # the response must belong to the verified customer
+    lookup_limit: int | None = None  # calls of this tool per conversation (a lookup budget)
     where: Location | None = None  # the override in the agent file, for diagnostics
 
 
@@ -59,6 +60,9 @@ class AgentConfig:
     # Identity fields beyond the named ones (`identity: {fields: [account_number]}`): the keys
     # of `Identity.extra` the host fills. Naming any other field is an error.
     identity_fields: tuple[str, ...] = ()
+    # `limits:` as (name, value) in the runtime's order (`specagent_runtime.Limits`' fields);
+    # only the ones the file sets: the runtime's defaults stay the runtime's.
+    limits: tuple[tuple[str, int | float], ...] = ()
     source: str = ""  # the agent file's name as given, for diagnostics and the manifest
     # Key path ("tools.include.operations[1]") -> its place, so checks against the spec can
     # point at the exact entry in the agent file.

@@ -68,6 +68,7 @@ class Code(StrEnum):
     AGENT_FIELD_PATH = "agent.field_path"
     AGENT_FILE = "agent.file"
     AGENT_HOST = "agent.host"
+    AGENT_LIMIT = "agent.limit"
     AGENT_METHOD = "agent.method"
     AGENT_OWNER = "agent.owner"
     AGENT_SYNTAX = "agent.syntax"

@@ -62,6 +62,9 @@ class Tool:
     redact: tuple[str, ...] = ()
     # (response field path, identity field): the response must belong to the customer.
     owner: tuple[str, str] | None = None
+    # Calls of this tool one conversation may make (agent file `lookup_limit`); None: the
+    # runtime's default for lookups anyone may make.
+    lookup_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,7 +191,9 @@ def build_tools(
         expose: tuple[str, ...] = ()
         redact: tuple[str, ...] = ()
         owner = None
+        lookup_limit = None
         if override is not None:
+            lookup_limit = override.lookup_limit
             if override.confirm is not None:
                 confirm = override.confirm
             if override.description:
@@ -210,6 +212,7 @@ def build_tools(
                 expose=expose,
                 redact=redact,
                 owner=owner,
+                lookup_limit=lookup_limit,
             )
         )
     return tuple(tools)

@@ -37,6 +37,8 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
         }
         if tool.owner is not None:  # left out otherwise: older agent.json files stay the same
             entry["owner"] = {"field": tool.owner[0], "is": tool.owner[1]}
+        if tool.lookup_limit is not None:  # likewise
+            entry["lookup_limit"] = tool.lookup_limit
         tools.append(entry)
     agent = {
         "name": plan.agent.name or plan.api.title or plan.package,
@@ -45,6 +47,8 @@ def agent_json(plan: ir.Plan, tasks: ir.TaskProgram | None = None) -> str:
         "version": plan.api.version or "0",
     }
     document: dict[str, Any] = {"agent": agent, "tools": tools}
+    if plan.agent.limits:
+        document["limits"] = dict(plan.agent.limits)
     if tasks is not None:
         document["tasks"] = task_tools(tasks)
         if tasks.context is not None:

@@ -5,6 +5,7 @@ steps (checking the inbound text, the runtime's own words about an outcome)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,9 @@ class Turn:
         return self.inbound.client_key
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def inbound_text(message: object) -> str:
     """The customer's message as the runtime keeps it: text only (anything else is the host's
     bug: `TypeError`, before anything is stored), with lone surrogates (invalid Unicode a
@@ -75,7 +79,7 @@ def inbound_text(message: object) -> str:
     try:
         message.encode("utf-8")
     except UnicodeEncodeError:
-        return message.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", message)  # one replacement character for each
     return message
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specagent_runtime import Agent, AsyncApiClient, Store
+from specagent_runtime import Agent, AsyncApiClient, Limits, Store
 
 from .client import AsyncClient
 
@@ -22,11 +22,13 @@ def build_agent(
     openai_client: Any | None = None,
     store: Store | None = None,
     max_rounds: int = 8,
+    limits: Limits | None = None,
 ) -> Agent:
     """An agent offering this package's tools, calling the API through `client`.
 
     Without a client, one is made with the API's default server and credentials read from the
     environment variables listed in the package's README; `agent.aclose()` then closes it.
+    Without `limits`, the agent file's `limits:` apply (the runtime's defaults for the rest).
     """
     return Agent.from_package(
         _PACKAGE,
@@ -36,4 +38,5 @@ def build_agent(
         store=store,
         max_rounds=max_rounds,
         owns_client=client is None,
+        limits=limits,
     )
