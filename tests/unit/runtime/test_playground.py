@@ -278,6 +278,10 @@ def petstore_package() -> Iterator[ModuleType]:
         yield importlib.import_module("petstore_agent")
     finally:
         sys.path.remove(str(folder))
+        # Other tests import a petstore_agent of their own (a freshly generated one): leave
+        # no committed copy behind in sys.modules to shadow it.
+        for name in [name for name in sys.modules if name.startswith("petstore_agent")]:
+            del sys.modules[name]
 
 
 async def test_a_tool_proposal_is_declined_then_confirmed(petstore_package: ModuleType) -> None:
