@@ -17,6 +17,9 @@ from collections.abc import Iterable
 
 TOOL_NAME_MAX = 64
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# Longest generated method, constant or class name: `    ) -> models.<64>:` and
+# `    async def <64>(` stay well inside a 100-column line, where no layout can break a name.
+IDENTIFIER_MAX = 64
 # Names pycodestyle calls ambiguous (E741): `l`, `O` and `I` look like `1` and `0`.
 AMBIGUOUS_NAMES = frozenset({"l", "O", "I"})
 
@@ -189,6 +192,29 @@ def tool_name(text: str) -> str:
     return name
 
 
+def shorten(name: str, max_length: int) -> str:
+    """`name` cut at a word boundary to fit `max_length`, ending in a hash of the whole name.
+
+    The hash keeps two long names that share their beginning apart, and the same name always
+    gets the same short form. snake_case names are cut at an underscore (`get_a_b_c_1f2e3d`),
+    PascalCase ones before a capital (`GetABC1F2E3D`); a name that fits is returned as it is.
+    """
+    if len(name) <= max_length:
+        return name
+    digest = short_hash(name)
+    snake = "_" in name or name.islower()
+    if name.isupper():
+        digest = digest.upper()  # an enum member: `BOOKMARK_URL_1F2E3D`
+    room = max_length - len(digest) - (1 if snake else 0)
+    head = name[:room]
+    if snake:
+        cut = head.rfind("_")
+        head = head[:cut] if cut > 0 else head
+        return f"{head.rstrip('_')}_{digest}"
+    cut = max((index for index in range(1, room + 1) if name[index].isupper()), default=room)
+    return f"{name[:cut]}{digest.upper()}"
+
+
 class NameTable:
     """Hands out unique names: the first taker keeps a name, later ones get a counter.
 
@@ -218,6 +244,8 @@ class NameTable:
     def take(self, wanted: str) -> str:
         if wanted in self._reserved:
             wanted += self._reserved_suffix
+        if self._max_length is not None:
+            wanted = shorten(wanted, self._max_length)
         name = wanted
         counter = 1
         while name in self._taken:

@@ -57,9 +57,14 @@ def make_plan(api: ir.Api, agent: ir.AgentConfig, package: str) -> ir.Plan:
     Binding problems (an override naming a parameter the operation does not have) are
     returned as error diagnostics in the plan rather than raised, to be reported with the rest.
     """
-    classes = _names.NameTable(_names.RESERVED_CLASS_NAMES, separator="", reserved_suffix="Model")
+    classes = _names.NameTable(
+        _names.RESERVED_CLASS_NAMES,
+        max_length=_names.IDENTIFIER_MAX,
+        separator="",
+        reserved_suffix="Model",
+    )
     model_names = _model_names(api, classes)
-    methods = _names.NameTable(_names.RESERVED_METHOD_NAMES)
+    methods = _names.NameTable(_names.RESERVED_METHOD_NAMES, max_length=_names.IDENTIFIER_MAX)
 
     diagnostics: list[ir.Diagnostic] = []
     endpoints = []

@@ -16,7 +16,9 @@ import re
 import tokenize
 from collections.abc import Collection, Mapping
 
-__all__ = ["derive_numbered_names"]
+from specagent import _names
+
+__all__ = ["derive_numbered_names", "shorten_argument_classes"]
 
 _NUMBERED = re.compile(r"^(?P<base>[A-Za-z_]\w*?)(?P<number>\d+)$")
 
@@ -27,6 +29,52 @@ def derive_numbered_names(source: str, protected: Collection[str]) -> str:
     classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
     users = _users(tree, set(classes))
     renames = _renames(classes, users, set(protected))
+    return _rename(source, tree, renames) if renames else source
+
+
+# The client writes an argument as `        name: models.Class` (ruff format moves `| None = ...`
+# to the next line, and no layout breaks the name itself): the field's name and the class's
+# together get 76 columns of the 100, room for a `list[...]` around the class.
+_ARGUMENT_ROOM = 76
+
+
+def shorten_argument_classes(
+    source: str, args_models: Collection[str], protected: Collection[str]
+) -> str:
+    """`source` (models.py) with the classes datamodel-code-generator makes for an argument
+    (`CreateCallRecordingArgsRecordingStatusCallbackMethod`, named after the argument model and
+    the field when the field's name was taken) renamed where the client's line for that
+    argument would not fit: after the field alone (`RecordingStatusCallbackMethod`) when no
+    other class has that name, else after the field with a hash of the long name
+    (`RecordingStatusCallbackMethod4E39E9`: stable whatever other operations do, where a
+    counter would depend on them), else the long name cut with its hash (`_names.shorten`).
+    Classes that fit keep their name."""
+    tree = ast.parse(source)
+    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    taken, keep, wanted = set(classes), {*protected, *args_models}, set(args_models)
+    renames: dict[str, str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in wanted:
+            continue
+        for item in node.body:
+            if not isinstance(item, ast.AnnAssign) or not isinstance(item.target, ast.Name):
+                continue
+            field = item.target.id
+            for name in sorted(_names_in([item.annotation]) & taken):
+                if name in keep or name in renames:
+                    continue
+                room = max(_ARGUMENT_ROOM - len(field), 16)
+                if len(name) <= room:
+                    continue
+                plain = _names.class_name(field)
+                hashed = plain + _names.short_hash(name).upper()
+                candidate = next(
+                    (c for c in (plain, hashed) if c not in taken and len(c) <= room),
+                    _names.shorten(name, room),
+                )
+                if candidate not in taken:
+                    renames[name] = candidate
+                    taken.add(candidate)
     return _rename(source, tree, renames) if renames else source
 
 

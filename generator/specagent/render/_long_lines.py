@@ -71,7 +71,7 @@ def wrap_long_lines(source: str) -> str:
             edits.append((begin, end, replacement))
     for begin, end, text in sorted(edits, reverse=True):
         source = source[:begin] + text + source[end:]
-    return _parenthesize_values(source, tokens)
+    return _parenthesize_values(source)
 
 
 # `"wireName": python_name,` in a dict and `python_name=python_name,` in a call: one pair per
@@ -82,11 +82,17 @@ _PAIR = re.compile(
 )
 
 
-def _parenthesize_values(source: str, tokens: list[tokenize.TokenInfo]) -> str:
+def _parenthesize_values(source: str) -> str:
     """Long `key: value,` lines with the value in parentheses on a line of its own, which
-    ruff format keeps (the value is the same). Lines inside a string are left alone."""
+    ruff format keeps (the value is the same). Lines inside a string are left alone.
+
+    The source is tokenized again: the strings wrapped before this moved the lines."""
     lines = source.splitlines(keepends=True)
     if all(len(line.rstrip("\r\n")) <= LIMIT for line in lines):
+        return source
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
         return source
     in_strings = {
         number

@@ -27,7 +27,7 @@ from specagent._jsonschema import (
     schema_ref_name,
 )
 from specagent.render._bare_lists import type_bare_lists
-from specagent.render._class_names import derive_numbered_names
+from specagent.render._class_names import derive_numbered_names, shorten_argument_classes
 from specagent.render._deep_models import defer_deep_models
 from specagent.render._field_names import field_aliases
 from specagent.render._model_index import ModelIndex, field_alias, index_models
@@ -392,7 +392,9 @@ def build_models(plan: ir.Plan) -> Models:
         protected.add(endpoint.args_model)
         if endpoint.response_model is not None:
             protected.add(endpoint.response_model)
-    source = defer_deep_models(derive_numbered_names(source, protected))
+    source = derive_numbered_names(source, protected)
+    args_models = [endpoint.args_model for endpoint in plan.endpoints]
+    source = defer_deep_models(shorten_argument_classes(source, args_models, protected))
     try:
         tree = ast.parse(source)
     except SyntaxError as error:

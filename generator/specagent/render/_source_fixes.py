@@ -187,16 +187,26 @@ def _text(statement: ast.AnnAssign) -> str:
 _ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum"})
 
 
+# An enum member is written `    NAME = "value"` and used as `models.Class.NAME` in defaults:
+# 48 leaves room for both on a 100-column line.
+ENUM_MEMBER_MAX = 48
+
+
+def _readable(name: str) -> bool:
+    return name.isascii() and len(name) <= ENUM_MEMBER_MAX and name not in _names.AMBIGUOUS_NAMES
+
+
 def ascii_enum_members(source: str) -> str:
     """Enum members named from non-ASCII values renamed in ASCII (`PʿAL` -> `PAL`).
 
     datamodel-code-generator derives member names from the values and keeps their letters;
     Python accepts such names, but a user's linter does not (PLC2401), and Python compares
-    identifiers after NFKC normalisation, which can merge two of them. The values, which are
-    what the API sends, are unchanged; references (`Kaylo.PʿAL` as a default) follow.
+    identifiers after NFKC normalisation, which can merge two of them. Members named after a
+    long value (a sentence) are cut to ENUM_MEMBER_MAX with a hash of the whole name, so the
+    line holding one fits (E501 cannot be met by a layout when the name alone is too long), and
+    `I`, `O` and `l` get a trailing underscore (E741). The values, which are what the API sends,
+    are unchanged; references (`Kaylo.PʿAL` as a default) follow.
     """
-    if source.isascii():
-        return source
     tree = ast.parse(source)
     renames: dict[tuple[str, str], str] = {}
     for node in tree.body:
@@ -211,13 +221,16 @@ def ascii_enum_members(source: str) -> str:
             for target in item.targets
             if isinstance(target, ast.Name)
         ]
-        taken = {name for name in members if name.isascii()}
+        taken = {name for name in members if _readable(name)}
         for name in members:
-            if name.isascii():
+            if _readable(name):
                 continue
             folded = re.sub(r"_+", "_", _names.ascii_text(name)).strip("_")
             if not folded.isidentifier() or keyword.iskeyword(folded):
                 folded = f"VALUE_{_names.short_hash(name)}"
+            folded = _names.shorten(folded, ENUM_MEMBER_MAX)
+            if folded in _names.AMBIGUOUS_NAMES:
+                folded += "_"
             candidate, counter = folded, 1
             while candidate in taken:
                 counter += 1

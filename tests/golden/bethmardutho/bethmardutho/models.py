@@ -40,7 +40,7 @@ class CategoryType(StrEnum):
     PROPER_NOUN = "proper noun"
     SUBSTANTIVE = "substantive"
     VERB = "verb"
-    PROPER_NOUN__INDIVIDUAL__039_S_NAME__E_G__EPHREM_ = (
+    PROPER_NOUN_INDIVIDUAL_039_S_NAME_E_G_EPHREM = (
         "proper noun (individual&#039;s name; e.g. Ephrem)"
     )
     PROPER_NOUN__PLACE_NAME_ = "proper noun (place name)"
