@@ -259,6 +259,10 @@ def test_the_e2e_suites_debug_instrument_finds_a_logged_credential() -> None:
             key = Secret("sk-test-instrument/+key")
             quiet = logging.getLogger("tests.debug_secrets.quiet")
             quiet.setLevel(logging.WARNING)  # set before: the instrument lowers it
+            # Not propagating: the planted credential reaches this instrument only (the e2e
+            # suite's session-wide instrument, still installed on the root logger when this
+            # runs in the same session, would count it as a leak).
+            quiet.propagate = False
             instrument.cover_new_loggers()
             quiet.debug("nothing here")
             assert instrument.check() == []
@@ -266,4 +270,5 @@ def test_the_e2e_suites_debug_instrument_finds_a_logged_credential() -> None:
             hits = instrument.check()
         finally:
             instrument.stop()
+            quiet.propagate = True
     assert len(hits) == 1 and hits[0].startswith("tests.debug_secrets.quiet: sk-t")

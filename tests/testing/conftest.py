@@ -36,14 +36,23 @@ def run_specagent(
 def isolated_imports() -> Iterator[None]:
     """The kit puts the tests' package folders on sys.path and imports the packages; undo
     both, so other tests import their own packages of those names."""
+
+    def ours(name: str) -> bool:
+        top = name.partition(".")[0]
+        return top in ("petstore_agent", "shop_agent") or top.startswith("_specagent_test_")
+
     path = list(sys.path)
+    # A package of the same name another test imported (a generated petstore_agent, say)
+    # would be found instead of the one this test puts on sys.path: set aside, put back after.
+    earlier = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in earlier:
+        del sys.modules[name]
     modules = set(sys.modules)
     try:
         yield
     finally:
         sys.path[:] = path
         for name in set(sys.modules) - modules:
-            if name.split(".")[0] in ("petstore_agent", "shop_agent") or name.startswith(
-                "_specagent_test_"
-            ):
+            if ours(name):
                 del sys.modules[name]
+        sys.modules.update(earlier)

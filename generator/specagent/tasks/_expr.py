@@ -213,8 +213,10 @@ class _Checker:
         if not isinstance(node, ast.Name):
             return True
         name = node.id
-        return name in self.scope.variables or (
-            name in _YAML_LITERALS and name not in self.scope.partial
+        return (
+            name in self.scope.variables
+            or name in _CLOCK  # `today`, `now`: the task's clock
+            or (name in _YAML_LITERALS and name not in self.scope.partial)
         )
 
     def _quote_words(self, node: ast.Compare) -> None:

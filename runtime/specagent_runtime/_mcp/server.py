@@ -36,6 +36,7 @@ from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._http.auth import Credential
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, fingerprint
+from specagent_runtime._lazy import load
 from specagent_runtime._mcp.confirm import (
     ELICITATION_FIELD,
     TOKEN_KEY,
@@ -105,6 +106,7 @@ def _http_methods(package: str) -> dict[str, str]:
         module = importlib.import_module(f"{package}._operations")
     except ImportError:
         return {}
+    load(module)  # the client imports it lazily: its code may not have run yet
     values = vars(module).values()
     return {op.id: op.method.upper() for op in values if isinstance(op, OperationSpec)}
 

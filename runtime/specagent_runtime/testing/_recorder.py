@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
+from specagent_runtime._lazy import load
 from specagent_runtime._spec import ApiKeyScheme, OAuth2Scheme, OperationSpec, SecurityScheme
 from specagent_runtime.testing._match import same_scalar
 from specagent_runtime.testing._names import did_you_mean
@@ -130,6 +131,7 @@ def _route(operation: OperationSpec) -> _Route:
 def package_operations(package: str) -> tuple[OperationSpec, ...]:
     """The operations of a generated package, from its ``_operations`` module."""
     module = importlib.import_module(f"{package}._operations")
+    load(module)  # the client imports it lazily: its code may not have run yet
     found = [value for value in vars(module).values() if isinstance(value, OperationSpec)]
     return tuple(sorted(found, key=lambda op: op.id))
 
