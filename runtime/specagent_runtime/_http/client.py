@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import threading
 import time
 import uuid
@@ -83,6 +84,12 @@ class _Root:
     text: str
     query: str
     origin: tuple[str, str, int | None]
+    reference: Any  # httpx's parsed form of `base` (a NamedTuple), or None
+
+
+# Text httpx's parser leaves as it is in a path or query: unreserved and sub-delimiter
+# characters, ":", "@", "/" and whole percent-escapes.
+_PLAIN = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
 
 
 class _ClientCore:
@@ -206,9 +213,11 @@ class _ClientCore:
         if root is None:
             base = self._server(op)
             text = str(base.copy_with(query=None, fragment=None)).rstrip("/")
-            root = _Root(
-                base, text, base.query.decode("ascii"), (base.scheme, base.host, base.port)
-            )
+            reference = getattr(base, "_uri_reference", None)
+            if not (isinstance(reference, tuple) and hasattr(reference, "_replace")):
+                reference = None  # another httpx: every URL is parsed
+            origin = (base.scheme, base.host, base.port)
+            root = _Root(base, text, base.query.decode("ascii"), origin, reference)
             self._roots[op.server] = root
         return root
 
@@ -217,6 +226,21 @@ class _ClientCore:
         query = prepared.query
         if root.query:
             query = root.query + "&" + query if query else root.query
+        if (
+            root.reference is not None
+            and _PLAIN.fullmatch(prepared.path)
+            and "/." not in prepared.path
+            and (not query or _PLAIN.fullmatch(query))
+        ):
+            # Already percent-encoded, no dot segment: parsing the text would give back the
+            # same parts, so the base URL's parsed parts are reused with this path and query
+            # (its scheme, host and port, so the request cannot leave the API host).
+            path = root.reference.path.rstrip("/") + prepared.path
+            url = httpx.URL.__new__(httpx.URL)
+            url._uri_reference = root.reference._replace(
+                path=path, query=query or None, fragment=None
+            )
+            return url
         url = httpx.URL(root.text + prepared.path + ("?" + query if query else ""))
         # Values are percent-encoded, so this cannot fail; it guards the encoding itself.
         if (url.scheme, url.host, url.port) != root.origin:
