@@ -162,8 +162,20 @@ async def read_async(response: httpx.Response, limit: int | None) -> bytes:
     error body's first `ERROR_BODY_LIMIT` bytes and drops the rest instead."""
     if response.is_stream_consumed:
         return _already_read(response, limit)
-    decoder = BodyDecoder(response.headers.get("content-encoding", ""), limit)
-    parts: list[bytes] = []
+    encoding = response.headers.get("content-encoding")
+    if limit is not None and not encoding:
+        # Nothing to inflate (the usual answer): the raw bytes are the decoded bytes, so
+        # they are counted as they arrive, without the decoder's generators per chunk.
+        parts: list[bytes] = []
+        size = 0
+        async for raw in response.aiter_raw():
+            size += len(raw)
+            if size > limit:
+                raise _too_large(limit)
+            parts.append(raw)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    decoder = BodyDecoder(encoding or "", limit)
+    parts = []
     async for raw in response.aiter_raw():
         parts.extend(decoder.feed(raw))
         if limit is None and decoder.size >= ERROR_BODY_LIMIT:
@@ -175,8 +187,18 @@ def read_sync(response: httpx.Response, limit: int | None) -> bytes:
     """`read_async` for the sync client."""
     if response.is_stream_consumed:
         return _already_read(response, limit)
-    decoder = BodyDecoder(response.headers.get("content-encoding", ""), limit)
-    parts: list[bytes] = []
+    encoding = response.headers.get("content-encoding")
+    if limit is not None and not encoding:  # as in `read_async`
+        parts: list[bytes] = []
+        size = 0
+        for raw in response.iter_raw():
+            size += len(raw)
+            if size > limit:
+                raise _too_large(limit)
+            parts.append(raw)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    decoder = BodyDecoder(encoding or "", limit)
+    parts = []
     for raw in response.iter_raw():
         parts.extend(decoder.feed(raw))
         if limit is None and decoder.size >= ERROR_BODY_LIMIT:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, overload
 
@@ -71,6 +72,26 @@ def http2_available() -> bool:
     return importlib.util.find_spec("h2") is not None
 
 
+_IDEMPOTENCY_LOWER = IDEMPOTENCY_HEADER.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _Root:
+    """A server URL as requests are built on it: the URL, its text without query (to which a
+    path is appended), its own query, and the origin every request URL must keep."""
+
+    base: httpx.URL
+    text: str
+    query: str
+    origin: tuple[str, str, int | None]
+    reference: Any  # httpx's parsed form of `base` (a NamedTuple), or None
+
+
+# Text httpx's parser leaves as it is in a path or query: unreserved and sub-delimiter
+# characters, ":", "@", "/" and whole percent-escapes.
+_PLAIN = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+
+
 class _ClientCore:
     """State and pure steps shared by the async and sync clients."""
 
@@ -99,6 +120,10 @@ class _ClientCore:
         self._base_url: httpx.URL | None = None
         self._base_url_given = base_url is not None
         self._server_urls: dict[str, httpx.URL] = {}  # OperationSpec.server -> checked URL
+        self._roots: dict[str, _Root] = {}  # OperationSpec.server -> its URL, split
+        # An operation's success media type -> the headers each of its calls starts from
+        # (ours, the caller's, Accept): merged once, copied per call.
+        self._fixed_headers: dict[str | None, dict[str, str]] = {}
         self._credentials = dict(credentials or {})
         self._env = env
         self._resolver: AuthResolver | None = None
@@ -181,30 +206,67 @@ class _ClientCore:
             return None
         return hosts.refusal(what, url, base)
 
+    def _root(self, op: OperationSpec) -> _Root:
+        """The server URL of `op`, split once per server (not per call) into the text the
+        path is appended to and its own query."""
+        root = self._roots.get(op.server)
+        if root is None:
+            base = self._server(op)
+            text = str(base.copy_with(query=None, fragment=None)).rstrip("/")
+            reference = getattr(base, "_uri_reference", None)
+            if not (isinstance(reference, tuple) and hasattr(reference, "_replace")):
+                reference = None  # another httpx: every URL is parsed
+            origin = (base.scheme, base.host, base.port)
+            root = _Root(base, text, base.query.decode("ascii"), origin, reference)
+            self._roots[op.server] = root
+        return root
+
     def _url(self, op: OperationSpec, prepared: PreparedRequest) -> httpx.URL:
-        base = self._server(op)
-        root = str(base.copy_with(query=None, fragment=None)).rstrip("/")
-        query = "&".join(q for q in (base.query.decode("ascii"), prepared.query) if q)
-        url = httpx.URL(root + prepared.path + ("?" + query if query else ""))
+        root = self._root(op)
+        query = prepared.query
+        if root.query:
+            query = root.query + "&" + query if query else root.query
+        if (
+            root.reference is not None
+            and _PLAIN.fullmatch(prepared.path)
+            and "/." not in prepared.path
+            and (not query or _PLAIN.fullmatch(query))
+        ):
+            # Already percent-encoded, no dot segment: parsing the text would give back the
+            # same parts, so the base URL's parsed parts are reused with this path and query
+            # (its scheme, host and port, so the request cannot leave the API host).
+            path = root.reference.path.rstrip("/") + prepared.path
+            url = httpx.URL.__new__(httpx.URL)
+            url._uri_reference = root.reference._replace(
+                path=path, query=query or None, fragment=None
+            )
+            return url
+        url = httpx.URL(root.text + prepared.path + ("?" + query if query else ""))
         # Values are percent-encoded, so this cannot fail; it guards the encoding itself.
-        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-            raise RequestError(f"the request URL left the API host {base.host!r}")
+        if (url.scheme, url.host, url.port) != root.origin:
+            raise RequestError(f"the request URL left the API host {root.base.host!r}")
         return url
 
     def _request_headers(
         self, op: OperationSpec, prepared: PreparedRequest, idempotency_key: str | None
     ) -> dict[str, str]:
-        accept = {
-            "Accept": op.success_media_type or "application/json",
-            # Only what `body` inflates within the size cap (never brotli or zstd).
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
-        headers = _merge_headers(self._headers, accept, prepared.headers)
-        present = {name.lower() for name in headers}
+        fixed = self._fixed_headers.get(op.success_media_type)
+        if fixed is None:
+            accept = {
+                "Accept": op.success_media_type or "application/json",
+                # Only what `body` inflates within the size cap (never brotli or zstd).
+                "Accept-Encoding": ACCEPT_ENCODING,
+            }
+            fixed = _merge_headers(self._headers, accept)
+            self._fixed_headers[op.success_media_type] = fixed
+        if prepared.headers:
+            headers = _merge_headers(fixed, prepared.headers)
+        else:
+            headers = dict(fixed)
         if idempotency_key is not None:
             key = {IDEMPOTENCY_HEADER: header_safe(IDEMPOTENCY_HEADER, idempotency_key)}
             headers = _merge_headers(headers, key)
-        elif IDEMPOTENCY_HEADER.lower() not in present and (
+        elif not any(name.lower() == _IDEMPOTENCY_LOWER for name in headers) and (
             # The API declares the header (the generator drops it from the arguments), or the
             # caller asked for keys on every unsafe request.
             op.idempotency_key
@@ -221,7 +283,7 @@ class _ClientCore:
         engine's, for its own records) must not make a POST be sent twice."""
         if op.idempotency_key or self._idempotency_keys:
             return headers
-        return {k: v for k, v in headers.items() if k.lower() != IDEMPOTENCY_HEADER.lower()}
+        return {k: v for k, v in headers.items() if k.lower() != _IDEMPOTENCY_LOWER}
 
     def _prepare(
         self, op: OperationSpec, args: Mapping[str, object], idempotency_key: str | None

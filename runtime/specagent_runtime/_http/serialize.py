@@ -150,6 +150,8 @@ def _place(op: OperationSpec, arg: Arg, value: object, parts: _Parts) -> None:
 
 def to_jsonable(value: object) -> Any:
     """The JSON value of an argument: models dumped by alias with only the fields set."""
+    if type(value) is str or type(value) is int:  # the usual path ID, already JSON
+        return value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, Mapping):
@@ -187,6 +189,8 @@ def _scalar(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if type(value) is int:
+        return str(value)  # what json.dumps writes, without its encoder set-up
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 

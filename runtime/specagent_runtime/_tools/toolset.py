@@ -400,8 +400,12 @@ class Toolset:
                 "the tool failed for a technical reason; nothing is known about the "
                 "outcome. Do not retry; offer to hand off to a human.",
             )
-        if spec.owner is not None and not owned_by(
-            to_json_data(response), spec.owner[0], call.owner
+        try:
+            json_data = to_json_data(response)
+        except Exception:
+            json_data = _UNSHAPED
+        if spec.owner is not None and (
+            json_data is _UNSHAPED or not owned_by(json_data, spec.owner[0], call.owner)
         ):
             # The API answered with someone else's record: nothing of it is shown or kept.
             logger.warning(
@@ -412,7 +416,9 @@ class Toolset:
             )
             return ToolResult.error(spec.name, WITHHELD)
         try:
-            data = shape(to_json_data(response), expose_paths=spec.expose, redact_paths=spec.redact)
+            if json_data is _UNSHAPED:
+                raise ValueError("the response cannot be turned into JSON data")
+            data = shape(json_data, expose_paths=spec.expose, redact_paths=spec.redact)
             data, truncated = fit(data, self.result_budget)
         except Exception:
             # The call itself succeeded: say so, so the model does not retry an action.
@@ -439,6 +445,10 @@ class Toolset:
                 name, f"`{name}` needs the customer's confirmation before it runs"
             )
         return await self.run(prepared)
+
+
+# The response could not be turned into JSON data (it is then neither shown nor owned).
+_UNSHAPED = object()
 
 
 def _booleans_for_numbers(spec: ToolSpec, arguments: Mapping[str, Any]) -> list[str]:
