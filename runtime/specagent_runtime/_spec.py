@@ -10,9 +10,12 @@ HTTP method sets live here too, so that the generator and the runtime share one 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from specagent_runtime._lazy import load
 
 ArgLocation = Literal["path", "query", "header", "cookie", "body"]
 
@@ -200,3 +203,13 @@ class ToolSpec:
             owner=(str(owner["field"]), str(owner["is"])) if owner else None,
             lookup_limit=int(data["lookup_limit"]) if data.get("lookup_limit") else None,
         )
+
+
+def package_operations(package: str) -> tuple[OperationSpec, ...]:
+    """The operations of a generated package, from its ``_operations`` module, by id. The
+    client imports that module lazily, so its code is run here if it has not run yet (its
+    namespace would otherwise be empty)."""
+    module = importlib.import_module(f"{package}._operations")
+    load(module)
+    found = [value for value in vars(module).values() if isinstance(value, OperationSpec)]
+    return tuple(sorted(found, key=lambda op: op.id))

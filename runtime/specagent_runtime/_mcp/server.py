@@ -36,7 +36,6 @@ from specagent_runtime._errors import ConfigurationError
 from specagent_runtime._http.auth import Credential
 from specagent_runtime._http.client import AsyncApiClient
 from specagent_runtime._identity import Identity, fingerprint
-from specagent_runtime._lazy import load
 from specagent_runtime._mcp.confirm import (
     ELICITATION_FIELD,
     TOKEN_KEY,
@@ -51,7 +50,7 @@ from specagent_runtime._mcp.confirm import (
 )
 from specagent_runtime._mcp.identity import IDENTITY_HEADER_PREFIX, HeaderIdentity
 from specagent_runtime._mcp.tasks import McpTasks
-from specagent_runtime._spec import OperationSpec, ToolSpec
+from specagent_runtime._spec import ToolSpec, package_operations
 from specagent_runtime._stores.base import Store
 from specagent_runtime._stores.memory import MemoryStore
 from specagent_runtime._tasks.steps import TaskDefinition, load_task_module
@@ -103,12 +102,10 @@ def _http_methods(package: str) -> dict[str, str]:
     """Operation id -> HTTP method, from the package's ``_operations`` module (for the
     annotations); empty when the package has none."""
     try:
-        module = importlib.import_module(f"{package}._operations")
+        operations = package_operations(package)
     except ImportError:
         return {}
-    load(module)  # the client imports it lazily: its code may not have run yet
-    values = vars(module).values()
-    return {op.id: op.method.upper() for op in values if isinstance(op, OperationSpec)}
+    return {op.id: op.method.upper() for op in operations}
 
 
 def tool_annotations(spec: ToolSpec, http_method: str | None) -> types.ToolAnnotations:

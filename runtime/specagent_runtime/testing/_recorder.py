@@ -10,7 +10,6 @@ there. What reached the API is what a test asserts on: it cannot be argued with.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,8 +19,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
-from specagent_runtime._lazy import load
-from specagent_runtime._spec import ApiKeyScheme, OAuth2Scheme, OperationSpec, SecurityScheme
+from specagent_runtime._spec import (
+    ApiKeyScheme,
+    OAuth2Scheme,
+    OperationSpec,
+    SecurityScheme,
+    package_operations,
+)
 from specagent_runtime.testing._match import same_scalar
 from specagent_runtime.testing._names import did_you_mean
 
@@ -126,14 +130,6 @@ def _route(operation: OperationSpec) -> _Route:
             literal += len(piece)
             parts.append(re.escape(piece))
     return _Route(operation, re.compile("".join(parts) + "$"), tuple(names), literal)
-
-
-def package_operations(package: str) -> tuple[OperationSpec, ...]:
-    """The operations of a generated package, from its ``_operations`` module."""
-    module = importlib.import_module(f"{package}._operations")
-    load(module)  # the client imports it lazily: its code may not have run yet
-    found = [value for value in vars(module).values() if isinstance(value, OperationSpec)]
-    return tuple(sorted(found, key=lambda op: op.id))
 
 
 class ApiRecorder(httpx.AsyncBaseTransport, httpx.BaseTransport):
