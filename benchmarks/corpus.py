@@ -233,8 +233,8 @@ _ALLOW_HINT = re.compile(r"allow_hosts: \[([^\]]+)\]")
 
 def _hosts_to_allow(diagnostics: Sequence[Any]) -> list[str]:
     """The hosts to allow when the only errors are credentials bound for other hosts."""
-    errors = [d for d in diagnostics if str(d.severity) in ("error", "Severity.ERROR")]
-    if not errors or any(str(d.code.value) not in _HOST_CODES for d in errors):
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if not errors or any(d.code not in _HOST_CODES for d in errors):
         return []
     hosts = {
         h.strip() for d in errors for m in _ALLOW_HINT.finditer(d.hint) for h in m[1].split(",")
