@@ -20,6 +20,7 @@ from specagent_runtime import Arg, OperationSpec
 
 from specagent import ir
 from specagent.plan import is_json
+from specagent.render._long_lines import WIDTH
 from specagent.render._models import ArgField, Models
 from specagent.render._templates import py_docstring
 
@@ -249,6 +250,20 @@ def _short(text: str) -> str:
 _MAX_POSITIONAL = 5
 
 
+# A method's parameters sit at 8 columns once ruff format splits the signature at its width.
+_PARAMETER_ROOM = WIDTH - 8
+
+
+def _parameter(name: str, annotation: str, default: str) -> str:
+    """`name: annotation` plus default, the annotation parenthesized when the line would be
+    too long: ruff format then breaks inside the parentheses, where a bare `X | None` after a
+    long name splits at the `|` and can leave a line over E501's limit."""
+    text = f"{name}: {annotation}{default}"
+    if len(text) + 1 <= _PARAMETER_ROOM or " | " not in annotation:
+        return text
+    return f"{name}: ({annotation}){default}"
+
+
 def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
     views = []
     for endpoint in plan.endpoints:
@@ -261,10 +276,12 @@ def methods(plan: ir.Plan, models: Models) -> list[MethodView]:
         signature = [receiver]
         if len(required) > _MAX_POSITIONAL:
             signature.append("*")  # that many are only readable by name (ruff's PLR0917)
-        signature.extend(f"{field.python_name}: {field.annotation}" for field in required)
+        signature.extend(_parameter(field.python_name, field.annotation, "") for field in required)
         if optional and "*" not in signature:
             signature.append("*")
-        signature.extend(f"{field.python_name}: {field.annotation} = None" for field in optional)
+        signature.extend(
+            _parameter(field.python_name, field.annotation, " = None") for field in optional
+        )
         response_expr, return_annotation = _response(endpoint, models, alias)
         views.append(
             MethodView(

@@ -3,7 +3,7 @@ ones where a spec's would not fit, and every package still passes ruff's default
 strict rule set. Shortened names are deterministic, unique and keep what the API sends.
 
 The reproducers are the corpus cases: apacta's operation ids, billbee's .NET generic schema
-names, Twilio's argument enums, apptigent's enum member named after a sentence, Adyen's `I`.
+names, Twilio's argument enums and a long schema name behind a long argument name, apptigent's enum member named after a sentence, Adyen's `I`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ SCHEMA = (
     "RechnungsdruckWebAppControllersApiApiPagedResultPagingInformationSystemCollectionsGeneric"
     "ListBillbeeInterfacesBillbeeAPIModelCustomerAddressApiModel"
 )
+# Twilio's: `business_registration_authority: models.<this> | None = None` is 106 columns.
+AUTHORITY = "TollfreeVerificationEnumBusinessRegistrationAuthority"
 SENTENCE = (
     "Calendar Event (subject|description|location|start|end|allDayEvent['true' or 'false']"
     "|format ['universal' or 'iCal'])"
@@ -66,6 +68,9 @@ paths:
           in: query
           required: true
           schema: {{type: string, enum: [GET, POST]}}
+        - name: business_registration_authority
+          in: query
+          schema: {{$ref: "#/components/schemas/{AUTHORITY}"}}
       responses:
         "200":
           description: OK
@@ -79,6 +84,9 @@ paths:
                     enum: ["{SENTENCE}", "{SENTENCE} again", "I", "Plain"]
 components:
   schemas:
+    {AUTHORITY}:
+      type: string
+      enum: [EIN, CBN]
     {SCHEMA}:
       type: object
       properties:
