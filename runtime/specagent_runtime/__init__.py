@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from specagent_runtime._stores.sqlite import SQLiteStore
     from specagent_runtime._tasks.calls import idempotency_key
     from specagent_runtime._tasks.engine import TaskEngine
+    from specagent_runtime._tasks.input import choice_words
     from specagent_runtime._tasks.instruct import StepModel, StepOutcome
     from specagent_runtime._tasks.run import HistoryEntry, RunInfo, RunStatus, TaskTurn
     from specagent_runtime._tasks.steps import (
@@ -152,6 +153,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "AsyncApiClient": ("specagent_runtime._http.client", "AsyncApiClient"),
     "ApiClient": ("specagent_runtime._http.client", "ApiClient"),
     "TaskDefinition": ("specagent_runtime._tasks.steps", "TaskDefinition"),
+    "choice_words": ("specagent_runtime._tasks.input", "choice_words"),
     "TaskContext": ("specagent_runtime._tasks.steps", "TaskContext"),
     "InputSpec": ("specagent_runtime._tasks.steps", "InputSpec"),
     "Effect": ("specagent_runtime._tasks.steps", "Effect"),
@@ -376,6 +378,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UserContext",
     "Versioned",
+    "choice_words",
     "complete_models",
     "export_tools",
     "format_result",

@@ -11,6 +11,7 @@ import math
 import re
 
 import yaml
+from specagent_runtime import choice_words
 
 from specagent import ir
 from specagent._diagnostics import did_you_mean
@@ -98,6 +99,8 @@ class Values:
                     f"`{child_path(path, 'pattern')}` is not a regular expression: {exc.msg}",
                 )
                 pattern = None
+        labels = self.labels(entries, path, enum)
+        self.distinct_choices(entries, path, enum, labels)
         return ir.InputDecl(
             name=name,
             where=where,
@@ -110,7 +113,7 @@ class Values:
             maximum=self.number(entries, path, "maximum"),
             min_length=self.whole(entries, path, "min_length"),
             max_length=self.whole(entries, path, "max_length"),
-            labels=self.labels(entries, path, enum),
+            labels=labels,
         )
 
     def labels(
@@ -144,6 +147,36 @@ class Values:
             elif label is not None and label.strip():
                 found[value] = label.strip()
         return tuple((value, found[value]) for value in enum if value in found)
+
+    def distinct_choices(
+        self,
+        entries: dict[str, yaml.Node],
+        path: str,
+        enum: tuple[str, ...],
+        labels: tuple[tuple[str, str], ...],
+    ) -> None:
+        """Two choices whose values or labels read the same once case, spaces and punctuation
+        are set aside (as the runtime compares answers: `choice_words`) could never both be
+        picked: the customer's answer would always name the first."""
+        shown = dict(labels)
+        owner: dict[str, tuple[str, str]] = {}  # words -> (value, how it was written)
+        for value in enum:
+            for written in dict.fromkeys((value, shown.get(value, ""))):
+                words = choice_words(written)
+                first = owner.setdefault(words, (value, written))
+                if not words or first[0] == value:
+                    continue
+                key = "labels" if written != value or first[1] != first[0] else "enum"
+                self.reader.fail(
+                    Code.TASK_BAD_VALUE,
+                    entries.get(key, entries["enum"]),
+                    f"`{child_path(path, key)}`: {_choice(value, written)} reads the same as"
+                    f" {_choice(*first)} to the customer: an answer could not choose between"
+                    " them",
+                    "give each choice a value and label that differ in more than case, spaces"
+                    " or punctuation",
+                )
+                return
 
     def text(self, entries: dict[str, yaml.Node], path: str, key: str) -> str | None:
         if key not in entries:
@@ -206,3 +239,7 @@ class Values:
                 node,
                 f"`{path}`: `{name}` is reserved in task expressions; choose another {what} name",
             )
+
+
+def _choice(value: str, written: str) -> str:
+    return f"`{value}`" if written == value else f"{written!r} (the label of `{value}`)"

@@ -117,8 +117,10 @@ def _example(clock: TaskClock) -> str:
     return clock.today().isoformat()
 
 
-def _words(text: str) -> str:
-    """Lower case, with every run of spaces, `-`, `_` and punctuation one space."""
+def choice_words(text: str) -> str:
+    """A choice or an answer as they are compared: NFKC, case-folded, with every run of spaces,
+    `-`, `_` and punctuation one space. Public so the generator can refuse two choices that
+    read the same (the customer could not pick one of them)."""
     return " ".join(re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
@@ -136,10 +138,10 @@ def _choice(spec: InputSpec, text: str) -> str:
     forms: list[tuple[str, str]] = []  # (words, value), longest first
     labels = dict(spec.labels)
     for value in spec.enum:
-        for form in {_words(value), _words(labels.get(value, ""))} - {""}:
+        for form in {choice_words(value), choice_words(labels.get(value, ""))} - {""}:
             forms.append((form, value))
     forms.sort(key=lambda item: -len(item[0]))
-    answer = _words(text)
+    answer = choice_words(text)
     for form, value in forms:
         if answer == form:
             return value
