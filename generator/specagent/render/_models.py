@@ -132,14 +132,47 @@ def _default_fits(schema: Mapping[str, Any]) -> bool:
     if isinstance(default, str):
         return allows("string") and (fmt is None or (isinstance(fmt, str) and fmt in _STR_FORMATS))
     if isinstance(default, list):
+        items = schema.get("items")
+        if isinstance(items, Mapping) and "$ref" not in items and items.get("format"):
+            # `format: uri` items are `list[AnyUrl]`, which a list of strings does not fit.
+            return allows("array") and all(
+                _default_fits({**items, "default": item}) for item in default
+            )
         return allows("array")
     return isinstance(default, dict) and allows("object")
+
+
+def _patterns_as_values(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`patternProperties` as the values of a plain mapping (`additionalProperties`: any of
+    the patterns' schemas, and of the extra properties' own schema if it has one).
+
+    datamodel-code-generator writes them as `dict[constr(pattern=...), X]`, a call in an
+    annotation that mypy refuses; the key patterns are the API's to check, the values stay
+    typed.
+    """
+    patterns = node.get("patternProperties")
+    if not isinstance(patterns, Mapping) or not patterns:
+        return node
+    values = [schema for schema in patterns.values() if isinstance(schema, Mapping | bool)]
+    extra = node.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        values.append(extra)
+    if any(value is True or value == {} for value in values):
+        values = []  # one of them takes any value
+    copy = {key: value for key, value in node.items() if key != "patternProperties"}
+    kept = [value for value in values if isinstance(value, Mapping)]
+    if not kept:
+        copy["additionalProperties"] = True
+    else:
+        copy["additionalProperties"] = kept[0] if len(kept) == 1 else {"anyOf": kept}
+    return copy
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
     """A copy of a schema with refs to renamed classes, examples dropped, enums deduplicated,
     and defaults that do not fit the field's type left out."""
     if isinstance(node, Mapping):
+        node = _patterns_as_values(node)
         result: dict[str, Any] = {}
         for key, value in node.items():
             if key in _DROPPED or (key == "format" and value in _EXTRA_DEPENDENCY_FORMATS):

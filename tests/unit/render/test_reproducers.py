@@ -7,6 +7,11 @@
    --strict reported `class C(A, B)` (incompatible definitions in base classes, [misc]);
 4. schemas that are arrays (or maps) of themselves: a bare `RootModel[list]` mypy refuses.
 
+And three corpus specs under mypy --strict: 5. `patternProperties` (SendGrid's contacts by
+email, WorkOS's metadata) became `dict[constr(pattern=...), X]`, a call in an annotation
+([valid-type]); 6. PagerDuty SCIM's `schemas`, an array of `format: uri` strings with a
+default list of strings, became `list[AnyUrl] = ["urn:..."]` ([assignment]).
+
 One package holds them all; it must import in a fresh interpreter, validate what the API
 sends, and pass mypy --strict and ruff.
 """
@@ -60,6 +65,30 @@ def _spec() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": {"type": "array", "items": _ref("MapOfLists")},
         },
+        "Metadata": {
+            "type": "object",
+            "additionalProperties": False,
+            "patternProperties": {
+                "^[a-zA-Z0-9_-]{0,40}$": {"anyOf": [{"type": "string"}, {"type": "number"}]}
+            },
+        },
+        "ByEmail": {
+            "type": "object",
+            "patternProperties": {
+                "^.+@.+$": {"type": "object", "properties": {"error": {"type": "string"}}},
+                "^[0-9]+$": {"type": "integer"},
+            },
+        },
+        "ScimUser": {
+            "type": "object",
+            "properties": {
+                "schemas": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "uri"},
+                    "default": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                }
+            },
+        },
     }
     for index in range(CYCLE):
         following = f"Step{(index + 1) % CYCLE:02d}"
@@ -74,6 +103,7 @@ def _spec() -> dict[str, Any]:
             link["properties"]["next"] = _ref(f"Link{index + 1:03d}")
         schemas[f"Link{index:03d}"] = link
     names = ["Event", "C", "Tree", "Forest", "Mixed", "Map", "MapOfLists", "Step00", "Link000"]
+    names += ["Metadata", "ByEmail", "ScimUser"]
     properties = {name.lower(): _ref(name) for name in names}
     return {
         "openapi": "3.0.3",
@@ -125,6 +155,9 @@ print(json.dumps({
     "map": type(answer.map.root["a"]).__name__,
     "step": type(answer.step00.inputs[1]).__name__,
     "link": answer.link000.next.next.value,
+    "metadata": {key: type(value).__name__ for key, value in answer.metadata.root.items()},
+    "byemail": [answer.byemail.root["a@b.c"].error, answer.byemail.root["42"]],
+    "scim": answer.scimuser.schemas is None,
     "limit": sys.getrecursionlimit(),
     "dump": answer.model_dump(mode="json", exclude_none=True) == payload,
 }))
@@ -142,6 +175,9 @@ def test_the_package_imports_and_validates_in_a_fresh_interpreter(package: Path)
         "mapoflists": {"a": [{"b": []}]},
         "step00": {"inputs": ["text", {"inputs": []}]},
         "link000": {"value": 0, "next": {"value": 1, "next": {"value": 2}}},
+        "metadata": {"owner": "user_01", "count": 3},
+        "byemail": {"a@b.c": {"error": "none"}, "42": 7},
+        "scimuser": {},
     }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(payload)],
@@ -161,6 +197,9 @@ def test_the_package_imports_and_validates_in_a_fresh_interpreter(package: Path)
         "map": "Map",
         "step": "Step01",
         "link": 2,
+        "metadata": {"owner": "str", "count": "float"},  # the values typed; keys the API's
+        "byemail": ["none", 7],
+        "scim": True,  # the default that did not fit is left to the API
         "limit": 1000,  # the deep build raised it for its own thread only, and put it back
         "dump": True,
     }
