@@ -33,7 +33,10 @@ added latency (turn time minus the model's fixed latency times the completions i
 `--duplicates` adds the duplicate-delivery mode (benchmarks/load_duplicates.py): the same
 conversations dispatched message by message, a `--duplicate-fraction` of them (10%) delivered
 twice at the same moment to different workers, reporting actions duplicated and messages lost
-(both must be 0) beside the same throughput figures, with and without duplicates.
+(both must be 0) beside the same throughput figures, with and without duplicates. There every
+conversation starts at once and each worker process runs `--concurrency` turns at a time (32,
+`serve`'s default), the rest waiting in it as webhooks wait in `serve`'s queue; a turn's time
+counts from its arrival at the worker.
 Everything listens on 127.0.0.1 only; the run is bounded by `--timeout` and stops by itself.
 """
 
@@ -124,8 +127,18 @@ def serve_model(latency: float) -> None:
         return JSONResponse(model_answer(body))
 
     app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+    # The workers pool their connections: uvicorn's 5 s keep-alive would close idle ones as a
+    # worker reuses them (a spurious APIConnectionError), and its 2048 backlog fills when 8
+    # workers connect at once on a busy machine.
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, log_level="warning", access_log=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=300,
+        backlog=8192,
     )
     server = uvicorn.Server(config)
 
@@ -560,6 +573,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0.1,
         help="in that mode, the share of messages delivered twice at the same moment",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        help="in the dispatched runs, the turns each worker process runs at once, the rest"
+        " waiting in it, as `serve`'s worker does (its default, 32); 0: all at once",
+    )
     # Internal roles: the fake model and the worker processes run this same file.
     parser.add_argument("--serve-model", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -587,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--conversations must be 1..2000 and --workers 1..32")
     if options.duplicates and options.workers < 2:
         parser.error("--duplicates needs --workers 2 or more (a duplicate goes to another one)")
+    if options.concurrency < 0:
+        parser.error("--concurrency must be 0 (no bound) or more")
     if not 0 <= options.duplicate_fraction <= 1:
         parser.error("--duplicate-fraction must be between 0 and 1")
     if options.store not in (None, "sqlite", "postgres"):
@@ -594,9 +616,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.store == "postgres" and options.workers < 2:
         parser.error("--store postgres needs --workers 2 or more (duplicates go to another one)")
     rows, duplicate_rows = run_all(options)
-    print(table([(result, figures(result), len(problems)) for result, problems in rows]))
-    print()
-    print(by_turn([result for result, _ in rows]))
+    if rows:  # none when `--store postgres --no-baseline` runs only the stores compared
+        print(table([(result, figures(result), len(problems)) for result, problems in rows]))
+        print()
+        print(by_turn([result for result, _ in rows]))
     compared = [row for row in duplicate_rows if row[0].label.startswith(COMPARED)]
     duplicate_rows = [row for row in duplicate_rows if row not in compared]
     if duplicate_rows:
@@ -605,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     if compared:
         print()
         print(stores_table(compared))
+        print(f"(each worker process runs {options.concurrency or 'every'} turn(s) at once)")
     duplicate_rows += compared
     for result, problems in [*rows, *duplicate_rows]:
         for problem in problems[:20]:
@@ -801,6 +825,7 @@ def run_all(
                         latency=options.latency,
                         timeout=options.timeout,
                         fraction=options.duplicate_fraction,
+                        concurrency=options.concurrency,
                     )
                 )
     return rows, duplicate_rows

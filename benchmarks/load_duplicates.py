@@ -100,21 +100,28 @@ async def run_delivery_worker(options: argparse.Namespace) -> None:
         sys.stdout.write(json.dumps(data) + "\n")
         sys.stdout.flush()
 
+    # As `serve`'s worker does (SPECAGENT_SERVE_CONCURRENCY): at most this many turns at once,
+    # the rest wait their turn in this process. 0: every delivery at once.
+    gate = asyncio.Semaphore(options.concurrency or 1 << 30)
+
     async def deliver(line: dict[str, Any]) -> None:
         order, turn = int(line["order"]), int(line["turn"])
         counter = [0]
-        token = load._completions.set(counter)
         kwargs: dict[str, Any] = {"identity": customer(order)}
         if takes_id:
             kwargs["message_id"] = message_id(order, turn)
-        started = time.perf_counter()
-        try:
-            reply = await agent.respond(f"load-{order}", load.messages_for(order)[turn], **kwargs)
-        except Exception as exc:  # reported: the dispatcher counts it
-            emit({"id": line["id"], "error": f"{type(exc).__name__}: {exc}"})
-            return
-        finally:
-            load._completions.reset(token)
+        started = time.perf_counter()  # on arrival: the wait for the gate is the customer's too
+        async with gate:
+            token = load._completions.set(counter)
+            try:
+                reply = await agent.respond(
+                    f"load-{order}", load.messages_for(order)[turn], **kwargs
+                )
+            except Exception as exc:  # reported: the dispatcher counts it
+                emit({"id": line["id"], "error": f"{type(exc).__name__}: {exc}"})
+                return
+            finally:
+                load._completions.reset(token)
         emit(
             {
                 "id": line["id"],
@@ -152,6 +159,7 @@ class DispatchResult(load.RunResult):
     actions_duplicated: int = 0  # set by `run_dispatched` from the server's log
     messages_lost: int = 0
     redelivered: int = 0  # messages sent again after every delivery failed (a helpdesk retry)
+    concurrency: int = 0  # turns each worker process runs at once (0: all it is sent)
 
 
 # A helpdesk redelivers a webhook its endpoint failed (a StoreError is the runtime's "try again
@@ -197,6 +205,7 @@ async def _dispatch(
     env["LOAD_API_KEY"] = api_key
     script = str(Path(load.__file__).resolve())
     arguments = ["--delivery-worker", "--api", api_url, "--model", model_url]
+    arguments += ["--concurrency", str(result.concurrency)]
     processes = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -279,13 +288,14 @@ def run_dispatched(
     latency: float,
     timeout: float,
     fraction: float,
+    concurrency: int = 0,
 ) -> tuple[DispatchResult, list[str]]:
     """Seed the orders, dispatch their conversations (a `fraction` of the messages twice),
     check the outcome."""
     if workers < 2:
         raise ValueError("the duplicate-delivery mode needs at least 2 worker processes")
     load.seed_orders(running.petstore.base_url, running.petstore.api_key, orders)
-    result = DispatchResult(label, store, orders, workers, latency)
+    result = DispatchResult(label, store, orders, workers, latency, concurrency=concurrency)
     result.duplicated = choose_duplicates(orders, fraction)
     asyncio.run(
         _dispatch(
@@ -411,6 +421,7 @@ def run_mode(
                 latency=options.latency,
                 timeout=options.timeout,
                 fraction=fraction,
+                concurrency=options.concurrency,
             )
         )
     return rows

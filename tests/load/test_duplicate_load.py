@@ -57,6 +57,7 @@ def dispatched(
             latency=LATENCY,
             timeout=90,
             fraction=FRACTION,
+            concurrency=3,  # fewer than each worker is sent: some deliveries wait their turn
         )
     finally:
         if server is not None:
