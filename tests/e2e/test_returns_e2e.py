@@ -112,7 +112,7 @@ async def test_a_return_in_natural_words_with_asides(
     reason = await agent.respond("c", "Too-Small")
     assert reason.text == PICKUP_PROMPT
     confirm = await agent.respond("c", "10 December 2026 is fine")
-    assert confirm.text == "Return order 7 (too_small) with a pickup on 2026-12-10?"
+    assert confirm.text == "Return order 7 (Too small) with a pickup on 2026-12-10?"
 
     # A question at the confirmation: the model answers, nothing is confirmed or sent.
     fake.add(say("Yes, the pickup is free of charge."))
@@ -176,7 +176,7 @@ async def test_a_stop_at_the_confirmation_is_a_no(
 ) -> None:
     fake.add(call("return_item", order_id=7, reason="Damaged", pickup_on="2026-12-05"))
     confirm = await agent.respond("c", "order 7 arrived damaged, pick it up on the 5th")
-    assert confirm.text == "Return order 7 (damaged) with a pickup on 2026-12-05?"
+    assert confirm.text == "Return order 7 (Damaged) with a pickup on 2026-12-05?"
     # The consent judge stays strict: a yes inside a longer sentence is asked again.
     unclear = await agent.respond("c", "Yes, and pick up the other one too")
     assert unclear.text.startswith("Please answer yes or no.")

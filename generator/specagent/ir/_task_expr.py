@@ -110,6 +110,15 @@ class DaysExpr:
     value: Expr
 
 
+@dataclass(frozen=True, slots=True)
+class LabelExpr:
+    """A choice as a message shows it to the customer: its display label (`labels:`), or the
+    value itself when it has none."""
+
+    value: Expr
+    labels: tuple[tuple[str, str], ...]
+
+
 Expr = (
     ReadExpr
     | LiteralExpr
@@ -122,6 +131,7 @@ Expr = (
     | LengthExpr
     | ClockExpr
     | DaysExpr
+    | LabelExpr
 )
 
 

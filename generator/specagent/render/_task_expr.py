@@ -211,6 +211,12 @@ class StepWriter:
             clock = _ctx_call(node.which, [])
             # As data (an argument, a `set` value) a date is the JSON text the API takes.
             return _method(clock, "isoformat") if use == "data" else clock
+        if isinstance(node, ir.LabelExpr):
+            labels = dict(node.labels)
+            table = ast.Dict(
+                [ast.Constant(key) for key in labels], [ast.Constant(v) for v in labels.values()]
+            )
+            return _ctx_call("label", [self._expr(node.value, use), table])
         if isinstance(node, ir.DaysExpr):
             return _ctx_call(f"days_{node.direction}", [self._expr(node.value, "value")])
         if isinstance(node, ir.ArithmeticExpr):

@@ -96,7 +96,7 @@ def reads(expr: ir.Expr | ir.Message) -> Iterator[ir.ReadExpr]:
         yield from reads(expr.right)
     elif isinstance(expr, ir.LengthExpr):
         yield expr.value
-    elif isinstance(expr, ir.DaysExpr):
+    elif isinstance(expr, ir.DaysExpr | ir.LabelExpr):
         yield from reads(expr.value)
 
 
@@ -136,6 +136,8 @@ def readable(expr: ir.Expr, *, negate: bool = False) -> str:
         return expr.which
     if isinstance(expr, ir.DaysExpr):
         return f"days_{expr.direction}({readable(expr.value)})"
+    if isinstance(expr, ir.LabelExpr):
+        return readable(expr.value)
     return f"len({readable(expr.value)})"
 
 
@@ -143,7 +145,13 @@ def _grouped(expr: ir.Expr) -> str:
     text = readable(expr)
     simple = isinstance(
         expr,
-        ir.ReadExpr | ir.LiteralExpr | ir.ListExpr | ir.LengthExpr | ir.ClockExpr | ir.DaysExpr,
+        ir.ReadExpr
+        | ir.LiteralExpr
+        | ir.ListExpr
+        | ir.LengthExpr
+        | ir.ClockExpr
+        | ir.DaysExpr
+        | ir.LabelExpr,
     )
     return text if simple else f"({text})"
 

@@ -186,7 +186,8 @@ class _TaskCompiler:
         elif isinstance(step, ir.ConfirmStep):
             effect = self._confirm(step, step_id, following, scope)
         elif isinstance(step, ir.RespondStep):
-            effect = ir.RespondEffect(self.template(step.message, step.where, scope), following)
+            message = self.template(step.message, step.where, scope, shown=True)
+            effect = ir.RespondEffect(message, following)
         elif isinstance(step, ir.SetStep):
             effect = self._set(step, following, scope, variables, partial)
         elif isinstance(step, ir.InstructStep):
@@ -229,7 +230,7 @@ class _TaskCompiler:
             )
         self.asked.add(step.input)
         if step.prompt is not None:
-            prompt = self.template(step.prompt, step.prompt_where or step.where, scope)
+            prompt = self.template(step.prompt, step.prompt_where or step.where, scope, shown=True)
         else:
             description = decl.description if decl else ""
             prompt = ir.Message((default_prompt(step.input, description, decl),))
@@ -437,7 +438,7 @@ class _TaskCompiler:
     def _confirm(
         self, step: ir.ConfirmStep, step_id: str, following: str | None, scope: Scope
     ) -> ir.ConfirmEffect:
-        message = self.template(step.message, step.where, scope)
+        message = self.template(step.message, step.where, scope, shown=True)
         declined = None
         if step.declined is not None:
             declined = f"{step_id}.no.1"
@@ -511,8 +512,12 @@ class _TaskCompiler:
                 )
         return typed
 
-    def template(self, text: str, where: ir.Location, scope: Scope) -> ir.Message:
-        """A message with `{expression}` parts (`{{`/`}}` are braces)."""
+    def template(
+        self, text: str, where: ir.Location, scope: Scope, *, shown: bool = False
+    ) -> ir.Message:
+        """A message with `{expression}` parts (`{{`/`}}` are braces). In a message `shown` to
+        the customer (respond, ask, confirm) a choice with labels shows its label; hand-off
+        reasons (for staff) and instructions (for the model) keep the value."""
         parts: list[str | ir.Expr] = []
         literal = ""
         index = 0
@@ -543,7 +548,12 @@ class _TaskCompiler:
             if literal:
                 parts.append(literal)
                 literal = ""
-            parts.append(as_expr(typed) if typed is not None else ir.LiteralExpr(None))
+            if typed is None:
+                parts.append(ir.LiteralExpr(None))
+            elif shown and typed.ty.labels:
+                parts.append(ir.LabelExpr(as_expr(typed), typed.ty.labels))
+            else:
+                parts.append(as_expr(typed))
             index = end + 1
         if literal or not parts:
             parts.append(literal)

@@ -48,6 +48,8 @@ class Ty:
     schemas: Mapping[str, ir.JsonSchema] | None = field(default=None, compare=False)
     # The models.py class a variable holding a call's result is read as (None: plain JSON).
     model: str | None = None
+    # A choice input's display labels (enum value, label): what a message shows the customer.
+    labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         if self.enum:
@@ -141,7 +143,7 @@ def input_type(decl: ir.InputDecl) -> Ty:
     """The type of a task input (or an `instruct` output field) as expressions read it."""
     if decl.format in _DATE_FORMATS:
         return Ty(_DATE_FORMATS[decl.format])
-    return Ty(decl.type, enum=decl.enum)
+    return Ty(decl.type, enum=decl.enum, labels=decl.labels)
 
 
 def _declared_kinds(schema: ir.JsonSchema) -> set[str]:

@@ -376,6 +376,11 @@ class TaskContext:
         return _present(self.value(*path), path)
 
     @staticmethod
+    def label(value: object, labels: Mapping[str, str]) -> object:
+        """A choice as a message shows it to the customer: its `labels:` entry, else as it is."""
+        return labels.get(value, value) if isinstance(value, str) else value
+
+    @staticmethod
     def format(*parts: object) -> str:
         """A message from literal text and values; a missing value shows as nothing."""
         return "".join(_show(part) for part in parts)

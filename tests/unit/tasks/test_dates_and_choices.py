@@ -133,3 +133,28 @@ def test_the_default_question_lists_choices_by_label(plan: ir.Plan) -> None:
     assert isinstance(ask, ir.AskEffect)
     assert ask.prompt.text == "Please tell me what is wrong with it: Too small, damaged."
     assert task.inputs[0].labels == (("too_small", "Too small"),)
+
+
+def test_messages_to_the_customer_show_a_choice_by_its_label(plan: ir.Plan) -> None:
+    inputs = """
+    reason: {type: string, enum: [too_small, damaged], labels: {too_small: Too small}}
+    """
+    text = (
+        "tasks:\n  demo:\n    description: d\n    requires: anyone\n    inputs:\n"
+        + textwrap.indent(textwrap.dedent(inputs).strip(), " " * 6)
+        + "\n    steps:\n      - ask: reason\n"
+        '      - confirm: "Return it ({inputs.reason})?"\n'
+        '      - respond: "Noted: {inputs.reason}."\n'
+        '      - handoff: "Return for {inputs.reason}"\n'
+    )
+    program, diagnostics = build_tasks(text, "agent.yaml", plan)
+    assert diagnostics == []
+    [task] = program.tasks
+    confirm, respond, handoff = (step.effect for step in task.steps[1:])
+    assert isinstance(confirm, ir.ConfirmEffect) and isinstance(respond, ir.RespondEffect)
+    assert isinstance(handoff, ir.HandoffEffect)
+    labelled = ir.LabelExpr  # what the customer reads: the label where there is one
+    assert isinstance(confirm.message.parts[1], labelled)
+    assert isinstance(respond.message.parts[1], labelled)
+    assert confirm.message.parts[1].labels == (("too_small", "Too small"),)
+    assert isinstance(handoff.reason.parts[1], ir.ReadExpr)  # for staff: the value
