@@ -628,7 +628,8 @@ def main(argv: list[str] | None = None) -> int:
     if compared:
         print()
         print(stores_table(compared))
-        print(f"(each worker process runs {options.concurrency or 'every'} turn(s) at once)")
+        bound = f"{options.concurrency} turns" if options.concurrency else "every turn it is sent"
+        print(f"(each worker process runs {bound} at once)")
     duplicate_rows += compared
     for result, problems in [*rows, *duplicate_rows]:
         for problem in problems[:20]:
