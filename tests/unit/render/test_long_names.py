@@ -3,7 +3,8 @@ ones where a spec's would not fit, and every package still passes ruff's default
 strict rule set. Shortened names are deterministic, unique and keep what the API sends.
 
 The reproducers are the corpus cases: apacta's operation ids, billbee's .NET generic schema
-names, Twilio's argument enums and a long schema name behind a long argument name, apptigent's enum member named after a sentence, Adyen's `I`.
+names, Twilio's argument enums and a long schema name behind a long argument name, apptigent's
+enum member named after a sentence, Adyen's `I`.
 """
 
 from __future__ import annotations
