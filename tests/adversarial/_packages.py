@@ -14,6 +14,8 @@ from types import ModuleType
 
 from specagent import GenerateOptions, GenerateResult, generate, ir
 
+from tests.support.imports import forget
+
 SPECS = Path(__file__).resolve().parent / "specs"
 ACME_SPEC = SPECS / "acme.yaml"
 
@@ -62,8 +64,7 @@ def build(root: Path, spec: Path, agent: Path | str, package: str) -> ModuleType
         target = root / package / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-        del sys.modules[name]
+    forget(package)  # a package of this name from elsewhere must not be reused
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     importlib.invalidate_caches()

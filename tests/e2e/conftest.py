@@ -11,8 +11,6 @@ the process made (`tests/support/debug_secrets.py`, issue 15).
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +20,7 @@ from specagent import GenerateOptions, generate, ir
 
 from tests.support.debug_secrets import debug_everything, no_secret_in_any_record  # noqa: F401
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.imports import imported_from
 from tests.support.petstore_server import PetstoreServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,26 +65,10 @@ tools:
 """
 
 
-def _forget(package: str) -> None:
-    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-        del sys.modules[name]
-
-
 def _import_from(root: Path, package: str) -> Iterator[ModuleType]:
     """Import `package` from `root` (with its client and agent); undo it afterwards."""
-    _forget(package)  # a package of the same name from elsewhere must not be reused
-    sys.path.insert(0, str(root))
-    importlib.invalidate_caches()
-    try:
-        module = importlib.import_module(package)
-        assert module.__file__ is not None
-        assert Path(module.__file__).resolve().parent == (root / package).resolve()
-        importlib.import_module(f"{package}.client")
-        importlib.import_module(f"{package}.agent")
+    with imported_from(root, package, "client", "agent") as module:
         yield module
-    finally:
-        sys.path.remove(str(root))
-        _forget(package)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from specagent import GenerateOptions, generate
 from specagent_runtime import Agent, ClientCredentials, Limits, MemoryStore
 
 from tests.support.fake_openai import FakeOpenAI, Turn, calls, say
+from tests.support.imports import imported_from
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
@@ -64,13 +65,8 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
         target = root / PACKAGE / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    sys.path.insert(0, str(root))
-    try:
-        yield __import__(PACKAGE)
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
-            del sys.modules[name]
+    with imported_from(root, PACKAGE) as module:
+        yield module
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from specagent import GenerateOptions, generate, ir
 
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.imports import forget
 from tests.support.petstore_server import PetstoreServer
 
 HERE = Path(__file__).resolve().parent
@@ -45,11 +46,6 @@ def generate_into(root: Path, spec: Path, agent: Path, package: str) -> ModuleTy
     finally:
         sys.path.remove(str(root))
     return module
-
-
-def forget(package: str) -> None:
-    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-        del sys.modules[name]
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib
 import json
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from specagent.plan import make_plan
 from specagent.render import RenderError, RenderOptions, render
 from specagent_runtime import ToolSpec
 
+from tests.support.imports import imported_from
 from tests.unit.render import _package
 from tests.unit.render._api import petstore_api
 
@@ -265,12 +265,9 @@ def test_import_is_lazy_and_tools_command_works(package_root: Path) -> None:
 
 
 @pytest.fixture
-def imported(package_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.syspath_prepend(str(package_root))
-
-    yield importlib.import_module(PACKAGE)
-    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
-        del sys.modules[name]
+def imported(package_root: Path) -> Iterator[Any]:
+    with imported_from(package_root, PACKAGE) as module:
+        yield module
 
 
 async def test_generated_client_calls_the_api(imported: Any) -> None:

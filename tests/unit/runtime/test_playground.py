@@ -33,6 +33,8 @@ from specagent_runtime._serve.playground_model import (
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from tests.support.imports import imported_from
+
 REPO = Path(__file__).resolve().parents[3]
 SHOP = REPO / "examples" / "shop"
 
@@ -272,16 +274,10 @@ def test_fill_takes_arguments_from_the_message() -> None:
 
 @pytest.fixture(scope="module")
 def petstore_package() -> Iterator[ModuleType]:
-    folder = REPO / "examples" / "petstore"
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module("petstore_agent")
-    finally:
-        sys.path.remove(str(folder))
-        # Other tests import a petstore_agent of their own (a freshly generated one): leave
-        # no committed copy behind in sys.modules to shadow it.
-        for name in [name for name in sys.modules if name.startswith("petstore_agent")]:
-            del sys.modules[name]
+    # Other tests import a petstore_agent of their own (a freshly generated one): no committed
+    # copy is left behind in sys.modules to shadow it.
+    with imported_from(REPO / "examples" / "petstore", "petstore_agent") as module:
+        yield module
 
 
 async def test_a_tool_proposal_is_declined_then_confirmed(petstore_package: ModuleType) -> None:

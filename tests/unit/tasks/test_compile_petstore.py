@@ -17,6 +17,7 @@ import httpx
 import pytest
 from specagent_runtime import Identity, MemoryStore, RunStatus, TaskEngine
 
+from tests.support.imports import imported_from
 from tests.support.petstore_server import PetstoreServer
 
 from ._package import REPO, build_petstore_package
@@ -29,13 +30,8 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tasks_module(package: Path) -> Iterator[ModuleType]:
-    sys.path.insert(0, str(package.parent))
-    try:
-        yield importlib.import_module("petstore_agent.tasks")
-    finally:
-        sys.path.remove(str(package.parent))
-        for name in [name for name in sys.modules if name.startswith("petstore_agent")]:
-            del sys.modules[name]
+    with imported_from(package.parent, "petstore_agent", "tasks") as module:
+        yield module.tasks
 
 
 def test_tasks_py_passes_ruff_and_mypy_strict(package: Path) -> None:

@@ -40,6 +40,8 @@ from specagent_runtime import (
     TaskEngine,
 )
 
+from tests.support.imports import imported_from
+
 HERE = Path(__file__).resolve().parent / "typed"
 REPO = HERE.parents[3]
 PACKAGE = "typed_agent"
@@ -75,13 +77,8 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def package(root: Path) -> Iterator[ModuleType]:
-    sys.path.insert(0, str(root))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(root))
-        for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
-            del sys.modules[name]
+    with imported_from(root, PACKAGE) as module:
+        yield module
 
 
 def _mypy(folder: Path) -> subprocess.CompletedProcess[str]:
