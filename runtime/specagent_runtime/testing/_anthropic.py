@@ -11,14 +11,10 @@ object ``input_schema``.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from specagent_runtime.testing._model import Turn
-from specagent_runtime.testing._server import HttpRequest, HttpResponse, LocalServer
+from specagent_runtime.testing._model import Script
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -65,34 +61,11 @@ def problems(body: Mapping[str, Any]) -> list[str]:
     return found
 
 
-class ScriptedAnthropic:
+class ScriptedAnthropic(Script):
     """Plays `script` (or what `respond(body)` returns) to Messages API requests."""
 
-    def __init__(
-        self, *script: Turn, respond: Callable[[dict[str, Any]], Turn | None] | None = None
-    ) -> None:
-        self.script: list[Turn] = list(script)
-        self.requests: list[dict[str, Any]] = []
-        self.respond = respond
-        self._lock = threading.Lock()
-        self._counter = 0
-        self._server = LocalServer(self._serve, name="scripted-anthropic")
-
-    def add(self, *turns: Turn) -> None:
-        with self._lock:
-            self.script.extend(turns)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.script.clear()
-            self.requests.clear()
-
-    def choose(self, body: dict[str, Any]) -> Turn | None:
-        """The answer to one request; None when there is none (answered with HTTP 500)."""
-        if self.respond is not None:
-            return self.respond(body)
-        with self._lock:
-            return self.script.pop(0) if self.script else None
+    NAME = "scripted-anthropic"
+    ROUTE = "/v1/messages"
 
     # --- what the model was shown -------------------------------------------------------------
 
@@ -100,9 +73,6 @@ class ScriptedAnthropic:
         """Tool name -> input schema, as sent in one request (the last by default)."""
         sent = self.requests[request].get("tools", [])
         return {tool["name"]: tool["input_schema"] for tool in sent}
-
-    def messages(self, request: int = -1) -> list[dict[str, Any]]:
-        return list(self.requests[request]["messages"])
 
     def tool_results(self, request: int = -1) -> list[dict[str, Any]]:
         """The tool_result blocks of one request."""
@@ -116,19 +86,20 @@ class ScriptedAnthropic:
 
     # --- answering ----------------------------------------------------------------------------
 
+    def error(self, status: int, message: str) -> tuple[int, dict[str, Any]]:
+        kind = {400: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
+        return _error(status, kind, message)
+
     def complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Status and JSON body answering one Messages request body."""
-        with self._lock:
-            self.requests.append(body)
+        self._record(body)
         found = problems(body)
         if found:
             return _error(400, "invalid_request_error", "; ".join(found))
         turn = self.choose(body)
         if turn is None:
             return _error(500, "api_error", "scripted model: script exhausted")
-        with self._lock:
-            self._counter += 1
-            number = self._counter
+        number = self._next_number()
         content: list[dict[str, Any]] = []
         if turn.text:
             content.append({"type": "text", "text": turn.text})
@@ -154,20 +125,7 @@ class ScriptedAnthropic:
             "usage": {"input_tokens": 1, "output_tokens": 1},
         }
 
-    def _serve(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST" or not request.path.endswith("/v1/messages"):
-            return HttpResponse(404, {"type": "error", "error": {"type": "not_found_error"}})
-        try:
-            body = request.json()
-        except ValueError:
-            return HttpResponse(*_error(400, "invalid_request_error", "the body is not JSON"))
-        return HttpResponse(*self.complete(body if isinstance(body, dict) else {}))
-
     # --- reaching it --------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.port
 
     @property
     def base_url(self) -> str:
@@ -181,41 +139,12 @@ class ScriptedAnthropic:
             return anthropic.AsyncAnthropic(
                 base_url=self.base_url, api_key="test", max_retries=0, timeout=timeout
             )
-        import httpx2  # noqa: PLC0415 - the anthropic SDK's own HTTP library
-
-        def handle(request: httpx2.Request) -> httpx2.Response:
-            try:
-                body = json.loads(request.content or b"{}")
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                status, answer = _error(400, "invalid_request_error", "the body is not JSON")
-            else:
-                status, answer = self.complete(body)
-            return httpx2.Response(status, json=answer)
-
-        http = httpx2.AsyncClient(transport=httpx2.MockTransport(handle), timeout=timeout)
         return anthropic.AsyncAnthropic(
-            base_url=IN_PROCESS_URL, api_key="test", max_retries=0, http_client=http
+            base_url=IN_PROCESS_URL,
+            api_key="test",
+            max_retries=0,
+            http_client=self._in_process(timeout),
         )
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _error(status: int, kind: str, message: str) -> tuple[int, dict[str, Any]]:

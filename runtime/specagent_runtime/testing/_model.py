@@ -77,8 +77,13 @@ def message_text(content: Any) -> str:
     return ""
 
 
-class ScriptedModel:
-    """Plays `script` (or what `respond(body)` returns) to chat-completions requests."""
+class Script:
+    """What both scripted models share: the answers queued, the requests seen, the local server
+    they are served on once started, and the in-process transport before that. A subclass
+    says what it answers (`complete`) and where (`ROUTE`, `base_url`, `client`)."""
+
+    NAME = "scripted-model"  # the server thread's name
+    ROUTE = "/chat/completions"  # what a request's path ends with
 
     def __init__(
         self, *script: Turn, respond: Callable[[dict[str, Any]], Turn | None] | None = None
@@ -88,7 +93,7 @@ class ScriptedModel:
         self.respond = respond
         self._lock = threading.Lock()
         self._counter = 0
-        self._server = LocalServer(self._serve, name="scripted-model")
+        self._server = LocalServer(self._serve, name=self.NAME)
 
     def __repr__(self) -> str:
         where = self.base_url if self._server.running else "in process"
@@ -121,23 +126,8 @@ class ScriptedModel:
         with self._lock:
             return self.script.pop(0) if self.script else None
 
-    # --- what the model was shown -------------------------------------------------------------
-
-    def tools(self, request: int = -1) -> dict[str, dict[str, Any]]:
-        """Tool name -> parameters schema, as sent in one request (the last by default)."""
-        sent = self.requests[request].get("tools", [])
-        return {tool["function"]["name"]: tool["function"]["parameters"] for tool in sent}
-
     def messages(self, request: int = -1) -> list[dict[str, Any]]:
         return list(self.requests[request]["messages"])
-
-    def tool_results(self, request: int = -1) -> list[dict[str, Any]]:
-        """The tool messages of one request, their content parsed from JSON."""
-        return [
-            json.loads(message["content"])
-            for message in self.messages(request)
-            if message["role"] == "tool"
-        ]
 
     def everything(self) -> str:
         """Every request the model received, as one JSON text (for leak searches)."""
@@ -147,16 +137,102 @@ class ScriptedModel:
     # --- answering ----------------------------------------------------------------------------
 
     def complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Status and JSON body answering one chat-completions request body."""
+        """Status and JSON body answering one request body."""
+        raise NotImplementedError
+
+    def error(self, status: int, message: str) -> tuple[int, dict[str, Any]]:
+        """An error answer in the API's own shape."""
+        return status, {"error": {"message": message}}
+
+    def _record(self, body: dict[str, Any]) -> None:
         with self._lock:
             self.requests.append(body)
+
+    def _next_number(self) -> int:
+        """A number for the next answer's ids, unique across threads."""
+        with self._lock:
+            self._counter += 1
+            return self._counter
+
+    def _answer(self, content: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            body = json.loads(content or b"{}")
+        except ValueError:
+            return self.error(400, "the body is not JSON")
+        return self.complete(body if isinstance(body, dict) else {})
+
+    def _serve(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not request.path.endswith(self.ROUTE):
+            return HttpResponse(*self.error(404, f"no route {request.path}"))
+        return HttpResponse(*self._answer(request.body))
+
+    def _in_process(self, timeout: float) -> Any:
+        """An httpx2 client answering through this object, no socket (the SDKs' own library)."""
+        import httpx2  # noqa: PLC0415 - the SDKs' HTTP library, needed only here
+
+        def handle(request: httpx2.Request) -> httpx2.Response:
+            status, answer = self._answer(request.content)
+            return httpx2.Response(status, json=answer)
+
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(handle), timeout=timeout)
+
+    # --- reaching it --------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ScriptedModel(Script):
+    """Plays `script` (or what `respond(body)` returns) to chat-completions requests."""
+
+    # --- what the model was shown -------------------------------------------------------------
+
+    def tools(self, request: int = -1) -> dict[str, dict[str, Any]]:
+        """Tool name -> parameters schema, as sent in one request (the last by default)."""
+        sent = self.requests[request].get("tools", [])
+        return {tool["function"]["name"]: tool["function"]["parameters"] for tool in sent}
+
+    def tool_results(self, request: int = -1) -> list[dict[str, Any]]:
+        """The tool messages of one request, their content parsed from JSON."""
+        return [
+            json.loads(message["content"])
+            for message in self.messages(request)
+            if message["role"] == "tool"
+        ]
+
+    # --- answering ----------------------------------------------------------------------------
+
+    def complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Status and JSON body answering one chat-completions request body."""
+        self._record(body)
         turn = self.choose(body)
         if turn is None:
             error = {"message": "scripted model: script exhausted", "type": "server_error"}
             return 500, {"error": error}
-        with self._lock:
-            self._counter += 1
-            number = self._counter
+        number = self._next_number()
         message: dict[str, Any] = {"role": "assistant", "content": turn.text}
         if turn.calls:
             message["tool_calls"] = [
@@ -186,21 +262,7 @@ class ScriptedModel:
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
 
-    def _serve(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST" or not request.path.endswith("/chat/completions"):
-            return HttpResponse(404, {"error": {"message": f"no route {request.path}"}})
-        try:
-            body = request.json()
-        except ValueError:
-            return HttpResponse(400, {"error": {"message": "the body is not JSON"}})
-        status, answer = self.complete(body if isinstance(body, dict) else {})
-        return HttpResponse(status, answer)
-
     # --- reaching it --------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.port
 
     @property
     def base_url(self) -> str:
@@ -216,35 +278,9 @@ class ScriptedModel:
             return openai.AsyncOpenAI(
                 base_url=self.base_url, api_key="test", max_retries=0, timeout=timeout
             )
-        import httpx2  # noqa: PLC0415 - the openai SDK's own HTTP library
-
-        def handle(request: httpx2.Request) -> httpx2.Response:
-            try:
-                body = json.loads(request.content or b"{}")
-            except ValueError:
-                return httpx2.Response(400, json={"error": {"message": "the body is not JSON"}})
-            status, answer = self.complete(body if isinstance(body, dict) else {})
-            return httpx2.Response(status, json=answer)
-
-        http = httpx2.AsyncClient(transport=httpx2.MockTransport(handle), timeout=timeout)
         return openai.AsyncOpenAI(
-            base_url=IN_PROCESS_URL, api_key="test", max_retries=0, http_client=http
+            base_url=IN_PROCESS_URL,
+            api_key="test",
+            max_retries=0,
+            http_client=self._in_process(timeout),
         )
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
