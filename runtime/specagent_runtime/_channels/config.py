@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from specagent_runtime import Secret
+from specagent_runtime import RetryPolicy, Secret
 from specagent_runtime._channels.errors import ConfigError
 from specagent_runtime._channels.intercom import DEFAULT_API_BASE as INTERCOM_DEFAULT_BASE
 from specagent_runtime._channels.intercom import IntercomChannel, IntercomClient
@@ -95,13 +95,15 @@ class IntercomSettings:
     def channel(self) -> IntercomChannel:
         return IntercomChannel(self.client_secret, identity_verification=self.identity_verification)
 
-    def client(self) -> IntercomClient:
+    def client(self, retry: RetryPolicy | None = None) -> IntercomClient:
+        """The helpdesk's API client; `retry` None: the channels' default policy."""
         return IntercomClient(
             self.access_token,
             self.admin_id,
             api_base=self.api_base,
             team_id=self.team_id,
             tag_id=self.tag_id,
+            retry=retry,
         )
 
     def codec(self) -> ConfirmationCodec:
@@ -155,7 +157,7 @@ class ZendeskSettings:
             self.webhook_secret, bot_user_id=self.bot_user_id, replay_window=self.replay_window
         )
 
-    def client(self) -> ZendeskClient:
+    def client(self, retry: RetryPolicy | None = None) -> ZendeskClient:
         return ZendeskClient(
             self.api_base,
             self.email,
@@ -164,6 +166,7 @@ class ZendeskSettings:
             handoff_group_id=self.handoff_group_id,
             handoff_assignee_id=self.handoff_assignee_id,
             handoff_tag=self.handoff_tag,
+            retry=retry,
         )
 
 
@@ -195,13 +198,14 @@ class SunshineSettings:
     def channel(self) -> SunshineChannel:
         return SunshineChannel(self.webhook_secret, integration_id=self.integration_id)
 
-    def client(self) -> SunshineClient:
+    def client(self, retry: RetryPolicy | None = None) -> SunshineClient:
         return SunshineClient(
             self.app_id,
             self.key_id,
             self.key_secret,
             api_base=self.api_base,
             handoff_target=self.handoff_target,
+            retry=retry,
         )
 
     def codec(self) -> ConfirmationCodec:

@@ -23,8 +23,6 @@ from specagent_runtime._channels.config import (
 from specagent_runtime._channels.errors import ConfigError, DeliveryError
 from specagent_runtime._channels.intercom import IntercomChannel, IntercomClient
 from specagent_runtime._channels.signing import ConfirmationCodec
-from specagent_runtime._channels.sunshine import SunshineClient
-from specagent_runtime._channels.zendesk import ZendeskClient
 from specagent_runtime._serve.webchat import WebchatOutbox
 from specagent_runtime._stores.base import Store
 
@@ -62,38 +60,14 @@ def channel_setup(
 ) -> ChannelSetup:
     """The channel, its client (calls with `retry`, else the channels' default) and codec."""
     if isinstance(settings, IntercomSettings):
-        intercom = IntercomClient(
-            settings.access_token,
-            settings.admin_id,
-            api_base=settings.api_base,
-            team_id=settings.team_id,
-            tag_id=settings.tag_id,
-            retry=retry,
-        )
+        intercom = settings.client(retry)
         return ChannelSetup("intercom", settings.channel(), intercom, settings.codec(), settings)
     if isinstance(settings, ZendeskSettings):
-        zendesk = ZendeskClient(
-            settings.api_base,
-            settings.email,
-            settings.api_token,
-            settings.bot_user_id,
-            handoff_group_id=settings.handoff_group_id,
-            handoff_assignee_id=settings.handoff_assignee_id,
-            handoff_tag=settings.handoff_tag,
-            retry=retry,
-        )
         # Zendesk's questions are answered in words; the codec only names the proposal.
         codec = ConfirmationCodec.from_secret(settings.webhook_secret)
-        return ChannelSetup("zendesk", settings.channel(), zendesk, codec, settings)
+        return ChannelSetup("zendesk", settings.channel(), settings.client(retry), codec, settings)
     if isinstance(settings, SunshineSettings):
-        sunshine = SunshineClient(
-            settings.app_id,
-            settings.key_id,
-            settings.key_secret,
-            api_base=settings.api_base,
-            handoff_target=settings.handoff_target,
-            retry=retry,
-        )
+        sunshine = settings.client(retry)
         return ChannelSetup("sunshine", settings.channel(), sunshine, settings.codec(), settings)
     return ChannelSetup(
         "webchat", settings.channel(), WebchatOutbox(store), settings.codec(), settings
