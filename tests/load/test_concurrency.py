@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from specagent_runtime import migrate_store, open_store
+from specagent_runtime import open_store
 
 from benchmarks.load import (
     FIRST_ORDER,
@@ -46,25 +46,18 @@ def finished(
     kind = str(request.param)
     first = FIRST_ORDER + 1000 * SHARED_KINDS.index(kind)  # each store's run its own orders
     orders = list(range(first, first + CONVERSATIONS))
-    server = request.getfixturevalue("postgres_server") if kind == "postgres" else None
-    if server is not None:
-        store = server.create_database()
-        migrate_store(store)
-    else:
-        store = str(running.folder / "agent.sqlite3")
-    try:
-        yield run_checked(
-            running,
-            f"{kind}, 4",
-            store=store,
-            orders=orders,
-            workers=WORKERS,
-            latency=LATENCY,
-            timeout=120,
-        )
-    finally:
-        if server is not None:
-            server.drop_database(store)
+    # On PostgreSQL: the module's database, with the store's schema (tests/support/postgres.py).
+    sqlite = str(running.folder / "agent.sqlite3")
+    store = request.getfixturevalue("postgres_store_url") if kind == "postgres" else sqlite
+    yield run_checked(
+        running,
+        f"{kind}, 4",
+        store=store,
+        orders=orders,
+        workers=WORKERS,
+        latency=LATENCY,
+        timeout=120,
+    )
 
 
 def test_concurrent_conversations_on_one_shared_store_all_hold(

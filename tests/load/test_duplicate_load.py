@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from specagent_runtime import migrate_store
 
 from benchmarks.load import FIRST_ORDER, Services, expected_replies
 from benchmarks.load_duplicates import DispatchResult, check, run_dispatched
@@ -41,27 +40,20 @@ def dispatched(
     kind = str(request.param)
     # Not the orders of tests/load/test_concurrency.py, nor of the other store's run.
     first = FIRST_ORDER + 50_000 + 1000 * SHARED_KINDS.index(kind)
-    server = request.getfixturevalue("postgres_server") if kind == "postgres" else None
-    if server is not None:
-        store = server.create_database()
-        migrate_store(store)
-    else:
-        store = str(running.folder / "agent-dispatched.sqlite3")
-    try:
-        yield run_dispatched(
-            running,
-            f"{kind}, 2, dispatched, 10% twice",
-            store=store,
-            orders=list(range(first, first + CONVERSATIONS)),
-            workers=WORKERS,
-            latency=LATENCY,
-            timeout=90,
-            fraction=FRACTION,
-            concurrency=3,  # fewer than each worker is sent: some deliveries wait their turn
-        )
-    finally:
-        if server is not None:
-            server.drop_database(store)
+    # On PostgreSQL: the module's database, with the store's schema (tests/support/postgres.py).
+    sqlite = str(running.folder / "agent-dispatched.sqlite3")
+    store = request.getfixturevalue("postgres_store_url") if kind == "postgres" else sqlite
+    yield run_dispatched(
+        running,
+        f"{kind}, 2, dispatched, 10% twice",
+        store=store,
+        orders=list(range(first, first + CONVERSATIONS)),
+        workers=WORKERS,
+        latency=LATENCY,
+        timeout=90,
+        fraction=FRACTION,
+        concurrency=3,  # fewer than each worker is sent: some deliveries wait their turn
+    )
 
 
 def _doubled(result: DispatchResult) -> set[int]:
